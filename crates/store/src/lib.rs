@@ -1,0 +1,181 @@
+//! Kensa's embedded store.
+//!
+//! All SQL lives in this crate. Callers see [`Store`] (open, migrate, query)
+//! and [`IntelSink`] (the write interface importers use), so another backend
+//! (PostgreSQL for team servers) can implement the same interface later.
+//!
+//! Writes happen inside an [`Import`]: one SQLite transaction per imported
+//! file. Dropping an `Import` without calling [`Import::commit`] rolls it back,
+//! so a failing file leaves the database exactly as it was.
+
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use read::{CsafMention, SearchHit, Stats, StoredRecord, VulnView};
+pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "database {path} has schema version {found}, newer than this kensa understands ({known}); upgrade kensa"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("cannot create directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("stored data for {what} is not valid: {source}")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("cannot encode {what}: {source}")]
+    Encode {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open Kensa database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::init(conn, path.to_path_buf())
+    }
+
+    /// A private in-memory database, for tests and dry runs.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
+    }
+
+    fn init(conn: Connection, path: PathBuf) -> Result<Store> {
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        // WAL keeps readers working during an import; NORMAL sync is durable
+        // across application crashes, which is what a transactional import needs.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "cache_size", -65_536)
+            .map_err(open_err)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(open_err)?;
+        let mut store = Store { conn, path };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version this build writes.
+    pub fn schema_version() -> i64 {
+        schema::MIGRATIONS.len() as i64
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = Self::schema_version();
+        if current > known {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: current,
+                known,
+            });
+        }
+        if current == known {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for sql in &schema::MIGRATIONS[current as usize..] {
+            tx.execute_batch(sql)?;
+        }
+        tx.pragma_update(None, "user_version", known)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Starts a transactional import of one file (or one sync batch).
+    pub fn import(&mut self, origin: &str, format: &str) -> Result<Import<'_>> {
+        Import::begin(&mut self.conn, origin, format)
+    }
+
+    /// Reads a value set with [`Store::set_meta`] (sync cursors and the like).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+}
+
+/// 64-bit FNV-1a: a stable content fingerprint (std's hasher may change
+/// between Rust releases, and fingerprints are stored).
+pub fn fingerprint(bytes: &[u8]) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}

@@ -1,0 +1,329 @@
+//! Queries.
+
+use std::collections::BTreeMap;
+
+use kensa_model::{EpssScore, KevEntry, VulnRecord};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use crate::{Result, Store, StoreError};
+
+/// One source's record with its provenance.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredRecord {
+    /// `kind:name`, e.g. `nvd:nvd@nist.gov`.
+    pub source: String,
+    pub last_modified: Option<String>,
+    /// The file or feed it was imported from, and when.
+    pub imported_from: String,
+    pub imported_at: String,
+    pub record: VulnRecord,
+}
+
+/// A CSAF advisory that mentions the vulnerability.
+#[derive(Debug, Clone, Serialize)]
+pub struct CsafMention {
+    pub publisher: String,
+    pub tracking_id: String,
+    pub title: String,
+    pub current_release_date: Option<String>,
+    /// status → product names
+    pub product_status: BTreeMap<String, Vec<String>>,
+}
+
+/// Everything known about one vulnerability.
+#[derive(Debug, Clone, Serialize)]
+pub struct VulnView {
+    pub id: String,
+    pub published: Option<String>,
+    pub last_modified: Option<String>,
+    pub aliases: Vec<String>,
+    pub records: Vec<StoredRecord>,
+    pub kev: Option<KevEntry>,
+    pub epss: Option<EpssScore>,
+    pub advisories: Vec<CsafMention>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    /// bm25 relevance; lower is better, as SQLite reports it.
+    pub rank: f64,
+    pub snippet: String,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Stats {
+    pub vulnerabilities: u64,
+    /// Records per source kind (`nvd`, `cve5-cna`, ...).
+    pub records_by_kind: BTreeMap<String, u64>,
+    /// Records per source (`nvd:nvd@nist.gov`, `cve5-adp:CISA-ADP`, ...), the
+    /// 20 largest; CSAF documents are counted under `csaf_documents`.
+    pub records_by_source: BTreeMap<String, u64>,
+    pub descriptions: u64,
+    pub cvss_vectors: u64,
+    pub cpe_index_entries: u64,
+    pub package_index_entries: u64,
+    pub ssvc: u64,
+    pub kev: u64,
+    pub epss: u64,
+    pub csaf_documents: u64,
+    pub csaf_products: u64,
+    pub imports: u64,
+    pub schema_version: i64,
+}
+
+impl Store {
+    /// Resolves an id or alias (GHSA-…, PYSEC-…) to the vulnerability ids
+    /// stored under it.
+    pub fn resolve(&self, id: &str) -> Result<Vec<String>> {
+        let direct: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM vulnerabilities WHERE id = ?1 COLLATE NOCASE",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(d) = direct {
+            return Ok(vec![d]);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT vuln_id FROM aliases WHERE alias = ?1 ORDER BY vuln_id")?;
+        let ids = stmt
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+
+    pub fn vuln(&self, id: &str) -> Result<Option<VulnView>> {
+        let head: Option<(String, Option<String>, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT id, published, last_modified FROM vulnerabilities WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((id, published, last_modified)) = head else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.source_kind, r.source_name, r.last_modified, i.origin, i.started_at, r.data
+             FROM records r JOIN imports i ON i.id = r.import_id
+             WHERE r.vuln_id = ?1 ORDER BY r.source_kind, r.source_name",
+        )?;
+        let rows = stmt
+            .query_map([&id], |r| {
+                Ok((
+                    format!("{}:{}", r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut records = Vec::with_capacity(rows.len());
+        for (source, lm, origin, at, data) in rows {
+            let record = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
+                what: format!("{id} from {source}"),
+                source: e,
+            })?;
+            records.push(StoredRecord {
+                source,
+                last_modified: lm,
+                imported_from: origin,
+                imported_at: at,
+                record,
+            });
+        }
+        let mut aliases: Vec<String> = records
+            .iter()
+            .flat_map(|r| r.record.aliases.iter().cloned())
+            .filter(|a| *a != id)
+            .collect();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT vuln_id FROM aliases WHERE alias = ?1")?;
+        for other in stmt.query_map([&id], |r| r.get::<_, String>(0))? {
+            aliases.push(other?);
+        }
+        aliases.sort();
+        aliases.dedup();
+        Ok(Some(VulnView {
+            kev: self.kev(&id)?,
+            epss: self.epss(&id)?,
+            advisories: self.csaf_mentions(&id)?,
+            id,
+            published,
+            last_modified,
+            aliases,
+            records,
+        }))
+    }
+
+    pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
+        let data: Option<String> = self
+            .conn
+            .query_row("SELECT data FROM kev WHERE cve_id = ?1", [cve], |r| r.get(0))
+            .optional()?;
+        data.map(|d| {
+            serde_json::from_str(&d).map_err(|e| StoreError::Corrupt {
+                what: format!("KEV entry {cve}"),
+                source: e,
+            })
+        })
+        .transpose()
+    }
+
+    pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT epss, percentile, model_version, score_date FROM epss WHERE cve_id = ?1",
+                [cve],
+                |r| {
+                    Ok(EpssScore {
+                        cve_id: cve.to_string(),
+                        epss: r.get(0)?,
+                        percentile: r.get(1)?,
+                        model_version: r.get(2)?,
+                        score_date: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn csaf_mentions(&self, id: &str) -> Result<Vec<CsafMention>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.publisher, d.tracking_id, d.title, d.current_release_date, s.status,
+                    coalesce(p.name, s.product_id)
+             FROM csaf_product_status s
+             JOIN csaf_documents d ON d.id = s.document_id
+             LEFT JOIN csaf_products p ON p.document_id = s.document_id AND p.product_id = s.product_id
+             WHERE s.vuln_id = ?1
+             ORDER BY d.current_release_date, d.tracking_id, s.status, 6",
+        )?;
+        let mut out: Vec<CsafMention> = Vec::new();
+        let rows = stmt.query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        for row in rows {
+            let (publisher, tracking_id, title, date, status, product) = row?;
+            if out.last().is_none_or(|m| m.tracking_id != tracking_id || m.publisher != publisher) {
+                out.push(CsafMention {
+                    publisher,
+                    tracking_id,
+                    title,
+                    current_release_date: date,
+                    product_status: BTreeMap::new(),
+                });
+            }
+            if let Some(m) = out.last_mut() {
+                m.product_status.entry(status).or_default().push(product);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Full-text search over English descriptions, best matches first, one
+    /// hit per vulnerability. `text` is taken as plain words (all must occur)
+    /// unless `raw` is set, in which case it is an FTS5 query.
+    pub fn search(&self, text: &str, raw: bool, limit: usize) -> Result<Vec<SearchHit>> {
+        let query = if raw { text.to_string() } else { plain_query(text) };
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vuln_id, min(f.rank) AS best,
+                    snippet(descriptions_fts, 0, '[', ']', '…', 16)
+             FROM descriptions_fts f
+             JOIN descriptions d ON d.id = f.rowid
+             JOIN records r ON r.id = d.record_id
+             WHERE descriptions_fts MATCH ?1
+             GROUP BY r.vuln_id
+             ORDER BY best, r.vuln_id
+             LIMIT ?2",
+        )?;
+        let hits = stmt
+            .query_map(params![query, limit as i64], |r| {
+                Ok(SearchHit {
+                    id: r.get(0)?,
+                    rank: r.get(1)?,
+                    snippet: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(hits)
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let count = |sql: &str| -> Result<u64> {
+            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
+        };
+        let mut stats = Stats {
+            vulnerabilities: count("SELECT count(*) FROM vulnerabilities")?,
+            descriptions: count("SELECT count(*) FROM descriptions")?,
+            cvss_vectors: count("SELECT count(*) FROM cvss")?,
+            cpe_index_entries: count("SELECT count(*) FROM cpe_index")?,
+            package_index_entries: count("SELECT count(*) FROM package_index")?,
+            ssvc: count("SELECT count(*) FROM ssvc")?,
+            kev: count("SELECT count(*) FROM kev")?,
+            epss: count("SELECT count(*) FROM epss")?,
+            csaf_documents: count("SELECT count(*) FROM csaf_documents")?,
+            csaf_products: count("SELECT count(*) FROM csaf_products")?,
+            imports: count("SELECT count(*) FROM imports WHERE finished_at IS NOT NULL")?,
+            schema_version: Store::schema_version(),
+            ..Stats::default()
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT source_kind, source_name, count(*) FROM records
+             GROUP BY source_kind, source_name",
+        )?;
+        let mut per_source: Vec<(String, u64)> = Vec::new();
+        for row in stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        })? {
+            let (kind, name, n) = row?;
+            *stats.records_by_kind.entry(kind.clone()).or_default() += n as u64;
+            if kind != "csaf" {
+                per_source.push((format!("{kind}:{name}"), n as u64));
+            }
+        }
+        per_source.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        stats.records_by_source = per_source.into_iter().take(20).collect();
+        Ok(stats)
+    }
+}
+
+/// Turns plain words into an FTS5 query in which every word must occur:
+/// each word is quoted, so `CVE-2014-0160` or `1.0.1f` are not parsed as
+/// FTS5 operators.
+fn plain_query(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_query;
+
+    #[test]
+    fn plain_words_are_quoted() {
+        assert_eq!(plain_query("heap  overflow"), "\"heap\" \"overflow\"");
+        assert_eq!(plain_query("say \"hi\""), "\"say\" \"\"\"hi\"\"\"");
+        assert_eq!(plain_query("   "), "");
+    }
+}
