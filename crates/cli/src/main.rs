@@ -1,1 +1,140 @@
-fn main() {}
+//! `kensa`: vulnerability intelligence, matching and assessment for
+//! industrial and IoT products, offline.
+
+mod db;
+mod demo;
+mod progress;
+mod vuln;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use kensa_store::Store;
+
+#[derive(Parser)]
+#[command(
+    name = "kensa",
+    version,
+    about = "Kensa (検査): explainable vulnerability management for industrial and IoT products",
+    long_about = "Kensa imports vulnerability intelligence (NVD, CVE JSON 5, OSV, CISA KEV, FIRST EPSS, \
+CSAF 2.0) into an embedded database and answers questions about it, fully offline.\n\n\
+Start with `kensa demo`, which needs no network and no setup.",
+    after_help = "Examples:\n  kensa demo\n  kensa db import nvd-cve-2002-2016.api2.jsonl.gz known_exploited_vulnerabilities.json\n  \
+kensa vuln show CVE-2014-0160\n  kensa vuln search heap overflow modbus\n  kensa --db team.db db stats --format json"
+)]
+struct Cli {
+    /// Database file [default: $KENSA_DB, else the platform data directory]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+
+    /// Print only errors
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Import the bundled demo data into a temporary database and show what Kensa knows
+    Demo(demo::DemoArgs),
+    /// Manage the vulnerability database: import files, sync feeds, show statistics
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Look up vulnerabilities
+    #[command(subcommand)]
+    Vuln(vuln::VulnCommand),
+}
+
+/// Human-readable text or JSON for scripts.
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Global settings every command sees.
+pub struct Ctx {
+    pub db: Option<PathBuf>,
+    pub quiet: bool,
+}
+
+impl Ctx {
+    /// The database path: `--db`, else `KENSA_DB`, else the data directory.
+    pub fn db_path(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.db {
+            return Ok(p.clone());
+        }
+        if let Some(p) = std::env::var_os("KENSA_DB").filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        let dir = dirs::data_dir()
+            .context("no platform data directory; pass --db PATH or set KENSA_DB")?;
+        Ok(dir.join("kensa").join("kensa.db"))
+    }
+
+    pub fn open_store(&self) -> Result<Store> {
+        let path = self.db_path()?;
+        Store::open(&path).with_context(|| format!("opening database {}", path.display()))
+    }
+
+    /// Opens the database for reading; a missing file is an error that says
+    /// how to create one, rather than a silently empty database.
+    pub fn open_existing(&self) -> Result<Store> {
+        let path = self.db_path()?;
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {}\n  hint: import data first (`kensa db import FILE`), or point --db / KENSA_DB at a database",
+                path.display()
+            );
+        }
+        self.open_store()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Ctx {
+        db: cli.db,
+        quiet: cli.quiet,
+    };
+    let result = match cli.command {
+        Command::Demo(args) => demo::run(&ctx, args),
+        Command::Db(cmd) => db::run(&ctx, cmd),
+        Command::Vuln(cmd) => vuln::run(&ctx, cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints `value` as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let s = serde_json::to_string_pretty(value).context("encoding JSON output")?;
+    println!("{s}");
+    Ok(())
+}
+
+/// Thousands separators for counts in human output.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 /// Where in a file a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,7 @@ impl ImportError {
 
 /// Parses JSON into `T`. On failure the input is parsed again with path
 /// tracking (only then: it costs time) so the error names the field.
-pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RecordError> {
+pub fn from_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, RecordError> {
     match serde_json::from_slice(bytes) {
         Ok(v) => Ok(v),
         Err(fast) => {

@@ -5,17 +5,16 @@
 //! field. The [`import`] module detects formats, streams files, and writes
 //! through the store's transactional [`kensa_store::IntelSink`].
 
+pub mod csaf;
+pub mod cve5;
+pub mod detect;
+pub mod epss;
 pub mod error;
+pub mod import;
+pub mod input;
+pub mod kev;
+pub mod nvd;
+pub mod osv;
 
 pub use error::{ImportError, Location, RecordError};
-
-use kensa_model::{CsafDocument, EpssScore, KevEntry, VulnRecord};
-
-/// One parsed item, ready for the store.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Item {
-    Vuln(VulnRecord),
-    Kev(KevEntry),
-    Epss(EpssScore),
-    Csaf(CsafDocument),
-}
+pub use import::{FileReport, ImportOptions, Progress, import_bytes, import_path};

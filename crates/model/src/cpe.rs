@@ -109,11 +109,7 @@ impl Configuration {
             } else {
                 "platform"
             };
-            let _ = writeln!(
-                out,
-                "{indent}  {not}{} ({role}):",
-                node.operator.as_str()
-            );
+            let _ = writeln!(out, "{indent}  {not}{} ({role}):", node.operator.as_str());
             let shown = if max_matches == 0 {
                 node.cpe_match.len()
             } else {

@@ -134,7 +134,13 @@ mod tests {
 
     #[test]
     fn rejects_non_timestamps() {
-        for bad in ["", "yesterday", "2024-13-01", "2024-01-01T25:00:00", "2024-01-01Tfoo"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01",
+            "2024-01-01T25:00:00",
+            "2024-01-01Tfoo",
+        ] {
             assert_eq!(normalize(bad), None, "{bad}");
         }
     }

@@ -60,7 +60,8 @@ pub struct Stats {
     /// Records per source (`nvd:nvd@nist.gov`, `cve5-adp:CISA-ADP`, ...), the
     /// 20 largest; CSAF documents are counted under `csaf_documents`.
     pub records_by_source: BTreeMap<String, u64>,
-    pub descriptions: u64,
+    /// Records whose English text is in the full-text index.
+    pub indexed_documents: u64,
     pub cvss_vectors: u64,
     pub cpe_index_entries: u64,
     pub package_index_entries: u64,
@@ -88,9 +89,9 @@ impl Store {
         if let Some(d) = direct {
             return Ok(vec![d]);
         }
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT DISTINCT vuln_id FROM aliases WHERE alias = ?1 ORDER BY vuln_id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT vuln_id FROM aliases WHERE alias = ?1 ORDER BY vuln_id",
+        )?;
         let ids = stmt
             .query_map([id], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -121,16 +122,13 @@ impl Store {
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
+                    r.get::<_, Vec<u8>>(5)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut records = Vec::with_capacity(rows.len());
         for (source, lm, origin, at, data) in rows {
-            let record = serde_json::from_str(&data).map_err(|e| StoreError::Corrupt {
-                what: format!("{id} from {source}"),
-                source: e,
-            })?;
+            let record = crate::blob::decode(&data, || format!("{id} from {source}"))?;
             records.push(StoredRecord {
                 source,
                 last_modified: lm,
@@ -167,12 +165,14 @@ impl Store {
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
         let data: Option<String> = self
             .conn
-            .query_row("SELECT data FROM kev WHERE cve_id = ?1", [cve], |r| r.get(0))
+            .query_row("SELECT data FROM kev WHERE cve_id = ?1", [cve], |r| {
+                r.get(0)
+            })
             .optional()?;
         data.map(|d| {
             serde_json::from_str(&d).map_err(|e| StoreError::Corrupt {
                 what: format!("KEV entry {cve}"),
-                source: e,
+                message: e.to_string(),
             })
         })
         .transpose()
@@ -220,7 +220,10 @@ impl Store {
         })?;
         for row in rows {
             let (publisher, tracking_id, title, date, status, product) = row?;
-            if out.last().is_none_or(|m| m.tracking_id != tracking_id || m.publisher != publisher) {
+            if out
+                .last()
+                .is_none_or(|m| m.tracking_id != tracking_id || m.publisher != publisher)
+            {
                 out.push(CsafMention {
                     publisher,
                     tracking_id,
@@ -240,30 +243,44 @@ impl Store {
     /// hit per vulnerability. `text` is taken as plain words (all must occur)
     /// unless `raw` is set, in which case it is an FTS5 query.
     pub fn search(&self, text: &str, raw: bool, limit: usize) -> Result<Vec<SearchHit>> {
-        let query = if raw { text.to_string() } else { plain_query(text) };
-        if query.is_empty() {
+        let query = if raw {
+            text.to_string()
+        } else {
+            plain_query(text)
+        };
+        if query.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        // Several sources may describe one vulnerability: over-fetch, then
+        // keep each vulnerability's best-ranked record.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.vuln_id, min(f.rank) AS best,
-                    snippet(descriptions_fts, 0, '[', ']', '…', 16)
-             FROM descriptions_fts f
-             JOIN descriptions d ON d.id = f.rowid
-             JOIN records r ON r.id = d.record_id
-             WHERE descriptions_fts MATCH ?1
-             GROUP BY r.vuln_id
-             ORDER BY best, r.vuln_id
-             LIMIT ?2",
+            "SELECT r.vuln_id, f.rank, r.data
+             FROM (SELECT rowid, rank FROM descriptions_fts
+                   WHERE descriptions_fts MATCH ?1 ORDER BY rank LIMIT ?2) f
+             JOIN records r ON r.id = f.rowid
+             ORDER BY f.rank, r.vuln_id",
         )?;
-        let hits = stmt
-            .query_map(params![query, limit as i64], |r| {
-                Ok(SearchHit {
-                    id: r.get(0)?,
-                    rank: r.get(1)?,
-                    snippet: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = stmt.query_map(params![query, (limit * 4) as i64], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?;
+        let words = query_words(text);
+        let mut hits: Vec<SearchHit> = Vec::new();
+        for row in rows {
+            let (id, rank, blob) = row?;
+            if hits.iter().any(|h| h.id == id) {
+                continue;
+            }
+            let rec: VulnRecord = crate::blob::decode(&blob, || id.clone())?;
+            let snippet = snippet(&crate::write::english_text(&rec), &words);
+            hits.push(SearchHit { id, rank, snippet });
+            if hits.len() == limit {
+                break;
+            }
+        }
         Ok(hits)
     }
 
@@ -273,7 +290,7 @@ impl Store {
         };
         let mut stats = Stats {
             vulnerabilities: count("SELECT count(*) FROM vulnerabilities")?,
-            descriptions: count("SELECT count(*) FROM descriptions")?,
+            indexed_documents: count("SELECT count(*) FROM descriptions_fts_docsize")?,
             cvss_vectors: count("SELECT count(*) FROM cvss")?,
             cpe_index_entries: count("SELECT count(*) FROM cpe_index")?,
             package_index_entries: count("SELECT count(*) FROM package_index")?,
@@ -292,7 +309,11 @@ impl Store {
         )?;
         let mut per_source: Vec<(String, u64)> = Vec::new();
         for row in stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })? {
             let (kind, name, n) = row?;
             *stats.records_by_kind.entry(kind.clone()).or_default() += n as u64;
@@ -316,9 +337,87 @@ fn plain_query(text: &str) -> String {
         .join(" ")
 }
 
+/// The words of a search, lower-cased, without FTS5 syntax.
+fn query_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '.' && c != '_' && c != '-')
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty() && !matches!(w.as_str(), "and" | "or" | "not" | "near"))
+        .collect()
+}
+
+/// About 160 characters of `text` around the first search word found, with
+/// the words' occurrences in brackets. Matching is by prefix of up to five
+/// characters, a rough stand-in for the index's Porter stemming.
+fn snippet(text: &str, words: &[String]) -> String {
+    const WIDTH: usize = 160;
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        // Case folding changed byte offsets (rare scripts): no highlighting.
+        return text.chars().take(WIDTH).collect();
+    }
+    let stems: Vec<&str> = words
+        .iter()
+        .map(|w| &w[..w.char_indices().nth(5).map_or(w.len(), |(i, _)| i)])
+        .collect();
+    let first = stems
+        .iter()
+        .filter_map(|s| lower.find(s))
+        .min()
+        .unwrap_or(0);
+    let mut start = first.saturating_sub(WIDTH / 3);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = (start + WIDTH).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut i = start;
+    while i < end {
+        let word_end = lower[i..end]
+            .find(|c: char| !c.is_alphanumeric())
+            .map_or(end, |n| i + n.max(1));
+        let word = &lower[i..word_end];
+        if stems.iter().any(|s| !s.is_empty() && word.starts_with(s)) {
+            out.push('[');
+            out.push_str(&text[i..word_end]);
+            out.push(']');
+        } else {
+            out.push_str(&text[i..word_end]);
+        }
+        i = word_end;
+    }
+    if end < text.len() {
+        out.push('…');
+    }
+    out.replace('\n', " ")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::plain_query;
+    use super::{plain_query, snippet};
+
+    #[test]
+    fn snippet_brackets_stemmed_matches() {
+        let s = snippet(
+            "A heap-based buffer overflow in the Modbus handler allows remote attackers.",
+            &["overflows".into(), "modbus".into()],
+        );
+        assert_eq!(
+            s,
+            "A heap-based buffer [overflow] in the [Modbus] handler allows remote attackers."
+        );
+        let long = format!("{} overflow here", "word ".repeat(100));
+        let s = snippet(&long, &["overflow".into()]);
+        assert!(s.starts_with('…') && s.contains("[overflow]"), "{s}");
+    }
 
     #[test]
     fn plain_words_are_quoted() {

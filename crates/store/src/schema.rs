@@ -29,12 +29,12 @@ CREATE TABLE imports (
 CREATE TABLE vulnerabilities (
     id            TEXT PRIMARY KEY,
     published     TEXT,
-    last_modified TEXT,
-    description   TEXT
+    last_modified TEXT
 ) WITHOUT ROWID;
 
 -- One row per vulnerability per source; `data` is the kensa-model VulnRecord
--- as JSON, so every statement keeps who made it and when it was imported.
+-- as LZ4-compressed JSON (size-prepended block), so every statement keeps who
+-- made it and when it was imported.
 CREATE TABLE records (
     id            INTEGER PRIMARY KEY,
     vuln_id       TEXT NOT NULL,
@@ -43,33 +43,20 @@ CREATE TABLE records (
     last_modified TEXT,
     content_hash  INTEGER NOT NULL,
     import_id     INTEGER NOT NULL,
-    data          TEXT NOT NULL,
+    data          BLOB NOT NULL,
     UNIQUE (vuln_id, source_kind, source_name)
 );
 CREATE INDEX records_by_source ON records (source_kind, source_name);
 
-CREATE TABLE descriptions (
-    id        INTEGER PRIMARY KEY,
-    record_id INTEGER NOT NULL,
-    lang      TEXT NOT NULL,
-    text      TEXT NOT NULL
-);
-CREATE INDEX descriptions_by_record ON descriptions (record_id);
-
--- Full-text search over English descriptions (other languages are stored,
--- not indexed: unicode61 cannot segment Japanese, a trigram index will).
+-- Full-text search over English descriptions: one document per record,
+-- rowid = records.id. Contentless (the text lives in the record body), with
+-- contentless_delete so an updated record can drop its old document. Other
+-- languages are stored in the body, not indexed: unicode61 cannot segment
+-- Japanese; a trigram index will.
 CREATE VIRTUAL TABLE descriptions_fts USING fts5 (
-    text, content = 'descriptions', content_rowid = 'id',
+    text, content = '', contentless_delete = 1,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER descriptions_fts_insert AFTER INSERT ON descriptions
-WHEN new.lang = 'en' OR new.lang LIKE 'en-%' BEGIN
-    INSERT INTO descriptions_fts (rowid, text) VALUES (new.id, new.text);
-END;
-CREATE TRIGGER descriptions_fts_delete AFTER DELETE ON descriptions
-WHEN old.lang = 'en' OR old.lang LIKE 'en-%' BEGIN
-    INSERT INTO descriptions_fts (descriptions_fts, rowid, text) VALUES ('delete', old.id, old.text);
-END;
 
 CREATE TABLE aliases (
     alias     TEXT NOT NULL,
@@ -77,7 +64,6 @@ CREATE TABLE aliases (
     record_id INTEGER NOT NULL,
     PRIMARY KEY (alias, record_id)
 ) WITHOUT ROWID;
-CREATE INDEX aliases_by_record ON aliases (record_id);
 
 CREATE TABLE cvss (
     record_id  INTEGER NOT NULL,
@@ -97,7 +83,9 @@ CREATE TABLE weaknesses (
 ) WITHOUT ROWID;
 
 -- Candidate lookup for matching: which records name a CPE vendor/product
--- anywhere in their configurations, CPE lists or affected entries.
+-- anywhere in their configurations, CPE lists or affected entries. Index
+-- tables have no by-record index (it would cost every insert): replacing a
+-- record deletes its old keys, computed from its old body.
 CREATE TABLE cpe_index (
     vendor    TEXT NOT NULL,
     product   TEXT NOT NULL,
@@ -105,7 +93,6 @@ CREATE TABLE cpe_index (
     part      TEXT NOT NULL,
     PRIMARY KEY (vendor, product, record_id)
 ) WITHOUT ROWID;
-CREATE INDEX cpe_index_by_record ON cpe_index (record_id);
 
 -- Candidate lookup by package: OSV affected packages, CVE 5 package names.
 CREATE TABLE package_index (
@@ -114,7 +101,6 @@ CREATE TABLE package_index (
     record_id INTEGER NOT NULL,
     PRIMARY KEY (ecosystem, name, record_id)
 ) WITHOUT ROWID;
-CREATE INDEX package_index_by_record ON package_index (record_id);
 
 CREATE TABLE ssvc (
     record_id        INTEGER PRIMARY KEY,

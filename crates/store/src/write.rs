@@ -58,18 +58,20 @@ impl ImportCounts {
 /// CPU work can run on a parser thread while the writer thread does SQL.
 pub struct PreparedVuln {
     pub record: VulnRecord,
-    json: String,
+    /// LZ4-compressed JSON of `record`.
+    data: Vec<u8>,
     hash: i64,
 }
 
 impl PreparedVuln {
     pub fn new(record: VulnRecord) -> Result<PreparedVuln> {
-        let json = serde_json::to_string(&record).map_err(|source| StoreError::Encode {
+        let json = serde_json::to_vec(&record).map_err(|source| StoreError::Encode {
             what: record.id.clone(),
             source,
         })?;
-        let hash = fingerprint(json.as_bytes());
-        Ok(PreparedVuln { record, json, hash })
+        let hash = fingerprint(&json);
+        let data = crate::blob::compress(&json);
+        Ok(PreparedVuln { record, data, hash })
     }
 }
 
@@ -145,55 +147,82 @@ impl<'c> Import<'c> {
         let outcome = match &existing {
             None => Outcome::Inserted,
             Some((_, stored_lm, stored_hash)) => {
-                match decide(stored_lm.as_deref(), *stored_hash, rec.last_modified.as_deref(), v.hash)
-                {
+                match decide(
+                    stored_lm.as_deref(),
+                    *stored_hash,
+                    rec.last_modified.as_deref(),
+                    v.hash,
+                ) {
                     Some(o) => return Ok(o),
                     None => Outcome::Updated,
                 }
             }
         };
-        let record_id = match existing {
-            Some((id, ..)) => {
-                self.delete_record_children(id)?;
-                self.tx
+        let record_id =
+            match existing {
+                Some((id, ..)) => {
+                    self.delete_record_children(id)?;
+                    self.tx
                     .prepare_cached(
                         "UPDATE records SET last_modified = ?2, content_hash = ?3, import_id = ?4,
                          data = ?5 WHERE id = ?1",
                     )?
-                    .execute(params![id, rec.last_modified, v.hash, self.import_id, v.json])?;
-                id
-            }
-            None => {
-                self.tx
-                    .prepare_cached(
-                        "INSERT INTO records (vuln_id, source_kind, source_name, last_modified,
+                    .execute(params![id, rec.last_modified, v.hash, self.import_id, v.data])?;
+                    id
+                }
+                None => {
+                    self.tx
+                        .prepare_cached(
+                            "INSERT INTO records (vuln_id, source_kind, source_name, last_modified,
                          content_hash, import_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    )?
-                    .execute(params![
-                        rec.id,
-                        kind,
-                        rec.source.name,
-                        rec.last_modified,
-                        v.hash,
-                        self.import_id,
-                        v.json
-                    ])?;
-                self.tx.last_insert_rowid()
-            }
-        };
+                        )?
+                        .execute(params![
+                            rec.id,
+                            kind,
+                            rec.source.name,
+                            rec.last_modified,
+                            v.hash,
+                            self.import_id,
+                            v.data
+                        ])?;
+                    self.tx.last_insert_rowid()
+                }
+            };
         self.write_record_children(record_id, rec)?;
         self.upsert_head(rec)?;
         Ok(outcome)
     }
 
+    /// Removes everything derived from a stored record: its index keys
+    /// (computed from its stored body), its full-text document, its rows.
     fn delete_record_children(&self, record_id: i64) -> Result<()> {
+        let blob: Vec<u8> = self
+            .tx
+            .prepare_cached("SELECT data FROM records WHERE id = ?1")?
+            .query_row([record_id], |r| r.get(0))?;
+        let old: VulnRecord = crate::blob::decode(&blob, || format!("record {record_id}"))?;
+        let mut stmt = self.tx.prepare_cached(
+            "DELETE FROM cpe_index WHERE vendor = ?1 AND product = ?2 AND record_id = ?3",
+        )?;
+        for (_, vendor, product) in cpe_products(&old) {
+            stmt.execute(params![vendor, product, record_id])?;
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "DELETE FROM package_index WHERE ecosystem = ?1 AND name = ?2 AND record_id = ?3",
+        )?;
+        for (eco, name) in packages(&old) {
+            stmt.execute(params![eco, name, record_id])?;
+        }
+        let mut stmt = self
+            .tx
+            .prepare_cached("DELETE FROM aliases WHERE alias = ?1 AND record_id = ?2")?;
+        for a in &old.aliases {
+            stmt.execute(params![a, record_id])?;
+        }
         for sql in [
-            "DELETE FROM descriptions WHERE record_id = ?1",
-            "DELETE FROM aliases WHERE record_id = ?1",
+            "DELETE FROM descriptions_fts WHERE rowid = ?1",
             "DELETE FROM cvss WHERE record_id = ?1",
             "DELETE FROM weaknesses WHERE record_id = ?1",
-            "DELETE FROM cpe_index WHERE record_id = ?1",
-            "DELETE FROM package_index WHERE record_id = ?1",
             "DELETE FROM ssvc WHERE record_id = ?1",
         ] {
             self.tx.prepare_cached(sql)?.execute([record_id])?;
@@ -202,11 +231,11 @@ impl<'c> Import<'c> {
     }
 
     fn write_record_children(&self, record_id: i64, rec: &VulnRecord) -> Result<()> {
-        let mut stmt = self
-            .tx
-            .prepare_cached("INSERT INTO descriptions (record_id, lang, text) VALUES (?1, ?2, ?3)")?;
-        for d in &rec.descriptions {
-            stmt.execute(params![record_id, d.lang, d.value])?;
+        let english = english_text(rec);
+        if !english.is_empty() {
+            self.tx
+                .prepare_cached("INSERT INTO descriptions_fts (rowid, text) VALUES (?1, ?2)")?
+                .execute(params![record_id, english])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO aliases (alias, vuln_id, record_id) VALUES (?1, ?2, ?3)",
@@ -265,26 +294,19 @@ impl<'c> Import<'c> {
         Ok(())
     }
 
-    /// Keeps the merged head row: earliest publication, latest modification,
-    /// and an English description (the first source to give one wins).
+    /// Keeps the merged head row: earliest publication, latest modification.
     fn upsert_head(&self, rec: &VulnRecord) -> Result<()> {
-        let desc = rec
-            .descriptions
-            .iter()
-            .find(|d| d.lang == "en" || d.lang.starts_with("en-"))
-            .map(|d| d.value.as_str());
         self.tx
             .prepare_cached(
-                "INSERT INTO vulnerabilities (id, published, last_modified, description)
-                 VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO vulnerabilities (id, published, last_modified)
+                 VALUES (?1, ?2, ?3)
                  ON CONFLICT (id) DO UPDATE SET
                    published = CASE WHEN published IS NULL OR excluded.published < published
                                THEN excluded.published ELSE published END,
                    last_modified = CASE WHEN last_modified IS NULL OR excluded.last_modified > last_modified
-                               THEN excluded.last_modified ELSE last_modified END,
-                   description = coalesce(description, excluded.description)",
+                               THEN excluded.last_modified ELSE last_modified END",
             )?
-            .execute(params![rec.id, rec.published, rec.last_modified, desc])?;
+            .execute(params![rec.id, rec.published, rec.last_modified])?;
         Ok(())
     }
 
@@ -306,7 +328,8 @@ impl<'c> Import<'c> {
             .optional()?;
         let (doc_id, outcome) = match existing {
             Some((id, lm, h)) => {
-                if let Some(o) = decide(lm.as_deref(), h, doc.current_release_date.as_deref(), hash) {
+                if let Some(o) = decide(lm.as_deref(), h, doc.current_release_date.as_deref(), hash)
+                {
                     return Ok(o);
                 }
                 self.delete_csaf(id, &doc.tracking_id)?;
@@ -511,6 +534,21 @@ fn decide(
     }
 }
 
+/// The text the full-text index holds for a record: its English
+/// descriptions and its title.
+pub(crate) fn english_text(rec: &VulnRecord) -> String {
+    let mut parts: Vec<&str> = rec
+        .descriptions
+        .iter()
+        .filter(|d| d.lang == "en" || d.lang.starts_with("en-") || d.lang.starts_with("en_"))
+        .map(|d| d.value.as_str())
+        .collect();
+    if let Some(t) = &rec.title {
+        parts.push(t);
+    }
+    parts.join("\n")
+}
+
 /// Distinct (part, vendor, product) named anywhere in the record.
 fn cpe_products(rec: &VulnRecord) -> BTreeSet<(&str, &str, &str)> {
     let criteria = rec
@@ -520,7 +558,11 @@ fn cpe_products(rec: &VulnRecord) -> BTreeSet<(&str, &str, &str)> {
         .flat_map(|n| &n.cpe_match)
         .map(|m| m.criteria.as_str())
         .chain(rec.cpes.iter().map(String::as_str))
-        .chain(rec.affected.iter().flat_map(|a| a.cpes.iter().map(String::as_str)));
+        .chain(
+            rec.affected
+                .iter()
+                .flat_map(|a| a.cpes.iter().map(String::as_str)),
+        );
     criteria
         .filter_map(kensa_model::cpe::vendor_product)
         .collect()

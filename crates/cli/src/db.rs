@@ -1,0 +1,210 @@
+//! `kensa db …`: import, statistics.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use kensa_intel::{FileReport, ImportOptions};
+use kensa_store::Store;
+
+use crate::{Ctx, OutputFormat, print_json, progress, thousands};
+
+#[derive(Subcommand)]
+pub enum DbCommand {
+    /// Import vulnerability-intelligence files (format detected from content)
+    #[command(long_about = IMPORT_ABOUT)]
+    Import(ImportArgs),
+    /// Count what the database holds, per record type and per source
+    Stats(StatsArgs),
+}
+
+const IMPORT_ABOUT: &str = "Import vulnerability-intelligence files into the database.\n\n\
+The format of each file is detected from its content, never its name; gzip, xz and zstd \
+compression are read transparently. Supported:\n  \
+- NVD CVE API 2.0: `cve` records as JSON Lines, API response pages, 2.0 yearly feeds\n  \
+- NVD-format configuration overrides (e.g. Anchore's nvd-data-overrides)\n  \
+- CVE JSON 5: one record, JSON Lines, or a cvelistV5 directory (with CISA ADP / vulnrichment)\n  \
+- OSV: JSON or YAML records; a file, a directory or a tar archive\n  \
+- CISA KEV: the catalog as JSON or CSV\n  \
+- FIRST EPSS: the daily CSV\n  \
+- CSAF 2.0: one advisory, JSON Lines, or a directory\n\n\
+Each FILE (a directory or archive counts as one) is imported in one transaction: if anything \
+in it is bad, nothing of it is stored. Importing the same data again changes nothing; a record \
+with a newer modification time replaces the stored one from the same source.";
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Files, directories or archives to import
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+
+    /// Skip bad records (reporting each with file, line and field) instead of failing the file
+    #[arg(long)]
+    keep_going: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+#[derive(Args)]
+pub struct StatsArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
+    match cmd {
+        DbCommand::Import(args) => import(ctx, args),
+        DbCommand::Stats(args) => stats(ctx, args),
+    }
+}
+
+fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
+    let mut store = ctx.open_store()?;
+    let reports = import_files(
+        &mut store,
+        &args.files,
+        args.keep_going,
+        ctx.quiet,
+        args.format,
+    )?;
+    if args.format == OutputFormat::Json {
+        print_json(&reports)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports each file in turn (each in its own transaction) and prints a
+/// line per file. Stops at the first file that fails, saying which files
+/// were stored before it.
+pub fn import_files(
+    store: &mut Store,
+    files: &[PathBuf],
+    keep_going: bool,
+    quiet: bool,
+    format: OutputFormat,
+) -> Result<Vec<FileReport>> {
+    let bar = progress::Bar::new(!quiet && std::io::stderr().is_terminal());
+    let opts = ImportOptions {
+        keep_going,
+        progress: Some(&bar),
+        ..ImportOptions::default()
+    };
+    let mut reports = Vec::new();
+    for file in files {
+        match kensa_intel::import_path(store, file, &opts) {
+            Ok(report) => {
+                if !quiet && format == OutputFormat::Text {
+                    print_report(&report);
+                }
+                reports.push(report);
+            }
+            Err(e) => {
+                let done = if reports.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "\n  the {} file(s) before it were imported and stay stored",
+                        reports.len()
+                    )
+                };
+                return Err(anyhow!(
+                    "{e}\n  nothing from {} was stored (the import was rolled back){done}{}",
+                    file.display(),
+                    if keep_going {
+                        ""
+                    } else {
+                        "\n  hint: --keep-going skips bad records and imports the rest"
+                    }
+                ));
+            }
+        }
+    }
+    Ok(reports)
+}
+
+fn print_report(r: &FileReport) {
+    let c = &r.counts;
+    eprintln!(
+        "{}: {} [{}{}]: {} new, {} updated, {} unchanged, {} older than stored, {} skipped ({:.1}s)",
+        r.path.display(),
+        r.formats.join(", "),
+        r.layout,
+        if r.compression == "none" {
+            String::new()
+        } else {
+            format!(", {}", r.compression)
+        },
+        thousands(c.inserted),
+        thousands(c.updated),
+        thousands(c.unchanged),
+        thousands(c.stale),
+        thousands(c.skipped),
+        r.seconds
+    );
+    for s in &r.skipped {
+        eprintln!("  skipped: {s}");
+    }
+    if c.skipped as usize > r.skipped.len() {
+        eprintln!(
+            "  … and {} more skipped",
+            c.skipped as usize - r.skipped.len()
+        );
+    }
+    if r.ignored_count > 0 {
+        eprintln!(
+            "  ignored {} file(s) in no supported format: {}{}",
+            r.ignored_count,
+            r.ignored.join(", "),
+            if r.ignored_count as usize > r.ignored.len() {
+                ", …"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+fn stats(ctx: &Ctx, args: StatsArgs) -> Result<ExitCode> {
+    let store = ctx.open_existing()?;
+    let s = store.stats()?;
+    if args.format == OutputFormat::Json {
+        print_json(&s)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("database: {}", store.path().display());
+    println!("vulnerabilities      {:>12}", thousands(s.vulnerabilities));
+    for (kind, n) in &s.records_by_kind {
+        println!("  records {kind:<12} {:>12}", thousands(*n));
+    }
+    println!(
+        "full-text documents  {:>12}",
+        thousands(s.indexed_documents)
+    );
+    println!("CVSS vectors         {:>12}", thousands(s.cvss_vectors));
+    println!(
+        "CPE index entries    {:>12}",
+        thousands(s.cpe_index_entries)
+    );
+    println!(
+        "package index entries{:>12}",
+        thousands(s.package_index_entries)
+    );
+    println!("SSVC decision points {:>12}", thousands(s.ssvc));
+    println!("KEV entries          {:>12}", thousands(s.kev));
+    println!("EPSS scores          {:>12}", thousands(s.epss));
+    println!("CSAF advisories      {:>12}", thousands(s.csaf_documents));
+    println!("CSAF products        {:>12}", thousands(s.csaf_products));
+    println!("imports              {:>12}", thousands(s.imports));
+    if !s.records_by_source.is_empty() {
+        println!("largest sources:");
+        for (src, n) in &s.records_by_source {
+            println!("  {src:<40} {:>10}", thousands(*n));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

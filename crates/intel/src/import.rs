@@ -1,0 +1,931 @@
+//! `kensa db import`: detect, stream, parse and store, one transaction per input.
+//!
+//! The work runs as a three-stage pipeline so that decompression, JSON parsing
+//! and SQLite writes overlap on separate cores:
+//!
+//! ```text
+//! reader thread            parser thread                 caller's thread
+//! decompress, split  --->  parse, normalise, serialise -->  write in one transaction
+//! into units (lines,       (kensa-model types)            (rolls back on any error
+//! array elements, files)                                   unless --keep-going)
+//! ```
+//!
+//! Memory stays bounded by the channel depth times the batch size, whatever the
+//! input size.
+
+use std::io::{BufRead, Read};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::Instant;
+
+use kensa_model::{CsafDocument, EpssScore, KevEntry};
+use kensa_store::{ImportCounts, IntelSink, PreparedVuln, Store};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::detect::{self, Format, Layout};
+use crate::error::{ImportError, Location, RecordError};
+use crate::input::{self, CountingReader, DynRead, MAX_UNIT_BYTES};
+use crate::{csaf, cve5, epss, kev, nvd, osv};
+
+/// How an import behaves.
+#[derive(Clone, Copy)]
+pub struct ImportOptions<'a> {
+    /// Skip bad records (reporting each) instead of failing the file.
+    pub keep_going: bool,
+    /// At most this many skipped-record errors are kept per file; the rest are counted.
+    pub max_reported_errors: usize,
+    pub progress: Option<&'a dyn Progress>,
+}
+
+impl Default for ImportOptions<'_> {
+    fn default() -> Self {
+        ImportOptions {
+            keep_going: false,
+            max_reported_errors: 100,
+            progress: None,
+        }
+    }
+}
+
+/// Receives progress as bytes of the input file consumed.
+pub trait Progress: Sync {
+    fn begin(&self, label: &str, total_bytes: Option<u64>);
+    fn set(&self, bytes: u64);
+    fn end(&self);
+}
+
+/// What one input did to the database.
+#[derive(Debug, Serialize)]
+pub struct FileReport {
+    pub path: PathBuf,
+    /// Format ids found (`nvd-cve`, `cve5`, …); several for directories and archives.
+    pub formats: Vec<&'static str>,
+    pub layout: &'static str,
+    pub compression: &'static str,
+    pub counts: ImportCounts,
+    /// Records skipped under `--keep-going`, as messages naming file, place and field.
+    pub skipped: Vec<String>,
+    /// Members of a directory or archive that are not in a supported format.
+    pub ignored: Vec<String>,
+    pub ignored_count: u64,
+    pub seconds: f64,
+}
+
+/// Imports a file, a directory tree, or an archive. Each call is one
+/// transaction: on error nothing of it is stored.
+pub fn import_path(
+    store: &mut Store,
+    path: &Path,
+    opts: &ImportOptions<'_>,
+) -> Result<FileReport, ImportError> {
+    let io_err = |source| ImportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    let counter = Arc::new(AtomicU64::new(0));
+    let (source, compression, total) = if meta.is_dir() {
+        let files = list_files(path).map_err(io_err)?;
+        let total = files.iter().map(|(_, len)| len).sum();
+        (
+            Source::Dir(files.into_iter().map(|(p, _)| p).collect()),
+            input::Compression::None,
+            total,
+        )
+    } else {
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        let counting = CountingReader::new(file, counter.clone());
+        let (reader, compression) = input::decompress(Box::new(counting)).map_err(io_err)?;
+        (Source::Stream(reader), compression, meta.len())
+    };
+    run(store, path, source, compression, Some(total), counter, opts)
+}
+
+/// Imports an in-memory document (a response fetched by `kensa db sync`).
+pub fn import_bytes(
+    store: &mut Store,
+    origin: &str,
+    bytes: Vec<u8>,
+    opts: &ImportOptions<'_>,
+) -> Result<FileReport, ImportError> {
+    let path = PathBuf::from(origin);
+    let total = bytes.len() as u64;
+    let counter = Arc::new(AtomicU64::new(0));
+    let counting = CountingReader::new(std::io::Cursor::new(bytes), counter.clone());
+    let (reader, compression) =
+        input::decompress(Box::new(counting)).map_err(|source| ImportError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    run(
+        store,
+        &path,
+        Source::Stream(reader),
+        compression,
+        Some(total),
+        counter,
+        opts,
+    )
+}
+
+enum Source {
+    Stream(DynRead),
+    Dir(Vec<PathBuf>),
+}
+
+/// Regular files below `dir`, sorted for a deterministic import order.
+fn list_files(dir: &Path) -> std::io::Result<Vec<(PathBuf, u64)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let entry = entry?;
+            let ft = entry.file_type()?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue; // .git and friends
+            }
+            if ft.is_dir() {
+                stack.push(entry.path());
+            } else if ft.is_file() {
+                out.push((entry.path(), entry.metadata()?.len()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// How to parse one unit of input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitFormat {
+    NvdCve,
+    NvdWrapped,
+    NvdPage,
+    NvdOverride,
+    Cve5,
+    OsvJson,
+    OsvYaml,
+    KevEntry,
+    KevCatalog,
+    Csaf,
+}
+
+impl UnitFormat {
+    fn of(format: Format, wrapped: bool) -> Option<UnitFormat> {
+        Some(match format {
+            Format::NvdCve if wrapped => UnitFormat::NvdWrapped,
+            Format::NvdCve => UnitFormat::NvdCve,
+            Format::NvdApiPage => UnitFormat::NvdPage,
+            Format::NvdOverride => UnitFormat::NvdOverride,
+            Format::Cve5 => UnitFormat::Cve5,
+            Format::OsvJson => UnitFormat::OsvJson,
+            Format::OsvYaml => UnitFormat::OsvYaml,
+            Format::KevJson => UnitFormat::KevCatalog,
+            Format::Csaf => UnitFormat::Csaf,
+            Format::KevCsv | Format::EpssCsv => return None,
+        })
+    }
+}
+
+/// A slice of a batch's buffer holding one record or document.
+struct Unit {
+    location: Location,
+    format: UnitFormat,
+    range: Range<usize>,
+}
+
+#[derive(Default)]
+struct Batch {
+    data: Vec<u8>,
+    units: Vec<Unit>,
+}
+
+const BATCH_BYTES: usize = 1 << 20;
+const BATCH_UNITS: usize = 256;
+const CHANNEL_DEPTH: usize = 4;
+
+/// An item parsed and (for vulnerabilities) serialised, ready to write.
+enum Prepared {
+    Vuln(PreparedVuln),
+    Kev(KevEntry),
+    Epss(EpssScore),
+    Csaf(Box<CsafDocument>),
+}
+
+type Parsed = (Location, Result<Vec<Prepared>, RecordError>);
+
+enum ToParser {
+    Batch(Batch),
+    /// Rows the reader parsed itself (CSV); passed through.
+    Parsed(Vec<Parsed>),
+    Fail(ImportError),
+}
+
+enum ToWriter {
+    Parsed(Vec<Parsed>),
+    Fail(ImportError),
+}
+
+/// What the reader stage learned about the input, for the report.
+#[derive(Default)]
+struct Seen {
+    formats: Vec<&'static str>,
+    layout: Option<Layout>,
+    ignored: Vec<String>,
+    ignored_count: u64,
+}
+
+impl Seen {
+    fn format(&mut self, f: Format) {
+        if !self.formats.contains(&f.id()) {
+            self.formats.push(f.id());
+        }
+    }
+
+    fn ignore(&mut self, name: String) {
+        self.ignored_count += 1;
+        if self.ignored.len() < 20 {
+            self.ignored.push(name);
+        }
+    }
+}
+
+fn run(
+    store: &mut Store,
+    path: &Path,
+    source: Source,
+    compression: input::Compression,
+    total: Option<u64>,
+    counter: Arc<AtomicU64>,
+    opts: &ImportOptions<'_>,
+) -> Result<FileReport, ImportError> {
+    let started = Instant::now();
+    let store_err = |source| ImportError::Store {
+        path: path.to_path_buf(),
+        source,
+    };
+    let origin = path.display().to_string();
+    if let Some(p) = opts.progress {
+        p.begin(&origin, total);
+    }
+    let mut import = store.import(&origin, "auto").map_err(store_err)?;
+    let mut skipped = Vec::new();
+    let (to_parser, from_reader) = sync_channel::<ToParser>(CHANNEL_DEPTH);
+    let (to_writer, from_parser) = sync_channel::<ToWriter>(CHANNEL_DEPTH);
+    let dir_counter = counter.clone();
+    let result = std::thread::scope(|scope| {
+        let reader = std::thread::Builder::new()
+            .name("kensa-read".into())
+            .spawn_scoped(scope, move || {
+                read_stage(path, source, &to_parser, &dir_counter)
+            })
+            .map_err(|source| ImportError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        std::thread::Builder::new()
+            .name("kensa-parse".into())
+            .spawn_scoped(scope, move || parse_stage(from_reader, to_writer))
+            .map_err(|source| ImportError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let written = write_stage(path, &mut import, from_parser, opts, &counter, &mut skipped);
+        // The reader ends once its channel closes; its report matters only on success.
+        let seen = reader.join().unwrap_or_default();
+        written.map(|()| seen)
+    });
+    if let Some(p) = opts.progress {
+        p.end();
+    }
+    let seen = result?;
+    let mut counts = import.counts();
+    if seen.formats.is_empty() {
+        return Err(ImportError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "no supported records found{}. Supported formats: {}",
+                if seen.ignored_count > 0 {
+                    format!(" ({} files in unsupported formats)", seen.ignored_count)
+                } else {
+                    String::new()
+                },
+                detect::SUPPORTED
+            ),
+        });
+    }
+    counts = import.commit().map_err(store_err).map(|c| {
+        debug_assert_eq!(c, counts);
+        c
+    })?;
+    Ok(FileReport {
+        path: path.to_path_buf(),
+        formats: seen.formats,
+        layout: match seen.layout {
+            Some(Layout::JsonLines) => "json-lines",
+            Some(Layout::Document) => "document",
+            None => "directory",
+        },
+        compression: compression.as_str(),
+        counts,
+        skipped,
+        ignored: seen.ignored,
+        ignored_count: seen.ignored_count,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+// ---------------------------------------------------------------- reader stage
+
+/// Splits the input into units. Failures travel down the pipeline in order.
+fn read_stage(path: &Path, source: Source, out: &SyncSender<ToParser>, bytes: &AtomicU64) -> Seen {
+    let mut seen = Seen::default();
+    let mut batcher = Batcher {
+        out,
+        batch: Batch::default(),
+        parsed: Vec::new(),
+    };
+    let result = match source {
+        Source::Stream(reader) => read_stream(path, reader, &mut batcher, &mut seen, true),
+        Source::Dir(files) => read_dir(path, files, &mut batcher, &mut seen, bytes),
+    };
+    let result = result.and_then(|()| batcher.flush());
+    if let Err(Stop::Failed(e)) = result {
+        let _ = out.send(ToParser::Fail(e));
+    }
+    seen
+}
+
+/// Why the reader stopped early.
+enum Stop {
+    /// The input is bad: report it.
+    Failed(ImportError),
+    /// The writer hung up (it failed first): just stop.
+    Closed,
+}
+
+impl From<ImportError> for Stop {
+    fn from(e: ImportError) -> Self {
+        Stop::Failed(e)
+    }
+}
+
+struct Batcher<'a> {
+    out: &'a SyncSender<ToParser>,
+    batch: Batch,
+    parsed: Vec<Parsed>,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, location: Location, format: UnitFormat, bytes: &[u8]) -> Result<(), Stop> {
+        let start = self.batch.data.len();
+        self.batch.data.extend_from_slice(bytes);
+        self.push_range(location, format, start..self.batch.data.len())
+    }
+
+    /// Registers bytes the caller already appended to `batch.data`.
+    fn push_range(
+        &mut self,
+        location: Location,
+        format: UnitFormat,
+        range: Range<usize>,
+    ) -> Result<(), Stop> {
+        self.batch.units.push(Unit {
+            location,
+            format,
+            range,
+        });
+        if self.batch.data.len() >= BATCH_BYTES || self.batch.units.len() >= BATCH_UNITS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Queues a row the reader parsed itself (CSV feeds).
+    fn push_parsed(
+        &mut self,
+        location: Location,
+        row: Result<Vec<Prepared>, RecordError>,
+    ) -> Result<(), Stop> {
+        self.parsed.push((location, row));
+        if self.parsed.len() >= 4 * BATCH_UNITS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Stop> {
+        if !self.batch.units.is_empty() {
+            let batch = std::mem::take(&mut self.batch);
+            self.out
+                .send(ToParser::Batch(batch))
+                .map_err(|_| Stop::Closed)?;
+        }
+        if !self.parsed.is_empty() {
+            let parsed = std::mem::take(&mut self.parsed);
+            self.out
+                .send(ToParser::Parsed(parsed))
+                .map_err(|_| Stop::Closed)?;
+        }
+        Ok(())
+    }
+}
+
+fn io_stop(path: &Path) -> impl Fn(std::io::Error) -> Stop + '_ {
+    move |source| {
+        Stop::Failed(ImportError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+fn record_stop(path: &Path, location: Location, error: RecordError) -> Stop {
+    Stop::Failed(ImportError::Record {
+        path: path.to_path_buf(),
+        location,
+        error,
+    })
+}
+
+/// One file or stream: an archive, JSON Lines, a JSON document, CSV or YAML.
+/// `top` is false for members of a directory, which may be of no supported
+/// format (README, LICENSE) and are then listed as ignored.
+fn read_stream<'r>(
+    path: &Path,
+    reader: Box<dyn BufRead + 'r>,
+    batcher: &mut Batcher<'_>,
+    seen: &mut Seen,
+    top: bool,
+) -> Result<(), Stop> {
+    let mut reader = reader;
+    let head = input::peek(&mut reader, 512).map_err(io_stop(path))?;
+    if head.len() >= 262 && &head[257..262] == b"ustar" {
+        let reader = std::io::Cursor::new(head).chain(reader);
+        return read_tar(path, reader, batcher, seen);
+    }
+    let mut reader: Box<dyn BufRead + 'r> = Box::new(std::io::BufReader::new(
+        std::io::Cursor::new(head).chain(reader),
+    ));
+    let (line_buf, line) = input::first_line(&mut reader).map_err(io_stop(path))?;
+    let first = &line_buf[line.clone()];
+    if first.len() > MAX_UNIT_BYTES {
+        return Err(record_stop(path, Location::Line(1), too_large("line")));
+    }
+    let is_json = matches!(first.first(), Some(b'{' | b'['));
+    let one_line_json = is_json && serde_json::from_slice::<IgnoredAny>(first).is_ok();
+    let detected = if one_line_json {
+        detect::detect_json(first).map(|(f, w)| (f, w, Layout::JsonLines))
+    } else {
+        // Multi-line document: look further in for its keys.
+        let mut prefix = line_buf.clone();
+        reader
+            .by_ref()
+            .take(1 << 20)
+            .read_to_end(&mut prefix)
+            .map_err(io_stop(path))?;
+        let detected = if is_json {
+            detect::detect_json(&prefix).map(|(f, w)| (f, w, Layout::Document))
+        } else {
+            detect::detect_text(&prefix).map(|f| (f, false, Layout::Document))
+        };
+        let rest = std::mem::replace(&mut reader, Box::new(std::io::empty()));
+        reader = Box::new(std::io::BufReader::new(
+            std::io::Cursor::new(prefix).chain(rest),
+        ));
+        detected
+    };
+    let Some((format, wrapped, layout)) = detected else {
+        if !top {
+            seen.ignore(path.display().to_string());
+            return Ok(());
+        }
+        return Err(Stop::Failed(ImportError::Format {
+            path: path.to_path_buf(),
+            message: format!(
+                "not a supported vulnerability-intelligence format. Supported formats: {}",
+                detect::SUPPORTED
+            ),
+        }));
+    };
+    seen.format(format);
+    seen.layout.get_or_insert(layout);
+    let reader: Box<dyn BufRead + 'r> = if one_line_json {
+        Box::new(std::io::BufReader::new(
+            std::io::Cursor::new(line_buf).chain(reader),
+        ))
+    } else {
+        reader
+    };
+    let member = (!top).then(|| path.display().to_string());
+    match (format, layout) {
+        (Format::KevCsv | Format::EpssCsv, _) => read_csv(path, format, reader, batcher),
+        (_, Layout::JsonLines) => {
+            let unit = UnitFormat::of(format, wrapped).expect("JSON formats have a unit");
+            read_lines(path, member, unit, reader, batcher)
+        }
+        (Format::NvdApiPage, Layout::Document) => {
+            read_array(path, reader, UnitFormat::NvdWrapped, batcher)
+        }
+        (Format::KevJson, Layout::Document) => {
+            read_array(path, reader, UnitFormat::KevEntry, batcher)
+        }
+        (_, Layout::Document) => {
+            let unit = UnitFormat::of(format, wrapped).expect("JSON and YAML formats have a unit");
+            let location = member.map_or(Location::File, Location::Member);
+            read_document(path, location, unit, reader, batcher)
+        }
+    }
+}
+
+fn too_large(what: &str) -> RecordError {
+    RecordError::new(format!(
+        "{what} is larger than {} MiB; refusing to load it",
+        MAX_UNIT_BYTES >> 20
+    ))
+}
+
+/// JSON Lines: one unit per non-blank line.
+fn read_lines(
+    path: &Path,
+    member: Option<String>,
+    format: UnitFormat,
+    mut reader: impl BufRead,
+    batcher: &mut Batcher<'_>,
+) -> Result<(), Stop> {
+    let mut line_no = 0u64;
+    loop {
+        let start = batcher.batch.data.len();
+        let n = reader
+            .by_ref()
+            .take(MAX_UNIT_BYTES as u64 + 1)
+            .read_until(b'\n', &mut batcher.batch.data)
+            .map_err(io_stop(path))?;
+        if n == 0 {
+            return Ok(());
+        }
+        line_no += 1;
+        let data = &batcher.batch.data;
+        let mut end = data.len();
+        while end > start && data[end - 1].is_ascii_whitespace() {
+            end -= 1;
+        }
+        let location = match &member {
+            Some(m) => Location::MemberLine(m.clone(), line_no),
+            None => Location::Line(line_no),
+        };
+        if n > MAX_UNIT_BYTES {
+            return Err(record_stop(path, location, too_large("line")));
+        }
+        if end == start {
+            batcher.batch.data.truncate(start);
+            continue;
+        }
+        batcher.push_range(location, format, start..end)?;
+    }
+}
+
+/// A single document, loaded whole (bounded).
+fn read_document(
+    path: &Path,
+    location: Location,
+    format: UnitFormat,
+    reader: impl Read,
+    batcher: &mut Batcher<'_>,
+) -> Result<(), Stop> {
+    let mut doc = Vec::new();
+    reader
+        .take(MAX_UNIT_BYTES as u64 + 1)
+        .read_to_end(&mut doc)
+        .map_err(io_stop(path))?;
+    if doc.len() > MAX_UNIT_BYTES {
+        return Err(record_stop(path, location, too_large("document")));
+    }
+    batcher.push(location, format, &doc)
+}
+
+/// A document whose `vulnerabilities` array is streamed element by element
+/// (NVD API pages and yearly feeds, the KEV catalog), so a feed of any size
+/// is read in constant memory.
+fn read_array(
+    path: &Path,
+    reader: impl Read,
+    element: UnitFormat,
+    batcher: &mut Batcher<'_>,
+) -> Result<(), Stop> {
+    let mut stop = None;
+    let mut de = serde_json::Deserializer::from_reader(reader);
+    let seed = TopLevel {
+        key: "vulnerabilities",
+        on_element: &mut |index, raw: &RawValue| {
+            batcher
+                .push(Location::Entry(index), element, raw.get().as_bytes())
+                .map_err(|s| stop = Some(s))
+        },
+    };
+    let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
+    if let Some(s) = stop {
+        return Err(s);
+    }
+    parsed.map_err(|e| record_stop(path, Location::File, json_doc_error(&e)))
+}
+
+fn json_doc_error(e: &serde_json::Error) -> RecordError {
+    let what = match e.classify() {
+        serde_json::error::Category::Eof => "truncated JSON",
+        serde_json::error::Category::Syntax => "invalid JSON",
+        _ => "unexpected JSON",
+    };
+    RecordError::new(format!("{what}: {e}"))
+}
+
+/// Visits the top-level object, handing each element of the array under
+/// `key` to `on_element` and skipping every other member.
+struct TopLevel<'f> {
+    key: &'static str,
+    on_element: &'f mut dyn FnMut(u64, &RawValue) -> Result<(), ()>,
+}
+
+impl<'de> DeserializeSeed<'de> for TopLevel<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TopLevel<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "an object with a `{}` array", self.key)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if k == self.key {
+                map.next_value_seed(Elements(&mut *self.on_element))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Elements<'a, 'f>(&'a mut (dyn FnMut(u64, &RawValue) -> Result<(), ()> + 'f));
+
+impl<'de> DeserializeSeed<'de> for Elements<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_, '_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+            if (self.0)(index, &raw).is_err() {
+                return Err(serde::de::Error::custom("import stopped"));
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// CSV feeds are parsed on the reader thread: rows are tiny and the csv
+/// reader already streams.
+fn read_csv(
+    path: &Path,
+    format: Format,
+    reader: impl BufRead,
+    batcher: &mut Batcher<'_>,
+) -> Result<(), Stop> {
+    let header_err = |e| record_stop(path, Location::Line(1), e);
+    match format {
+        Format::KevCsv => {
+            for (line, row) in kev::csv_rows(reader).map_err(header_err)? {
+                batcher.push_parsed(Location::Line(line), row.map(|e| vec![Prepared::Kev(e)]))?;
+            }
+        }
+        Format::EpssCsv => {
+            for (line, row) in epss::csv_rows(reader).map_err(header_err)? {
+                batcher.push_parsed(Location::Line(line), row.map(|e| vec![Prepared::Epss(e)]))?;
+            }
+        }
+        _ => unreachable!("read_csv is only called for CSV formats"),
+    }
+    Ok(())
+}
+
+/// A tar archive (OSV exports): every regular member is a document.
+fn read_tar(
+    path: &Path,
+    reader: impl Read,
+    batcher: &mut Batcher<'_>,
+    seen: &mut Seen,
+) -> Result<(), Stop> {
+    let mut archive = tar::Archive::new(reader);
+    for entry in archive.entries().map_err(io_stop(path))? {
+        let entry = entry.map_err(io_stop(path))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let name = entry
+            .path()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|_| "<unnamed member>".into());
+        let member_path = path.join(&name);
+        let reader = Box::new(std::io::BufReader::new(entry));
+        read_member(&member_path, reader, batcher, seen)?;
+    }
+    Ok(())
+}
+
+fn read_dir(
+    root: &Path,
+    files: Vec<PathBuf>,
+    batcher: &mut Batcher<'_>,
+    seen: &mut Seen,
+    bytes: &AtomicU64,
+) -> Result<(), Stop> {
+    for file in files {
+        let f = std::fs::File::open(&file).map_err(io_stop(&file))?;
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let (reader, _) = input::decompress(Box::new(f)).map_err(io_stop(&file))?;
+        let shown = file.strip_prefix(root).unwrap_or(&file);
+        read_member(&root.join(shown), reader, batcher, seen)?;
+        bytes.fetch_add(len, Ordering::Relaxed);
+    }
+    Ok(())
+}
+
+/// A member of a directory or archive. Members in unsupported formats are
+/// listed as ignored rather than failing the import.
+fn read_member(
+    path: &Path,
+    reader: Box<dyn BufRead + '_>,
+    batcher: &mut Batcher<'_>,
+    seen: &mut Seen,
+) -> Result<(), Stop> {
+    read_stream(path, reader, batcher, seen, false)
+}
+
+// ---------------------------------------------------------------- parser stage
+
+fn parse_stage(from_reader: Receiver<ToParser>, to_writer: SyncSender<ToWriter>) {
+    for msg in from_reader {
+        let out = match msg {
+            ToParser::Fail(e) => ToWriter::Fail(e),
+            ToParser::Parsed(p) => ToWriter::Parsed(p),
+            ToParser::Batch(batch) => ToWriter::Parsed(
+                batch
+                    .units
+                    .into_iter()
+                    .map(|u| {
+                        let result = parse_unit(u.format, &batch.data[u.range]);
+                        (u.location, result)
+                    })
+                    .collect(),
+            ),
+        };
+        if to_writer.send(out).is_err() {
+            return;
+        }
+    }
+}
+
+fn parse_unit(format: UnitFormat, bytes: &[u8]) -> Result<Vec<Prepared>, RecordError> {
+    match format {
+        UnitFormat::NvdCve => vulns([nvd::parse_cve(bytes, false)?]),
+        UnitFormat::NvdWrapped => vulns([nvd::parse_cve(bytes, true)?]),
+        UnitFormat::NvdOverride => vulns([nvd::parse_override(bytes)?]),
+        UnitFormat::NvdPage => {
+            let page: Page = crate::error::from_json(bytes)?;
+            let recs = page
+                .vulnerabilities
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| {
+                    nvd::parse_cve(raw.get().as_bytes(), true).map_err(|e| in_array(e, i))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            vulns(recs)
+        }
+        UnitFormat::Cve5 => vulns(cve5::parse(bytes)?),
+        UnitFormat::OsvJson => vulns([osv::parse_json(bytes)?]),
+        UnitFormat::OsvYaml => vulns([osv::parse_yaml(bytes)?]),
+        UnitFormat::KevEntry => Ok(vec![Prepared::Kev(kev::parse_entry(bytes)?)]),
+        UnitFormat::KevCatalog => {
+            let page: Page = crate::error::from_json(bytes)?;
+            page.vulnerabilities
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| {
+                    kev::parse_entry(raw.get().as_bytes())
+                        .map(Prepared::Kev)
+                        .map_err(|e| in_array(e, i))
+                })
+                .collect()
+        }
+        UnitFormat::Csaf => Ok(vec![Prepared::Csaf(Box::new(csaf::parse(bytes)?))]),
+    }
+}
+
+#[derive(Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    vulnerabilities: Vec<&'a RawValue>,
+}
+
+fn in_array(mut e: RecordError, index: usize) -> RecordError {
+    e.field = Some(match e.field {
+        Some(f) => format!("vulnerabilities[{index}].{f}"),
+        None => format!("vulnerabilities[{index}]"),
+    });
+    e
+}
+
+fn vulns(
+    records: impl IntoIterator<Item = kensa_model::VulnRecord>,
+) -> Result<Vec<Prepared>, RecordError> {
+    records
+        .into_iter()
+        .map(|r| {
+            PreparedVuln::new(r)
+                .map(Prepared::Vuln)
+                .map_err(|e| RecordError::new(e.to_string()))
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- writer stage
+
+fn write_stage(
+    path: &Path,
+    sink: &mut dyn IntelSink,
+    from_parser: Receiver<ToWriter>,
+    opts: &ImportOptions<'_>,
+    counter: &AtomicU64,
+    skipped: &mut Vec<String>,
+) -> Result<(), ImportError> {
+    for msg in from_parser {
+        let parsed = match msg {
+            ToWriter::Fail(e) => return Err(e),
+            ToWriter::Parsed(p) => p,
+        };
+        for (location, result) in parsed {
+            match result {
+                Ok(items) => write_items(path, sink, items)?,
+                Err(error) => {
+                    let e = ImportError::Record {
+                        path: path.to_path_buf(),
+                        location,
+                        error,
+                    };
+                    if !opts.keep_going {
+                        return Err(e);
+                    }
+                    sink.skipped();
+                    if skipped.len() < opts.max_reported_errors {
+                        skipped.push(e.to_string());
+                    }
+                }
+            }
+        }
+        if let Some(p) = opts.progress {
+            p.set(counter.load(Ordering::Relaxed));
+        }
+    }
+    Ok(())
+}
+
+fn write_items(
+    path: &Path,
+    sink: &mut dyn IntelSink,
+    items: Vec<Prepared>,
+) -> Result<(), ImportError> {
+    let store_err = |source| ImportError::Store {
+        path: path.to_path_buf(),
+        source,
+    };
+    for item in items {
+        match item {
+            Prepared::Vuln(v) => sink.put_vuln(v),
+            Prepared::Kev(k) => sink.put_kev(&k),
+            Prepared::Epss(s) => sink.put_epss(&s),
+            Prepared::Csaf(d) => sink.put_csaf(&d),
+        }
+        .map_err(store_err)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! Opening inputs: transparent decompression by magic bytes, byte counting
+//! for progress, and peeking at the start of a stream without consuming it.
+
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Largest single JSON Lines line or document held in memory at once.
+/// Real records stay far below (the largest NVD record is ~2 MiB); anything
+/// bigger is hostile or broken input.
+pub const MAX_UNIT_BYTES: usize = 64 << 20;
+
+const BUF_SIZE: usize = 256 << 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Xz,
+    Zstd,
+}
+
+impl Compression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Xz => "xz",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+            Compression::Xz
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// Counts the bytes read through it into a shared counter (compressed bytes,
+/// so progress is measured against the file size on disk).
+pub struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R> CountingReader<R> {
+    pub fn new(inner: R, count: Arc<AtomicU64>) -> Self {
+        CountingReader { inner, count }
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+pub type DynRead = Box<dyn BufRead + Send>;
+
+/// Wraps `raw` in the decompressor its magic bytes call for.
+pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(DynRead, Compression)> {
+    let mut raw = BufReader::with_capacity(BUF_SIZE, raw);
+    let head = peek(&mut raw, 6)?;
+    let compression = Compression::sniff(&head);
+    let raw = Box::new(Cursor::new(head).chain(raw));
+    let reader: DynRead = match compression {
+        Compression::None => Box::new(BufReader::with_capacity(BUF_SIZE, raw)),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            BUF_SIZE,
+            GzipErrors(flate2::read::MultiGzDecoder::new(raw)),
+        )),
+        Compression::Xz => Box::new(BufReader::with_capacity(
+            BUF_SIZE,
+            lzma_rust2::XzReader::new(raw, true),
+        )),
+        Compression::Zstd => {
+            let dec = ruzstd::decoding::StreamingDecoder::new(raw)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
+            Box::new(BufReader::with_capacity(BUF_SIZE, dec))
+        }
+    };
+    Ok((reader, compression))
+}
+
+/// Turns flate2's terse errors into ones a user can act on.
+struct GzipErrors<R>(R);
+
+impl<R: Read> Read for GzipErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            let what = if e.kind() == io::ErrorKind::UnexpectedEof {
+                "truncated gzip stream (the file ends before its compressed data does)"
+            } else {
+                "corrupt gzip stream"
+            };
+            io::Error::new(e.kind(), format!("{what}: {e}"))
+        })
+    }
+}
+
+/// Reads up to `n` bytes from the front of `r` and returns them; the caller
+/// chains them back in front of the rest.
+pub fn peek<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(n);
+    r.take(n as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Reads the first line (without its newline) after skipping blank lines,
+/// up to `MAX_UNIT_BYTES`. Returns the bytes read (to chain back) and the
+/// range of the line inside them.
+pub fn first_line<R: BufRead>(r: &mut R) -> io::Result<(Vec<u8>, std::ops::Range<usize>)> {
+    let mut buf = Vec::new();
+    loop {
+        let start = buf.len();
+        let n = r
+            .by_ref()
+            .take((MAX_UNIT_BYTES + 1) as u64)
+            .read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok((buf, start..start));
+        }
+        let line = &buf[start..];
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut end = buf.len();
+        while end > start && matches!(buf[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        return Ok((buf, start..end));
+    }
+}
