@@ -6,6 +6,7 @@
 //! through the store's transactional [`kensa_store::IntelSink`].
 
 pub mod error;
+pub mod kev;
 
 pub use error::{ImportError, Location, RecordError};
 
