@@ -5,6 +5,7 @@
 //! field. The [`import`] module detects formats, streams files, and writes
 //! through the store's transactional [`kensa_store::IntelSink`].
 
+pub mod csaf;
 pub mod error;
 pub mod kev;
 
