@@ -6,6 +6,7 @@
 //! through the store's transactional [`kensa_store::IntelSink`].
 
 pub mod csaf;
+pub mod epss;
 pub mod error;
 pub mod kev;
 
