@@ -5,6 +5,7 @@
 //! field. The [`import`] module detects formats, streams files, and writes
 //! through the store's transactional [`kensa_store::IntelSink`].
 
+pub mod cve5;
 pub mod error;
 
 pub use error::{ImportError, Location, RecordError};
