@@ -7,6 +7,7 @@
 
 pub mod cve5;
 pub mod error;
+pub mod osv;
 
 pub use error::{ImportError, Location, RecordError};
 
