@@ -1,8 +1,8 @@
 //! Transactional writes: one [`Import`] per file.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use kensa_model::{CsafDocument, EpssScore, KevEntry, VulnRecord};
+use kensa_model::{CsafDocument, CvssMetric, EpssScore, KevEntry, SourceKind, Ssvc, VulnRecord};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
@@ -54,13 +54,19 @@ impl ImportCounts {
     }
 }
 
-/// A record serialised and fingerprinted ahead of the write, so that this
-/// CPU work can run on a parser thread while the writer thread does SQL.
+/// A record serialised, fingerprinted and broken into its index rows ahead
+/// of the write. This CPU work (and freeing the record) happens on a parser
+/// thread, so the writer thread only binds values and steps statements.
 pub struct PreparedVuln {
-    pub record: VulnRecord,
-    /// LZ4-compressed JSON of `record`.
+    id: String,
+    kind: SourceKind,
+    source_name: String,
+    published: Option<String>,
+    last_modified: Option<String>,
+    /// LZ4-compressed JSON of the record.
     data: Vec<u8>,
     hash: i64,
+    rows: Rows,
 }
 
 impl PreparedVuln {
@@ -71,7 +77,59 @@ impl PreparedVuln {
         })?;
         let hash = fingerprint(&json);
         let data = crate::blob::compress(&json);
-        Ok(PreparedVuln { record, data, hash })
+        let rows = Rows::of(&record);
+        Ok(PreparedVuln {
+            id: record.id,
+            kind: record.source.kind,
+            source_name: record.source.name,
+            published: record.published,
+            last_modified: record.last_modified,
+            data,
+            hash,
+            rows,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The rows of the index tables that one record owns.
+#[derive(Default)]
+struct Rows {
+    english: String,
+    aliases: Vec<String>,
+    cvss: Vec<CvssMetric>,
+    cwes: BTreeSet<String>,
+    /// (vendor, product) → part (a/o/h) of the first criterion naming it.
+    cpe_keys: BTreeMap<(String, String), String>,
+    packages: BTreeSet<(String, String)>,
+    ssvc: Option<Ssvc>,
+}
+
+impl Rows {
+    fn of(rec: &VulnRecord) -> Rows {
+        Rows {
+            english: english_text(rec),
+            aliases: rec
+                .aliases
+                .iter()
+                .filter(|a| **a != rec.id)
+                .cloned()
+                .collect(),
+            cvss: rec.cvss.clone(),
+            cwes: rec.weaknesses.iter().map(|w| w.cwe.clone()).collect(),
+            cpe_keys: cpe_products(rec)
+                .into_iter()
+                .fold(BTreeMap::new(), |mut m, (p, v, n)| {
+                    m.entry((v.to_string(), n.to_string()))
+                        .or_insert_with(|| p.to_string());
+                    m
+                }),
+            packages: packages(rec),
+            ssvc: rec.ssvc.clone(),
+        }
     }
 }
 
@@ -132,91 +190,84 @@ impl<'c> Import<'c> {
     }
 
     fn write_vuln(&mut self, v: &PreparedVuln) -> Result<Outcome> {
-        let rec = &v.record;
-        let kind = rec.source.kind.as_str();
+        let kind = v.kind.as_str();
         let existing: Option<(i64, Option<String>, i64)> = self
             .tx
             .prepare_cached(
                 "SELECT id, last_modified, content_hash FROM records
                  WHERE vuln_id = ?1 AND source_kind = ?2 AND source_name = ?3",
             )?
-            .query_row(params![rec.id, kind, rec.source.name], |r| {
+            .query_row(params![v.id, kind, v.source_name], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
-        let outcome = match &existing {
-            None => Outcome::Inserted,
-            Some((_, stored_lm, stored_hash)) => {
-                match decide(
+        let (record_id, outcome) = match existing {
+            None => {
+                self.tx
+                    .prepare_cached(
+                        "INSERT INTO records (vuln_id, source_kind, source_name, last_modified,
+                         content_hash, import_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    )?
+                    .execute(params![
+                        v.id,
+                        kind,
+                        v.source_name,
+                        v.last_modified,
+                        v.hash,
+                        self.import_id,
+                        v.data
+                    ])?;
+                (self.tx.last_insert_rowid(), Outcome::Inserted)
+            }
+            Some((id, stored_lm, stored_hash)) => {
+                if let Some(o) = decide(
                     stored_lm.as_deref(),
-                    *stored_hash,
-                    rec.last_modified.as_deref(),
+                    stored_hash,
+                    v.last_modified.as_deref(),
                     v.hash,
                 ) {
-                    Some(o) => return Ok(o),
-                    None => Outcome::Updated,
+                    return Ok(o);
                 }
-            }
-        };
-        let record_id =
-            match existing {
-                Some((id, ..)) => {
-                    self.delete_record_children(id)?;
-                    self.tx
+                self.delete_record_children(id)?;
+                self.tx
                     .prepare_cached(
                         "UPDATE records SET last_modified = ?2, content_hash = ?3, import_id = ?4,
                          data = ?5 WHERE id = ?1",
                     )?
-                    .execute(params![id, rec.last_modified, v.hash, self.import_id, v.data])?;
-                    id
-                }
-                None => {
-                    self.tx
-                        .prepare_cached(
-                            "INSERT INTO records (vuln_id, source_kind, source_name, last_modified,
-                         content_hash, import_id, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                        )?
-                        .execute(params![
-                            rec.id,
-                            kind,
-                            rec.source.name,
-                            rec.last_modified,
-                            v.hash,
-                            self.import_id,
-                            v.data
-                        ])?;
-                    self.tx.last_insert_rowid()
-                }
-            };
-        self.write_record_children(record_id, rec)?;
-        self.upsert_head(rec)?;
+                    .execute(params![id, v.last_modified, v.hash, self.import_id, v.data])?;
+                (id, Outcome::Updated)
+            }
+        };
+        self.write_rows(record_id, &v.id, &v.rows)?;
+        self.upsert_head(v)?;
         Ok(outcome)
     }
 
-    /// Removes everything derived from a stored record: its index keys
-    /// (computed from its stored body), its full-text document, its rows.
+    /// Removes everything derived from a stored record: its index rows
+    /// (recomputed from its stored body), its full-text document.
     fn delete_record_children(&self, record_id: i64) -> Result<()> {
         let blob: Vec<u8> = self
             .tx
             .prepare_cached("SELECT data FROM records WHERE id = ?1")?
             .query_row([record_id], |r| r.get(0))?;
         let old: VulnRecord = crate::blob::decode(&blob, || format!("record {record_id}"))?;
+        let rows = Rows::of(&old);
         let mut stmt = self.tx.prepare_cached(
             "DELETE FROM cpe_index WHERE vendor = ?1 AND product = ?2 AND record_id = ?3",
         )?;
-        for (_, vendor, product) in cpe_products(&old) {
+        for (vendor, product) in rows.cpe_keys.keys() {
             stmt.execute(params![vendor, product, record_id])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "DELETE FROM package_index WHERE ecosystem = ?1 AND name = ?2 AND record_id = ?3",
         )?;
-        for (eco, name) in packages(&old) {
+        for (eco, name) in &rows.packages {
             stmt.execute(params![eco, name, record_id])?;
         }
         let mut stmt = self
             .tx
             .prepare_cached("DELETE FROM aliases WHERE alias = ?1 AND record_id = ?2")?;
-        for a in &old.aliases {
+        for a in &rows.aliases {
             stmt.execute(params![a, record_id])?;
         }
         for sql in [
@@ -230,24 +281,23 @@ impl<'c> Import<'c> {
         Ok(())
     }
 
-    fn write_record_children(&self, record_id: i64, rec: &VulnRecord) -> Result<()> {
-        let english = english_text(rec);
-        if !english.is_empty() {
+    fn write_rows(&self, record_id: i64, vuln_id: &str, rows: &Rows) -> Result<()> {
+        if !rows.english.is_empty() {
             self.tx
                 .prepare_cached("INSERT INTO descriptions_fts (rowid, text) VALUES (?1, ?2)")?
-                .execute(params![record_id, english])?;
+                .execute(params![record_id, rows.english])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO aliases (alias, vuln_id, record_id) VALUES (?1, ?2, ?3)",
         )?;
-        for a in &rec.aliases {
-            stmt.execute(params![a, rec.id, record_id])?;
+        for a in &rows.aliases {
+            stmt.execute(params![a, vuln_id, record_id])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO cvss (record_id, seq, scorer, version, vector, base_score, severity)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (seq, m) in rec.cvss.iter().enumerate() {
+        for (seq, m) in rows.cvss.iter().enumerate() {
             stmt.execute(params![
                 record_id,
                 seq as i64,
@@ -260,23 +310,23 @@ impl<'c> Import<'c> {
         }
         let mut stmt = self
             .tx
-            .prepare_cached("INSERT OR IGNORE INTO weaknesses (record_id, cwe) VALUES (?1, ?2)")?;
-        for w in &rec.weaknesses {
-            stmt.execute(params![record_id, w.cwe])?;
+            .prepare_cached("INSERT INTO weaknesses (record_id, cwe) VALUES (?1, ?2)")?;
+        for cwe in &rows.cwes {
+            stmt.execute(params![record_id, cwe])?;
         }
         let mut stmt = self.tx.prepare_cached(
-            "INSERT OR IGNORE INTO cpe_index (vendor, product, record_id, part) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO cpe_index (vendor, product, record_id, part) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for (part, vendor, product) in cpe_products(rec) {
+        for ((vendor, product), part) in &rows.cpe_keys {
             stmt.execute(params![vendor, product, record_id, part])?;
         }
         let mut stmt = self.tx.prepare_cached(
-            "INSERT OR IGNORE INTO package_index (ecosystem, name, record_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO package_index (ecosystem, name, record_id) VALUES (?1, ?2, ?3)",
         )?;
-        for (eco, name) in packages(rec) {
+        for (eco, name) in &rows.packages {
             stmt.execute(params![eco, name, record_id])?;
         }
-        if let Some(s) = &rec.ssvc {
+        if let Some(s) = &rows.ssvc {
             self.tx
                 .prepare_cached(
                     "INSERT INTO ssvc (record_id, vuln_id, exploitation, automatable,
@@ -284,7 +334,7 @@ impl<'c> Import<'c> {
                 )?
                 .execute(params![
                     record_id,
-                    rec.id,
+                    vuln_id,
                     s.exploitation,
                     s.automatable,
                     s.technical_impact,
@@ -295,7 +345,7 @@ impl<'c> Import<'c> {
     }
 
     /// Keeps the merged head row: earliest publication, latest modification.
-    fn upsert_head(&self, rec: &VulnRecord) -> Result<()> {
+    fn upsert_head(&self, v: &PreparedVuln) -> Result<()> {
         self.tx
             .prepare_cached(
                 "INSERT INTO vulnerabilities (id, published, last_modified)
@@ -306,7 +356,7 @@ impl<'c> Import<'c> {
                    last_modified = CASE WHEN last_modified IS NULL OR excluded.last_modified > last_modified
                                THEN excluded.last_modified ELSE last_modified END",
             )?
-            .execute(params![rec.id, rec.published, rec.last_modified])?;
+            .execute(params![v.id, v.published, v.last_modified])?;
         Ok(())
     }
 
