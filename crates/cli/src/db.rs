@@ -202,8 +202,8 @@ fn stats(ctx: &Ctx, args: StatsArgs) -> Result<ExitCode> {
     println!("imports              {:>12}", thousands(s.imports));
     if !s.records_by_source.is_empty() {
         println!("largest sources:");
-        for (src, n) in &s.records_by_source {
-            println!("  {src:<40} {:>10}", thousands(*n));
+        for c in &s.records_by_source {
+            println!("  {:<40} {:>10}", c.source, thousands(c.records));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -23,14 +23,15 @@ const FEEDS: &[&str] = &[
     "nvd-demo.api2.jsonl.gz",
     "vulnrichment-demo.cve5.jsonl.gz",
     "kev-demo.json",
-    "epss-demo.csv",
     "csaf-demo.jsonl.gz",
-    "osv-demo.tar.gz",
 ];
 
-/// Vulnerabilities the demo shows in full: they affect components of the
-/// demo SBOM.
-const SHOWCASE: &[&str] = &["CVE-2014-0160"];
+/// The example product SBOM (CycloneDX) the demo data was chosen for.
+const SBOM: &str = "rtu-gateway.cdx.json";
+
+/// A vulnerability the demo shows in full: Heartbleed, in the gateway's
+/// OpenSSL, known exploited, with ICS advisories of its own.
+const SHOWCASE: &str = "CVE-2014-0160";
 
 pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     let data = match args.data {
@@ -68,14 +69,13 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
         thousands(s.epss),
         thousands(s.csaf_documents)
     );
-    for id in SHOWCASE {
-        if let Some(v) = store.vuln(id)? {
-            println!("\n$ kensa vuln show {id}\n");
-            print!("{}", vuln::render(&v, false));
-        }
+    print_candidates(&store, &data.join(SBOM))?;
+    if let Some(v) = store.vuln(SHOWCASE)? {
+        println!("\n$ kensa vuln show {SHOWCASE}\n");
+        print!("{}", vuln::render(&v, false));
     }
-    println!("\n$ kensa vuln search buffer overflow modbus\n");
-    for h in store.search("buffer overflow modbus", false, 5)? {
+    println!("\n$ kensa vuln search denial of service modbus\n");
+    for h in store.search("denial of service modbus", false, 5)? {
         println!("{:<18} {}", h.id, h.snippet);
     }
     if args.keep.is_some() {
@@ -87,6 +87,61 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// For each component of the demo SBOM, the stored vulnerabilities that name
+/// its CPE vendor and product. These are candidates: deciding which versions
+/// are affected is the matcher's job (`kensa scan`, issue #3), not this list's.
+fn print_candidates(store: &kensa_store::Store, sbom: &Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(sbom).with_context(|| format!("reading {}", sbom.display()))?;
+    let bom: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", sbom.display()))?;
+    let product = bom
+        .pointer("/metadata/component/name")
+        .and_then(|v| v.as_str());
+    println!(
+        "\nComponents of {} ({}) and the vulnerabilities that name them:",
+        product.unwrap_or("the demo product"),
+        sbom.display()
+    );
+    let components = bom["components"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    for c in components {
+        let (Some(name), Some(cpe)) = (c["name"].as_str(), c["cpe"].as_str()) else {
+            continue;
+        };
+        let version = c["version"].as_str().unwrap_or("?");
+        let Some((_, vendor, prod)) = kensa_model::cpe::vendor_product(cpe) else {
+            continue;
+        };
+        let ids = store.candidates_by_cpe(vendor, prod)?;
+        let kev: Vec<&String> = ids
+            .iter()
+            .filter(|id| store.kev(id).ok().flatten().is_some())
+            .collect();
+        let known = if kev.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; known exploited: {}",
+                kev.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        println!(
+            "  {name:<10} {version:<10} {:>3} candidate(s){known}",
+            ids.len()
+        );
+    }
+    println!(
+        "  (candidates name the product; which versions are affected is decided by `kensa scan`)"
+    );
+    Ok(())
+}
+
 /// `demo/` next to the workspace (when run from the source tree via cargo),
 /// else next to the executable.
 fn default_data_dir() -> Result<PathBuf> {
@@ -94,8 +149,9 @@ fn default_data_dir() -> Result<PathBuf> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo"),
         std::env::current_dir()?.join("demo"),
     ];
-    candidates
+    let dir = candidates
         .into_iter()
         .find(|p| p.join(FEEDS[0]).exists())
-        .context("demo data not found; pass --data DIR (the demo/ folder of the Kensa sources)")
+        .context("demo data not found; pass --data DIR (the demo/ folder of the Kensa sources)")?;
+    Ok(dir.canonicalize().unwrap_or(dir))
 }

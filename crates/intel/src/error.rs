@@ -92,7 +92,7 @@ pub enum ImportError {
     Record {
         path: PathBuf,
         location: Location,
-        error: RecordError,
+        error: Box<RecordError>,
     },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },

@@ -39,6 +39,8 @@ pub struct ImportOptions<'a> {
     pub keep_going: bool,
     /// At most this many skipped-record errors are kept per file; the rest are counted.
     pub max_reported_errors: usize,
+    /// Largest line or document accepted (hostile-size guard).
+    pub max_unit_bytes: usize,
     pub progress: Option<&'a dyn Progress>,
 }
 
@@ -47,6 +49,7 @@ impl Default for ImportOptions<'_> {
         ImportOptions {
             keep_going: false,
             max_reported_errors: 100,
+            max_unit_bytes: MAX_UNIT_BYTES,
             progress: None,
         }
     }
@@ -279,11 +282,12 @@ fn run(
     let (to_parser, from_reader) = sync_channel::<ToParser>(CHANNEL_DEPTH);
     let (to_writer, from_parser) = sync_channel::<ToWriter>(CHANNEL_DEPTH);
     let dir_counter = counter.clone();
+    let limit = opts.max_unit_bytes;
     let result = std::thread::scope(|scope| {
         let reader = std::thread::Builder::new()
             .name("kensa-read".into())
             .spawn_scoped(scope, move || {
-                read_stage(path, source, &to_parser, &dir_counter)
+                read_stage(path, source, &to_parser, &dir_counter, limit)
             })
             .map_err(|source| ImportError::Io {
                 path: path.to_path_buf(),
@@ -305,7 +309,6 @@ fn run(
         p.end();
     }
     let seen = result?;
-    let mut counts = import.counts();
     if seen.formats.is_empty() {
         return Err(ImportError::Format {
             path: path.to_path_buf(),
@@ -320,10 +323,7 @@ fn run(
             ),
         });
     }
-    counts = import.commit().map_err(store_err).map(|c| {
-        debug_assert_eq!(c, counts);
-        c
-    })?;
+    let counts = import.commit().map_err(store_err)?;
     Ok(FileReport {
         path: path.to_path_buf(),
         formats: seen.formats,
@@ -344,10 +344,17 @@ fn run(
 // ---------------------------------------------------------------- reader stage
 
 /// Splits the input into units. Failures travel down the pipeline in order.
-fn read_stage(path: &Path, source: Source, out: &SyncSender<ToParser>, bytes: &AtomicU64) -> Seen {
+fn read_stage(
+    path: &Path,
+    source: Source,
+    out: &SyncSender<ToParser>,
+    bytes: &AtomicU64,
+    limit: usize,
+) -> Seen {
     let mut seen = Seen::default();
     let mut batcher = Batcher {
         out,
+        limit,
         batch: Batch::default(),
         parsed: Vec::new(),
     };
@@ -378,6 +385,8 @@ impl From<ImportError> for Stop {
 
 struct Batcher<'a> {
     out: &'a SyncSender<ToParser>,
+    /// Largest unit accepted.
+    limit: usize,
     batch: Batch,
     parsed: Vec<Parsed>,
 }
@@ -450,7 +459,7 @@ fn record_stop(path: &Path, location: Location, error: RecordError) -> Stop {
     Stop::Failed(ImportError::Record {
         path: path.to_path_buf(),
         location,
-        error,
+        error: Box::new(error),
     })
 }
 
@@ -473,10 +482,14 @@ fn read_stream<'r>(
     let mut reader: Box<dyn BufRead + 'r> = Box::new(std::io::BufReader::new(
         std::io::Cursor::new(head).chain(reader),
     ));
-    let (line_buf, line) = input::first_line(&mut reader).map_err(io_stop(path))?;
+    let (line_buf, line) = input::first_line(&mut reader, batcher.limit).map_err(io_stop(path))?;
     let first = &line_buf[line.clone()];
-    if first.len() > MAX_UNIT_BYTES {
-        return Err(record_stop(path, Location::Line(1), too_large("line")));
+    if first.len() > batcher.limit {
+        return Err(record_stop(
+            path,
+            Location::Line(1),
+            too_large("line", batcher.limit),
+        ));
     }
     let is_json = matches!(first.first(), Some(b'{' | b'['));
     let one_line_json = is_json && serde_json::from_slice::<IgnoredAny>(first).is_ok();
@@ -544,10 +557,10 @@ fn read_stream<'r>(
     }
 }
 
-fn too_large(what: &str) -> RecordError {
+fn too_large(what: &str, limit: usize) -> RecordError {
     RecordError::new(format!(
-        "{what} is larger than {} MiB; refusing to load it",
-        MAX_UNIT_BYTES >> 20
+        "{what} is larger than the limit of {limit} bytes ({} MiB); refusing to load it",
+        limit >> 20
     ))
 }
 
@@ -564,7 +577,7 @@ fn read_lines(
         let start = batcher.batch.data.len();
         let n = reader
             .by_ref()
-            .take(MAX_UNIT_BYTES as u64 + 1)
+            .take(batcher.limit as u64 + 1)
             .read_until(b'\n', &mut batcher.batch.data)
             .map_err(io_stop(path))?;
         if n == 0 {
@@ -580,8 +593,12 @@ fn read_lines(
             Some(m) => Location::MemberLine(m.clone(), line_no),
             None => Location::Line(line_no),
         };
-        if n > MAX_UNIT_BYTES {
-            return Err(record_stop(path, location, too_large("line")));
+        if n > batcher.limit {
+            return Err(record_stop(
+                path,
+                location,
+                too_large("line", batcher.limit),
+            ));
         }
         if end == start {
             batcher.batch.data.truncate(start);
@@ -601,11 +618,15 @@ fn read_document(
 ) -> Result<(), Stop> {
     let mut doc = Vec::new();
     reader
-        .take(MAX_UNIT_BYTES as u64 + 1)
+        .take(batcher.limit as u64 + 1)
         .read_to_end(&mut doc)
         .map_err(io_stop(path))?;
-    if doc.len() > MAX_UNIT_BYTES {
-        return Err(record_stop(path, location, too_large("document")));
+    if doc.len() > batcher.limit {
+        return Err(record_stop(
+            path,
+            location,
+            too_large("document", batcher.limit),
+        ));
     }
     batcher.push(location, format, &doc)
 }
@@ -890,7 +911,7 @@ fn write_stage(
                     let e = ImportError::Record {
                         path: path.to_path_buf(),
                         location,
-                        error,
+                        error: Box::new(error),
                     };
                     if !opts.keep_going {
                         return Err(e);

@@ -116,15 +116,18 @@ pub fn peek<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
 }
 
 /// Reads the first line (without its newline) after skipping blank lines,
-/// up to `MAX_UNIT_BYTES`. Returns the bytes read (to chain back) and the
-/// range of the line inside them.
-pub fn first_line<R: BufRead>(r: &mut R) -> io::Result<(Vec<u8>, std::ops::Range<usize>)> {
+/// reading at most `limit + 1` bytes of it. Returns the bytes read (to chain
+/// back) and the range of the line inside them.
+pub fn first_line<R: BufRead>(
+    r: &mut R,
+    limit: usize,
+) -> io::Result<(Vec<u8>, std::ops::Range<usize>)> {
     let mut buf = Vec::new();
     loop {
         let start = buf.len();
         let n = r
             .by_ref()
-            .take((MAX_UNIT_BYTES + 1) as u64)
+            .take(limit as u64 + 1)
             .read_until(b'\n', &mut buf)?;
         if n == 0 {
             return Ok((buf, start..start));

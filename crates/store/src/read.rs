@@ -52,14 +52,20 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceCount {
+    pub source: String,
+    pub records: u64,
+}
+
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Stats {
     pub vulnerabilities: u64,
     /// Records per source kind (`nvd`, `cve5-cna`, ...).
     pub records_by_kind: BTreeMap<String, u64>,
     /// Records per source (`nvd:nvd@nist.gov`, `cve5-adp:CISA-ADP`, ...), the
-    /// 20 largest; CSAF documents are counted under `csaf_documents`.
-    pub records_by_source: BTreeMap<String, u64>,
+    /// 20 largest first; CSAF advisories are counted under `csaf_documents`.
+    pub records_by_source: Vec<SourceCount>,
     /// Records whose English text is in the full-text index.
     pub indexed_documents: u64,
     pub cvss_vectors: u64,
@@ -160,6 +166,20 @@ impl Store {
             aliases,
             records,
         }))
+    }
+
+    /// Vulnerability ids whose records name this CPE vendor and product
+    /// anywhere (configurations, CPE lists, CVE 5 affected entries): the
+    /// candidates that version matching then confirms or rejects.
+    pub fn candidates_by_cpe(&self, vendor: &str, product: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT r.vuln_id FROM cpe_index c JOIN records r ON r.id = c.record_id
+             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id",
+        )?;
+        let ids = stmt
+            .query_map([vendor, product], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
     }
 
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
@@ -322,7 +342,11 @@ impl Store {
             }
         }
         per_source.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        stats.records_by_source = per_source.into_iter().take(20).collect();
+        stats.records_by_source = per_source
+            .into_iter()
+            .take(20)
+            .map(|(source, records)| SourceCount { source, records })
+            .collect();
         Ok(stats)
     }
 }
@@ -344,7 +368,8 @@ fn query_words(text: &str) -> Vec<String> {
             w.trim_matches(|c: char| !c.is_alphanumeric())
                 .to_lowercase()
         })
-        .filter(|w| !w.is_empty() && !matches!(w.as_str(), "and" | "or" | "not" | "near"))
+        // Short words (of, in, a) would light up everywhere.
+        .filter(|w| w.chars().count() > 2 && !matches!(w.as_str(), "and" | "not" | "near"))
         .collect()
 }
 
