@@ -1,0 +1,204 @@
+//! The `kensa` binary as a user runs it: exit codes, messages, JSON output,
+//! database selection, and the demo.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kensa() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
+    c.env_remove("KENSA_DB");
+    c
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    repo("crates/intel/tests/fixtures").join(rel)
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("kensa runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+#[test]
+fn import_then_query_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let o = run(kensa().arg("--db").arg(&db).args(["db", "import"]).args([
+        fixture("nvd/sample.api2.jsonl.gz"),
+        fixture("kev/known_exploited_vulnerabilities.json"),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("20 new"), "{}", stderr(&o));
+
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["db", "stats", "--format", "json"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stats = json(&o);
+    assert_eq!(stats["vulnerabilities"], 20);
+    assert_eq!(stats["kev"], 6);
+
+    let o = run(kensa().arg("--db").arg(&db).args([
+        "vuln",
+        "show",
+        "CVE-2014-0160",
+        "--format",
+        "json",
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["id"], "CVE-2014-0160");
+    assert_eq!(v["records"][0]["source"], "nvd:nvd@nist.gov");
+    let m = &v["records"][0]["record"]["configurations"][0]["nodes"][0]["cpeMatch"][0];
+    assert_eq!(m["versionEndExcluding"], "1.0.1g");
+
+    let o =
+        run(kensa()
+            .arg("--db")
+            .arg(&db)
+            .args(["vuln", "search", "heartbeat", "--format", "json"]));
+    let hits = json(&o);
+    assert_eq!(hits[0]["id"], "CVE-2014-0160");
+}
+
+#[test]
+fn human_show_renders_the_configuration_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["db", "import"])
+        .arg(fixture("nvd/sample.api2.jsonl")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["vuln", "show", "CVE-2014-0160"]));
+    let text = stdout(&o);
+    assert!(text.contains("OR (vulnerable):"), "{text}");
+    assert!(
+        text.contains("* cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*  >= 1.0.1, < 1.0.1g"),
+        "{text}"
+    );
+    assert!(
+        text.contains("AND of 2 node(s)") && text.contains("(platform)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn kensa_db_environment_variable_selects_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.db");
+    let o = run(kensa()
+        .env("KENSA_DB", &db)
+        .args(["db", "import"])
+        .arg(fixture("nvd/overrides.jsonl")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(db.exists());
+    let o = run(kensa()
+        .env("KENSA_DB", &db)
+        .args(["db", "stats", "--format", "json"]));
+    assert_eq!(json(&o)["vulnerabilities"], 5);
+}
+
+#[test]
+fn bad_file_fails_with_file_line_and_rollback_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let good = fixture("nvd/sample.api2.jsonl");
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"id\":\"CVE-2020-0001\",\"sourceIdentifier\":\"x\"}\n{oops\n",
+    )
+    .unwrap();
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["db", "import"])
+        .arg(&good)
+        .arg(&bad));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("bad.jsonl: line 2"), "{err}");
+    assert!(
+        err.contains("nothing from") && err.contains("rolled back"),
+        "{err}"
+    );
+    assert!(err.contains("1 file(s) before it were imported"), "{err}");
+    // The good file stays; the bad one left nothing.
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["vuln", "show", "CVE-2020-0001"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not in the database"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_database_is_explained_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nowhere.db");
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["vuln", "show", "CVE-2014-0160"]));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no database at"), "{}", stderr(&o));
+    assert!(!db.exists());
+}
+
+#[test]
+fn unknown_input_lists_supported_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["db", "import"])
+        .arg(repo("Cargo.toml")));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Supported formats"), "{}", stderr(&o));
+}
+
+#[test]
+fn help_teaches_formats_and_transactions() {
+    let o = run(kensa().args(["db", "import", "--help"]));
+    let text = stdout(&o);
+    assert!(
+        text.contains("CSAF 2.0") && text.contains("one transaction"),
+        "{text}"
+    );
+    assert!(text.contains("--keep-going"), "{text}");
+}
+
+#[test]
+fn demo_runs_offline_on_the_shipped_data() {
+    let o = run(kensa().arg("demo"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("openssl    1.0.1f"), "{text}");
+    assert!(text.contains("known exploited: CVE-2014-0160"), "{text}");
+    assert!(text.contains("KNOWN EXPLOITED (CISA KEV)"), "{text}");
+    assert!(text.contains("$ kensa vuln search"), "{text}");
+}
