@@ -280,14 +280,23 @@ fn vulnerability(
         .filter_map(|id| id.text.as_deref())
         .filter(|t| !t.trim().is_empty())
         .collect();
+    // CSAF lets a vulnerability go without any identifier (csaf_base
+    // documents do); it is then known by its place in the advisory.
+    let positional = format!("{}/vulnerabilities[{i}]", header.tracking_id);
     let id = raw
         .cve
         .as_deref()
         .filter(|c| !c.trim().is_empty())
         .or_else(|| ids.first().copied())
-        .ok_or_else(|| RecordError::missing(&field("cve")))?;
+        .unwrap_or(&positional);
 
     let mut v = VulnRecord::new(id, Source::new(SourceKind::Csaf, &header.tracking_id));
+    if id == positional {
+        v.notes.push(format!(
+            "the advisory gives this vulnerability no CVE or other id ({})",
+            field("cve")
+        ));
+    }
     for alias in ids {
         if alias != id && !v.aliases.iter().any(|a| a == alias) {
             v.aliases.push(alias.to_string());

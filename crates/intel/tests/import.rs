@@ -67,6 +67,10 @@ fn every_format_is_detected_from_content_and_imported() {
         ("kev/known_exploited_vulnerabilities.csv", "kev-csv", 6),
         ("epss/epss_scores-2025-11-20.csv", "epss-csv", 0),
         ("csaf/icsa-21-257-15.json", "csaf", 1),
+        // Directories: a cvelistV5-like tree, a folder of CSAF advisories.
+        ("cve5", "cve5", 0),
+        // Seven files, six advisories: BSI-2022-0001 comes as CSAF 2.0 and 2.1.
+        ("csaf", "csaf", 6),
     ];
     for (rel, format, inserted) in cases {
         let mut db = Db::new();
@@ -429,4 +433,44 @@ fn kev_and_epss_attach_to_cves() {
     let kev = db.store.kev(&kev_id).unwrap().unwrap();
     assert_eq!(kev.cve_id, kev_id);
     assert_eq!(kev.due_date.len(), 10);
+}
+
+#[test]
+fn osv_tar_gz_archive_imports_its_members() {
+    let db = Db::new();
+    let archive = db.dir.path().join("osv.tar.gz");
+    {
+        let gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&archive).unwrap(),
+            flate2::Compression::fast(),
+        );
+        let mut tar = tar::Builder::new(gz);
+        tar.append_dir_all("advisories/pyopenssl", fixture("import/osv-dir"))
+            .unwrap();
+        tar.into_inner().unwrap().finish().unwrap();
+    }
+    let mut db = db;
+    let r = db.import(&archive).unwrap();
+    assert_eq!(r.compression, "gzip");
+    assert_eq!(r.formats, vec!["osv-yaml"]);
+    assert_eq!(r.counts.inserted, 3);
+    assert_eq!(r.ignored_count, 1, "the README in the archive is ignored");
+}
+
+#[test]
+fn csaf_json_lines_import_each_advisory() {
+    let mut db = Db::new();
+    let lines: Vec<String> = ["csaf/icsa-21-257-15.json", "csaf/va-24-262-01.json"]
+        .iter()
+        .map(|f| {
+            let v: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(fixture(f)).unwrap()).unwrap();
+            v.to_string()
+        })
+        .collect();
+    let path = db.write("advisories.jsonl", lines.join("\n").as_bytes());
+    let r = db.import(&path).unwrap();
+    assert_eq!(r.layout, "json-lines");
+    assert_eq!(r.counts.inserted, 2);
+    assert_eq!(db.store.stats().unwrap().csaf_documents, 2);
 }
