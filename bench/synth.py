@@ -15,5 +15,5 @@ with gzip.open(dst, "wb", compresslevel=1) as out:
                 # Lines start with {"id":"CVE-YYYY-NNNN", ...
                 head, sep, rest = line.partition(b'"id":"CVE-')
                 year, num = rest[:4], rest[5:rest.index(b'"')]
-                new = b"%s-%d" % (year, k * 10_000_000 + int(num))
+                new = b"%s-%04d" % (year, k * 10_000_000 + int(num))
                 out.write(head + sep + new + rest[5 + len(num):])
