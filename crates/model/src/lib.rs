@@ -8,12 +8,14 @@
 pub mod advisory;
 pub mod cpe;
 pub mod feeds;
+pub mod sbom;
 pub mod time;
 pub mod vuln;
 
 pub use advisory::{CsafDocument, CsafProduct, CsafRelationship, CsafVulnInfo, Remediation};
 pub use cpe::{Configuration, Cpe, CpeError, CpeMatch, Node, Operator};
 pub use feeds::{EpssScore, KevEntry};
+pub use sbom::{Component, Dependency, Sbom, SbomFormat};
 pub use vuln::{
     Cve5Affected, Cve5Version, CvssMetric, LangText, OsvAffected, OsvEvent, OsvRange, Reference,
     Source, SourceKind, Ssvc, VulnRecord, Weakness,
