@@ -29,6 +29,7 @@ use super::{
     Client, HttpError, SyncError, SyncFailure, SyncOptions, SyncReport, format_time,
     import_document, join_url, parse_date, run_source,
 };
+use crate::detect::{self, Format};
 use crate::error::ImportError;
 
 /// The meta key of a provider's cursor (newest document time imported).
@@ -214,6 +215,14 @@ fn import_one(
         }
         Err(e) => return Err(e.into()),
     };
+    // import_bytes takes any supported format; a provider's URL serving
+    // something else (an HTML error page, another feed) is no advisory.
+    if !is_csaf(&body) {
+        let e = format!("{url}: not a CSAF document");
+        sync.log(&format!("csaf: skipped {e}"));
+        report.skipped.push(e);
+        return Ok(());
+    }
     match import_document(store, url, body, sync) {
         Ok(file) => {
             sync.log(&format!(
@@ -233,6 +242,11 @@ fn import_one(
             Ok(())
         }
     }
+}
+
+fn is_csaf(body: &[u8]) -> bool {
+    let prefix = &body[..body.len().min(1 << 20)];
+    matches!(detect::detect_json(prefix), Some((Format::Csaf, _)))
 }
 
 /// TLP:GREEN, AMBER and RED feeds are for a provider's registered

@@ -89,14 +89,31 @@ fn score_date(body: &[u8]) -> Result<Option<String>, String> {
     BufReader::new(reader.take(4096))
         .read_line(&mut first)
         .map_err(|e| format!("not an EPSS CSV file (gzip or UTF-8 expected): {e}"))?;
-    let Some(comment) = first.trim().strip_prefix('#') else {
-        return Ok(None);
+    let first = first.trim().trim_start_matches('\u{feff}');
+    let Some(comment) = first.strip_prefix('#') else {
+        // Older files start with the header; anything else is no EPSS file
+        // (and must not reach import_bytes, which would take any format).
+        return if first.replace(' ', "").starts_with("cve,epss,percentile") {
+            Ok(None)
+        } else {
+            Err(format!(
+                "not an EPSS CSV file: it starts with `{}`",
+                short(first)
+            ))
+        };
     };
     Ok(comment
         .split(',')
         .filter_map(|kv| kv.split_once(':'))
         .find(|(k, _)| k.trim() == "score_date")
         .map(|(_, v)| v.trim().to_string()))
+}
+
+fn short(line: &str) -> String {
+    match line.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -113,5 +130,7 @@ mod tests {
         );
         assert_eq!(score_date(b"cve,epss,percentile\n").unwrap(), None);
         assert!(score_date(&[0x1f, 0x8b, 0, 1, 2]).is_err());
+        let e = score_date(b"<html><body>Moved</body></html>").unwrap_err();
+        assert!(e.contains("<html>"), "{e}");
     }
 }
