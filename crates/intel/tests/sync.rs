@@ -583,6 +583,12 @@ fn kev_sync_imports_the_catalog_then_uses_the_etag() {
     );
     assert_eq!(again.imported, 0);
     assert!(again.notes[0].contains("not modified"), "{:?}", again.notes);
+
+    // Validators belong to their URL: a mirror gets an unconditional request.
+    let mirror = server.url("/mirror/known_exploited_vulnerabilities.json");
+    let from_mirror = kev::sync(&mut store, &mut client, &mirror, &quiet()).unwrap();
+    assert_eq!(server.requests()[2].header("if-none-match"), None);
+    assert_eq!(from_mirror.imported, 0, "same catalog version");
 }
 
 #[test]

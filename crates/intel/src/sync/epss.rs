@@ -18,7 +18,6 @@ use super::{
 pub const DEFAULT_URL: &str = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
 /// The `score_date` of the last imported file.
 pub const CURSOR_KEY: &str = "sync.epss.score_date";
-const VALIDATORS_KEY: &str = "sync.epss";
 
 /// Downloads the current scores from `url` and imports them if they are new.
 pub fn sync(
@@ -35,7 +34,7 @@ pub fn sync(
             body,
             etag,
             last_modified,
-        } = conditional_get(store, client, url, VALIDATORS_KEY)?;
+        } = conditional_get(store, client, url)?;
         if status == 304 {
             report
                 .notes
@@ -66,12 +65,7 @@ pub fn sync(
                 report.cursor_after = Some(d);
             }
         }
-        save_validators(
-            store,
-            VALIDATORS_KEY,
-            etag.as_deref(),
-            last_modified.as_deref(),
-        )?;
+        save_validators(store, url, etag.as_deref(), last_modified.as_deref())?;
         Ok(())
     })
 }

@@ -17,7 +17,6 @@ pub const DEFAULT_URL: &str =
     "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
 /// The `catalogVersion` of the last imported catalog.
 pub const CURSOR_KEY: &str = "sync.kev.catalog_version";
-const VALIDATORS_KEY: &str = "sync.kev";
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -36,7 +35,7 @@ pub fn sync(
     run_source("kev", client, |client, report| {
         report.cursor_before = store.meta(CURSOR_KEY)?;
         report.cursor_after = report.cursor_before.clone();
-        let response = conditional_get(store, client, url, VALIDATORS_KEY)?;
+        let response = conditional_get(store, client, url)?;
         if response.not_modified() {
             report
                 .notes
@@ -73,7 +72,7 @@ pub fn sync(
             store.set_meta(CURSOR_KEY, &head.catalog_version)?;
             report.cursor_after = Some(head.catalog_version);
         }
-        save_validators(store, VALIDATORS_KEY, etag.as_deref(), modified.as_deref())?;
+        save_validators(store, url, etag.as_deref(), modified.as_deref())?;
         Ok(())
     })
 }

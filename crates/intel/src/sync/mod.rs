@@ -10,8 +10,8 @@
 //! | source | fetches | cursor (`meta` key) |
 //! |---|---|---|
 //! | [`nvd`] | CVE API 2.0 pages changed in a time range | `sync.nvd.last_mod_end` |
-//! | [`kev`] | the whole KEV catalog | `sync.kev.catalog_version` (+ HTTP validators) |
-//! | [`epss`] | today's EPSS scores | `sync.epss.score_date` (+ HTTP validators) |
+//! | [`kev`] | the whole KEV catalog | `sync.kev.catalog_version` (+ `sync.http.<URL>.etag`, `.last_modified`) |
+//! | [`epss`] | today's EPSS scores | `sync.epss.score_date` (+ the same per-URL validators) |
 //! | [`csaf`] | a CSAF provider's documents newer than the cursor | `sync.csaf.<provider-metadata URL>` |
 
 pub mod csaf;
@@ -155,13 +155,13 @@ fn import_document(
 }
 
 /// A whole-file download (KEV, EPSS) sent with the validators of the last
-/// one, so an unchanged file costs a 304 and no transfer.
+/// one from the same URL, so an unchanged file costs a 304 and no transfer.
 fn conditional_get(
     store: &Store,
     client: &mut Client,
     url: &str,
-    key: &str,
 ) -> Result<http::Response, SyncError> {
+    let key = validators_key(url);
     let etag = store.meta(&format!("{key}.etag"))?;
     let modified = store.meta(&format!("{key}.last_modified"))?;
     let mut headers = Vec::new();
@@ -179,10 +179,11 @@ fn conditional_get(
 /// turn the next request into a 304.
 fn save_validators(
     store: &Store,
-    key: &str,
+    url: &str,
     etag: Option<&str>,
     last_modified: Option<&str>,
 ) -> Result<(), StoreError> {
+    let key = validators_key(url);
     if let Some(e) = etag {
         store.set_meta(&format!("{key}.etag"), e)?;
     }
@@ -190,6 +191,11 @@ fn save_validators(
         store.set_meta(&format!("{key}.last_modified"), m)?;
     }
     Ok(())
+}
+
+/// Validators are kept per URL: a mirror's ETag means nothing to the origin.
+fn validators_key(url: &str) -> String {
+    format!("sync.http.{url}")
 }
 
 /// Parses a command-line date: `YYYY-MM-DD` (midnight UTC), an RFC 3339
