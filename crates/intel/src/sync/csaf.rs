@@ -235,7 +235,7 @@ fn import_one(
             Ok(())
         }
         // The database failing is no property of the document.
-        Err(e @ ImportError::Store { .. }) => Err(e.into()),
+        Err(e) if matches!(*e, ImportError::Store { .. }) => Err(e.into()),
         Err(e) => {
             sync.log(&format!("csaf: skipped {e}"));
             report.skipped.push(e.to_string());

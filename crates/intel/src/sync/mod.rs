@@ -70,8 +70,9 @@ pub enum SyncError {
     Http(#[from] HttpError),
     #[error("{url}: {message}")]
     Malformed { url: String, message: String },
+    /// Boxed: import errors are large and sync errors travel far.
     #[error(transparent)]
-    Import(#[from] ImportError),
+    Import(Box<ImportError>),
     #[error("sync cursor: {0}")]
     Store(#[from] StoreError),
     #[error(
@@ -87,6 +88,12 @@ pub enum SyncError {
     Date { value: String },
     #[error("{0}")]
     Invalid(String),
+}
+
+impl From<Box<ImportError>> for SyncError {
+    fn from(e: Box<ImportError>) -> Self {
+        SyncError::Import(e)
+    }
 }
 
 /// A failed sync and what it did before failing (earlier pages and
@@ -150,8 +157,8 @@ fn import_document(
     origin: &str,
     body: Vec<u8>,
     opts: &SyncOptions<'_>,
-) -> Result<FileReport, ImportError> {
-    import_bytes(store, origin, body, &opts.import_options())
+) -> Result<FileReport, Box<ImportError>> {
+    import_bytes(store, origin, body, &opts.import_options()).map_err(Box::new)
 }
 
 /// A whole-file download (KEV, EPSS) sent with the validators of the last
