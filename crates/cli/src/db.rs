@@ -1,4 +1,4 @@
-//! `kensa db …`: import, statistics.
+//! `kensa db …`: import, sync, statistics.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,13 +9,16 @@ use clap::{Args, Subcommand};
 use kensa_intel::{FileReport, ImportOptions};
 use kensa_store::Store;
 
-use crate::{Ctx, OutputFormat, print_json, progress, thousands};
+use crate::{Ctx, OutputFormat, print_json, progress, sync, thousands};
 
 #[derive(Subcommand)]
 pub enum DbCommand {
     /// Import vulnerability-intelligence files (format detected from content)
     #[command(long_about = IMPORT_ABOUT)]
     Import(ImportArgs),
+    /// Fetch what changed upstream (NVD, CISA KEV, FIRST EPSS, CSAF providers) and import it
+    #[command(long_about = SYNC_ABOUT, after_help = SYNC_EXAMPLES)]
+    Sync(sync::SyncArgs),
     /// Count what the database holds, per record type and per source
     Stats(StatsArgs),
 }
@@ -33,6 +36,36 @@ compression are read transparently. Supported:\n  \
 Each FILE (a directory or archive counts as one) is imported in one transaction: if anything \
 in it is bad, nothing of it is stored. Importing the same data again changes nothing; a record \
 with a newer modification time replaces the stored one from the same source.";
+
+const SYNC_ABOUT: &str = "Fetch what changed upstream and import it. Needs network access \
+(HTTPS) to the sources, or to a local mirror named with the --*-url options.\n\n\
+Sources:\n  \
+- nvd: the NVD CVE API 2.0, CVEs modified since the last sync. NVD allows 5 requests per \
+rolling 30 s without an API key and 50 with one (free, https://nvd.nist.gov/developers/request-an-api-key); \
+kensa waits 6 s (0.6 s with a key) between requests. The first NVD sync needs --since: for \
+the whole history, import NVD's yearly JSON 2.0 feeds with `kensa db import`, then sync from \
+their date.\n  \
+- kev: the CISA Known Exploited Vulnerabilities catalog (one small JSON file).\n  \
+- epss: FIRST's EPSS scores of the day (one gzip-compressed CSV, about 300,000 rows).\n  \
+- csaf: the advisories of each --csaf-provider (CSAF 2.0 provider metadata, ROLIE feeds and \
+directories with changes.csv). Signatures and hashes are not verified.\n\n\
+Each sync remembers how far it got (a cursor per source, stored in the database), so the \
+next sync fetches only what changed since: NVD continues at the end of the last fully \
+imported time window, CSAF at the newest document imported, KEV and EPSS are skipped when \
+the server says they have not changed or their catalog version / score date is already \
+stored. Every NVD page and every document is imported in its own transaction: a sync that \
+fails part-way keeps what it stored, leaves the cursor before the missing part, and the \
+next run resumes there.\n\n\
+Default sources: kev and epss; nvd too once it has a cursor or with --since; csaf when \
+--csaf-provider is given. Requests are retried with exponential backoff on connection \
+errors, 429 and 5xx, honouring Retry-After.";
+
+const SYNC_EXAMPLES: &str = "Examples:\n  \
+kensa db sync --since 2025-01-01                 first sync: KEV, EPSS, NVD changes since January\n  \
+kensa db sync                                    later syncs continue where the last one ended\n  \
+kensa db sync --source nvd --nvd-api-key KEY     (or NVD_API_KEY=KEY kensa db sync --source nvd)\n  \
+kensa db sync --csaf-provider psirt.example.com     adds that provider's CSAF advisories\n  \
+kensa db sync --kev-url http://mirror.local/kev.json --epss-url http://mirror.local/epss.csv.gz";
 
 #[derive(Args)]
 pub struct ImportArgs {
@@ -59,6 +92,7 @@ pub struct StatsArgs {
 pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
     match cmd {
         DbCommand::Import(args) => import(ctx, args),
+        DbCommand::Sync(args) => sync::run(ctx, args),
         DbCommand::Stats(args) => stats(ctx, args),
     }
 }

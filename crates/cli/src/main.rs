@@ -4,6 +4,7 @@
 mod db;
 mod demo;
 mod progress;
+mod sync;
 mod vuln;
 
 use std::path::PathBuf;

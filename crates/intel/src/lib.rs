@@ -15,6 +15,7 @@ pub mod input;
 pub mod kev;
 pub mod nvd;
 pub mod osv;
+pub mod sync;
 
 pub use error::{ImportError, Location, RecordError};
 pub use import::{FileReport, ImportOptions, Progress, import_bytes, import_path};
