@@ -10,6 +10,9 @@ use kensa_intel::csaf::parse;
 use kensa_model::{CsafDocument, CsafProduct, SourceKind, VulnRecord};
 use serde_json::{Value, json};
 
+mod common;
+use common::shared;
+
 fn fixture_bytes(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/csaf")
@@ -469,18 +472,6 @@ fn deep_branches_helpers_and_product_groups() {
         info.flags["vulnerable_code_not_in_execute_path"],
         ["P2", "P1"]
     );
-}
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/vuln")
-        .join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
 }
 
 #[test]

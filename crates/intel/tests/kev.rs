@@ -1,12 +1,15 @@
 //! KEV parsing against catalog excerpts and, when the shared data set is
 //! present, the whole catalog in both forms.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use kensa_intel::RecordError;
 use kensa_intel::kev::{csv_rows, parse_entry};
 use kensa_model::KevEntry;
 use serde_json::{Value, json};
+
+mod common;
+use common::shared;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -159,18 +162,6 @@ fn invalid_json_fields_are_named() {
     let e = parse_entry(entry.to_string().as_bytes()).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("requiredAction"), "{e}");
     assert_eq!(e.record.as_deref(), Some("CVE-2025-48384"));
-}
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/vuln")
-        .join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
 }
 
 #[test]

@@ -7,17 +7,8 @@ use std::path::PathBuf;
 use flate2::read::MultiGzDecoder;
 use kensa_intel::{cve5, osv};
 
-fn shared(rel: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data/vuln")
-        .join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} not found", path.display());
-        None
-    }
-}
+mod common;
+use common::shared;
 
 #[test]
 fn all_vulnrichment_records_parse() {
