@@ -2,7 +2,6 @@
 //! (`../shared/data/vuln` next to the workspace). Skips otherwise.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
 
 use flate2::read::MultiGzDecoder;
 use kensa_intel::{cve5, osv};
