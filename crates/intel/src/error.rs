@@ -96,6 +96,9 @@ pub enum ImportError {
     },
     #[error("{path}: {message}")]
     Format { path: PathBuf, message: String },
+    /// A bug in Kensa, not in the input; the import was rolled back.
+    #[error("{path}: internal error: {message}")]
+    Internal { path: PathBuf, message: String },
     #[error("{path}: {source}")]
     Store {
         path: PathBuf,
@@ -110,6 +113,7 @@ impl ImportError {
             ImportError::Io { path, .. }
             | ImportError::Record { path, .. }
             | ImportError::Format { path, .. }
+            | ImportError::Internal { path, .. }
             | ImportError::Store { path, .. } => path,
         }
     }

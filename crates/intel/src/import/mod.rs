@@ -228,11 +228,15 @@ enum ToParser {
     /// Rows the reader parsed itself (CSV); passed through.
     Parsed(Vec<Parsed>),
     Fail(ImportError),
+    /// The whole input was read. Only after this may the writer commit: a
+    /// channel that closes without it means a stage died part-way.
+    Done,
 }
 
 enum ToWriter {
     Parsed(Vec<Parsed>),
     Fail(ImportError),
+    Done,
 }
 
 /// What the reader stage learned about the input, for the report.
@@ -293,7 +297,7 @@ fn run(
                 path: path.to_path_buf(),
                 source,
             })?;
-        std::thread::Builder::new()
+        let parser = std::thread::Builder::new()
             .name("kensa-parse".into())
             .spawn_scoped(scope, move || parse::parse_stage(from_reader, to_writer))
             .map_err(|source| ImportError::Io {
@@ -302,9 +306,19 @@ fn run(
             })?;
         let written =
             write::write_stage(path, &mut import, from_parser, opts, &counter, &mut skipped);
-        // The reader ends once its channel closes; its report matters only on success.
-        let seen = reader.join().unwrap_or_default();
-        written.map(|()| seen)
+        // Both stages end once the writer stops listening. A stage that
+        // panicked fails the import (and so rolls it back).
+        let crashed = |stage: &str| ImportError::Internal {
+            path: path.to_path_buf(),
+            message: format!("the {stage} stage crashed; nothing was stored"),
+        };
+        let parsed = parser.join().map_err(|_| crashed("parser"));
+        let seen = reader.join().map_err(|_| crashed("reader"));
+        // A crash explains a writer that saw the input end early: report it first.
+        parsed?;
+        let seen = seen?;
+        written?;
+        Ok(seen)
     });
     if let Some(p) = opts.progress {
         p.end();

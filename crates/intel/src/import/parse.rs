@@ -15,6 +15,7 @@ pub(super) fn parse_stage(from_reader: Receiver<ToParser>, to_writer: SyncSender
         let out = match msg {
             ToParser::Fail(e) => ToWriter::Fail(e),
             ToParser::Parsed(p) => ToWriter::Parsed(p),
+            ToParser::Done => ToWriter::Done,
             ToParser::Batch(batch) => ToWriter::Parsed(
                 batch
                     .units

@@ -36,8 +36,14 @@ pub(super) fn read_stage(
         Source::Dir(files) => read_dir(path, files, &mut batcher, &mut seen, bytes),
     };
     let result = result.and_then(|()| batcher.flush());
-    if let Err(Stop::Failed(e)) = result {
-        let _ = out.send(ToParser::Fail(e));
+    match result {
+        Ok(()) => {
+            let _ = out.send(ToParser::Done);
+        }
+        Err(Stop::Failed(e)) => {
+            let _ = out.send(ToParser::Fail(e));
+        }
+        Err(Stop::Closed) => {}
     }
     seen
 }

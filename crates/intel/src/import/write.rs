@@ -20,6 +20,7 @@ pub(super) fn write_stage(
     for msg in from_parser {
         let parsed = match msg {
             ToWriter::Fail(e) => return Err(e),
+            ToWriter::Done => return Ok(()),
             ToWriter::Parsed(p) => p,
         };
         for (location, result) in parsed {
@@ -45,7 +46,13 @@ pub(super) fn write_stage(
             p.set(counter.load(Ordering::Relaxed));
         }
     }
-    Ok(())
+    // The channel closed without `Done`: a stage died part-way. Never commit
+    // a partial input.
+    Err(ImportError::Internal {
+        path: path.to_path_buf(),
+        message: "the import pipeline stopped before the end of the input; nothing was stored"
+            .into(),
+    })
 }
 
 fn write_items(
