@@ -202,3 +202,61 @@ fn demo_runs_offline_on_the_shipped_data() {
     assert!(text.contains("KNOWN EXPLOITED (CISA KEV)"), "{text}");
     assert!(text.contains("$ kensa vuln search"), "{text}");
 }
+
+/// Serves `body` at every path over plain HTTP on 127.0.0.1 for `requests`
+/// requests, then stops. Returns the base URL.
+fn serve(body: Vec<u8>, requests: usize) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            // Read the request head up to the blank line.
+            while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+#[test]
+fn sync_fetches_kev_from_a_server_and_skips_an_unchanged_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let catalog = std::fs::read(fixture("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let url = format!("{}/kev.json", serve(catalog, 2));
+    let sync = |db: &Path| {
+        run(kensa().arg("--db").arg(db).args([
+            "db",
+            "sync",
+            "--source",
+            "kev",
+            "--kev-url",
+            &url,
+            "--format",
+            "json",
+        ]))
+    };
+    let o = sync(&db);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["db", "stats", "--format", "json"]));
+    assert_eq!(json(&o)["kev"], 6);
+    // Same catalog version again: nothing to import.
+    let o = sync(&db);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = stdout(&o);
+    assert!(report.contains("\"inserted\": 0"), "{report}");
+}
