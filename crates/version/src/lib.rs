@@ -1,0 +1,106 @@
+//! Version schemes for Kensa: reading version strings and comparing them
+//! exactly, the way each ecosystem does.
+//!
+//! Matching an SBOM component against a vulnerability comes down to "is this
+//! version inside that range", and the answer depends on who wrote the
+//! version. [`Scheme`] names the rules; [`compare`] applies them and answers
+//! `None` when a string cannot be read under the scheme (so the matcher can
+//! report "unknown" instead of guessing).
+//!
+//! # Schemes
+//!
+//! - [`Scheme::Generic`] ([`GenericVersion`]): NVD/CPE versions and firmware
+//!   (`V2.8.1`, `1.0.1f`, `4.2.8p3`, `2014.63`). Digit runs compare as
+//!   numbers, letter runs lexically and case-insensitively, separators only
+//!   split, trailing zeros are ignored, a leading `v` is ignored; `alpha`,
+//!   `beta`, `pre`, `rc` (and `a`/`b` between digits, `1.0b2`) sort before
+//!   the release, any other letters after it (`1.0.1 < 1.0.1f`). See
+//!   [`generic`] for the full rules.
+//!
+//! # Which scheme where
+//!
+//! - NVD configurations (CPE match criteria with `versionStart*`/`versionEnd*`
+//!   bounds), CVE 5 `affected` entries with `versionType` absent or
+//!   `custom`, CSAF product versions, and firmware: [`Scheme::Generic`].
+//! - OSV ranges: [`Scheme::for_ecosystem`] of the package's ecosystem
+//!   (`ECOSYSTEM` ranges use it; `SEMVER` ranges always use
+//!   [`Scheme::Semver`]; `GIT` ranges are not versions).
+//! - SBOM components with a purl: [`Scheme::for_ecosystem`] of the purl type.
+
+pub mod generic;
+mod num;
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use generic::{GenericVersion, compare_generic};
+
+/// A set of version rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// NVD/CPE and firmware versions (see [`generic`]).
+    #[default]
+    Generic,
+}
+
+impl Scheme {
+    /// The scheme's name as serialised: `generic`, `semver`, `pep440`,
+    /// `debian`, `rpm`, `maven`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Generic => "generic",
+        }
+    }
+}
+
+impl fmt::Display for Scheme {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A version read under one scheme.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Version {
+    Generic(GenericVersion),
+}
+
+impl Version {
+    /// Reads `s` under `scheme`; `None` when it is not a version there.
+    pub fn parse(scheme: Scheme, s: &str) -> Option<Version> {
+        match scheme {
+            Scheme::Generic => GenericVersion::parse(s).map(Version::Generic),
+        }
+    }
+
+    /// The scheme this version was read under.
+    pub fn scheme(&self) -> Scheme {
+        match self {
+            Version::Generic(_) => Scheme::Generic,
+        }
+    }
+
+    /// Orders two versions of the same scheme; `None` across schemes.
+    pub fn compare(&self, other: &Version) -> Option<Ordering> {
+        match (self, other) {
+            (Version::Generic(a), Version::Generic(b)) => Some(a.cmp(b)),
+        }
+    }
+}
+
+/// Compares `a` with `b` under `scheme`; `None` when either string cannot be
+/// read under it.
+///
+/// ```
+/// use kensa_version::{Scheme, compare};
+/// use std::cmp::Ordering;
+/// assert_eq!(compare(Scheme::Generic, "1.0.1", "1.0.1f"), Some(Ordering::Less));
+/// assert_eq!(compare(Scheme::Generic, "V2.8.1", "2.8.1"), Some(Ordering::Equal));
+/// assert_eq!(compare(Scheme::Generic, "*", "2.8.1"), None);
+/// ```
+pub fn compare(scheme: Scheme, a: &str, b: &str) -> Option<Ordering> {
+    Version::parse(scheme, a)?.compare(&Version::parse(scheme, b)?)
+}
