@@ -201,7 +201,11 @@ mod tests {
     fn check(cases: &[(&str, &str, Ordering)]) {
         for &(a, b, want) in cases {
             assert_eq!(compare_generic(a, b), Some(want), "{a:?} vs {b:?}");
-            assert_eq!(compare_generic(b, a), Some(want.reverse()), "{b:?} vs {a:?}");
+            assert_eq!(
+                compare_generic(b, a),
+                Some(want.reverse()),
+                "{b:?} vs {a:?}"
+            );
         }
     }
 

@@ -17,6 +17,12 @@
 //!   the release, any other letters after it (`1.0.1 < 1.0.1f`). See
 //!   [`generic`] for the full rules.
 //!
+//! NVD ranges add three rules about the CPE `update` field
+//! ([`cpe_version_with_update`], [`compare_to_bound`],
+//! [`end_bound_with_update`], together in [`CpeBounds`]): `5.3` + `p1` is
+//! `5.3p1`; `5.3p1` is equal to a bound `5.3` that has no suffix; a criterion
+//! `*:p2` with `versionEndIncluding 9.9.7` ends at `9.9.7p2`.
+//!
 //! # Which scheme where
 //!
 //! - NVD configurations (CPE match criteria with `versionStart*`/`versionEnd*`
@@ -27,6 +33,7 @@
 //!   [`Scheme::Semver`]; `GIT` ranges are not versions).
 //! - SBOM components with a purl: [`Scheme::for_ecosystem`] of the purl type.
 
+mod cpe;
 pub mod generic;
 mod num;
 
@@ -35,6 +42,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use cpe::{
+    CpeBounds, compare_to_bound, cpe_version_with_update, end_bound_with_update, split_p_suffix,
+    within_bound_generic,
+};
 pub use generic::{GenericVersion, compare_generic};
 
 /// A set of version rules.

@@ -41,7 +41,11 @@ mod tests {
                 "123456789012345678901234567891",
                 Ordering::Less,
             ),
-            ("18446744073709551616", "18446744073709551615", Ordering::Greater),
+            (
+                "18446744073709551616",
+                "18446744073709551615",
+                Ordering::Greater,
+            ),
         ];
         for (a, b, want) in cases {
             assert_eq!(cmp_digits(a, b), want, "{a} vs {b}");
