@@ -16,6 +16,10 @@
 //!   `beta`, `pre`, `rc` (and `a`/`b` between digits, `1.0b2`) sort before
 //!   the release, any other letters after it (`1.0.1 < 1.0.1f`). See
 //!   [`generic`] for the full rules.
+//! - [`Scheme::Semver`] ([`SemverVersion`]): Semantic Versioning 2.0.0
+//!   precedence (numeric release, pre-release identifiers sort before the
+//!   release, build metadata ignored), tolerating `1.2`, `v1.2.3` (Go) and
+//!   four-part NuGet versions. See [`semver`].
 //!
 //! NVD ranges add three rules about the CPE `update` field
 //! ([`cpe_version_with_update`], [`compare_to_bound`],
@@ -36,6 +40,7 @@
 mod cpe;
 pub mod generic;
 mod num;
+pub mod semver;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -47,6 +52,7 @@ pub use cpe::{
     within_bound_generic,
 };
 pub use generic::{GenericVersion, compare_generic};
+pub use semver::SemverVersion;
 
 /// A set of version rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -55,6 +61,8 @@ pub enum Scheme {
     /// NVD/CPE and firmware versions (see [`generic`]).
     #[default]
     Generic,
+    /// Semantic Versioning 2.0.0 (npm, crates.io, Go, NuGet, Hex, Pub).
+    Semver,
 }
 
 impl Scheme {
@@ -63,6 +71,7 @@ impl Scheme {
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Generic => "generic",
+            Scheme::Semver => "semver",
         }
     }
 }
@@ -77,6 +86,7 @@ impl fmt::Display for Scheme {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Version {
     Generic(GenericVersion),
+    Semver(SemverVersion),
 }
 
 impl Version {
@@ -84,6 +94,7 @@ impl Version {
     pub fn parse(scheme: Scheme, s: &str) -> Option<Version> {
         match scheme {
             Scheme::Generic => GenericVersion::parse(s).map(Version::Generic),
+            Scheme::Semver => SemverVersion::parse(s).map(Version::Semver),
         }
     }
 
@@ -91,6 +102,7 @@ impl Version {
     pub fn scheme(&self) -> Scheme {
         match self {
             Version::Generic(_) => Scheme::Generic,
+            Version::Semver(_) => Scheme::Semver,
         }
     }
 
@@ -98,6 +110,8 @@ impl Version {
     pub fn compare(&self, other: &Version) -> Option<Ordering> {
         match (self, other) {
             (Version::Generic(a), Version::Generic(b)) => Some(a.cmp(b)),
+            (Version::Semver(a), Version::Semver(b)) => Some(a.cmp(b)),
+            _ => None,
         }
     }
 }
