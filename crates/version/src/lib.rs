@@ -20,6 +20,10 @@
 //!   precedence (numeric release, pre-release identifiers sort before the
 //!   release, build metadata ignored), tolerating `1.2`, `v1.2.3` (Go) and
 //!   four-part NuGet versions. See [`semver`].
+//! - [`Scheme::Pep440`] ([`Pep440Version`]): Python versions: epoch,
+//!   zero-padded release, `dev` < `a` < `b` < `rc` < release < `post`, local
+//!   labels last; spellings normalised (`1.0RC1` == `1.0rc1`, `1.0-1` ==
+//!   `1.0.post1`). See [`pep440`].
 //!
 //! NVD ranges add three rules about the CPE `update` field
 //! ([`cpe_version_with_update`], [`compare_to_bound`],
@@ -40,6 +44,7 @@
 mod cpe;
 pub mod generic;
 mod num;
+pub mod pep440;
 pub mod semver;
 
 use std::cmp::Ordering;
@@ -52,6 +57,7 @@ pub use cpe::{
     within_bound_generic,
 };
 pub use generic::{GenericVersion, compare_generic};
+pub use pep440::Pep440Version;
 pub use semver::SemverVersion;
 
 /// A set of version rules.
@@ -63,6 +69,8 @@ pub enum Scheme {
     Generic,
     /// Semantic Versioning 2.0.0 (npm, crates.io, Go, NuGet, Hex, Pub).
     Semver,
+    /// PEP 440 (PyPI).
+    Pep440,
 }
 
 impl Scheme {
@@ -72,6 +80,7 @@ impl Scheme {
         match self {
             Scheme::Generic => "generic",
             Scheme::Semver => "semver",
+            Scheme::Pep440 => "pep440",
         }
     }
 }
@@ -87,6 +96,7 @@ impl fmt::Display for Scheme {
 pub enum Version {
     Generic(GenericVersion),
     Semver(SemverVersion),
+    Pep440(Pep440Version),
 }
 
 impl Version {
@@ -95,6 +105,7 @@ impl Version {
         match scheme {
             Scheme::Generic => GenericVersion::parse(s).map(Version::Generic),
             Scheme::Semver => SemverVersion::parse(s).map(Version::Semver),
+            Scheme::Pep440 => Pep440Version::parse(s).map(Version::Pep440),
         }
     }
 
@@ -103,6 +114,7 @@ impl Version {
         match self {
             Version::Generic(_) => Scheme::Generic,
             Version::Semver(_) => Scheme::Semver,
+            Version::Pep440(_) => Scheme::Pep440,
         }
     }
 
@@ -111,6 +123,7 @@ impl Version {
         match (self, other) {
             (Version::Generic(a), Version::Generic(b)) => Some(a.cmp(b)),
             (Version::Semver(a), Version::Semver(b)) => Some(a.cmp(b)),
+            (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }
