@@ -24,6 +24,10 @@
 //!   zero-padded release, `dev` < `a` < `b` < `rc` < release < `post`, local
 //!   labels last; spellings normalised (`1.0RC1` == `1.0rc1`, `1.0-1` ==
 //!   `1.0.post1`). See [`pep440`].
+//! - [`Scheme::Debian`] ([`DebianVersion`]): dpkg: `[epoch:]upstream[-revision]`,
+//!   epoch numerically, then upstream and revision with dpkg's algorithm
+//!   (`~` before everything, letters before other characters, digit runs
+//!   numerically). See [`debian`].
 //!
 //! NVD ranges add three rules about the CPE `update` field
 //! ([`cpe_version_with_update`], [`compare_to_bound`],
@@ -42,6 +46,7 @@
 //! - SBOM components with a purl: [`Scheme::for_ecosystem`] of the purl type.
 
 mod cpe;
+pub mod debian;
 pub mod generic;
 mod num;
 pub mod pep440;
@@ -56,6 +61,7 @@ pub use cpe::{
     CpeBounds, compare_to_bound, cpe_version_with_update, end_bound_with_update, split_p_suffix,
     within_bound_generic,
 };
+pub use debian::DebianVersion;
 pub use generic::{GenericVersion, compare_generic};
 pub use pep440::Pep440Version;
 pub use semver::SemverVersion;
@@ -71,6 +77,8 @@ pub enum Scheme {
     Semver,
     /// PEP 440 (PyPI).
     Pep440,
+    /// Debian/Ubuntu packages (dpkg).
+    Debian,
 }
 
 impl Scheme {
@@ -81,6 +89,7 @@ impl Scheme {
             Scheme::Generic => "generic",
             Scheme::Semver => "semver",
             Scheme::Pep440 => "pep440",
+            Scheme::Debian => "debian",
         }
     }
 }
@@ -97,6 +106,7 @@ pub enum Version {
     Generic(GenericVersion),
     Semver(SemverVersion),
     Pep440(Pep440Version),
+    Debian(DebianVersion),
 }
 
 impl Version {
@@ -106,6 +116,7 @@ impl Version {
             Scheme::Generic => GenericVersion::parse(s).map(Version::Generic),
             Scheme::Semver => SemverVersion::parse(s).map(Version::Semver),
             Scheme::Pep440 => Pep440Version::parse(s).map(Version::Pep440),
+            Scheme::Debian => DebianVersion::parse(s).map(Version::Debian),
         }
     }
 
@@ -115,6 +126,7 @@ impl Version {
             Version::Generic(_) => Scheme::Generic,
             Version::Semver(_) => Scheme::Semver,
             Version::Pep440(_) => Scheme::Pep440,
+            Version::Debian(_) => Scheme::Debian,
         }
     }
 
@@ -124,6 +136,7 @@ impl Version {
             (Version::Generic(a), Version::Generic(b)) => Some(a.cmp(b)),
             (Version::Semver(a), Version::Semver(b)) => Some(a.cmp(b)),
             (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
+            (Version::Debian(a), Version::Debian(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }
