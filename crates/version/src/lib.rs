@@ -28,6 +28,10 @@
 //!   epoch numerically, then upstream and revision with dpkg's algorithm
 //!   (`~` before everything, letters before other characters, digit runs
 //!   numerically). See [`debian`].
+//! - [`Scheme::Rpm`] ([`RpmVersion`]): rpm: `[epoch:]version[-release]` with
+//!   `rpmvercmp` (alphanumeric segments, digits newer than letters, `~`
+//!   before everything, `^` after the end); the release only counts when
+//!   both sides have one. See [`rpm`].
 //!
 //! NVD ranges add three rules about the CPE `update` field
 //! ([`cpe_version_with_update`], [`compare_to_bound`],
@@ -50,6 +54,7 @@ pub mod debian;
 pub mod generic;
 mod num;
 pub mod pep440;
+pub mod rpm;
 pub mod semver;
 
 use std::cmp::Ordering;
@@ -64,6 +69,7 @@ pub use cpe::{
 pub use debian::DebianVersion;
 pub use generic::{GenericVersion, compare_generic};
 pub use pep440::Pep440Version;
+pub use rpm::RpmVersion;
 pub use semver::SemverVersion;
 
 /// A set of version rules.
@@ -79,6 +85,8 @@ pub enum Scheme {
     Pep440,
     /// Debian/Ubuntu packages (dpkg).
     Debian,
+    /// RPM packages (Red Hat, AlmaLinux, Rocky, SUSE, ...).
+    Rpm,
 }
 
 impl Scheme {
@@ -90,6 +98,7 @@ impl Scheme {
             Scheme::Semver => "semver",
             Scheme::Pep440 => "pep440",
             Scheme::Debian => "debian",
+            Scheme::Rpm => "rpm",
         }
     }
 }
@@ -101,12 +110,13 @@ impl fmt::Display for Scheme {
 }
 
 /// A version read under one scheme.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Version {
     Generic(GenericVersion),
     Semver(SemverVersion),
     Pep440(Pep440Version),
     Debian(DebianVersion),
+    Rpm(RpmVersion),
 }
 
 impl Version {
@@ -117,6 +127,7 @@ impl Version {
             Scheme::Semver => SemverVersion::parse(s).map(Version::Semver),
             Scheme::Pep440 => Pep440Version::parse(s).map(Version::Pep440),
             Scheme::Debian => DebianVersion::parse(s).map(Version::Debian),
+            Scheme::Rpm => RpmVersion::parse(s).map(Version::Rpm),
         }
     }
 
@@ -127,6 +138,7 @@ impl Version {
             Version::Semver(_) => Scheme::Semver,
             Version::Pep440(_) => Scheme::Pep440,
             Version::Debian(_) => Scheme::Debian,
+            Version::Rpm(_) => Scheme::Rpm,
         }
     }
 
@@ -137,6 +149,7 @@ impl Version {
             (Version::Semver(a), Version::Semver(b)) => Some(a.cmp(b)),
             (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
             (Version::Debian(a), Version::Debian(b)) => Some(a.cmp(b)),
+            (Version::Rpm(a), Version::Rpm(b)) => Some(a.compare(b)),
             _ => None,
         }
     }
