@@ -32,6 +32,10 @@
 //!   `rpmvercmp` (alphanumeric segments, digits newer than letters, `~`
 //!   before everything, `^` after the end); the release only counts when
 //!   both sides have one. See [`rpm`].
+//! - [`Scheme::Maven`] ([`MavenVersion`]): Maven's `ComparableVersion`
+//!   rules: numbers zero-padded, `alpha < beta < milestone < rc == cr <
+//!   snapshot < release (ga, final) < sp < other words`, `-` weaker than `.`.
+//!   See [`maven`].
 //!
 //! NVD ranges add three rules about the CPE `update` field
 //! ([`cpe_version_with_update`], [`compare_to_bound`],
@@ -52,6 +56,7 @@
 mod cpe;
 pub mod debian;
 pub mod generic;
+pub mod maven;
 mod num;
 pub mod pep440;
 pub mod rpm;
@@ -68,6 +73,7 @@ pub use cpe::{
 };
 pub use debian::DebianVersion;
 pub use generic::{GenericVersion, compare_generic};
+pub use maven::MavenVersion;
 pub use pep440::Pep440Version;
 pub use rpm::RpmVersion;
 pub use semver::SemverVersion;
@@ -87,6 +93,8 @@ pub enum Scheme {
     Debian,
     /// RPM packages (Red Hat, AlmaLinux, Rocky, SUSE, ...).
     Rpm,
+    /// Maven (ComparableVersion).
+    Maven,
 }
 
 impl Scheme {
@@ -99,6 +107,7 @@ impl Scheme {
             Scheme::Pep440 => "pep440",
             Scheme::Debian => "debian",
             Scheme::Rpm => "rpm",
+            Scheme::Maven => "maven",
         }
     }
 }
@@ -117,6 +126,7 @@ pub enum Version {
     Pep440(Pep440Version),
     Debian(DebianVersion),
     Rpm(RpmVersion),
+    Maven(MavenVersion),
 }
 
 impl Version {
@@ -128,6 +138,7 @@ impl Version {
             Scheme::Pep440 => Pep440Version::parse(s).map(Version::Pep440),
             Scheme::Debian => DebianVersion::parse(s).map(Version::Debian),
             Scheme::Rpm => RpmVersion::parse(s).map(Version::Rpm),
+            Scheme::Maven => MavenVersion::parse(s).map(Version::Maven),
         }
     }
 
@@ -139,6 +150,7 @@ impl Version {
             Version::Pep440(_) => Scheme::Pep440,
             Version::Debian(_) => Scheme::Debian,
             Version::Rpm(_) => Scheme::Rpm,
+            Version::Maven(_) => Scheme::Maven,
         }
     }
 
@@ -150,6 +162,7 @@ impl Version {
             (Version::Pep440(a), Version::Pep440(b)) => Some(a.cmp(b)),
             (Version::Debian(a), Version::Debian(b)) => Some(a.cmp(b)),
             (Version::Rpm(a), Version::Rpm(b)) => Some(a.compare(b)),
+            (Version::Maven(a), Version::Maven(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }
