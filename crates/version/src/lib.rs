@@ -37,6 +37,12 @@
 //!   snapshot < release (ga, final) < sp < other words`, `-` weaker than `.`.
 //!   See [`maven`].
 //!
+//! [`upstream_version`] maps a distribution package version to the upstream
+//! version it packages (`1:1.2.8.dfsg-2` → `1.2.8`, `1.0.2k-16.el7` →
+//! `1.0.2k`), for matching distribution packages against NVD ranges of the
+//! upstream project; [`strip_build_suffix`] drops vendor tags (`1.0.2k-fips`
+//! → `1.0.2k`) when the matcher asks for it.
+//!
 //! NVD ranges add three rules about the CPE `update` field
 //! ([`cpe_version_with_update`], [`compare_to_bound`],
 //! [`end_bound_with_update`], together in [`CpeBounds`]): `5.3` + `p1` is
@@ -53,7 +59,7 @@
 //!   [`Scheme::Semver`]; `GIT` ranges are not versions).
 //! - SBOM components with a purl: [`Scheme::for_ecosystem`] of the purl type.
 
-mod cpe;
+pub mod cpe;
 pub mod debian;
 pub mod generic;
 pub mod maven;
@@ -61,6 +67,7 @@ mod num;
 pub mod pep440;
 pub mod rpm;
 pub mod semver;
+mod upstream;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -77,6 +84,7 @@ pub use maven::MavenVersion;
 pub use pep440::Pep440Version;
 pub use rpm::RpmVersion;
 pub use semver::SemverVersion;
+pub use upstream::{strip_build_suffix, upstream_version};
 
 /// A set of version rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -108,6 +116,50 @@ impl Scheme {
             Scheme::Debian => "debian",
             Scheme::Rpm => "rpm",
             Scheme::Maven => "maven",
+        }
+    }
+
+    /// The scheme of an OSV ecosystem or a purl type, case-insensitively.
+    /// OSV's release suffixes (`Debian:11`, `Ubuntu:22.04:LTS`,
+    /// `AlmaLinux:8`) and a `pkg:` prefix are ignored.
+    ///
+    /// - Semver: `npm`, `crates.io`/`cargo`, `Go`/`golang` (with its `v`
+    ///   prefix), `NuGet`, `Hex`, `Pub`, `SwiftURL`/`swift`.
+    /// - PEP 440: `PyPI`.
+    /// - Debian: `Debian`, `Ubuntu`, `deb`.
+    /// - RPM: `Red Hat`, `AlmaLinux`, `Rocky Linux`, `SUSE`, `openSUSE`,
+    ///   `Mageia`, `openEuler`, `Photon OS`, `Fedora`, `CentOS`, `rpm`.
+    /// - Maven: `Maven`.
+    /// - Anything else (Alpine, RubyGems, Packagist, `generic`, unknown):
+    ///   Generic.
+    ///
+    /// ```
+    /// use kensa_version::Scheme;
+    /// assert_eq!(Scheme::for_ecosystem("Debian:11"), Scheme::Debian);
+    /// assert_eq!(Scheme::for_ecosystem("pypi"), Scheme::Pep440);
+    /// assert_eq!(Scheme::for_ecosystem("golang"), Scheme::Semver);
+    /// ```
+    pub fn for_ecosystem(ecosystem: &str) -> Scheme {
+        let e = ecosystem.trim();
+        let e = match e.get(..4) {
+            Some(p) if p.eq_ignore_ascii_case("pkg:") => &e[4..],
+            _ => e,
+        };
+        let e = e
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_lowercase();
+        match e.as_str() {
+            "npm" | "crates.io" | "cargo" | "go" | "golang" | "nuget" | "hex" | "pub"
+            | "swifturl" | "swift" => Scheme::Semver,
+            "pypi" => Scheme::Pep440,
+            "debian" | "ubuntu" | "deb" => Scheme::Debian,
+            "red hat" | "redhat" | "almalinux" | "rocky linux" | "rocky" | "suse" | "opensuse"
+            | "mageia" | "openeuler" | "photon os" | "fedora" | "centos" | "rpm" => Scheme::Rpm,
+            "maven" => Scheme::Maven,
+            _ => Scheme::Generic,
         }
     }
 }
