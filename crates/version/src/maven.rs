@@ -86,16 +86,35 @@ fn cmp_item(a: &Item, b: Option<&Item>) -> Ordering {
         (Int(_), Some(_)) => Ordering::Greater,
         (Qualifier(q), None) => qualifier_key(q).cmp(&qualifier_key("")),
         (Qualifier(p), Some(Qualifier(q))) => qualifier_key(p).cmp(&qualifier_key(q)),
-        (Qualifier(_), Some(_)) => Ordering::Less,
-        (List(items), None) => items
-            .iter()
-            .map(|i| cmp_item(i, None))
-            .find(|o| o.is_ne())
-            .unwrap_or(Ordering::Equal),
+        (Qualifier(q), Some(List(l))) => {
+            // Maven puts every qualifier below every sub-list, which is not
+            // transitive (`1-sp` < `1-0-alpha` < `1` < `1-sp`). Only
+            // qualifiers below the release stay below all sub-lists; the
+            // release and later ones sit above the sub-lists that sort
+            // below the release.
+            let below_release = qualifier_key(q) < qualifier_key("");
+            if !below_release && list_vs_end(l).is_lt() {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (Qualifier(_), Some(Int(_))) => Ordering::Less,
+        (List(items), None) => list_vs_end(items),
         (List(_), Some(Int(_))) => Ordering::Less,
-        (List(_), Some(Qualifier(_))) => Ordering::Greater,
+        (List(_), Some(q @ Qualifier(_))) => cmp_item(q, Some(a)).reverse(),
         (List(x), Some(List(y))) => cmp_lists(x, y),
     }
+}
+
+/// A sub-list against the end of the other list: its first item that is
+/// not null decides.
+fn list_vs_end(items: &[Item]) -> Ordering {
+    items
+        .iter()
+        .map(|i| cmp_item(i, None))
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
 }
 
 fn cmp_lists(a: &[Item], b: &[Item]) -> Ordering {
@@ -311,6 +330,20 @@ mod tests {
             ("1-sp.1", "1-ga.1", Gt),
             ("1-sp-1", "1-ga-1", Lt),
             ("1-a1", "1-alpha-1", Eq),
+        ]);
+    }
+
+    #[test]
+    fn stays_transitive_where_maven_is_not() {
+        // Maven: 1-sp < 1-0-alpha (qualifier below sub-list), 1-0-alpha < 1,
+        // 1 < 1-sp. Here 1-0-alpha < 1 < 1-sp.
+        check(&[
+            ("1-0-alpha", "1", Lt),
+            ("1", "1-sp", Lt),
+            ("1-0-alpha", "1-sp", Lt),
+            ("1-0-alpha", "1-ga.1", Lt),
+            ("1-0-sp", "1-sp", Gt),
+            ("1-0-alpha", "1-rc", Gt),
         ]);
     }
 
