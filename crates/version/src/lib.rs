@@ -52,12 +52,25 @@
 //! # Which scheme where
 //!
 //! - NVD configurations (CPE match criteria with `versionStart*`/`versionEnd*`
-//!   bounds), CVE 5 `affected` entries with `versionType` absent or
-//!   `custom`, CSAF product versions, and firmware: [`Scheme::Generic`].
-//! - OSV ranges: [`Scheme::for_ecosystem`] of the package's ecosystem
-//!   (`ECOSYSTEM` ranges use it; `SEMVER` ranges always use
-//!   [`Scheme::Semver`]; `GIT` ranges are not versions).
-//! - SBOM components with a purl: [`Scheme::for_ecosystem`] of the purl type.
+//!   bounds): [`CpeBounds::contains`] (generic rules plus the update-field
+//!   rules), with the component's version built by
+//!   [`cpe_version_with_update`] when it comes from a CPE. An exact CPE
+//!   version (no bounds) compares with [`Scheme::Generic`].
+//! - CVE 5 `affected` entries with `versionType` absent or `custom`, CSAF
+//!   product versions, and firmware: [`Scheme::Generic`]. Any other CVE 5
+//!   `versionType` (`semver`, `python`, `maven`, `rpm`) goes through
+//!   [`Scheme::for_ecosystem`], which knows these names too.
+//! - OSV ranges: `ECOSYSTEM` ranges use [`Scheme::for_ecosystem`] of the
+//!   affected package's ecosystem; `SEMVER` ranges always use
+//!   [`Scheme::Semver`]; `GIT` ranges are commits, not versions.
+//! - SBOM components with a purl: [`Scheme::for_ecosystem`] of the purl type,
+//!   against advisories of the same ecosystem. A distribution package
+//!   (`deb`, `rpm`) matched against NVD data of its upstream project first
+//!   goes through [`upstream_version`], then the NVD rules above.
+//! - Components without a purl: [`Scheme::Generic`].
+//!
+//! When [`compare`] answers `None` the string is not a version of that
+//! scheme; the matcher should say so rather than fall back silently.
 
 pub mod cpe;
 pub mod debian;
@@ -130,6 +143,10 @@ impl Scheme {
     /// - RPM: `Red Hat`, `AlmaLinux`, `Rocky Linux`, `SUSE`, `openSUSE`,
     ///   `Mageia`, `openEuler`, `Photon OS`, `Fedora`, `CentOS`, `rpm`.
     /// - Maven: `Maven`.
+    ///
+    /// CVE 5 `versionType` values and the schemes' own names map the same
+    /// way: `semver`, `python`/`pep440`, `debian`, `rpm`, `maven`;
+    /// `custom`, `git` and `generic` are Generic.
     /// - Anything else (Alpine, RubyGems, Packagist, `generic`, unknown):
     ///   Generic.
     ///
@@ -153,8 +170,8 @@ impl Scheme {
             .to_lowercase();
         match e.as_str() {
             "npm" | "crates.io" | "cargo" | "go" | "golang" | "nuget" | "hex" | "pub"
-            | "swifturl" | "swift" => Scheme::Semver,
-            "pypi" => Scheme::Pep440,
+            | "swifturl" | "swift" | "semver" => Scheme::Semver,
+            "pypi" | "python" | "pep440" => Scheme::Pep440,
             "debian" | "ubuntu" | "deb" => Scheme::Debian,
             "red hat" | "redhat" | "almalinux" | "rocky linux" | "rocky" | "suse" | "opensuse"
             | "mageia" | "openeuler" | "photon os" | "fedora" | "centos" | "rpm" => Scheme::Rpm,

@@ -16,6 +16,11 @@
 //! - At one position: a number beats a sub-list, which beats a qualifier;
 //!   numbers compare numerically (`1.10 > 1.9`), and a missing item counts as
 //!   `0`/release (`1-sp > 1 > 1-rc`).
+//! - One deliberate difference: Maven puts *every* qualifier below every
+//!   sub-list, which is not transitive (`1-sp < 1-0-alpha < 1 < 1-sp`).
+//!   Here the release qualifier and those after it (`sp`, unknown words)
+//!   sort above a sub-list that itself sorts below the release, so
+//!   `1-0-alpha < 1 < 1-sp`. Ordinary versions are not affected.
 
 use std::cmp::Ordering;
 

@@ -48,6 +48,15 @@ fn ecosystems_and_purl_types() {
         ("generic", Scheme::Generic),
         ("", Scheme::Generic),
         ("  npm  ", Scheme::Semver),
+        // CVE 5 versionType values and scheme names.
+        ("semver", Scheme::Semver),
+        ("python", Scheme::Pep440),
+        ("pep440", Scheme::Pep440),
+        ("maven", Scheme::Maven),
+        ("rpm", Scheme::Rpm),
+        ("debian", Scheme::Debian),
+        ("custom", Scheme::Generic),
+        ("git", Scheme::Generic),
     ];
     for (ecosystem, want) in cases {
         assert_eq!(Scheme::for_ecosystem(ecosystem), want, "{ecosystem:?}");
