@@ -23,7 +23,9 @@
 //! properties (SPDX: annotations whose comment is one `name=value` line);
 //! the subject (CycloneDX `metadata.component`, SPDX the described
 //! package); dependencies (CycloneDX `dependencies`, SPDX DEPENDS_ON and
-//! DEPENDENCY_OF). The subject is never also in `components`. A component
+//! DEPENDENCY_OF; not the build, test, dev or optional kinds, nor the link
+//! relationships, whose direction generators disagree on). The subject is
+//! never also in `components`. A component
 //! without a bom-ref gets `component-N`, N its index in `components`, and a
 //! warning says so. SPDX files and snippets are not components. For SPDX the
 //! serial number is the `documentNamespace`.
@@ -119,7 +121,7 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<Sbom, SbomError> {
                 reason: "the document is empty".into(),
             });
         }
-        Some(b'{') => parse_json(bytes, &mut ctx)?,
+        Some(b'{' | b'[') => parse_json(bytes, &mut ctx)?,
         Some(b'<') => parse_xml(bytes, &mut ctx)?,
         Some(_) => parse_text(bytes, &mut ctx)?,
     };
