@@ -3,6 +3,8 @@
 //! the next `PackageName`, `FileName`, `SnippetSPDXID`, `LicenseID`,
 //! annotation or review.
 
+use std::collections::HashMap;
+
 use kensa_model::sbom::{Sbom, SbomFormat};
 
 use super::{Document, KNOWN, Package, Relationship, annotation_property, external_ref, party};
@@ -348,14 +350,17 @@ pub(crate) fn read(text: &str, ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
             )?;
         }
     }
+    let by_id: HashMap<String, usize> = packages
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.id.clone().map(|id| (id, i)))
+        .collect();
     for a in annotations {
         if let (Some(target), Some(comment)) = (a.target, a.comment)
             && let Some(prop) = annotation_property(&comment)
-            && let Some(p) = packages
-                .iter_mut()
-                .find(|p| p.id.as_deref() == Some(target.as_str()))
+            && let Some(&i) = by_id.get(&target)
         {
-            p.properties.push(prop);
+            packages[i].properties.push(prop);
         }
     }
     super::assemble(
