@@ -71,7 +71,14 @@ pub struct PreparedVuln {
 
 impl PreparedVuln {
     pub fn new(record: VulnRecord) -> Result<PreparedVuln> {
-        let json = serde_json::to_vec(&record).map_err(|source| StoreError::Encode {
+        Self::with_size_hint(record, 0)
+    }
+
+    /// Like [`PreparedVuln::new`], with the expected JSON size (the source
+    /// record's length is a good guess) so the buffer is not regrown.
+    pub fn with_size_hint(record: VulnRecord, size_hint: usize) -> Result<PreparedVuln> {
+        let mut json = Vec::with_capacity(size_hint.max(512));
+        serde_json::to_writer(&mut json, &record).map_err(|source| StoreError::Encode {
             what: record.id.clone(),
             source,
         })?;

@@ -35,9 +35,9 @@ pub(super) fn parse_stage(from_reader: Receiver<ToParser>, to_writer: SyncSender
 
 fn parse_unit(format: UnitFormat, bytes: &[u8]) -> Result<Vec<Prepared>, RecordError> {
     match format {
-        UnitFormat::NvdCve => vulns([nvd::parse_cve(bytes, false)?]),
-        UnitFormat::NvdWrapped => vulns([nvd::parse_cve(bytes, true)?]),
-        UnitFormat::NvdOverride => vulns([nvd::parse_override(bytes)?]),
+        UnitFormat::NvdCve => vulns([nvd::parse_cve(bytes, false)?], bytes.len()),
+        UnitFormat::NvdWrapped => vulns([nvd::parse_cve(bytes, true)?], bytes.len()),
+        UnitFormat::NvdOverride => vulns([nvd::parse_override(bytes)?], bytes.len()),
         UnitFormat::NvdPage => {
             let page: Page = crate::error::from_json(bytes)?;
             let recs = page
@@ -48,11 +48,12 @@ fn parse_unit(format: UnitFormat, bytes: &[u8]) -> Result<Vec<Prepared>, RecordE
                     nvd::parse_cve(raw.get().as_bytes(), true).map_err(|e| in_array(e, i))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            vulns(recs)
+            let hint = bytes.len() / recs.len().max(1);
+            vulns(recs, hint)
         }
-        UnitFormat::Cve5 => vulns(cve5::parse(bytes)?),
-        UnitFormat::OsvJson => vulns([osv::parse_json(bytes)?]),
-        UnitFormat::OsvYaml => vulns([osv::parse_yaml(bytes)?]),
+        UnitFormat::Cve5 => vulns(cve5::parse(bytes)?, bytes.len()),
+        UnitFormat::OsvJson => vulns([osv::parse_json(bytes)?], bytes.len()),
+        UnitFormat::OsvYaml => vulns([osv::parse_yaml(bytes)?], bytes.len()),
         UnitFormat::KevEntry => Ok(vec![Prepared::Kev(kev::parse_entry(bytes)?)]),
         UnitFormat::KevCatalog => {
             let page: Page = crate::error::from_json(bytes)?;
@@ -84,13 +85,16 @@ fn in_array(mut e: RecordError, index: usize) -> RecordError {
     e
 }
 
+/// Prepares records for the writer; `size_hint` is the expected JSON size
+/// of one record (its source text's length is close).
 fn vulns(
     records: impl IntoIterator<Item = kensa_model::VulnRecord>,
+    size_hint: usize,
 ) -> Result<Vec<Prepared>, RecordError> {
     records
         .into_iter()
         .map(|r| {
-            PreparedVuln::new(r)
+            PreparedVuln::with_size_hint(r, size_hint)
                 .map(Prepared::Vuln)
                 .map_err(|e| RecordError::new(e.to_string()))
         })
