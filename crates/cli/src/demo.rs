@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
         thousands(s.epss),
         thousands(s.csaf_documents)
     );
-    print_candidates(&store, &data.join(SBOM))?;
+    print_scan(&store, &data.join(SBOM))?;
     if let Some(v) = store.vuln(SHOWCASE)? {
         println!("\n$ kensa vuln show {SHOWCASE}\n");
         print!("{}", vuln::render(&v, false));
@@ -87,57 +87,40 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// For each component of the demo SBOM, the stored vulnerabilities that name
-/// its CPE vendor and product. These are candidates: deciding which versions
-/// are affected is the matcher's job (`kensa scan`, issue #3), not this list's.
-fn print_candidates(store: &kensa_store::Store, sbom: &Path) -> Result<()> {
-    let text =
-        std::fs::read_to_string(sbom).with_context(|| format!("reading {}", sbom.display()))?;
-    let bom: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", sbom.display()))?;
-    let product = bom
-        .pointer("/metadata/component/name")
-        .and_then(|v| v.as_str());
-    println!(
-        "\nComponents of {} ({}) and the vulnerabilities that name them:",
-        product.unwrap_or("the demo product"),
-        sbom.display()
-    );
-    let components = bom["components"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    for c in components {
-        let (Some(name), Some(cpe)) = (c["name"].as_str(), c["cpe"].as_str()) else {
-            continue;
-        };
-        let version = c["version"].as_str().unwrap_or("?");
-        let Some((_, vendor, prod)) = kensa_model::cpe::vendor_product(cpe) else {
-            continue;
-        };
-        let ids = store.candidates_by_cpe(vendor, prod)?;
-        let kev: Vec<&String> = ids
-            .iter()
-            .filter(|id| store.kev(id).ok().flatten().is_some())
-            .collect();
+/// Scans the demo SBOM and prints, per component, how many vulnerabilities
+/// affect its version and which of them are known to be exploited.
+fn print_scan(store: &kensa_store::Store, sbom: &Path) -> Result<()> {
+    let report = crate::scan::scan_file(store, sbom, false, 0.0, true)?;
+    println!("\n$ kensa scan {}\n", sbom.display());
+    let mut rows: Vec<(String, Vec<&str>, Vec<&str>)> = Vec::new();
+    for f in &report.findings {
+        let label = format!(
+            "{} {}",
+            f.component.name,
+            f.component.version.as_deref().unwrap_or("")
+        );
+        if rows.last().is_none_or(|r| r.0 != label) {
+            rows.push((label, Vec::new(), Vec::new()));
+        }
+        if let Some(row) = rows.last_mut() {
+            row.1.push(&f.vulnerability.id);
+            if store.kev(&f.vulnerability.id)?.is_some() {
+                row.2.push(&f.vulnerability.id);
+            }
+        }
+    }
+    for (label, ids, kev) in &rows {
         let known = if kev.is_empty() {
             String::new()
         } else {
-            format!(
-                "; known exploited: {}",
-                kev.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            format!("; known exploited: {}", kev.join(", "))
         };
-        println!(
-            "  {name:<10} {version:<10} {:>3} candidate(s){known}",
-            ids.len()
-        );
+        println!("  {label:<22} {:>3} vulnerabilities{known}", ids.len());
     }
+    let s = &report.summary;
     println!(
-        "  (candidates name the product; which versions are affected is decided by `kensa scan`)"
+        "  {} findings in {} of {} components (the demo data holds a selection of CVEs;\n  `kensa scan --format json` explains each match: criterion, version range, confidence)",
+        s.findings, s.components_with_findings, s.components
     );
     Ok(())
 }

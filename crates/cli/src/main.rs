@@ -4,6 +4,7 @@
 mod db;
 mod demo;
 mod progress;
+mod scan;
 mod sync;
 mod vuln;
 
@@ -28,7 +29,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 CSAF 2.0) into an embedded database and answers questions about it, fully offline.\n\n\
 Start with `kensa demo`, which needs no network and no setup.",
     after_help = "Examples:\n  kensa demo\n  kensa db import nvd-cve-2002-2016.api2.jsonl.gz known_exploited_vulnerabilities.json\n  \
-kensa vuln show CVE-2014-0160\n  kensa vuln search heap overflow modbus\n  kensa --db team.db db stats --format json"
+kensa vuln show CVE-2014-0160\n  kensa vuln search heap overflow modbus\n  kensa scan product.cdx.json --format json\n  kensa --db team.db db stats --format json"
 )]
 struct Cli {
     /// Database file [default: $KENSA_DB, else the platform data directory]
@@ -53,6 +54,8 @@ enum Command {
     /// Look up vulnerabilities
     #[command(subcommand)]
     Vuln(vuln::VulnCommand),
+    /// Match an SBOM's components against the database and explain each finding
+    Scan(scan::ScanArgs),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Db(cmd) => db::run(&ctx, cmd),
         Command::Vuln(cmd) => vuln::run(&ctx, cmd),
+        Command::Scan(args) => scan::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -197,8 +197,15 @@ fn demo_runs_offline_on_the_shipped_data() {
     let o = run(kensa().arg("demo"));
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("openssl    1.0.1f"), "{text}");
-    assert!(text.contains("known exploited: CVE-2014-0160"), "{text}");
+    assert!(text.contains("$ kensa scan"), "{text}");
+    let openssl = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("openssl 1.0.1f"))
+        .unwrap_or_else(|| panic!("no openssl line: {text}"));
+    assert!(
+        openssl.contains("known exploited: CVE-2014-0160"),
+        "{openssl}"
+    );
     assert!(text.contains("KNOWN EXPLOITED (CISA KEV)"), "{text}");
     assert!(text.contains("$ kensa vuln search"), "{text}");
 }
@@ -259,4 +266,79 @@ fn sync_fetches_kev_from_a_server_and_skips_an_unchanged_catalog() {
     assert!(o.status.success(), "{}", stderr(&o));
     let report = stdout(&o);
     assert!(report.contains("\"inserted\": 0"), "{report}");
+}
+
+#[test]
+fn scan_reports_explained_findings_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["-q", "db", "import"])
+        .arg(repo("demo/nvd-demo.api2.jsonl.gz")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .arg("scan")
+        .arg(repo("demo/rtu-gateway.cdx.json"))
+        .args(["--format", "json"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report = json(&o);
+    let findings = report["findings"].as_array().unwrap();
+    let heartbleed = findings
+        .iter()
+        .find(|f| f["vulnerability"]["id"] == "CVE-2014-0160")
+        .expect("Heartbleed in OpenSSL 1.0.1f");
+    assert_eq!(heartbleed["component"]["bom_ref"], "openssl");
+    assert_eq!(heartbleed["component"]["version"], "1.0.1f");
+    assert_eq!(heartbleed["match"]["method"], "cpe");
+    assert!(heartbleed["match"]["confidence"].as_f64().unwrap() > 0.9);
+    let matched = heartbleed["match"]["matched"].as_str().unwrap();
+    assert!(
+        matched.contains("openssl:openssl") && matched.contains("< 1.0.1g"),
+        "{matched}"
+    );
+    assert!(
+        heartbleed["match"]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("1.0.1f")
+    );
+    // Heartbleed was fixed in 1.0.1g: no finding may claim a later OpenSSL.
+    assert!(findings.iter().all(|f| f["component"]["name"] != "openssl"
+        || !f["match"]["matched"].as_str().unwrap().contains("1.0.2")));
+    assert_eq!(report["summary"]["components"], 13);
+
+    // --min-confidence filters out what resolution is unsure of.
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .arg("scan")
+        .arg(repo("demo/rtu-gateway.cdx.json"))
+        .args(["--format", "json", "--min-confidence", "1.0"]));
+    assert_eq!(json(&o)["summary"]["findings"], 0);
+}
+
+#[test]
+fn scan_rejects_what_is_not_an_sbom() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["-q", "db", "import"])
+        .arg(fixture("nvd/overrides.jsonl")));
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .arg("scan")
+        .arg(fixture("kev/known_exploited_vulnerabilities.json")));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("known_exploited_vulnerabilities.json: not an SBOM"),
+        "{err}"
+    );
 }

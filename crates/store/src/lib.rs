@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use read::{CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView};
+pub use read::{CpeProduct, CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 
 #[derive(Debug, thiserror::Error)]

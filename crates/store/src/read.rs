@@ -52,6 +52,16 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// A CPE vendor/product pair known to the database.
+#[derive(Debug, Clone, Serialize)]
+pub struct CpeProduct {
+    pub vendor: String,
+    pub product: String,
+    /// a, o or h
+    pub part: String,
+    pub records: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceCount {
     pub source: String,
@@ -180,6 +190,41 @@ impl Store {
             .query_map([vendor, product], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
         Ok(ids)
+    }
+
+    /// Every CPE vendor/product the database knows, with the number of
+    /// records naming it: the dictionary that component names resolve to.
+    pub fn cpe_products(&self) -> Result<Vec<CpeProduct>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT vendor, product, min(part), count(*) FROM cpe_index GROUP BY vendor, product",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CpeProduct {
+                    vendor: r.get(0)?,
+                    product: r.get(1)?,
+                    part: r.get(2)?,
+                    records: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The records (any source) that name this CPE vendor and product.
+    pub fn records_by_cpe(&self, vendor: &str, product: &str) -> Result<Vec<VulnRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
+             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
+        )?;
+        let rows = stmt
+            .query_map([vendor, product], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, blob)| crate::blob::decode(&blob, || id.clone()))
+            .collect()
     }
 
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {

@@ -1,0 +1,144 @@
+//! `kensa scan SBOM`: which vulnerabilities affect the SBOM's components, and why.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use kensa_matching::{ScanOptions, ScanReport, Scanner};
+use kensa_store::Store;
+
+use crate::{Ctx, print_json};
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// The SBOM: CycloneDX (JSON or XML) or SPDX 2.x (JSON or tag-value)
+    #[arg(value_name = "SBOM")]
+    sbom: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: ScanFormat,
+    /// Leave out matches whose name resolution is less certain than this (0 to 1)
+    #[arg(long, default_value_t = 0.0, value_name = "X")]
+    min_confidence: f64,
+    /// Reject SBOMs that deviate from their specification instead of warning
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// One line per finding, for people
+    #[default]
+    Table,
+    /// `{"findings": [...], "unversioned": [...], "unresolved": [...], "summary": {...}}`
+    Json,
+}
+
+pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        anyhow::bail!(
+            "--min-confidence must be between 0 and 1, got {}",
+            args.min_confidence
+        );
+    }
+    let store = ctx.open_existing()?;
+    let report = scan_file(
+        &store,
+        &args.sbom,
+        args.strict,
+        args.min_confidence,
+        ctx.quiet,
+    )?;
+    match args.format {
+        ScanFormat::Json => print_json(&report)?,
+        ScanFormat::Table => print!("{}", render_table(&report)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Parses the SBOM (warnings to stderr unless quiet) and scans it.
+pub fn scan_file(
+    store: &Store,
+    path: &Path,
+    strict: bool,
+    min_confidence: f64,
+    quiet: bool,
+) -> Result<ScanReport> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let opts = if strict {
+        kensa_sbom::ParseOptions::strict()
+    } else {
+        kensa_sbom::ParseOptions::default()
+    };
+    let sbom =
+        kensa_sbom::parse(&bytes, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    if !quiet {
+        for w in &sbom.warnings {
+            eprintln!("warning: {}: {w}", path.display());
+        }
+    }
+    let scanner = Scanner::new(store)?;
+    Ok(scanner.scan(&sbom, &ScanOptions { min_confidence })?)
+}
+
+/// Findings grouped by component, then what could not be matched.
+pub fn render_table(r: &ScanReport) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let mut last = "";
+    for f in &r.findings {
+        if f.component.bom_ref != last {
+            last = &f.component.bom_ref;
+            let _ = writeln!(
+                o,
+                "{} {}",
+                f.component.name,
+                f.component.version.as_deref().unwrap_or("")
+            );
+        }
+        let _ = writeln!(
+            o,
+            "  {:<16} {:.2} {:<6} {}",
+            f.vulnerability.id,
+            f.matched.confidence,
+            serde_json::to_value(f.matched.method)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            f.matched.matched
+        );
+        for p in &f.platform_conditions {
+            let _ = writeln!(o, "  {:<16}      only if {p}", "");
+        }
+    }
+    for u in &r.unversioned {
+        let _ = writeln!(
+            o,
+            "{}: no version in the SBOM; {} candidate vulnerabilities for {} (not reported as findings)",
+            u.component.name,
+            u.candidates.len(),
+            u.products.join(", ")
+        );
+    }
+    if !r.unresolved.is_empty() {
+        let names: Vec<&str> = r.unresolved.iter().map(|c| c.name.as_str()).collect();
+        let _ = writeln!(
+            o,
+            "no known product for: {} (a CPE or purl in the SBOM would help)",
+            names.join(", ")
+        );
+    }
+    let s = &r.summary;
+    let _ = writeln!(
+        o,
+        "{} findings ({} vulnerabilities) in {} of {} components; {} unversioned, {} unresolved",
+        s.findings,
+        s.vulnerabilities,
+        s.components_with_findings,
+        s.components,
+        s.unversioned,
+        s.unresolved
+    );
+    o
+}

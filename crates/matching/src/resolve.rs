@@ -1,0 +1,533 @@
+//! Name resolution: which CPE vendor/product pairs a component may be.
+//!
+//! SBOM components rarely carry CPEs, and their names follow package
+//! managers, not NVD. Resolution works against the dictionary of every
+//! vendor/product pair in the imported data, in three steps:
+//!
+//! 1. **Keys**: the component's own CPEs are taken as they are; otherwise
+//!    its name (and purl) yields product keys: the name normalised, then
+//!    variants that packaging adds or removes (`mysql-server` → `mysql`,
+//!    `struts2-core` → `struts`, `curl` ↔ `libcurl`, `node` → `node.js`,
+//!    `MicroLogix 1400` → `micrologix_1400_firmware`). Only these generic
+//!    packaging suffixes are ever dropped, so look-alikes such as
+//!    `requests-toolbelt` or `jquery-migrate` never become `requests` or
+//!    `jquery`.
+//! 2. **Vendors**: for each product key, the vendors the dictionary has.
+//!    NVD spells some vendors several ways (haxx/curl/daniel_stenberg for
+//!    curl): vendors with a real share of the product's records are aliases
+//!    and kept; a vendor that matches the supplier, the purl namespace or the
+//!    product itself is kept; distributors that repackage software (redhat,
+//!    debian, …) are dropped unless they are the product's main vendor.
+//! 3. **Confidence**: in [0, 1], from how the key was found, with the
+//!    evidence in words.
+
+use std::collections::HashMap;
+
+use kensa_model::Component;
+use serde::Serialize;
+
+/// A CPE vendor/product pair with the number of records naming it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub vendor: String,
+    pub product: String,
+    pub records: u64,
+}
+
+/// How a candidate was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// The SBOM gives the CPE.
+    Cpe,
+    /// From the purl's namespace and name.
+    Purl,
+    /// The component name, normalised, equals the product.
+    Name,
+    /// A packaging variant of the name equals the product.
+    Alias,
+}
+
+/// One vendor/product the component may be.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub vendor: String,
+    pub product: String,
+    pub method: Method,
+    pub confidence: f64,
+    pub evidence: String,
+}
+
+/// Vendors that redistribute other projects' software under their own CPE
+/// vendor name. Their entries describe their packages (with their own
+/// version numbering), not the upstream product.
+const DISTRIBUTORS: &[&str] = &[
+    "redhat",
+    "debian",
+    "canonical",
+    "ubuntu",
+    "suse",
+    "novell",
+    "opensuse",
+    "fedoraproject",
+    "centos",
+    "gentoo",
+    "mandriva",
+    "mandrakesoft",
+    "slackware",
+    "turbolinux",
+    "sgi",
+    "hp",
+    "hpe",
+    "ibm",
+    "apple",
+    "oracle_linux",
+    "freebsd_ports",
+    "netbsd",
+    "openbsd_ports",
+    "conectiva",
+    "trustix",
+    "engardelinux",
+    "avaya",
+    "vmware",
+    "f5",
+    "cisco",
+    "juniper",
+    "sun",
+];
+
+/// A vendor with at least this share of a product's records (against its
+/// main vendor) is taken as another spelling of the same vendor.
+const ALIAS_SHARE: f64 = 0.05;
+
+/// Generic packaging suffixes and prefixes; nothing else is ever dropped.
+const SUFFIXES: &[&str] = &[
+    "_server",
+    "_client",
+    "_core",
+    "_libs",
+    "_lib",
+    "_devel",
+    "_dev",
+    "_common",
+    "_bin",
+    "_utils",
+    "_tools",
+    "_daemon",
+    "_runtime",
+    "_headless",
+    "_full",
+];
+
+/// The dictionary of known vendor/product pairs, indexed by normalised product.
+pub struct Dictionary {
+    by_product: HashMap<String, Vec<Entry>>,
+}
+
+impl Dictionary {
+    pub fn new(entries: impl IntoIterator<Item = Entry>) -> Dictionary {
+        let mut by_product: HashMap<String, Vec<Entry>> = HashMap::new();
+        for e in entries {
+            by_product.entry(normalize(&e.product)).or_default().push(e);
+        }
+        for v in by_product.values_mut() {
+            v.sort_by(|a, b| {
+                b.records
+                    .cmp(&a.records)
+                    .then_with(|| a.vendor.cmp(&b.vendor))
+            });
+        }
+        Dictionary { by_product }
+    }
+
+    /// The candidates for a component, best first, one per vendor/product.
+    pub fn resolve(&self, c: &Component) -> Vec<Candidate> {
+        let mut out: Vec<Candidate> = Vec::new();
+        for cpe in &c.cpes {
+            if let Some((_, vendor, product)) = kensa_model::cpe::vendor_product(cpe) {
+                push(
+                    &mut out,
+                    Candidate {
+                        vendor: vendor.to_string(),
+                        product: product.to_string(),
+                        method: Method::Cpe,
+                        confidence: 0.99,
+                        evidence: format!("the SBOM gives the CPE {cpe}"),
+                    },
+                );
+            }
+        }
+        if !out.is_empty() {
+            return out;
+        }
+        let hints = VendorHints::of(c);
+        for key in keys(c) {
+            let Some(entries) = self.by_product.get(&key.product) else {
+                continue;
+            };
+            let main = entries[0].records.max(1) as f64;
+            for e in entries {
+                let vendor_n = normalize(&e.vendor);
+                let hinted = hints.matches(&vendor_n) || vendor_n == key.product;
+                let share = e.records as f64 / main;
+                let is_main = std::ptr::eq(e, &entries[0]);
+                let distributor = DISTRIBUTORS.contains(&vendor_n.as_str());
+                let keep = hinted || is_main || (share >= ALIAS_SHARE && !distributor);
+                if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
+                    continue;
+                }
+                let (confidence, why) = score(&key, hinted, is_main, share);
+                push(
+                    &mut out,
+                    Candidate {
+                        vendor: e.vendor.clone(),
+                        product: e.product.clone(),
+                        method: key.method,
+                        confidence,
+                        evidence: format!(
+                            "{}; {why} ({} of {} records name this product)",
+                            key.how,
+                            e.records,
+                            entries.iter().map(|e| e.records).sum::<u64>()
+                        ),
+                    },
+                );
+            }
+        }
+        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        out
+    }
+}
+
+fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static str) {
+    let base = match key.method {
+        Method::Cpe => 0.99,
+        Method::Purl => 0.95,
+        Method::Name => 0.9,
+        Method::Alias => 0.8,
+    };
+    if hinted {
+        (
+            (base + 0.05_f64).min(0.98),
+            "the vendor matches the supplier, purl or product",
+        )
+    } else if is_main {
+        (base, "the product's main vendor")
+    } else if share >= 0.5 {
+        (base - 0.05, "another main vendor of this product")
+    } else {
+        (base - 0.15, "another vendor spelling for this product")
+    }
+}
+
+fn push(out: &mut Vec<Candidate>, c: Candidate) {
+    if let Some(existing) = out
+        .iter_mut()
+        .find(|o| o.vendor == c.vendor && o.product == c.product)
+    {
+        if c.confidence > existing.confidence {
+            *existing = c;
+        }
+    } else {
+        out.push(c);
+    }
+}
+
+/// Lower case, and `-`, `.`, spaces and `_` all as `_`: NVD writes
+/// `node.js`, package managers `node-js`, people `Node JS`.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.trim().chars() {
+        let ch = ch.to_ascii_lowercase();
+        if ch.is_ascii_alphanumeric() || !ch.is_ascii() {
+            out.push(ch);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+/// A product key to look up, and how it was derived.
+struct Key {
+    product: String,
+    method: Method,
+    how: String,
+}
+
+fn keys(c: &Component) -> Vec<Key> {
+    let mut keys: Vec<Key> = Vec::new();
+    let mut add = |product: String, method: Method, how: String| {
+        if !product.is_empty() && !keys.iter().any(|k| k.product == product) {
+            keys.push(Key {
+                product,
+                method,
+                how,
+            });
+        }
+    };
+    let name = normalize(&c.name);
+    add(name.clone(), Method::Name, format!("name `{}`", c.name));
+    if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
+        add(
+            normalize(&p.name),
+            Method::Purl,
+            format!("purl name `{}`", p.name),
+        );
+        if let Some(last) = p
+            .namespace
+            .as_deref()
+            .and_then(|ns| ns.rsplit(['/', '.']).next())
+        {
+            add(
+                normalize(last),
+                Method::Purl,
+                format!("purl namespace `{last}`"),
+            );
+        }
+    }
+    for variant in variants(&name, c) {
+        add(
+            variant.clone(),
+            Method::Alias,
+            format!("`{}` as `{variant}`", c.name),
+        );
+    }
+    keys
+}
+
+/// Packaging variants of a normalised name.
+fn variants(name: &str, c: &Component) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stem = name.to_string();
+    for suffix in SUFFIXES {
+        if let Some(s) = stem.strip_suffix(suffix) {
+            out.push(s.to_string());
+            stem = s.to_string();
+        }
+    }
+    // A major version glued to the name: struts2 → struts, python3 → python.
+    let trimmed = stem.trim_end_matches(|ch: char| ch.is_ascii_digit());
+    if trimmed.len() >= 3 && trimmed.len() < stem.len() && !trimmed.ends_with('_') {
+        out.push(trimmed.to_string());
+    }
+    // Library and program share a version: curl ↔ libcurl.
+    match stem.strip_prefix("lib") {
+        Some(rest) if rest.len() >= 3 => out.push(rest.to_string()),
+        _ => out.push(format!("lib{stem}")),
+    }
+    // JavaScript runtimes and libraries: node → node.js.
+    if !stem.ends_with("js") {
+        out.push(format!("{stem}_js"));
+        out.push(format!("{stem}js"));
+    }
+    // Devices: NVD names firmware `<family>_<model>_firmware` and the
+    // series `<family>_firmware`.
+    if is_device(c) {
+        out.push(format!("{stem}_firmware"));
+        if let Some((family, model)) = stem.rsplit_once('_')
+            && model.chars().any(|ch| ch.is_ascii_digit())
+        {
+            out.push(format!("{family}_firmware"));
+        }
+    }
+    out
+}
+
+fn is_device(c: &Component) -> bool {
+    matches!(c.kind.as_deref(), Some("firmware" | "device" | "hardware"))
+        || c.manufacturer.is_some()
+        || c.purl.is_none() && c.supplier.is_some() && c.name.chars().any(|ch| ch.is_ascii_digit())
+}
+
+/// Vendor names suggested by the component itself.
+struct VendorHints(Vec<String>);
+
+impl VendorHints {
+    fn of(c: &Component) -> VendorHints {
+        let mut hints: Vec<String> = [&c.supplier, &c.manufacturer, &c.author, &c.group]
+            .into_iter()
+            .flatten()
+            .map(|s| normalize(s).replace('_', ""))
+            .filter(|s| s.len() >= 3)
+            .collect();
+        if let Some(p) = c.purl.as_deref().and_then(Purl::parse)
+            && let Some(ns) = p.namespace
+        {
+            // org.apache.struts → apache; @angular → angular; github.com/x/y → x
+            let parts: Vec<&str> = ns.split(['.', '/']).filter(|s| !s.is_empty()).collect();
+            let skip = ["org", "com", "net", "io", "github", "gitlab", "www"];
+            if let Some(first) = parts.iter().find(|p| !skip.contains(p)) {
+                hints.push(normalize(first.trim_start_matches('@')).replace('_', ""));
+            }
+        }
+        VendorHints(hints)
+    }
+
+    /// Supplier "Rockwell Automation" matches vendor `rockwellautomation`;
+    /// supplier "Rockwell Automation, Inc." too.
+    fn matches(&self, vendor: &str) -> bool {
+        let v = vendor.replace('_', "");
+        v.len() >= 3 && self.0.iter().any(|h| *h == v || h.starts_with(&v))
+    }
+}
+
+/// The parts of a package URL that resolution uses.
+pub struct Purl {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub version: Option<String>,
+}
+
+impl Purl {
+    /// `pkg:type/namespace/name@version?qualifiers#subpath`, percent-decoding
+    /// the common escapes.
+    pub fn parse(s: &str) -> Option<Purl> {
+        let rest = s.strip_prefix("pkg:")?;
+        let rest = rest.split(['?', '#']).next()?;
+        let (path, version) = match rest.rsplit_once('@') {
+            Some((p, v)) if !p.is_empty() && !p.ends_with('/') => (p, Some(decode(v))),
+            _ => (rest, None),
+        };
+        let mut parts = path.split('/');
+        let kind = parts.next()?.to_ascii_lowercase();
+        let segments: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
+        let (name, ns) = segments.split_last()?;
+        Some(Purl {
+            kind,
+            namespace: (!ns.is_empty()).then(|| decode(&ns.join("/"))),
+            name: decode(name),
+            version,
+        })
+    }
+}
+
+fn decode(s: &str) -> String {
+    s.replace("%40", "@")
+        .replace("%2F", "/")
+        .replace("%2f", "/")
+        .replace("%3A", ":")
+        .replace("%20", " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dict() -> Dictionary {
+        let e = |v: &str, p: &str, n: u64| Entry {
+            vendor: v.into(),
+            product: p.into(),
+            records: n,
+        };
+        Dictionary::new([
+            e("openssl", "openssl", 247),
+            e("redhat", "openssl", 10),
+            e("pyopenssl", "pyopenssl", 2),
+            e("haxx", "curl", 114),
+            e("haxx", "libcurl", 73),
+            e("curl", "curl", 8),
+            e("sgi", "samba", 3),
+            e("samba", "samba", 110),
+            e("python", "requests", 6),
+            e("jquery", "jquery", 2),
+            e("apache", "struts", 60),
+            e("oracle", "mysql", 874),
+            e("mysql", "mysql", 93),
+            e("oracle", "mysql_server", 434),
+            e("nodejs", "node.js", 102),
+            e("joyent", "node.js", 20),
+            e("rockwellautomation", "micrologix_1400_firmware", 5),
+            e("rockwellautomation", "micrologix_firmware", 2),
+        ])
+    }
+
+    fn component(name: &str) -> Component {
+        Component {
+            bom_ref: "c".into(),
+            name: name.into(),
+            version: Some("1.0".into()),
+            ..Default::default()
+        }
+    }
+
+    fn pairs(c: &Component) -> Vec<String> {
+        let mut v: Vec<String> = dict()
+            .resolve(c)
+            .into_iter()
+            .map(|c| format!("{}:{}", c.vendor, c.product))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn exact_names_keep_aliases_and_drop_distributors() {
+        assert_eq!(pairs(&component("openssl")), ["openssl:openssl"]);
+        assert_eq!(pairs(&component("samba")), ["samba:samba"]);
+        assert_eq!(
+            pairs(&component("curl")),
+            ["curl:curl", "haxx:curl", "haxx:libcurl"]
+        );
+    }
+
+    #[test]
+    fn packaging_variants_resolve() {
+        assert_eq!(
+            pairs(&component("mysql-server")),
+            ["mysql:mysql", "oracle:mysql", "oracle:mysql_server"]
+        );
+        assert_eq!(
+            pairs(&component("node")),
+            ["joyent:node.js", "nodejs:node.js"]
+        );
+        let mut struts = component("struts2-core");
+        struts.purl = Some("pkg:maven/org.apache.struts/struts2-core@2.3.15".into());
+        assert_eq!(pairs(&struts), ["apache:struts"]);
+    }
+
+    #[test]
+    fn look_alikes_resolve_to_nothing() {
+        let mut toolbelt = component("requests-toolbelt");
+        toolbelt.purl = Some("pkg:pypi/requests-toolbelt@0.6.0".into());
+        assert!(pairs(&toolbelt).is_empty());
+        let mut migrate = component("jquery-migrate");
+        migrate.purl = Some("pkg:npm/jquery-migrate@1.2.1".into());
+        assert!(pairs(&migrate).is_empty());
+    }
+
+    #[test]
+    fn devices_resolve_to_firmware_with_the_supplier_as_vendor() {
+        let mut plc = component("MicroLogix 1400");
+        plc.supplier = Some("Rockwell Automation".into());
+        assert_eq!(
+            pairs(&plc),
+            [
+                "rockwellautomation:micrologix_1400_firmware",
+                "rockwellautomation:micrologix_firmware"
+            ]
+        );
+    }
+
+    #[test]
+    fn sbom_cpe_wins() {
+        let mut c = component("whatever");
+        c.cpes = vec!["cpe:2.3:a:openssl:openssl:1.0.1f:*:*:*:*:*:*:*".into()];
+        let r = dict().resolve(&c);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].method, Method::Cpe);
+    }
+
+    #[test]
+    fn purls_parse() {
+        let p = Purl::parse("pkg:maven/org.apache.struts/struts2-core@2.3.15?type=jar").unwrap();
+        assert_eq!(p.kind, "maven");
+        assert_eq!(p.namespace.as_deref(), Some("org.apache.struts"));
+        assert_eq!(p.name, "struts2-core");
+        assert_eq!(p.version.as_deref(), Some("2.3.15"));
+        let p = Purl::parse("pkg:npm/%40angular/core@1.0.0").unwrap();
+        assert_eq!(p.namespace.as_deref(), Some("@angular"));
+        assert!(Purl::parse("not a purl").is_none());
+    }
+}
