@@ -9,7 +9,7 @@
 //! become platform conditions on the finding, to be checked by a person, not
 //! reasons to drop or to assert it.
 
-use kensa_model::{Configuration, Cpe, CpeMatch, Operator};
+use kensa_model::{Configuration, CpeMatch, Operator};
 use kensa_version::{CpeBounds, compare_generic, compare_to_bound, cpe_version_with_update};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -87,18 +87,13 @@ pub fn covers(m: &CpeMatch, target: &Target<'_>) -> bool {
     if !m.vulnerable {
         return false;
     }
-    let Ok(cpe) = Cpe::parse(&m.criteria) else {
+    let Some(f) = kensa_model::cpe::fields(&m.criteria) else {
         return false;
     };
-    if !same(&cpe.vendor, target.vendor) || !same(&cpe.product, target.product) {
+    if !same(f[1], target.vendor) || !same(f[2], target.product) {
         return false;
     }
-    version_covered(
-        m,
-        &unescape(&cpe.version),
-        &unescape(&cpe.update),
-        target.version,
-    )
+    version_covered(m, &unescape(f[3]), &unescape(f[4]), target.version)
 }
 
 /// The version rules of NVD criteria: `*` with bounds is a range (an update
@@ -129,7 +124,11 @@ fn version_covered(m: &CpeMatch, cpe_version: &str, update: &str, version: &str)
 }
 
 fn same(cpe_value: &str, wanted: &str) -> bool {
-    unescape(cpe_value).eq_ignore_ascii_case(wanted)
+    if cpe_value.contains('\\') {
+        unescape(cpe_value).eq_ignore_ascii_case(wanted)
+    } else {
+        cpe_value.eq_ignore_ascii_case(wanted)
+    }
 }
 
 /// CPE 2.3 formatted strings escape punctuation with a backslash (`1\.0`).

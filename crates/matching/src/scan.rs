@@ -1,11 +1,9 @@
 //! Scanning an SBOM: every component through name resolution, candidate
 //! records and CPE applicability, into findings that say why.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::collections::BTreeMap;
 
-use kensa_model::{Component, Sbom, VulnRecord};
+use kensa_model::{Component, Sbom};
 use kensa_store::{Store, StoreError};
 use kensa_version::{Scheme, upstream_version};
 use serde::Serialize;
@@ -101,15 +99,12 @@ pub struct ScanReport {
     pub summary: Summary,
 }
 
-/// Records already loaded, per CPE (vendor, product): components often
-/// resolve to the same products.
-type RecordCache = RefCell<HashMap<(String, String), Rc<Vec<VulnRecord>>>>;
-
-/// Matches SBOMs against one store. Builds the product dictionary once.
+/// Matches SBOMs against one store. Builds the product dictionary once;
+/// loads a product's records only while a component that may be it is
+/// scanned, so memory stays flat whatever the SBOM's size.
 pub struct Scanner<'s> {
     store: &'s Store,
     dictionary: Dictionary,
-    records: RecordCache,
 }
 
 impl<'s> Scanner<'s> {
@@ -122,11 +117,14 @@ impl<'s> Scanner<'s> {
         Ok(Scanner {
             store,
             dictionary: Dictionary::new(entries),
-            records: RefCell::new(HashMap::new()),
         })
     }
 
     pub fn scan(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
+        self.store.read(|_| self.scan_all(sbom, opts))
+    }
+
+    fn scan_all(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
         let mut report = ScanReport {
             findings: Vec::new(),
             unversioned: Vec::new(),
@@ -158,16 +156,6 @@ impl<'s> Scanner<'s> {
         refs.dedup();
         s.components_with_findings = refs.len();
         Ok(report)
-    }
-
-    fn candidate_records(&self, c: &Candidate) -> Result<Rc<Vec<VulnRecord>>, StoreError> {
-        let key = (c.vendor.clone(), c.product.clone());
-        if let Some(r) = self.records.borrow().get(&key) {
-            return Ok(r.clone());
-        }
-        let records = Rc::new(self.store.records_by_cpe(&c.vendor, &c.product)?);
-        self.records.borrow_mut().insert(key, records.clone());
-        Ok(records)
     }
 
     fn scan_component(
@@ -204,7 +192,10 @@ impl<'s> Scanner<'s> {
                 product: &cand.product,
                 version: &version,
             };
-            for rec in self.candidate_records(cand)?.iter() {
+            for rec in self
+                .store
+                .applicability_by_cpe(&cand.vendor, &cand.product)?
+            {
                 let Some(hit) = evaluate(&rec.configurations, &target).into_iter().next() else {
                     continue;
                 };
@@ -253,7 +244,12 @@ impl<'s> Scanner<'s> {
     ) -> Result<(), StoreError> {
         let mut ids: Vec<String> = Vec::new();
         for cand in candidates {
-            ids.extend(self.candidate_records(cand)?.iter().map(|r| r.id.clone()));
+            ids.extend(
+                self.store
+                    .applicability_by_cpe(&cand.vendor, &cand.product)?
+                    .into_iter()
+                    .map(|r| r.id),
+            );
         }
         ids.sort();
         ids.dedup();

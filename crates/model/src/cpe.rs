@@ -236,6 +236,20 @@ fn split_unescaped(s: &str) -> Vec<&str> {
     out
 }
 
+/// The eleven components of a CPE 2.3 formatted string, borrowed (still
+/// escaped): part, vendor, product, version, update, edition, language,
+/// sw_edition, target_sw, target_hw, other. For hot paths that must not
+/// allocate a [`Cpe`].
+pub fn fields(name: &str) -> Option<[&str; 11]> {
+    let rest = name.strip_prefix("cpe:2.3:")?;
+    let mut it = SplitUnescaped { s: rest, pos: 0 };
+    let mut out = [""; 11];
+    for slot in &mut out {
+        *slot = it.next()?;
+    }
+    it.next().is_none().then_some(out)
+}
+
 /// Vendor, product and part of a CPE name without allocating a full [`Cpe`];
 /// the store indexes criteria by these.
 pub fn vendor_product(name: &str) -> Option<(&str, &str, &str)> {
@@ -299,6 +313,17 @@ mod tests {
             vendor_product(r"cpe:2.3:a:foo\:bar:baz:1.0:*:*:*:*:*:*:*"),
             Some(("a", r"foo\:bar", "baz"))
         );
+    }
+
+    #[test]
+    fn fields_borrow_all_eleven_or_none() {
+        let f = fields("cpe:2.3:a:openbsd:openssh:6.6:p1:*:*:*:*:*:*").unwrap();
+        assert_eq!(
+            (f[1], f[2], f[3], f[4]),
+            ("openbsd", "openssh", "6.6", "p1")
+        );
+        assert!(fields("cpe:2.3:a:x:y").is_none());
+        assert!(fields("cpe:2.3:a:x:y:1:*:*:*:*:*:*:*:extra").is_none());
     }
 
     #[test]

@@ -152,6 +152,21 @@ impl Store {
         Import::begin(&mut self.conn, origin, format)
     }
 
+    /// Runs `f` inside one read transaction: a consistent snapshot, and one
+    /// lock for many queries instead of one per query.
+    pub fn read<T, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .execute_batch("BEGIN DEFERRED")
+            .map_err(|e| E::from(StoreError::Sql(e)))?;
+        let result = f(self);
+        // Nothing was written: ending the transaction cannot lose data.
+        let _ = self.conn.execute_batch("COMMIT");
+        result
+    }
+
     /// Reads a value set with [`Store::set_meta`] (sync cursors and the like).
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         use rusqlite::OptionalExtension;

@@ -52,6 +52,17 @@ pub struct SearchHit {
     pub snippet: String,
 }
 
+/// The part of a record that CPE matching reads.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ApplicabilityRecord {
+    pub id: String,
+    pub source: kensa_model::Source,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub configurations: Vec<kensa_model::Configuration>,
+}
+
 /// A CPE vendor/product pair known to the database.
 #[derive(Debug, Clone, Serialize)]
 pub struct CpeProduct {
@@ -209,6 +220,28 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    /// What CPE matching needs of the records (any source) that name this
+    /// vendor and product: their configurations, without decoding the
+    /// descriptions, references and the rest.
+    pub fn applicability_by_cpe(
+        &self,
+        vendor: &str,
+        product: &str,
+    ) -> Result<Vec<ApplicabilityRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
+             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
+        )?;
+        let mut rows = stmt.query([vendor, product])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            out.push(crate::blob::decode(blob, || id.clone())?);
+        }
+        Ok(out)
     }
 
     /// The records (any source) that name this CPE vendor and product.
