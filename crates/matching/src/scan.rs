@@ -120,147 +120,203 @@ impl<'s> Scanner<'s> {
         })
     }
 
+    /// Scans every component. Components are spread over the machine's
+    /// cores, each worker with its own read connection; the report keeps
+    /// the SBOM's order.
     pub fn scan(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
-        self.store.read(|_| self.scan_all(sbom, opts))
-    }
-
-    fn scan_all(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
+        let n = sbom.components.len();
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        // Small SBOMs are not worth a second connection.
+        let workers = cores.min(n / 256 + 1).max(1);
+        let mut readers = Vec::new();
+        for _ in 1..workers {
+            match self.store.reader()? {
+                Some(r) => readers.push(r),
+                None => break,
+            }
+        }
+        let stride = readers.len() + 1;
+        let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
+            let dictionary = &self.dictionary;
+            let handles: Vec<_> = readers
+                .into_iter()
+                .enumerate()
+                .map(|(i, reader)| {
+                    scope.spawn(move || scan_share(dictionary, &reader, sbom, i + 1, stride, opts))
+                })
+                .collect();
+            let mut all = scan_share(dictionary, self.store, sbom, 0, stride, opts)?;
+            for h in handles {
+                let part = h.join().map_err(|_| StoreError::Corrupt {
+                    what: "scan".into(),
+                    message: "a scan worker crashed".into(),
+                })??;
+                all.extend(part);
+            }
+            Ok::<_, StoreError>(all)
+        })?;
+        outcomes.sort_by_key(|(i, _)| *i);
         let mut report = ScanReport {
             findings: Vec::new(),
             unversioned: Vec::new(),
             unresolved: Vec::new(),
             summary: Summary::default(),
         };
-        for c in &sbom.components {
-            self.scan_component(c, opts, &mut report)?;
+        for (_, outcome) in outcomes {
+            match outcome {
+                Outcome::Findings(f) => report.findings.extend(f),
+                Outcome::Unversioned(u) => report.unversioned.push(u),
+                Outcome::Unresolved(c) => report.unresolved.push(c),
+            }
         }
-        let s = &mut report.summary;
-        s.components = sbom.components.len();
-        s.unversioned = report.unversioned.len();
-        s.unresolved = report.unresolved.len();
-        s.findings = report.findings.len();
-        let mut ids: Vec<&str> = report
-            .findings
-            .iter()
-            .map(|f| f.vulnerability.id.as_str())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        s.vulnerabilities = ids.len();
-        let mut refs: Vec<&str> = report
-            .findings
-            .iter()
-            .map(|f| f.component.bom_ref.as_str())
-            .collect();
-        refs.sort_unstable();
-        refs.dedup();
-        s.components_with_findings = refs.len();
+        report.summary = summarize(&report, n);
         Ok(report)
     }
+}
+/// What scanning one component produced.
+enum Outcome {
+    Findings(Vec<Finding>),
+    Unversioned(Unversioned),
+    Unresolved(ComponentRef),
+}
 
-    fn scan_component(
-        &self,
-        c: &Component,
-        opts: &ScanOptions,
-        report: &mut ScanReport,
-    ) -> Result<(), StoreError> {
-        let candidates: Vec<Candidate> = self
-            .dictionary
-            .resolve(c)
-            .into_iter()
-            .filter(|cand| cand.confidence >= opts.min_confidence)
-            .collect();
-        if candidates.is_empty() {
-            report.unresolved.push(ComponentRef::of(c));
-            return Ok(());
-        }
-        let Some(version) = c
-            .version
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-        else {
-            return self.list_unversioned(c, &candidates, report);
-        };
-        let version = upstream_version(Scheme::Generic, version);
-        // One finding per vulnerability: the best candidate explains it, and
-        // every source that agrees is listed.
-        let mut found: BTreeMap<String, Finding> = BTreeMap::new();
-        for cand in &candidates {
-            let target = Target {
-                vendor: &cand.vendor,
-                product: &cand.product,
-                version: &version,
-            };
-            for rec in self
-                .store
+/// A component without a version: its candidates, listed apart.
+fn list_unversioned(
+    store: &Store,
+    c: &Component,
+    candidates: &[Candidate],
+) -> Result<Outcome, StoreError> {
+    let mut ids: Vec<String> = Vec::new();
+    for cand in candidates {
+        ids.extend(
+            store
                 .applicability_by_cpe(&cand.vendor, &cand.product)?
-            {
-                let Some(hit) = evaluate(&rec.configurations, &target).into_iter().next() else {
-                    continue;
-                };
-                let source = rec.source.key();
-                match found.get_mut(&rec.id) {
-                    Some(f) => {
-                        if !f.sources.contains(&source) {
-                            f.sources.push(source);
-                        }
+                .into_iter()
+                .map(|r| r.id),
+        );
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(Outcome::Unversioned(Unversioned {
+        component: ComponentRef::of(c),
+        candidates: ids,
+        products: candidates
+            .iter()
+            .map(|c| format!("{}:{}", c.vendor, c.product))
+            .collect(),
+    }))
+}
+
+fn summarize(report: &ScanReport, components: usize) -> Summary {
+    let distinct = |it: &mut dyn Iterator<Item = &str>| {
+        let mut v: Vec<&str> = it.collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    Summary {
+        components,
+        unversioned: report.unversioned.len(),
+        unresolved: report.unresolved.len(),
+        findings: report.findings.len(),
+        vulnerabilities: distinct(&mut report.findings.iter().map(|f| f.vulnerability.id.as_str())),
+        components_with_findings: distinct(
+            &mut report.findings.iter().map(|f| f.component.bom_ref.as_str()),
+        ),
+    }
+}
+
+/// Components `first`, `first + stride`, … on one connection, inside one
+/// read transaction.
+fn scan_share(
+    dictionary: &Dictionary,
+    store: &Store,
+    sbom: &Sbom,
+    first: usize,
+    stride: usize,
+    opts: &ScanOptions,
+) -> Result<Vec<(usize, Outcome)>, StoreError> {
+    store.read(|store| {
+        (first..sbom.components.len())
+            .step_by(stride)
+            .map(|i| {
+                Ok((
+                    i,
+                    scan_component(dictionary, store, &sbom.components[i], opts)?,
+                ))
+            })
+            .collect()
+    })
+}
+
+fn scan_component(
+    dictionary: &Dictionary,
+    store: &Store,
+    c: &Component,
+    opts: &ScanOptions,
+) -> Result<Outcome, StoreError> {
+    let candidates: Vec<Candidate> = dictionary
+        .resolve(c)
+        .into_iter()
+        .filter(|cand| cand.confidence >= opts.min_confidence)
+        .collect();
+    if candidates.is_empty() {
+        return Ok(Outcome::Unresolved(ComponentRef::of(c)));
+    }
+    let Some(version) = c
+        .version
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+    else {
+        return list_unversioned(store, c, &candidates);
+    };
+    let version = upstream_version(Scheme::Generic, version);
+    // One finding per vulnerability: the best candidate explains it, and
+    // every source that agrees is listed.
+    let mut found: BTreeMap<String, Finding> = BTreeMap::new();
+    for cand in &candidates {
+        let target = Target {
+            vendor: &cand.vendor,
+            product: &cand.product,
+            version: &version,
+        };
+        for rec in store.applicability_by_cpe(&cand.vendor, &cand.product)? {
+            let Some(hit) = evaluate(&rec.configurations, &target).into_iter().next() else {
+                continue;
+            };
+            let source = rec.source.key();
+            match found.get_mut(&rec.id) {
+                Some(f) => {
+                    if !f.sources.contains(&source) {
+                        f.sources.push(source);
                     }
-                    None => {
-                        found.insert(
-                            rec.id.clone(),
-                            Finding {
-                                component: ComponentRef::of(c),
-                                vulnerability: VulnRef {
-                                    id: rec.id.clone(),
-                                    aliases: rec.aliases.clone(),
-                                },
-                                matched: MatchInfo {
-                                    method: cand.method,
-                                    confidence: cand.confidence,
-                                    matched: hit.explanation.clone(),
-                                    evidence: format!(
-                                        "{}; version {version} is covered by {}",
-                                        cand.evidence, hit.explanation
-                                    ),
-                                },
-                                platform_conditions: hit.platform_conditions,
-                                sources: vec![source],
+                }
+                None => {
+                    found.insert(
+                        rec.id.clone(),
+                        Finding {
+                            component: ComponentRef::of(c),
+                            vulnerability: VulnRef {
+                                id: rec.id.clone(),
+                                aliases: rec.aliases.clone(),
                             },
-                        );
-                    }
+                            matched: MatchInfo {
+                                method: cand.method,
+                                confidence: cand.confidence,
+                                matched: hit.explanation.clone(),
+                                evidence: format!(
+                                    "{}; version {version} is covered by {}",
+                                    cand.evidence, hit.explanation
+                                ),
+                            },
+                            platform_conditions: hit.platform_conditions,
+                            sources: vec![source],
+                        },
+                    );
                 }
             }
         }
-        report.findings.extend(found.into_values());
-        Ok(())
     }
-
-    fn list_unversioned(
-        &self,
-        c: &Component,
-        candidates: &[Candidate],
-        report: &mut ScanReport,
-    ) -> Result<(), StoreError> {
-        let mut ids: Vec<String> = Vec::new();
-        for cand in candidates {
-            ids.extend(
-                self.store
-                    .applicability_by_cpe(&cand.vendor, &cand.product)?
-                    .into_iter()
-                    .map(|r| r.id),
-            );
-        }
-        ids.sort();
-        ids.dedup();
-        report.unversioned.push(Unversioned {
-            component: ComponentRef::of(c),
-            candidates: ids,
-            products: candidates
-                .iter()
-                .map(|c| format!("{}:{}", c.vendor, c.product))
-                .collect(),
-        });
-        Ok(())
-    }
+    Ok(Outcome::Findings(found.into_values().collect()))
 }

@@ -82,6 +82,27 @@ impl Store {
         Self::init(conn, path.to_path_buf())
     }
 
+    /// A second, read-only connection to this store's file, for a worker
+    /// thread (a connection serves one thread at a time). `None` for an
+    /// in-memory store, which no other connection can see.
+    pub fn reader(&self) -> Result<Option<Store>> {
+        if self.path.as_os_str() == ":memory:" {
+            return Ok(None);
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn =
+            Connection::open_with_flags(&self.path, flags).map_err(|source| StoreError::Open {
+                path: self.path.clone(),
+                source,
+            })?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        Ok(Some(Store {
+            conn,
+            path: self.path.clone(),
+        }))
+    }
+
     /// A private in-memory database, for tests and dry runs.
     pub fn open_in_memory() -> Result<Store> {
         Self::init(Connection::open_in_memory()?, PathBuf::from(":memory:"))
