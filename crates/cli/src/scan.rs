@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use kensa_matching::{ScanOptions, ScanReport, Scanner};
+use kensa_model::Sbom;
 use kensa_store::Store;
 
 use crate::{Ctx, print_json};
@@ -33,6 +34,10 @@ pub enum ScanFormat {
     Table,
     /// `{"findings": [...], "unversioned": [...], "unresolved": [...], "summary": {...}}`
     Json,
+    /// SARIF 2.1.0 for code-scanning dashboards
+    Sarif,
+    /// CycloneDX 1.5 VDR: the SBOM's affected components with a vulnerabilities section
+    Cyclonedx,
 }
 
 pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
@@ -43,7 +48,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         );
     }
     let store = ctx.open_existing()?;
-    let report = scan_file(
+    let (sbom, report) = scan_sbom(
         &store,
         &args.sbom,
         args.strict,
@@ -53,6 +58,17 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     match args.format {
         ScanFormat::Json => print_json(&report)?,
         ScanFormat::Table => print!("{}", render_table(&report)),
+        ScanFormat::Sarif => print_json(&kensa_matching::output::sarif(
+            &report,
+            &args.sbom.to_string_lossy(),
+        ))?,
+        ScanFormat::Cyclonedx => {
+            let mut vdr = kensa_matching::output::cyclonedx_vdr(&report, &sbom);
+            vdr["metadata"]["timestamp"] = serde_json::json!(
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            print_json(&vdr)?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -65,6 +81,17 @@ pub fn scan_file(
     min_confidence: f64,
     quiet: bool,
 ) -> Result<ScanReport> {
+    Ok(scan_sbom(store, path, strict, min_confidence, quiet)?.1)
+}
+
+/// [`scan_file`], keeping the parsed SBOM for outputs that reuse it.
+pub fn scan_sbom(
+    store: &Store,
+    path: &Path,
+    strict: bool,
+    min_confidence: f64,
+    quiet: bool,
+) -> Result<(Sbom, ScanReport)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let opts = if strict {
         kensa_sbom::ParseOptions::strict()
@@ -79,7 +106,8 @@ pub fn scan_file(
         }
     }
     let scanner = Scanner::new(store)?;
-    Ok(scanner.scan(&sbom, &ScanOptions { min_confidence })?)
+    let report = scanner.scan(&sbom, &ScanOptions { min_confidence })?;
+    Ok((sbom, report))
 }
 
 /// Findings grouped by component, then what could not be matched.

@@ -342,3 +342,138 @@ fn scan_rejects_what_is_not_an_sbom() {
         "{err}"
     );
 }
+
+#[test]
+fn scan_writes_cyclonedx_vdr_and_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["-q", "db", "import"])
+        .arg(repo("demo/nvd-demo.api2.jsonl.gz")));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sbom = repo("demo/rtu-gateway.cdx.json");
+
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .arg("scan")
+        .arg(&sbom)
+        .args(["--format", "cyclonedx"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The VDR is a CycloneDX document our own reader accepts, strictly.
+    let parsed = kensa_sbom::parse(&o.stdout, &kensa_sbom::ParseOptions::strict())
+        .unwrap_or_else(|e| panic!("VDR rejected: {e}\n{}", stdout(&o)));
+    assert!(parsed.components.iter().any(|c| c.bom_ref == "openssl"));
+    let vdr = json(&o);
+    assert_eq!(vdr["specVersion"], "1.5");
+    let components = vdr["components"].as_array().unwrap();
+    let refs: Vec<&str> = components
+        .iter()
+        .map(|c| c["bom-ref"].as_str().unwrap())
+        .collect();
+    let vulns = vdr["vulnerabilities"].as_array().unwrap();
+    let heartbleed = vulns
+        .iter()
+        .find(|v| v["id"] == "CVE-2014-0160")
+        .expect("Heartbleed in the VDR");
+    assert!(
+        heartbleed["affects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["ref"] == "openssl")
+    );
+    for v in vulns {
+        for a in v["affects"].as_array().unwrap() {
+            assert!(refs.contains(&a["ref"].as_str().unwrap()), "{a}");
+        }
+    }
+
+    // A light check against the CycloneDX 1.5 schema, where it is at hand.
+    let schema_path =
+        repo("../shared/data/vuln/cyclonedx-specification/schema/bom-1.5.schema.json");
+    if let Ok(bytes) = std::fs::read(&schema_path) {
+        let schema: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        for key in schema["required"].as_array().unwrap() {
+            assert!(vdr.get(key.as_str().unwrap()).is_some(), "{key} missing");
+        }
+        let defs = &schema["definitions"];
+        let types = defs["component"]["properties"]["type"]["enum"]
+            .as_array()
+            .unwrap();
+        let required = defs["component"]["required"].as_array().unwrap();
+        let all = components
+            .iter()
+            .chain(vdr["metadata"].get("component"))
+            .chain(vdr["metadata"]["tools"]["components"].as_array().unwrap());
+        for c in all {
+            assert!(types.contains(&c["type"]), "{c}");
+            for key in required {
+                assert!(
+                    c.get(key.as_str().unwrap()).is_some(),
+                    "{key} missing in {c}"
+                );
+            }
+        }
+        let affects_required = defs["vulnerability"]["properties"]["affects"]["items"]["required"]
+            .as_array()
+            .unwrap();
+        let statuses = &defs["affectedStatus"]["enum"];
+        for v in vulns {
+            for key in v.as_object().unwrap().keys() {
+                assert!(
+                    defs["vulnerability"]["properties"].get(key).is_some(),
+                    "{key} is no vulnerability field"
+                );
+            }
+            for a in v["affects"].as_array().unwrap() {
+                for key in affects_required {
+                    assert!(
+                        a.get(key.as_str().unwrap()).is_some(),
+                        "{key} missing in {a}"
+                    );
+                }
+                for ver in a["versions"].as_array().into_iter().flatten() {
+                    assert!(
+                        statuses.as_array().unwrap().contains(&ver["status"]),
+                        "{ver}"
+                    );
+                }
+            }
+        }
+        let serial = regex_free_uuid(vdr["serialNumber"].as_str().unwrap());
+        assert!(serial, "{}", vdr["serialNumber"]);
+    }
+
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .arg("scan")
+        .arg(&sbom)
+        .args(["--format", "sarif"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let sarif = json(&o);
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let r = results
+        .iter()
+        .find(|r| r["ruleId"] == "CVE-2014-0160")
+        .expect("Heartbleed result");
+    assert_eq!(
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "openssl"
+    );
+}
+
+/// `urn:uuid:` and 8-4-4-4-12 lowercase hex, the schema's serialNumber pattern.
+fn regex_free_uuid(s: &str) -> bool {
+    let Some(u) = s.strip_prefix("urn:uuid:") else {
+        return false;
+    };
+    let lens: Vec<usize> = u.split('-').map(str::len).collect();
+    lens == [8, 4, 4, 4, 12]
+        && u.chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
+}

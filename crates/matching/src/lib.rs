@@ -7,6 +7,7 @@
 //! matching, distribution package mapping.
 
 pub mod applicability;
+pub mod output;
 pub mod resolve;
 pub mod scan;
 
