@@ -210,34 +210,34 @@ fn stats(ctx: &Ctx, args: StatsArgs) -> Result<ExitCode> {
         print_json(&s)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("database: {}", store.path().display());
-    println!("vulnerabilities      {:>12}", thousands(s.vulnerabilities));
+    crate::outln!("database: {}", store.path().display());
+    crate::outln!("vulnerabilities      {:>12}", thousands(s.vulnerabilities));
     for (kind, n) in &s.records_by_kind {
-        println!("  records {kind:<12} {:>12}", thousands(*n));
+        crate::outln!("  records {kind:<12} {:>12}", thousands(*n));
     }
-    println!(
+    crate::outln!(
         "full-text documents  {:>12}",
         thousands(s.indexed_documents)
     );
-    println!("CVSS vectors         {:>12}", thousands(s.cvss_vectors));
-    println!(
+    crate::outln!("CVSS vectors         {:>12}", thousands(s.cvss_vectors));
+    crate::outln!(
         "CPE index entries    {:>12}",
         thousands(s.cpe_index_entries)
     );
-    println!(
+    crate::outln!(
         "package index entries{:>12}",
         thousands(s.package_index_entries)
     );
-    println!("SSVC decision points {:>12}", thousands(s.ssvc));
-    println!("KEV entries          {:>12}", thousands(s.kev));
-    println!("EPSS scores          {:>12}", thousands(s.epss));
-    println!("CSAF advisories      {:>12}", thousands(s.csaf_documents));
-    println!("CSAF products        {:>12}", thousands(s.csaf_products));
-    println!("imports              {:>12}", thousands(s.imports));
+    crate::outln!("SSVC decision points {:>12}", thousands(s.ssvc));
+    crate::outln!("KEV entries          {:>12}", thousands(s.kev));
+    crate::outln!("EPSS scores          {:>12}", thousands(s.epss));
+    crate::outln!("CSAF advisories      {:>12}", thousands(s.csaf_documents));
+    crate::outln!("CSAF products        {:>12}", thousands(s.csaf_products));
+    crate::outln!("imports              {:>12}", thousands(s.imports));
     if !s.records_by_source.is_empty() {
-        println!("largest sources:");
+        crate::outln!("largest sources:");
         for c in &s.records_by_source {
-            println!("  {:<40} {:>10}", c.source, thousands(c.records));
+            crate::outln!("  {:<40} {:>10}", c.source, thousands(c.records));
         }
     }
     Ok(ExitCode::SUCCESS)

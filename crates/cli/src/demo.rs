@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
             tmp.path().join("demo.db")
         }
     };
-    println!(
+    crate::outln!(
         "Kensa demo: importing the bundled demo data into {}\n",
         db_path.display()
     );
@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     }
     db::import_files(&mut store, &files, false, ctx.quiet, OutputFormat::Text)?;
     let s = store.stats()?;
-    println!(
+    crate::outln!(
         "\nThe database now holds {} vulnerabilities from {} sources, {} KEV entries, {} EPSS scores and {} CSAF advisories.",
         thousands(s.vulnerabilities),
         s.records_by_kind.len(),
@@ -71,15 +71,15 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     );
     print_scan(&store, &data.join(SBOM))?;
     if let Some(v) = store.vuln(SHOWCASE)? {
-        println!("\n$ kensa vuln show {SHOWCASE}\n");
-        print!("{}", vuln::render(&v, false));
+        crate::outln!("\n$ kensa vuln show {SHOWCASE}\n");
+        crate::out!("{}", vuln::render(&v, false));
     }
-    println!("\n$ kensa vuln search denial of service modbus\n");
+    crate::outln!("\n$ kensa vuln search denial of service modbus\n");
     for h in store.search("denial of service modbus", false, 5)? {
-        println!("{:<18} {}", h.id, h.snippet);
+        crate::outln!("{:<18} {}", h.id, h.snippet);
     }
     if args.keep.is_some() {
-        println!(
+        crate::outln!(
             "\nExplore further: kensa --db {} vuln search WORDS",
             db_path.display()
         );
@@ -91,7 +91,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
 /// affect its version and which of them are known to be exploited.
 fn print_scan(store: &kensa_store::Store, sbom: &Path) -> Result<()> {
     let report = crate::scan::scan_file(store, sbom, false, 0.0, true)?;
-    println!("\n$ kensa scan {}\n", sbom.display());
+    crate::outln!("\n$ kensa scan {}\n", sbom.display());
     let mut rows: Vec<(String, Vec<&str>, Vec<&str>)> = Vec::new();
     for f in &report.findings {
         let label = format!(
@@ -115,12 +115,14 @@ fn print_scan(store: &kensa_store::Store, sbom: &Path) -> Result<()> {
         } else {
             format!("; known exploited: {}", kev.join(", "))
         };
-        println!("  {label:<22} {:>3} vulnerabilities{known}", ids.len());
+        crate::outln!("  {label:<22} {:>3} vulnerabilities{known}", ids.len());
     }
     let s = &report.summary;
-    println!(
+    crate::outln!(
         "  {} findings in {} of {} components (the demo data holds a selection of CVEs;\n  `kensa scan --format json` explains each match: criterion, version range, confidence)",
-        s.findings, s.components_with_findings, s.components
+        s.findings,
+        s.components_with_findings,
+        s.components
     );
     Ok(())
 }

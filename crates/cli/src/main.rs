@@ -129,10 +129,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// `println!` for command output: when stdout is closed early (`kensa … |
+/// head`), end quietly instead of panicking on the broken pipe.
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::emit("\n") };
+    ($($arg:tt)*) => { $crate::emit(&format!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` for command output; see [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::emit(&format!($($arg)*)) };
+}
+
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing output: {e}");
+        std::process::exit(1);
+    }
+}
+
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let s = serde_json::to_string_pretty(value).context("encoding JSON output")?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }
 

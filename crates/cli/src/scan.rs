@@ -57,7 +57,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     )?;
     match args.format {
         ScanFormat::Json => print_json(&report)?,
-        ScanFormat::Table => print!("{}", render_table(&report)),
+        ScanFormat::Table => crate::out!("{}", render_table(&report)),
         ScanFormat::Sarif => print_json(&kensa_matching::output::sarif(
             &report,
             &args.sbom.to_string_lossy(),

@@ -233,7 +233,7 @@ fn run_source(
 fn print_summary(o: &Outcome) {
     let r = &o.report;
     let c = &r.counts;
-    println!(
+    crate::outln!(
         "{}: {}{} request(s), {} imported: {} new, {} updated, {} unchanged, {} older than stored{}",
         r.source,
         if o.error.is_some() {
@@ -260,9 +260,9 @@ fn print_summary(o: &Outcome) {
         }
     );
     for n in &r.notes {
-        println!("  note: {n}");
+        crate::outln!("  note: {n}");
     }
     for s in &r.skipped {
-        println!("  skipped: {s}");
+        crate::outln!("  skipped: {s}");
     }
 }

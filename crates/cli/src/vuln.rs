@@ -73,9 +73,9 @@ fn show(store: &Store, args: ShowArgs) -> Result<ExitCode> {
     }
     for (i, v) in views.iter().enumerate() {
         if i > 0 {
-            println!();
+            crate::outln!();
         }
-        print!("{}", render(v, args.full));
+        crate::out!("{}", render(v, args.full));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -251,7 +251,7 @@ fn search(store: &Store, args: SearchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     for h in hits {
-        println!("{:<18} {}", h.id, h.snippet.replace('\n', " "));
+        crate::outln!("{:<18} {}", h.id, h.snippet.replace('\n', " "));
     }
     Ok(ExitCode::SUCCESS)
 }
