@@ -2,15 +2,18 @@
 //!
 //! [`resolve`] turns a component into CPE vendor/product candidates,
 //! [`applicability`] decides whether a record's configurations cover the
-//! component's version, and [`scan`] runs an SBOM through both. Still to come
-//! (issue #3): purl → OSV ranges, CSAF product status and CVE 5 `affected`
-//! matching, distribution package mapping.
+//! component's version, [`osv`] matches package URLs against OSV ranges, and
+//! [`scan`] runs an SBOM through all of them; [`output`] writes the findings
+//! as SARIF or a CycloneDX VDR. Still to come (issue #3): CSAF product status
+//! and CVE 5 `affected` matching.
 
 pub mod applicability;
+pub mod osv;
 pub mod output;
 pub mod resolve;
 pub mod scan;
 
 pub use applicability::{Applicability, Target, evaluate};
+pub use osv::{OsvPackage, affected_by, package_of, pep503};
 pub use resolve::{Candidate, Dictionary, Entry, Method, Purl};
 pub use scan::{Finding, ScanOptions, ScanReport, Scanner};

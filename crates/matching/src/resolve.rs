@@ -11,7 +11,12 @@
 //!    `MicroLogix 1400` → `micrologix_1400_firmware`). Only these generic
 //!    packaging suffixes are ever dropped, so look-alikes such as
 //!    `requests-toolbelt` or `jquery-migrate` never become `requests` or
-//!    `jquery`.
+//!    `jquery`. Distribution packages (purl type `deb`, `rpm`, `apk`, or a
+//!    library name with a soname glued on) add their upstream names:
+//!    packaging suffixes and the soname version dropped, then a small table
+//!    of source package names (`libssl1.0.0` → `openssl`, `zlib1g` →
+//!    `zlib`), and split packages their known prefix (`busybox-syslogd` →
+//!    `busybox`).
 //! 2. **Vendors**: for each product key, the vendors the dictionary has.
 //!    NVD spells some vendors several ways (haxx/curl/daniel_stenberg for
 //!    curl): vendors with a real share of the product's records are aliases
@@ -161,7 +166,7 @@ impl Dictionary {
             return out;
         }
         let hints = VendorHints::of(c);
-        for key in keys(c) {
+        for key in keys(c, &|p| self.by_product.contains_key(p)) {
             let Some(entries) = self.by_product.get(&key.product) else {
                 continue;
             };
@@ -255,7 +260,7 @@ struct Key {
     how: String,
 }
 
-fn keys(c: &Component) -> Vec<Key> {
+fn keys(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Key> {
     let mut keys: Vec<Key> = Vec::new();
     let mut add = |product: String, method: Method, how: String| {
         if !product.is_empty() && !keys.iter().any(|k| k.product == product) {
@@ -286,18 +291,195 @@ fn keys(c: &Component) -> Vec<Key> {
             );
         }
     }
-    for variant in variants(&name, c) {
+    for variant in variants(&name, c, known) {
         add(
             variant.clone(),
             Method::Alias,
             format!("`{}` as `{variant}`", c.name),
         );
     }
+    if is_distro_package(c) {
+        for (variant, why) in distro_names(&c.name, known) {
+            add(
+                variant.clone(),
+                Method::Alias,
+                format!("distribution package `{}` as `{variant}` ({why})", c.name),
+            );
+        }
+    }
     keys
 }
 
+/// Binary package names of Debian, RPM distributions and Alpine whose
+/// upstream project (and NVD product) has another name: the public source
+/// package names, after the generic rules of [`distro_names`] dropped
+/// packaging suffixes and soname versions. Keys and values are normalised.
+const DISTRO_NAMES: &[(&str, &[&str])] = &[
+    ("libssl", &["openssl"]),
+    ("libcrypto", &["openssl"]),
+    ("zlib1g", &["zlib"]),
+    ("libz", &["zlib"]),
+    ("libcurl", &["curl", "libcurl"]),
+    ("libc", &["glibc"]),
+    ("libexpat", &["expat"]),
+    ("libsqlite3", &["sqlite"]),
+    ("sqlite3", &["sqlite"]),
+    ("libbz2", &["bzip2"]),
+    ("liblzma", &["xz"]),
+    ("libgnutls", &["gnutls"]),
+    ("libsystemd", &["systemd"]),
+    ("libudev", &["systemd"]),
+    ("libdbus", &["dbus"]),
+    ("libpam", &["linux_pam"]),
+    ("libpcre", &["pcre"]),
+    ("libpcre2", &["pcre2"]),
+    ("libjpeg_turbo", &["libjpeg_turbo"]),
+    ("libjpeg62_turbo", &["libjpeg_turbo"]),
+];
+
+/// Packaging suffixes of distribution packages (development files, split
+/// libraries, TLS flavours of libcurl), dropped before the soname rule.
+const DISTRO_SUFFIXES: &[&str] = &[
+    "-dev", "-devel", "-libs", "-lib", "-bin", "-common", "-utils", "-tools", "-data", "-dbg",
+    "-static", "-openssl", "-gnutls", "-nss",
+];
+
+/// Prefixes of split packages that are language bindings or add-ons with
+/// their own versions (`perl-Net-SSLeay`, `python3-requests`), never the
+/// prefix's project.
+const NOT_SPLIT_PREFIXES: &[&str] = &[
+    "perl",
+    "python",
+    "python2",
+    "python3",
+    "py3",
+    "ruby",
+    "php",
+    "php7",
+    "php8",
+    "lua",
+    "golang",
+    "node",
+    "nodejs",
+    "rust",
+    "ghc",
+    "libghc",
+    "r",
+    "texlive",
+    "fonts",
+    "font",
+    "gir1.2",
+    "qt5",
+    "qt6",
+    "kernel",
+    "linux",
+    "lib32",
+    "lib64",
+    "gstreamer1.0",
+    "bash",
+    "vim",
+    "emacs",
+];
+
+fn is_distro_package(c: &Component) -> bool {
+    match c.purl.as_deref().and_then(Purl::parse) {
+        Some(p) => matches!(p.kind.as_str(), "deb" | "rpm" | "apk"),
+        None => {
+            // Without a purl: a lower-case library name with a soname glued
+            // on (`libssl1.0.0`, `zlib1g`).
+            let n = c.name.trim();
+            n.chars().all(|ch| !ch.is_ascii_uppercase())
+                && (n.starts_with("lib") || n.starts_with("zlib"))
+                && n.bytes().any(|b| b.is_ascii_digit())
+        }
+    }
+}
+
+/// Upstream names a distribution package may stand for, normalised, each
+/// with the rule that gave it: packaging suffixes dropped (`-dev`,
+/// `-libs`), the soname version dropped (`libssl1.0.0` → `libssl`,
+/// `libsqlite3-0` → `libsqlite3`, but `libxml2` stays when it is a known
+/// product), then [`DISTRO_NAMES`] (`libssl` → `openssl`), and for split
+/// packages the part before the first `-` when it is a known product
+/// (`busybox-syslogd` → `busybox`).
+fn distro_names(name: &str, known: &dyn Fn(&str) -> bool) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = Vec::new();
+    let add = |n: String, why: &'static str, out: &mut Vec<(String, &'static str)>| {
+        if !n.is_empty() && !out.iter().any(|(o, _)| *o == n) {
+            out.push((n, why));
+        }
+    };
+    let lower = name.trim().to_ascii_lowercase();
+    let mut stem = lower.as_str();
+    let mut stripped = true;
+    while stripped {
+        stripped = false;
+        for suffix in DISTRO_SUFFIXES {
+            if let Some(s) = stem.strip_suffix(suffix)
+                && !s.is_empty()
+            {
+                stem = s;
+                stripped = true;
+            }
+        }
+    }
+    let mut forms: Vec<(String, &'static str)> =
+        vec![(stem.to_string(), "packaging suffix dropped")];
+    if let Some(s) = drop_soname(stem, known) {
+        forms.push((s.to_string(), "soname version dropped"));
+    }
+    for (form, why) in forms {
+        let n = normalize(&form);
+        if n != normalize(&lower) {
+            add(n.clone(), why, &mut out);
+        }
+        if let Some((_, upstream)) = DISTRO_NAMES.iter().find(|(k, _)| *k == n) {
+            for u in *upstream {
+                add(u.to_string(), "the library's source package", &mut out);
+            }
+        }
+    }
+    if let Some((prefix, _)) = lower.split_once('-')
+        && !NOT_SPLIT_PREFIXES.contains(&prefix)
+        && !known(&normalize(&lower))
+        && known(&normalize(prefix))
+    {
+        add(
+            normalize(prefix),
+            "split package of a known product",
+            &mut out,
+        );
+    }
+    out
+}
+
+/// `stem` without its soname version: a separated one (`libsqlite3-0`,
+/// `libpng16-16`) or one glued to a library name (`libssl1.0.0`,
+/// `libcurl4`, `libc6`, `libssl3t64`); a glued one stays when the whole
+/// name is a known product (`libxml2`).
+fn drop_soname<'a>(stem: &'a str, known: &dyn Fn(&str) -> bool) -> Option<&'a str> {
+    let is_ver = |s: &str| {
+        !s.is_empty()
+            && s.starts_with(|ch: char| ch.is_ascii_digit())
+            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    };
+    if let Some((head, tail)) = stem.rsplit_once('-')
+        && is_ver(tail)
+        && head.len() >= 3
+    {
+        return Some(head);
+    }
+    if !stem.starts_with("lib") || known(&normalize(stem)) {
+        return None;
+    }
+    let s = stem.strip_suffix("t64").unwrap_or(stem);
+    let head = s.trim_end_matches(|ch: char| ch.is_ascii_digit() || ch == '.');
+    (head.len() >= 4 && head.len() < s.len() && head.ends_with(|ch: char| ch.is_ascii_alphabetic()))
+        .then_some(head)
+}
+
 /// Packaging variants of a normalised name.
-fn variants(name: &str, c: &Component) -> Vec<String> {
+fn variants(name: &str, c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut stem = name.to_string();
     for suffix in SUFFIXES {
@@ -306,9 +488,11 @@ fn variants(name: &str, c: &Component) -> Vec<String> {
             stem = s.to_string();
         }
     }
-    // A major version glued to the name: struts2 → struts, python3 → python.
+    // A major version glued to the name: struts2 → struts, python3 → python;
+    // not when the whole name is a product (libxml2 is not libxml).
     let trimmed = stem.trim_end_matches(|ch: char| ch.is_ascii_digit());
-    if trimmed.len() >= 3 && trimmed.len() < stem.len() && !trimmed.ends_with('_') {
+    if trimmed.len() >= 3 && trimmed.len() < stem.len() && !trimmed.ends_with('_') && !known(&stem)
+    {
         out.push(trimmed.to_string());
     }
     // Library and program share a version: curl ↔ libcurl.
@@ -517,6 +701,100 @@ mod tests {
         let r = dict().resolve(&c);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].method, Method::Cpe);
+    }
+
+    fn distro(name: &str, purl: Option<&str>) -> Vec<String> {
+        let mut c = component(name);
+        c.purl = purl.map(str::to_string);
+        pairs(&c)
+    }
+
+    #[test]
+    fn distribution_packages_resolve_to_upstream() {
+        let d = || {
+            let mut e = vec![
+                Entry {
+                    vendor: "busybox".into(),
+                    product: "busybox".into(),
+                    records: 30,
+                },
+                Entry {
+                    vendor: "zlib".into(),
+                    product: "zlib".into(),
+                    records: 20,
+                },
+                Entry {
+                    vendor: "xmlsoft".into(),
+                    product: "libxml2".into(),
+                    records: 50,
+                },
+                Entry {
+                    vendor: "xmlsoft".into(),
+                    product: "libxml".into(),
+                    records: 2,
+                },
+            ];
+            e.extend(dict().by_product.into_values().flatten());
+            Dictionary::new(e)
+        };
+        let resolve = |name: &str, purl: &str| {
+            let mut c = component(name);
+            c.purl = Some(purl.to_string());
+            let mut v: Vec<String> = d()
+                .resolve(&c)
+                .into_iter()
+                .map(|c| format!("{}:{}", c.vendor, c.product))
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            distro(
+                "libssl1.0.0",
+                Some("pkg:deb/ubuntu/libssl1.0.0@1.0.1f-1ubuntu2")
+            ),
+            ["openssl:openssl"]
+        );
+        // Without a purl, the glued soname is enough to tell.
+        assert_eq!(distro("libssl1.0.0", None), ["openssl:openssl"]);
+        assert_eq!(
+            distro(
+                "openssl-libs",
+                Some("pkg:rpm/centos/openssl-libs@1.0.2k-16.el7")
+            ),
+            ["openssl:openssl"]
+        );
+        assert_eq!(
+            distro(
+                "libcurl4-openssl-dev",
+                Some("pkg:deb/debian/libcurl4-openssl-dev@7.38.0-4")
+            ),
+            ["curl:curl", "haxx:curl", "haxx:libcurl"]
+        );
+        assert_eq!(
+            resolve("zlib1g", "pkg:deb/debian/zlib1g@1:1.2.8.dfsg-2"),
+            ["zlib:zlib"]
+        );
+        assert_eq!(
+            resolve(
+                "busybox-syslogd",
+                "pkg:deb/debian/busybox-syslogd@1:1.22.0-19"
+            ),
+            ["busybox:busybox"]
+        );
+        assert_eq!(
+            resolve("libxml2-2", "pkg:rpm/opensuse/libxml2-2@2.9.7-1"),
+            ["xmlsoft:libxml2"]
+        );
+        // libxml2 is a product: its digit is not a soname.
+        assert_eq!(
+            resolve("libxml2", "pkg:deb/debian/libxml2@2.9.4-1"),
+            ["xmlsoft:libxml2"]
+        );
+        // Language bindings keep their own identity.
+        assert!(resolve("perl-busybox", "pkg:rpm/fedora/perl-busybox@1.0").is_empty());
+        // Not a distribution package: no distro rules.
+        assert!(resolve("busybox-syslogd", "pkg:pypi/busybox-syslogd@1.0").is_empty());
     }
 
     #[test]

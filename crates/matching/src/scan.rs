@@ -1,15 +1,19 @@
 //! Scanning an SBOM: every component through name resolution, candidate
-//! records and CPE applicability, into findings that say why.
+//! records and CPE applicability, and through its purl against OSV ranges,
+//! into findings that say why. A vulnerability found both ways (an OSV
+//! record whose alias is a CVE matched by CPE) is one finding with both
+//! sources.
 
 use std::collections::BTreeMap;
 
-use kensa_model::{Component, Sbom};
+use kensa_model::{Component, Sbom, VulnRecord};
 use kensa_store::{Store, StoreError};
 use kensa_version::{Scheme, upstream_version};
 use serde::Serialize;
 
 use crate::applicability::{Target, evaluate};
-use crate::resolve::{Candidate, Dictionary, Entry, Method};
+use crate::osv;
+use crate::resolve::{Candidate, Dictionary, Entry, Method, Purl};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ScanOptions {
@@ -185,8 +189,9 @@ fn list_unversioned(
     store: &Store,
     c: &Component,
     candidates: &[Candidate],
+    osv_records: &[VulnRecord],
 ) -> Result<Outcome, StoreError> {
-    let mut ids: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = osv_records.iter().map(|r| r.id.clone()).collect();
     for cand in candidates {
         ids.extend(
             store
@@ -260,18 +265,26 @@ fn scan_component(
         .into_iter()
         .filter(|cand| cand.confidence >= opts.min_confidence)
         .collect();
-    if candidates.is_empty() {
+    let purl = c.purl.as_deref().and_then(Purl::parse);
+    let package = purl.as_ref().and_then(osv::package_of);
+    let osv_records = match &package {
+        Some(p) if OSV_CONFIDENCE >= opts.min_confidence => {
+            store.records_by_package(p.ecosystem, &p.name)?
+        }
+        _ => Vec::new(),
+    };
+    if candidates.is_empty() && osv_records.is_empty() {
         return Ok(Outcome::Unresolved(ComponentRef::of(c)));
     }
-    let Some(version) = c
+    let Some(raw_version) = c
         .version
         .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty())
     else {
-        return list_unversioned(store, c, &candidates);
+        return list_unversioned(store, c, &candidates, &osv_records);
     };
-    let version = upstream_version(Scheme::Generic, version);
+    let version = cpe_version(purl.as_ref().map(|p| p.kind.as_str()), raw_version);
     // One finding per vulnerability: the best candidate explains it, and
     // every source that agrees is listed.
     let mut found: BTreeMap<String, Finding> = BTreeMap::new();
@@ -318,5 +331,123 @@ fn scan_component(
             }
         }
     }
+    if let (Some(package), Some(purl_text)) = (&package, c.purl.as_deref()) {
+        // OSV ranges are in the ecosystem's own versions: the full
+        // distribution version for deb/apk, not the upstream one.
+        for rec in &osv_records {
+            let Some(why) = osv::affected_by(rec, package.ecosystem, &package.name, raw_version)
+            else {
+                continue;
+            };
+            add_osv_finding(
+                &mut found,
+                c,
+                rec,
+                MatchInfo {
+                    method: Method::Purl,
+                    confidence: OSV_CONFIDENCE,
+                    matched: why.clone(),
+                    evidence: format!(
+                        "purl {purl_text} names the OSV package {}/{}; {why}",
+                        package.ecosystem, package.name
+                    ),
+                },
+            );
+        }
+    }
     Ok(Outcome::Findings(found.into_values().collect()))
+}
+
+/// How sure a purl naming the OSV package is.
+const OSV_CONFIDENCE: f64 = 0.97;
+
+/// The version to match against CPE data of the upstream project: a
+/// distribution package's version without epoch, repack tag and packaging
+/// revision (`1:1.2.8.dfsg-2` → `1.2.8`, `1.0.2k-16.el7` → `1.0.2k`).
+pub fn cpe_version(purl_type: Option<&str>, version: &str) -> String {
+    match purl_type {
+        Some("deb") => upstream_version(Scheme::Debian, version),
+        Some("rpm") => upstream_version(Scheme::Rpm, version),
+        Some("apk") => upstream_version(Scheme::Generic, alpine_upstream(version)),
+        _ => upstream_version(Scheme::Generic, version),
+    }
+}
+
+/// Alpine's `1.36.1-r2` without the package release `-r2`.
+fn alpine_upstream(v: &str) -> &str {
+    match v.rsplit_once("-r") {
+        Some((up, rel)) if !rel.is_empty() && rel.bytes().all(|b| b.is_ascii_digit()) => up,
+        _ => v,
+    }
+}
+
+/// Adds an OSV record's finding, or its source to the finding that already
+/// covers the same vulnerability under its id or any alias (a PYSEC record
+/// aliasing a CVE found through its CPE). A new finding takes the record's
+/// CVE alias as its id when it has one.
+fn add_osv_finding(
+    found: &mut BTreeMap<String, Finding>,
+    c: &Component,
+    rec: &VulnRecord,
+    matched: MatchInfo,
+) {
+    let source = rec.source.key();
+    let names: Vec<&str> = std::iter::once(rec.id.as_str())
+        .chain(rec.aliases.iter().map(String::as_str))
+        .collect();
+    let existing = found.values_mut().find(|f| {
+        names.contains(&f.vulnerability.id.as_str())
+            || f.vulnerability
+                .aliases
+                .iter()
+                .any(|a| names.contains(&a.as_str()))
+    });
+    if let Some(f) = existing {
+        if !f.sources.contains(&source) {
+            f.sources.push(source);
+        }
+        for n in names {
+            if n != f.vulnerability.id && !f.vulnerability.aliases.iter().any(|a| a == n) {
+                f.vulnerability.aliases.push(n.to_string());
+            }
+        }
+        return;
+    }
+    let id = rec
+        .aliases
+        .iter()
+        .find(|a| a.starts_with("CVE-"))
+        .cloned()
+        .unwrap_or_else(|| rec.id.clone());
+    let aliases: Vec<String> = names
+        .iter()
+        .filter(|n| **n != id)
+        .map(|n| n.to_string())
+        .collect();
+    found.insert(
+        id.clone(),
+        Finding {
+            component: ComponentRef::of(c),
+            vulnerability: VulnRef { id, aliases },
+            matched,
+            platform_conditions: Vec::new(),
+            sources: vec![source],
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpe_version;
+
+    #[test]
+    fn distribution_versions_map_to_upstream() {
+        assert_eq!(cpe_version(Some("deb"), "1.0.1f-1ubuntu2"), "1.0.1f");
+        assert_eq!(cpe_version(Some("deb"), "1:1.2.8.dfsg-2"), "1.2.8");
+        assert_eq!(cpe_version(Some("rpm"), "1.0.2k-16.el7"), "1.0.2k");
+        assert_eq!(cpe_version(Some("rpm"), "1:1.0.2k-16.el7"), "1.0.2k");
+        assert_eq!(cpe_version(Some("apk"), "1.36.1-r2"), "1.36.1");
+        assert_eq!(cpe_version(Some("pypi"), "0.13"), "0.13");
+        assert_eq!(cpe_version(None, "v2.8.1"), "2.8.1");
+    }
 }

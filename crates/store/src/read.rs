@@ -260,6 +260,28 @@ impl Store {
             .collect()
     }
 
+    /// The records (any source) that name this package: OSV
+    /// `affected[].package` (ecosystem as OSV writes it, `PyPI`, `npm`, …)
+    /// and CVE 5 `packageName`. The ecosystem matches exactly or with a
+    /// release after a colon (`Debian` finds `Debian:11`); the name ignores
+    /// ASCII case (OSV may write `pyOpenSSL`, purls write `pyopenssl`).
+    pub fn records_by_package(&self, ecosystem: &str, name: &str) -> Result<Vec<VulnRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vuln_id, r.data FROM package_index p JOIN records r ON r.id = p.record_id
+             WHERE (p.ecosystem = ?1 OR p.ecosystem BETWEEN ?1 || ':' AND ?1 || ';')
+               AND p.name = ?2 COLLATE NOCASE
+             GROUP BY r.id ORDER BY r.vuln_id, r.source_kind",
+        )?;
+        let rows = stmt
+            .query_map([ecosystem, name], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(id, blob)| crate::blob::decode(&blob, || id.clone()))
+            .collect()
+    }
+
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
         let data: Option<String> = self
             .conn

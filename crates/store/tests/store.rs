@@ -242,3 +242,37 @@ fn kev_and_epss_outcomes() {
     );
     assert_eq!(store.epss("CVE-2014-0160").unwrap().unwrap().epss, 0.8);
 }
+
+#[test]
+fn records_by_package_matches_ecosystem_exactly_and_name_in_any_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("kensa.db")).unwrap();
+    let mut rec = VulnRecord::new("PYSEC-2018-23", Source::new(SourceKind::Osv, "osv"));
+    rec.osv_affected.push(kensa_model::OsvAffected {
+        ecosystem: Some("PyPI".into()),
+        name: Some("pyOpenSSL".into()),
+        ..Default::default()
+    });
+    put(&mut store, rec);
+    let mut deb = VulnRecord::new("DSA-2896-1", Source::new(SourceKind::Osv, "osv"));
+    deb.osv_affected.push(kensa_model::OsvAffected {
+        ecosystem: Some("Debian:7".into()),
+        name: Some("openssl".into()),
+        ..Default::default()
+    });
+    put(&mut store, deb);
+    let ids = |eco: &str, name: &str| -> Vec<String> {
+        store
+            .records_by_package(eco, name)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids("PyPI", "pyopenssl"), ["PYSEC-2018-23"]);
+    assert_eq!(ids("PyPI", "pyOpenSSL"), ["PYSEC-2018-23"]);
+    assert!(ids("npm", "pyopenssl").is_empty());
+    assert!(ids("PyPI", "openssl").is_empty());
+    assert_eq!(ids("Debian", "openssl"), ["DSA-2896-1"]);
+    assert!(ids("Deb", "openssl").is_empty());
+}
