@@ -166,6 +166,7 @@ impl Dictionary {
             return out;
         }
         let hints = VendorHints::of(c);
+        let ecosystem = language_ecosystem(c);
         for key in keys(c, &|p| self.by_product.contains_key(p)) {
             let Some(entries) = self.by_product.get(&key.product) else {
                 continue;
@@ -179,6 +180,13 @@ impl Dictionary {
                 let distributor = DISTRIBUTORS.contains(&vendor_n.as_str());
                 let keep = hinted || is_main || (share >= ALIAS_SHARE && !distributor);
                 if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
+                    continue;
+                }
+                // A package of a language ecosystem (npm `tar`, PyPI
+                // `requests`) is not the like-named native product (GNU tar)
+                // unless the vendor is vouched for: its advisories come from
+                // the ecosystem (OSV) instead.
+                if ecosystem.is_some() && !hinted {
                     continue;
                 }
                 let (confidence, why) = score(&key, hinted, is_main, share);
@@ -518,6 +526,30 @@ fn variants(name: &str, c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Stri
     out
 }
 
+/// The purl type when it names a language package manager, whose package
+/// names live in their own namespace, apart from NVD's product names.
+fn language_ecosystem(c: &Component) -> Option<String> {
+    const LANGUAGE: &[&str] = &[
+        "npm",
+        "pypi",
+        "gem",
+        "cargo",
+        "golang",
+        "nuget",
+        "composer",
+        "hex",
+        "pub",
+        "maven",
+        "cocoapods",
+        "swift",
+        "conda",
+        "cran",
+        "hackage",
+    ];
+    let purl = Purl::parse(c.purl.as_deref()?)?;
+    LANGUAGE.contains(&purl.kind.as_str()).then_some(purl.kind)
+}
+
 fn is_device(c: &Component) -> bool {
     matches!(c.kind.as_deref(), Some("firmware" | "device" | "hardware"))
         || c.manufacturer.is_some()
@@ -679,6 +711,48 @@ mod tests {
         let mut migrate = component("jquery-migrate");
         migrate.purl = Some("pkg:npm/jquery-migrate@1.2.1".into());
         assert!(pairs(&migrate).is_empty());
+    }
+
+    #[test]
+    fn language_packages_are_not_like_named_native_products() {
+        let d = Dictionary::new([
+            Entry {
+                vendor: "gnu".into(),
+                product: "tar".into(),
+                records: 40,
+            },
+            Entry {
+                vendor: "pyopenssl".into(),
+                product: "pyopenssl".into(),
+                records: 2,
+            },
+            Entry {
+                vendor: "apache".into(),
+                product: "tomcat".into(),
+                records: 197,
+            },
+        ]);
+        let with = |name: &str, purl: &str| Component {
+            bom_ref: "c".into(),
+            name: name.into(),
+            version: Some("1.0".into()),
+            purl: (!purl.is_empty()).then(|| purl.into()),
+            ..Default::default()
+        };
+        // npm tar is not GNU tar; the same name without a purl still is.
+        assert!(d.resolve(&with("tar", "pkg:npm/tar@1.0")).is_empty());
+        assert_eq!(d.resolve(&with("tar", "")).len(), 1);
+        // A self-named project and a vendor named by the namespace are vouched for.
+        assert_eq!(
+            d.resolve(&with("pyOpenSSL", "pkg:pypi/pyopenssl@0.13"))
+                .len(),
+            1
+        );
+        let tomcat = d.resolve(&with(
+            "tomcat",
+            "pkg:maven/org.apache.tomcat/tomcat-catalina@7.0.50",
+        ));
+        assert_eq!(tomcat[0].vendor, "apache");
     }
 
     #[test]
