@@ -20,6 +20,13 @@ fn fixture(rel: &str) -> PathBuf {
     repo("crates/intel/tests/fixtures").join(rel)
 }
 
+/// `kensa --db DB`.
+fn kensa_db(db: &Path) -> Command {
+    let mut c = kensa();
+    c.arg("--db").arg(db);
+    c
+}
+
 fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("kensa runs")
 }
@@ -40,29 +47,20 @@ fn json(o: &Output) -> serde_json::Value {
 fn import_then_query_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    let o = run(kensa().arg("--db").arg(&db).args(["db", "import"]).args([
+    let o = run(kensa_db(&db).args(["db", "import"]).args([
         fixture("nvd/sample.api2.jsonl.gz"),
         fixture("kev/known_exploited_vulnerabilities.json"),
     ]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("20 new"), "{}", stderr(&o));
 
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["db", "stats", "--format", "json"]));
+    let o = run(kensa_db(&db).args(["db", "stats", "--format", "json"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let stats = json(&o);
     assert_eq!(stats["vulnerabilities"], 20);
     assert_eq!(stats["kev"], 6);
 
-    let o = run(kensa().arg("--db").arg(&db).args([
-        "vuln",
-        "show",
-        "CVE-2014-0160",
-        "--format",
-        "json",
-    ]));
+    let o = run(kensa_db(&db).args(["vuln", "show", "CVE-2014-0160", "--format", "json"]));
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
     assert_eq!(v["id"], "CVE-2014-0160");
@@ -70,11 +68,7 @@ fn import_then_query_as_json() {
     let m = &v["records"][0]["record"]["configurations"][0]["nodes"][0]["cpeMatch"][0];
     assert_eq!(m["versionEndExcluding"], "1.0.1g");
 
-    let o =
-        run(kensa()
-            .arg("--db")
-            .arg(&db)
-            .args(["vuln", "search", "heartbeat", "--format", "json"]));
+    let o = run(kensa_db(&db).args(["vuln", "search", "heartbeat", "--format", "json"]));
     let hits = json(&o);
     assert_eq!(hits[0]["id"], "CVE-2014-0160");
 }
@@ -83,16 +77,11 @@ fn import_then_query_as_json() {
 fn human_show_renders_the_configuration_tree() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .args(["db", "import"])
         .arg(fixture("nvd/sample.api2.jsonl")));
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["vuln", "show", "CVE-2014-0160"]));
+    let o = run(kensa_db(&db).args(["vuln", "show", "CVE-2014-0160"]));
     let text = stdout(&o);
     assert!(text.contains("OR (vulnerable):"), "{text}");
     assert!(
@@ -132,12 +121,7 @@ fn bad_file_fails_with_file_line_and_rollback_note() {
         "{\"id\":\"CVE-2020-0001\",\"sourceIdentifier\":\"x\"}\n{oops\n",
     )
     .unwrap();
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["db", "import"])
-        .arg(&good)
-        .arg(&bad));
+    let o = run(kensa_db(&db).args(["db", "import"]).arg(&good).arg(&bad));
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("bad.jsonl: line 2"), "{err}");
@@ -147,10 +131,7 @@ fn bad_file_fails_with_file_line_and_rollback_note() {
     );
     assert!(err.contains("1 file(s) before it were imported"), "{err}");
     // The good file stays; the bad one left nothing.
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["vuln", "show", "CVE-2020-0001"]));
+    let o = run(kensa_db(&db).args(["vuln", "show", "CVE-2020-0001"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not in the database"), "{}", stderr(&o));
 }
@@ -159,10 +140,7 @@ fn bad_file_fails_with_file_line_and_rollback_note() {
 fn missing_database_is_explained_not_created() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("nowhere.db");
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["vuln", "show", "CVE-2014-0160"]));
+    let o = run(kensa_db(&db).args(["vuln", "show", "CVE-2014-0160"]));
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no database at"), "{}", stderr(&o));
     assert!(!db.exists());
@@ -172,11 +150,7 @@ fn missing_database_is_explained_not_created() {
 fn unknown_input_lists_supported_formats() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["db", "import"])
-        .arg(repo("Cargo.toml")));
+    let o = run(kensa_db(&db).args(["db", "import"]).arg(repo("Cargo.toml")));
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("Supported formats"), "{}", stderr(&o));
 }
@@ -243,7 +217,7 @@ fn sync_fetches_kev_from_a_server_and_skips_an_unchanged_catalog() {
     let catalog = std::fs::read(fixture("kev/known_exploited_vulnerabilities.json")).unwrap();
     let url = format!("{}/kev.json", serve(catalog, 2));
     let sync = |db: &Path| {
-        run(kensa().arg("--db").arg(db).args([
+        run(kensa_db(db).args([
             "db",
             "sync",
             "--source",
@@ -256,10 +230,7 @@ fn sync_fetches_kev_from_a_server_and_skips_an_unchanged_catalog() {
     };
     let o = sync(&db);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
-        .args(["db", "stats", "--format", "json"]));
+    let o = run(kensa_db(&db).args(["db", "stats", "--format", "json"]));
     assert_eq!(json(&o)["kev"], 6);
     // Same catalog version again: nothing to import.
     let o = sync(&db);
@@ -272,15 +243,11 @@ fn sync_fetches_kev_from_a_server_and_skips_an_unchanged_catalog() {
 fn scan_reports_explained_findings_as_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .args(["-q", "db", "import"])
         .arg(repo("demo/nvd-demo.api2.jsonl.gz")));
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .arg("scan")
         .arg(repo("demo/rtu-gateway.cdx.json"))
         .args(["--format", "json"]));
@@ -312,9 +279,7 @@ fn scan_reports_explained_findings_as_json() {
     assert_eq!(report["summary"]["components"], 13);
 
     // --min-confidence filters out what resolution is unsure of.
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .arg("scan")
         .arg(repo("demo/rtu-gateway.cdx.json"))
         .args(["--format", "json", "--min-confidence", "1.0"]));
@@ -325,14 +290,10 @@ fn scan_reports_explained_findings_as_json() {
 fn scan_rejects_what_is_not_an_sbom() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    run(kensa()
-        .arg("--db")
-        .arg(&db)
+    run(kensa_db(&db)
         .args(["-q", "db", "import"])
         .arg(fixture("nvd/overrides.jsonl")));
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .arg("scan")
         .arg(fixture("kev/known_exploited_vulnerabilities.json")));
     assert_eq!(o.status.code(), Some(1));
@@ -347,17 +308,13 @@ fn scan_rejects_what_is_not_an_sbom() {
 fn scan_writes_cyclonedx_vdr_and_sarif() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("k.db");
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .args(["-q", "db", "import"])
         .arg(repo("demo/nvd-demo.api2.jsonl.gz")));
     assert!(o.status.success(), "{}", stderr(&o));
     let sbom = repo("demo/rtu-gateway.cdx.json");
 
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .arg("scan")
         .arg(&sbom)
         .args(["--format", "cyclonedx"]));
@@ -447,9 +404,7 @@ fn scan_writes_cyclonedx_vdr_and_sarif() {
         assert!(serial, "{}", vdr["serialNumber"]);
     }
 
-    let o = run(kensa()
-        .arg("--db")
-        .arg(&db)
+    let o = run(kensa_db(&db)
         .arg("scan")
         .arg(&sbom)
         .args(["--format", "sarif"]));

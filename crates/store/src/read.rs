@@ -230,34 +230,12 @@ impl Store {
         vendor: &str,
         product: &str,
     ) -> Result<Vec<ApplicabilityRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
-             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
-        )?;
-        let mut rows = stmt.query([vendor, product])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            out.push(crate::blob::decode(blob, || id.clone())?);
-        }
-        Ok(out)
+        self.bodies_by_cpe(vendor, product)
     }
 
     /// The records (any source) that name this CPE vendor and product.
     pub fn records_by_cpe(&self, vendor: &str, product: &str) -> Result<Vec<VulnRecord>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
-             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
-        )?;
-        let rows = stmt
-            .query_map([vendor, product], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows.into_iter()
-            .map(|(id, blob)| crate::blob::decode(&blob, || id.clone()))
-            .collect()
+        self.bodies_by_cpe(vendor, product)
     }
 
     /// The records (any source) that name this package: OSV
@@ -280,6 +258,27 @@ impl Store {
         rows.into_iter()
             .map(|(id, blob)| crate::blob::decode(&blob, || id.clone()))
             .collect()
+    }
+
+    /// Record bodies naming a CPE vendor/product, decoded as `T` (the whole
+    /// record, or only the fields a caller reads).
+    fn bodies_by_cpe<T: serde::de::DeserializeOwned>(
+        &self,
+        vendor: &str,
+        product: &str,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
+             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
+        )?;
+        let mut rows = stmt.query([vendor, product])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            out.push(crate::blob::decode(blob, || id.clone())?);
+        }
+        Ok(out)
     }
 
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
