@@ -123,6 +123,24 @@ impl Assembly {
         self.nodes.len() - 1
     }
 
+    /// The BOM's supplier and manufacturer are those of its subject, unless
+    /// the subject names its own.
+    pub(crate) fn inherit_parties(
+        &mut self,
+        supplier: Option<String>,
+        manufacturer: Option<String>,
+    ) {
+        if let Some(s) = self.subject {
+            let c = &mut self.nodes[s].component;
+            if c.supplier.is_none() {
+                c.supplier = supplier;
+            }
+            if c.manufacturer.is_none() {
+                c.manufacturer = manufacturer;
+            }
+        }
+    }
+
     /// Settles bom-refs and parents. A component without a bom-ref gets
     /// `component-N`, N being its index in the returned components (the
     /// subject gets `metadata-component`), made unique against the document's

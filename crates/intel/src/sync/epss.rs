@@ -9,10 +9,7 @@ use std::io::{BufRead, BufReader, Read};
 
 use kensa_store::Store;
 
-use super::{
-    Client, SyncError, SyncFailure, SyncOptions, SyncReport, conditional_get, http,
-    import_document, run_source, save_validators,
-};
+use super::{Client, SyncFailure, SyncOptions, SyncReport, WholeFile, sync_whole_file};
 
 /// FIRST's current download location (epss.cyentia.com redirects here).
 pub const DEFAULT_URL: &str = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
@@ -26,48 +23,12 @@ pub fn sync(
     url: &str,
     sync: &SyncOptions<'_>,
 ) -> Result<SyncReport, SyncFailure> {
-    run_source("epss", client, |client, report| {
-        report.cursor_before = store.meta(CURSOR_KEY)?;
-        report.cursor_after = report.cursor_before.clone();
-        let http::Response {
-            status,
-            body,
-            etag,
-            last_modified,
-        } = conditional_get(store, client, url)?;
-        if status == 304 {
-            report
-                .notes
-                .push(format!("{url}: not modified since the last sync"));
-            sync.log(&format!("epss: {url}: not modified"));
-            return Ok(());
-        }
-        let score_date = score_date(&body).map_err(|message| SyncError::Malformed {
-            url: url.to_string(),
-            message,
-        })?;
-        if score_date.is_some() && score_date == report.cursor_before {
-            report.notes.push(format!(
-                "scores of {} are already imported",
-                score_date.unwrap_or_default()
-            ));
-        } else {
-            let file = import_document(store, url, body, sync)?;
-            sync.log(&format!(
-                "epss: scores of {}: {} new, {} updated",
-                score_date.as_deref().unwrap_or("an undated file"),
-                file.counts.inserted,
-                file.counts.updated
-            ));
-            report.add(file);
-            if let Some(d) = score_date {
-                store.set_meta(CURSOR_KEY, &d)?;
-                report.cursor_after = Some(d);
-            }
-        }
-        save_validators(store, url, etag.as_deref(), last_modified.as_deref())?;
-        Ok(())
-    })
+    let feed = WholeFile {
+        name: "epss",
+        cursor_key: CURSOR_KEY,
+        version_label: "scores of",
+    };
+    sync_whole_file(&feed, store, client, url, sync, score_date)
 }
 
 /// The `score_date` of the comment line

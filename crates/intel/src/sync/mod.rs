@@ -181,6 +181,72 @@ fn conditional_get(
     Ok(client.get(url, &headers)?)
 }
 
+/// A feed that is one whole file, replaced on every release (KEV, EPSS).
+struct WholeFile<'a> {
+    /// Source name in reports and log lines.
+    name: &'a str,
+    /// Meta key holding the version of the last imported file.
+    cursor_key: &'a str,
+    /// What a version is, in notes: "catalog version", "scores of".
+    version_label: &'a str,
+}
+
+/// Downloads a whole-file feed with the last download's validators and
+/// imports it unless the server says it has not changed or its version
+/// (read from the body by `version_of`; `None` when the file has none) is
+/// already stored. A body `version_of` rejects is not imported at all:
+/// `import_bytes` would take any supported format.
+fn sync_whole_file(
+    feed: &WholeFile<'_>,
+    store: &mut Store,
+    client: &mut Client,
+    url: &str,
+    sync: &SyncOptions<'_>,
+    version_of: impl FnOnce(&[u8]) -> Result<Option<String>, String>,
+) -> Result<SyncReport, SyncFailure> {
+    run_source(feed.name, client, |client, report| {
+        report.cursor_before = store.meta(feed.cursor_key)?;
+        report.cursor_after = report.cursor_before.clone();
+        let response = conditional_get(store, client, url)?;
+        if response.not_modified() {
+            report
+                .notes
+                .push(format!("{url}: not modified since the last sync"));
+            sync.log(&format!("{}: {url}: not modified", feed.name));
+            return Ok(());
+        }
+        let http::Response {
+            body,
+            etag,
+            last_modified,
+            ..
+        } = response;
+        let version = version_of(&body).map_err(|message| SyncError::Malformed {
+            url: url.to_string(),
+            message,
+        })?;
+        let label = version.as_deref().unwrap_or("an undated file");
+        if version.is_some() && version == report.cursor_before {
+            report
+                .notes
+                .push(format!("{} {label}: already imported", feed.version_label));
+        } else {
+            let file = import_document(store, url, body, sync)?;
+            sync.log(&format!(
+                "{}: {} {label}: {} new, {} updated",
+                feed.name, feed.version_label, file.counts.inserted, file.counts.updated
+            ));
+            report.add(file);
+            if let Some(v) = version {
+                store.set_meta(feed.cursor_key, &v)?;
+                report.cursor_after = Some(v);
+            }
+        }
+        save_validators(store, url, etag.as_deref(), last_modified.as_deref())?;
+        Ok(())
+    })
+}
+
 /// Remembers a response's validators for the next [`conditional_get`].
 /// Called only after the download was imported: a failed import must not
 /// turn the next request into a 304.

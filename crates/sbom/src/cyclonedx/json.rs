@@ -53,21 +53,12 @@ pub(crate) fn read(root: &Map<String, Value>, ctx: &mut Ctx<'_>) -> Result<Sbom,
                 true,
             )?;
         }
-        // The BOM's supplier and manufacturer are those of its subject.
         let supplier = entity_name(ctx, rules, meta, "supplier", "/metadata")?;
         let manufacturer = match entity_name(ctx, rules, meta, "manufacturer", "/metadata")? {
             Some(m) => Some(m),
             None => entity_name(ctx, rules, meta, "manufacture", "/metadata")?,
         };
-        if let Some(s) = asm.subject {
-            let c = &mut asm.nodes[s].component;
-            if c.supplier.is_none() {
-                c.supplier = supplier;
-            }
-            if c.manufacturer.is_none() {
-                c.manufacturer = manufacturer;
-            }
-        }
+        asm.inherit_parties(supplier, manufacturer);
     }
     for (i, c) in array(ctx, root, "components", "")?.iter().enumerate() {
         walk(ctx, rules, &mut asm, c, idx("/components", i), None, false)?;

@@ -77,15 +77,7 @@ pub(crate) fn read(doc: &Doc<'_>, ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> 
         let manufacturer = r
             .entity_name(meta, "manufacturer")
             .or_else(|| r.entity_name(meta, "manufacture"));
-        if let Some(s) = asm.subject {
-            let c = &mut asm.nodes[s].component;
-            if c.supplier.is_none() {
-                c.supplier = supplier;
-            }
-            if c.manufacturer.is_none() {
-                c.manufacturer = manufacturer;
-            }
-        }
+        asm.inherit_parties(supplier, manufacturer);
     }
     for list in r.children(root, "components") {
         for c in r.component_list(ctx, list)? {
