@@ -189,20 +189,6 @@ impl Store {
         }))
     }
 
-    /// Vulnerability ids whose records name this CPE vendor and product
-    /// anywhere (configurations, CPE lists, CVE 5 affected entries): the
-    /// candidates that version matching then confirms or rejects.
-    pub fn candidates_by_cpe(&self, vendor: &str, product: &str) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT r.vuln_id FROM cpe_index c JOIN records r ON r.id = c.record_id
-             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id",
-        )?;
-        let ids = stmt
-            .query_map([vendor, product], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(ids)
-    }
-
     /// Every CPE vendor/product the database knows, with the number of
     /// records naming it: the dictionary that component names resolve to.
     pub fn cpe_products(&self) -> Result<Vec<CpeProduct>> {
@@ -230,12 +216,18 @@ impl Store {
         vendor: &str,
         product: &str,
     ) -> Result<Vec<ApplicabilityRecord>> {
-        self.bodies_by_cpe(vendor, product)
-    }
-
-    /// The records (any source) that name this CPE vendor and product.
-    pub fn records_by_cpe(&self, vendor: &str, product: &str) -> Result<Vec<VulnRecord>> {
-        self.bodies_by_cpe(vendor, product)
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
+             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
+        )?;
+        let mut rows = stmt.query([vendor, product])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            out.push(crate::blob::decode(blob, || id.clone())?);
+        }
+        Ok(out)
     }
 
     /// The records (any source) that name this package: OSV
@@ -258,27 +250,6 @@ impl Store {
         rows.into_iter()
             .map(|(id, blob)| crate::blob::decode(&blob, || id.clone()))
             .collect()
-    }
-
-    /// Record bodies naming a CPE vendor/product, decoded as `T` (the whole
-    /// record, or only the fields a caller reads).
-    fn bodies_by_cpe<T: serde::de::DeserializeOwned>(
-        &self,
-        vendor: &str,
-        product: &str,
-    ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
-             WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
-        )?;
-        let mut rows = stmt.query([vendor, product])?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
-            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            out.push(crate::blob::decode(blob, || id.clone())?);
-        }
-        Ok(out)
     }
 
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {

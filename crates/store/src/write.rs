@@ -96,10 +96,6 @@ impl PreparedVuln {
             rows,
         })
     }
-
-    pub fn id(&self) -> &str {
-        &self.id
-    }
 }
 
 /// The rows of the index tables that one record owns.
