@@ -1,0 +1,117 @@
+//! The `kensa.conditions/v1` document: a tree of groups and conditions.
+
+use serde::{Deserialize, Serialize};
+
+/// The schema identifier every document carries.
+pub const SCHEMA_ID: &str = "kensa.conditions/v1";
+
+/// The trigger conditions of one vulnerability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conditions {
+    pub schema: String,
+    pub vulnerability: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extractor: Option<String>,
+    pub logic: Node,
+}
+
+impl Conditions {
+    pub fn new(vulnerability: impl Into<String>, logic: Node) -> Self {
+        Conditions {
+            schema: SCHEMA_ID.to_string(),
+            vulnerability: vulnerability.into(),
+            component: None,
+            extractor: None,
+            logic,
+        }
+    }
+
+    /// Every condition of the tree, depth first.
+    pub fn conditions(&self) -> Vec<&Condition> {
+        let mut out = Vec::new();
+        self.logic.collect(&mut out);
+        out
+    }
+}
+
+/// A node of the tree: a group combining children, or one condition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Node {
+    Group(Group),
+    Condition(Condition),
+}
+
+impl Node {
+    fn collect<'a>(&'a self, out: &mut Vec<&'a Condition>) {
+        match self {
+            Node::Group(g) => g.children.iter().for_each(|c| c.collect(out)),
+            Node::Condition(c) => out.push(c),
+        }
+    }
+}
+
+/// AND (`all`) or OR (`any`) over the children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupOp {
+    All,
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub op: GroupOp,
+    pub children: Vec<Node>,
+}
+
+/// What a condition is about; decides the checklist hint and the VEX
+/// justification a "no" answer supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionKind {
+    Version,
+    Platform,
+    Configuration,
+    FunctionUse,
+    Input,
+    Network,
+    Privileges,
+    UserInteraction,
+    Other,
+}
+
+/// Where the condition was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionSource {
+    Description,
+    Cvss,
+    Cpe,
+    Affected,
+    Advisory,
+    Patch,
+    Llm,
+    Analyst,
+}
+
+/// One checkable fact; "yes" to its question means it holds, which moves
+/// toward the vulnerability being exploitable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    /// Stable within the document (`c1`, `c2`, ...).
+    pub id: String,
+    pub kind: ConditionKind,
+    /// Short statement, at most 160 characters.
+    pub text: String,
+    pub question: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub question_ja: Option<String>,
+    pub source: ConditionSource,
+    /// The words of the source the condition was taken from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+}
