@@ -35,7 +35,9 @@ compression are read transparently. Supported:\n  \
 - CSAF 2.0: one advisory, JSON Lines, or a directory\n\n\
 Each FILE (a directory or archive counts as one) is imported in one transaction: if anything \
 in it is bad, nothing of it is stored. Importing the same data again changes nothing; a record \
-with a newer modification time replaces the stored one from the same source.";
+with a newer modification time replaces the stored one from the same source.\n\n\
+When products are stored (`kensa product add`), their findings are brought up to date \
+afterwards, scanning only the components the new records can concern (--no-rescan skips it).";
 
 const SYNC_ABOUT: &str = "Fetch what changed upstream and import it. Needs network access \
 (HTTPS) to the sources, or to a local mirror named with the --*-url options.\n\n\
@@ -77,6 +79,10 @@ pub struct ImportArgs {
     #[arg(long)]
     keep_going: bool,
 
+    /// Do not rescan the stored products afterwards (`kensa portfolio rescan` does it later)
+    #[arg(long)]
+    no_rescan: bool,
+
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
@@ -108,6 +114,9 @@ fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     )?;
     if args.format == OutputFormat::Json {
         print_json(&reports)?;
+    }
+    if !args.no_rescan {
+        crate::product::rescan_after_import(&mut store, ctx.quiet, args.format)?;
     }
     Ok(ExitCode::SUCCESS)
 }

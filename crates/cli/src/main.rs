@@ -3,6 +3,7 @@
 
 mod db;
 mod demo;
+mod product;
 mod progress;
 mod scan;
 mod sync;
@@ -56,6 +57,12 @@ enum Command {
     Vuln(vuln::VulnCommand),
     /// Match an SBOM's components against the database and explain each finding
     Scan(scan::ScanArgs),
+    /// Keep products' SBOMs in the database; their findings follow every import
+    #[command(subcommand)]
+    Product(product::ProductCommand),
+    /// Work on all stored products at once
+    #[command(subcommand)]
+    Portfolio(product::PortfolioCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -116,6 +123,8 @@ fn main() -> ExitCode {
         Command::Db(cmd) => db::run(&ctx, cmd),
         Command::Vuln(cmd) => vuln::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
+        Command::Product(cmd) => product::run_product(&ctx, cmd),
+        Command::Portfolio(cmd) => product::run_portfolio(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

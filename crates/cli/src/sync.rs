@@ -131,6 +131,8 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
     if args.format == OutputFormat::Json {
         print_json(&outcomes)?;
     }
+    // What was stored counts even when a source failed: products follow it.
+    crate::product::rescan_after_import(&mut store, ctx.quiet, args.format)?;
     let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     if failed > 0 {
         bail!(

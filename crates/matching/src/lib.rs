@@ -10,10 +10,11 @@
 pub mod applicability;
 pub mod osv;
 pub mod output;
+pub mod portfolio;
 pub mod resolve;
 pub mod scan;
 
 pub use applicability::{Applicability, Target, evaluate};
 pub use osv::{OsvPackage, affected_by, package_of, pep503};
 pub use resolve::{Candidate, Dictionary, Entry, Method, Purl};
-pub use scan::{Finding, ScanOptions, ScanReport, Scanner};
+pub use scan::{ComponentOutcome, Finding, Resolution, ScanOptions, ScanReport, Scanner};

@@ -40,7 +40,7 @@ pub struct Entry {
 }
 
 /// How a candidate was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// The SBOM gives the CPE.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use kensa_model::{Component, Sbom, VulnRecord};
 use kensa_store::{Store, StoreError};
 use kensa_version::{Scheme, upstream_version};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::applicability::{Target, evaluate};
 use crate::osv;
@@ -29,7 +29,7 @@ impl Default for ScanOptions {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ComponentRef {
     pub bom_ref: String,
     pub name: String,
@@ -38,7 +38,7 @@ pub struct ComponentRef {
 }
 
 impl ComponentRef {
-    fn of(c: &Component) -> ComponentRef {
+    pub fn of(c: &Component) -> ComponentRef {
         ComponentRef {
             bom_ref: c.bom_ref.clone(),
             name: c.name.clone(),
@@ -48,13 +48,13 @@ impl ComponentRef {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VulnRef {
     pub id: String,
     pub aliases: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MatchInfo {
     pub method: Method,
     pub confidence: f64,
@@ -63,7 +63,7 @@ pub struct MatchInfo {
     pub evidence: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     pub component: ComponentRef,
     pub vulnerability: VulnRef,
@@ -77,14 +77,14 @@ pub struct Finding {
 
 /// A component without a version: its candidate vulnerabilities are listed
 /// apart, never reported as findings.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Unversioned {
     pub component: ComponentRef,
     pub candidates: Vec<String>,
     pub products: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Summary {
     pub components: usize,
     pub unversioned: usize,
@@ -128,9 +128,21 @@ impl<'s> Scanner<'s> {
     /// cores, each worker with its own read connection; the report keeps
     /// the SBOM's order.
     pub fn scan(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
-        let n = sbom.components.len();
+        let components: Vec<&Component> = sbom.components.iter().collect();
+        let outcomes = self.scan_components(&components, opts)?;
+        Ok(ScanReport::of(outcomes, components.len()))
+    }
+
+    /// Scans these components, in parallel, and returns one outcome per
+    /// component in their order.
+    pub fn scan_components(
+        &self,
+        components: &[&Component],
+        opts: &ScanOptions,
+    ) -> Result<Vec<ComponentOutcome>, StoreError> {
+        let n = components.len();
         let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-        // Small SBOMs are not worth a second connection.
+        // Small batches are not worth a second connection.
         let workers = cores.min(n / 256 + 1).max(1);
         let mut readers = Vec::new();
         for _ in 1..workers {
@@ -140,16 +152,18 @@ impl<'s> Scanner<'s> {
             }
         }
         let stride = readers.len() + 1;
-        let mut outcomes: Vec<(usize, Outcome)> = std::thread::scope(|scope| {
+        let mut outcomes: Vec<(usize, ComponentOutcome)> = std::thread::scope(|scope| {
             let dictionary = &self.dictionary;
             let handles: Vec<_> = readers
                 .into_iter()
                 .enumerate()
                 .map(|(i, reader)| {
-                    scope.spawn(move || scan_share(dictionary, &reader, sbom, i + 1, stride, opts))
+                    scope.spawn(move || {
+                        scan_share(dictionary, &reader, components, i + 1, stride, opts)
+                    })
                 })
                 .collect();
-            let mut all = scan_share(dictionary, self.store, sbom, 0, stride, opts)?;
+            let mut all = scan_share(dictionary, self.store, components, 0, stride, opts)?;
             for h in handles {
                 let part = h.join().map_err(|_| StoreError::Corrupt {
                     what: "scan".into(),
@@ -160,25 +174,64 @@ impl<'s> Scanner<'s> {
             Ok::<_, StoreError>(all)
         })?;
         outcomes.sort_by_key(|(i, _)| *i);
+        Ok(outcomes.into_iter().map(|(_, o)| o).collect())
+    }
+
+    /// What a component resolves to, without loading any record: the
+    /// vendor/product candidates and the OSV package of its purl. A
+    /// portfolio rescan compares it with what changed.
+    pub fn resolution(&self, c: &Component, opts: &ScanOptions) -> Resolution {
+        let mut cpe_pairs: Vec<(String, String)> = self
+            .dictionary
+            .resolve(c)
+            .into_iter()
+            .filter(|cand| cand.confidence >= opts.min_confidence)
+            .map(|cand| (cand.vendor, cand.product))
+            .collect();
+        cpe_pairs.sort();
+        let package = c
+            .purl
+            .as_deref()
+            .and_then(Purl::parse)
+            .as_ref()
+            .and_then(osv::package_of)
+            .map(|p| (p.ecosystem.to_string(), p.name.to_ascii_lowercase()));
+        Resolution { cpe_pairs, package }
+    }
+}
+
+/// The candidates a component resolves to (see [`Scanner::resolution`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Resolution {
+    pub cpe_pairs: Vec<(String, String)>,
+    /// OSV ecosystem and lower-cased package name.
+    pub package: Option<(String, String)>,
+}
+
+impl ScanReport {
+    /// Assembles a report from per-component outcomes.
+    pub fn of(outcomes: impl IntoIterator<Item = ComponentOutcome>, components: usize) -> Self {
         let mut report = ScanReport {
             findings: Vec::new(),
             unversioned: Vec::new(),
             unresolved: Vec::new(),
             summary: Summary::default(),
         };
-        for (_, outcome) in outcomes {
+        for outcome in outcomes {
             match outcome {
-                Outcome::Findings(f) => report.findings.extend(f),
-                Outcome::Unversioned(u) => report.unversioned.push(u),
-                Outcome::Unresolved(c) => report.unresolved.push(c),
+                ComponentOutcome::Findings(f) => report.findings.extend(f),
+                ComponentOutcome::Unversioned(u) => report.unversioned.push(u),
+                ComponentOutcome::Unresolved(c) => report.unresolved.push(c),
             }
         }
-        report.summary = summarize(&report, n);
-        Ok(report)
+        report.summary = summarize(&report, components);
+        report
     }
 }
+
 /// What scanning one component produced.
-enum Outcome {
+#[derive(Debug, Clone)]
+pub enum ComponentOutcome {
     Findings(Vec<Finding>),
     Unversioned(Unversioned),
     Unresolved(ComponentRef),
@@ -190,7 +243,7 @@ fn list_unversioned(
     c: &Component,
     candidates: &[Candidate],
     osv_records: &[VulnRecord],
-) -> Result<Outcome, StoreError> {
+) -> Result<ComponentOutcome, StoreError> {
     let mut ids: Vec<String> = osv_records.iter().map(|r| r.id.clone()).collect();
     for cand in candidates {
         ids.extend(
@@ -202,7 +255,7 @@ fn list_unversioned(
     }
     ids.sort();
     ids.dedup();
-    Ok(Outcome::Unversioned(Unversioned {
+    Ok(ComponentOutcome::Unversioned(Unversioned {
         component: ComponentRef::of(c),
         candidates: ids,
         products: candidates
@@ -236,20 +289,15 @@ fn summarize(report: &ScanReport, components: usize) -> Summary {
 fn scan_share(
     dictionary: &Dictionary,
     store: &Store,
-    sbom: &Sbom,
+    components: &[&Component],
     first: usize,
     stride: usize,
     opts: &ScanOptions,
-) -> Result<Vec<(usize, Outcome)>, StoreError> {
+) -> Result<Vec<(usize, ComponentOutcome)>, StoreError> {
     store.read(|store| {
-        (first..sbom.components.len())
+        (first..components.len())
             .step_by(stride)
-            .map(|i| {
-                Ok((
-                    i,
-                    scan_component(dictionary, store, &sbom.components[i], opts)?,
-                ))
-            })
+            .map(|i| Ok((i, scan_component(dictionary, store, components[i], opts)?)))
             .collect()
     })
 }
@@ -259,7 +307,7 @@ fn scan_component(
     store: &Store,
     c: &Component,
     opts: &ScanOptions,
-) -> Result<Outcome, StoreError> {
+) -> Result<ComponentOutcome, StoreError> {
     let candidates: Vec<Candidate> = dictionary
         .resolve(c)
         .into_iter()
@@ -274,7 +322,7 @@ fn scan_component(
         _ => Vec::new(),
     };
     if candidates.is_empty() && osv_records.is_empty() {
-        return Ok(Outcome::Unresolved(ComponentRef::of(c)));
+        return Ok(ComponentOutcome::Unresolved(ComponentRef::of(c)));
     }
     let Some(raw_version) = c
         .version
@@ -355,7 +403,7 @@ fn scan_component(
             );
         }
     }
-    Ok(Outcome::Findings(found.into_values().collect()))
+    Ok(ComponentOutcome::Findings(found.into_values().collect()))
 }
 
 /// How sure a purl naming the OSV package is.

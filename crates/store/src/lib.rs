@@ -9,6 +9,7 @@
 //! so a failing file leaves the database exactly as it was.
 
 mod blob;
+mod portfolio;
 mod read;
 mod schema;
 mod write;
@@ -17,6 +18,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use portfolio::{
+    ChangeSet, ComponentResult, NewComponent, ProductSummary, StoredComponent, VersionComponent,
+    VersionSummary,
+};
 pub use read::{CpeProduct, CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 
@@ -44,6 +49,8 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Conflict(String),
     #[error("stored data for {what} is not valid: {message}")]
     Corrupt { what: String, message: String },
     #[error("cannot encode {what}: {source}")]

@@ -165,4 +165,57 @@ CREATE TABLE csaf_product_status (
 ) WITHOUT ROWID;
 CREATE INDEX csaf_product_status_by_vuln ON csaf_product_status (vuln_id);
 "#,
+    // 2: products and their findings (the portfolio).
+    r#"
+-- Which records an import wrote: what a portfolio rescan must revisit.
+CREATE INDEX records_by_import ON records (import_id);
+
+CREATE TABLE products (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+
+-- One SBOM per product version, kept as given (LZ4) beside its components.
+CREATE TABLE product_versions (
+    id          INTEGER PRIMARY KEY,
+    product_id  INTEGER NOT NULL REFERENCES products (id),
+    version     TEXT NOT NULL,
+    sbom_origin TEXT NOT NULL,
+    sbom_format TEXT NOT NULL,
+    sbom        BLOB NOT NULL,
+    added_at    TEXT NOT NULL,
+    UNIQUE (product_id, version)
+);
+
+-- Distinct components across the portfolio: products share most of theirs,
+-- so each is matched once. `identity` fingerprints what matching reads;
+-- `resolution` what the component resolved to at its last scan; `outcome`
+-- the scan's verdict on it (findings, unversioned, unresolved) with details.
+CREATE TABLE components (
+    id         INTEGER PRIMARY KEY,
+    identity   INTEGER NOT NULL UNIQUE,
+    data       BLOB NOT NULL,
+    resolution INTEGER,
+    outcome    TEXT,
+    detail     BLOB
+);
+
+CREATE TABLE product_components (
+    version_id   INTEGER NOT NULL REFERENCES product_versions (id),
+    seq          INTEGER NOT NULL,
+    component_id INTEGER NOT NULL REFERENCES components (id),
+    bom_ref      TEXT NOT NULL,
+    PRIMARY KEY (version_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX product_components_by_component ON product_components (component_id);
+
+CREATE TABLE component_findings (
+    component_id INTEGER NOT NULL REFERENCES components (id),
+    vuln_id      TEXT NOT NULL,
+    data         BLOB NOT NULL,
+    PRIMARY KEY (component_id, vuln_id)
+) WITHOUT ROWID;
+CREATE INDEX component_findings_by_vuln ON component_findings (vuln_id);
+"#,
 ];

@@ -638,7 +638,7 @@ fn packages(rec: &VulnRecord) -> BTreeSet<(String, String)> {
     out
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

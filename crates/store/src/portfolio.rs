@@ -1,0 +1,475 @@
+//! The portfolio: products, the SBOM of each version, and the findings of
+//! their components.
+//!
+//! Components are stored once however many products contain them (a maker's
+//! products share most of their platform), keyed by a fingerprint of what
+//! matching reads. Findings belong to components; a product's findings are
+//! its components' findings. The store keeps bodies opaque (LZ4 JSON of the
+//! caller's types): which findings a component has is the matcher's business.
+
+use std::collections::{BTreeSet, HashMap};
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::{Result, Store, StoreError};
+
+/// A product and its stored versions.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductSummary {
+    pub name: String,
+    pub versions: Vec<VersionSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionSummary {
+    #[serde(skip)]
+    pub id: i64,
+    pub version: String,
+    pub sbom_origin: String,
+    pub sbom_format: String,
+    pub added_at: String,
+    pub components: u64,
+}
+
+/// One component of a new product version: its place in the SBOM, its
+/// identity fingerprint and its body.
+pub struct NewComponent<'a, C: Serialize> {
+    pub bom_ref: &'a str,
+    pub identity: i64,
+    pub body: &'a C,
+}
+
+/// A stored distinct component, as a rescan sees it.
+pub struct StoredComponent<C> {
+    pub id: i64,
+    pub body: C,
+    /// Fingerprint of what it resolved to at its last scan; `None` before
+    /// its first scan.
+    pub resolution: Option<i64>,
+}
+
+/// What one scan of a component produced, to be stored.
+pub struct ComponentResult<D: Serialize, F: Serialize> {
+    pub id: i64,
+    pub resolution: i64,
+    /// `findings`, `unversioned` or `unresolved`.
+    pub outcome: &'static str,
+    pub detail: Option<D>,
+    /// (vulnerability id, finding body)
+    pub findings: Vec<(String, F)>,
+}
+
+/// What changed in the intelligence since an import: the vulnerabilities
+/// rewritten, and the products and packages their new records name.
+#[derive(Debug, Default)]
+pub struct ChangeSet {
+    pub through_import: i64,
+    pub vulns: BTreeSet<String>,
+    pub cpe_pairs: BTreeSet<(String, String)>,
+    pub packages: BTreeSet<(String, String)>,
+}
+
+/// One component of a product version with what is stored about it.
+pub struct VersionComponent<C, D, F> {
+    pub bom_ref: String,
+    pub component_id: i64,
+    pub body: C,
+    pub outcome: Option<String>,
+    pub detail: Option<D>,
+    pub findings: Vec<F>,
+}
+
+impl Store {
+    /// Stores a product version with its SBOM and components; creates the
+    /// product on first use. Returns the version id and the ids of
+    /// components the portfolio did not hold before (to be scanned).
+    /// Replacing an existing version requires `replace`.
+    pub fn add_product_version<C: Serialize>(
+        &mut self,
+        product: &str,
+        version: &str,
+        origin: &str,
+        format: &str,
+        sbom: &[u8],
+        components: &[NewComponent<'_, C>],
+        replace: bool,
+    ) -> Result<(i64, Vec<i64>)> {
+        let tx = self.conn.transaction()?;
+        let now = crate::write::now();
+        tx.execute(
+            "INSERT INTO products (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            params![product, now],
+        )?;
+        let product_id: i64 =
+            tx.query_row("SELECT id FROM products WHERE name = ?1", [product], |r| {
+                r.get(0)
+            })?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
+                params![product_id, version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            if !replace {
+                return Err(StoreError::Conflict(format!(
+                    "product {product} already has version {version}"
+                )));
+            }
+            tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
+            tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+        }
+        tx.execute(
+            "INSERT INTO product_versions (product_id, version, sbom_origin, sbom_format, sbom, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                product_id,
+                version,
+                origin,
+                format,
+                crate::blob::compress(sbom),
+                now
+            ],
+        )?;
+        let version_id = tx.last_insert_rowid();
+        let mut fresh = Vec::new();
+        {
+            let mut find = tx.prepare_cached("SELECT id FROM components WHERE identity = ?1")?;
+            let mut insert =
+                tx.prepare_cached("INSERT INTO components (identity, data) VALUES (?1, ?2)")?;
+            let mut link = tx.prepare_cached(
+                "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (seq, c) in components.iter().enumerate() {
+                let id = match find
+                    .query_row([c.identity], |r| r.get::<_, i64>(0))
+                    .optional()?
+                {
+                    Some(id) => id,
+                    None => {
+                        insert.execute(params![c.identity, encode(c.body, "component")?])?;
+                        let id = tx.last_insert_rowid();
+                        fresh.push(id);
+                        id
+                    }
+                };
+                link.execute(params![version_id, seq as i64, id, c.bom_ref])?;
+            }
+        }
+        tx.commit()?;
+        Ok((version_id, fresh))
+    }
+
+    /// Every product with its versions, by name.
+    pub fn products(&self) -> Result<Vec<ProductSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.name, v.id, v.version, v.sbom_origin, v.sbom_format, v.added_at,
+                    (SELECT count(*) FROM product_components c WHERE c.version_id = v.id)
+             FROM products p JOIN product_versions v ON v.product_id = p.id
+             ORDER BY p.name, v.added_at, v.id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out: Vec<ProductSummary> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(0)?;
+            let version = VersionSummary {
+                id: r.get(1)?,
+                version: r.get(2)?,
+                sbom_origin: r.get(3)?,
+                sbom_format: r.get(4)?,
+                added_at: r.get(5)?,
+                components: r.get::<_, i64>(6)? as u64,
+            };
+            match out.last_mut() {
+                Some(p) if p.name == name => p.versions.push(version),
+                _ => out.push(ProductSummary {
+                    name,
+                    versions: vec![version],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a product version (or, with `version` = `None`, the whole
+    /// product). Components no product uses any more go with it. Returns
+    /// how many versions were removed.
+    pub fn remove_product(&mut self, product: &str, version: Option<&str>) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<i64> = {
+            let mut stmt = tx.prepare(
+                "SELECT v.id FROM product_versions v JOIN products p ON p.id = v.product_id
+                 WHERE p.name = ?1 AND (?2 IS NULL OR v.version = ?2)",
+            )?;
+            stmt.query_map(params![product, version], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for id in &ids {
+            tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
+            tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+        }
+        tx.execute(
+            "DELETE FROM products WHERE name = ?1
+             AND NOT EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = products.id)",
+            [product],
+        )?;
+        let orphans = "component_id NOT IN (SELECT component_id FROM product_components)";
+        tx.execute(
+            &format!("DELETE FROM component_findings WHERE {orphans}"),
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM components WHERE id NOT IN (SELECT component_id FROM product_components)",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
+    /// The number of distinct components in the portfolio.
+    pub fn component_count(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM components", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Distinct components: all of them, or those with the given ids.
+    pub fn components<C: DeserializeOwned>(
+        &self,
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<StoredComponent<C>>> {
+        let decode_row = |r: &rusqlite::Row<'_>| -> Result<StoredComponent<C>> {
+            let id: i64 = r.get(0)?;
+            let blob = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            Ok(StoredComponent {
+                id,
+                body: crate::blob::decode(blob, || format!("component {id}"))?,
+                resolution: r.get(2)?,
+            })
+        };
+        let mut out = Vec::new();
+        match ids {
+            None => {
+                let mut stmt = self
+                    .conn
+                    .prepare("SELECT id, data, resolution FROM components ORDER BY id")?;
+                let mut rows = stmt.query([])?;
+                while let Some(r) = rows.next()? {
+                    out.push(decode_row(r)?);
+                }
+            }
+            Some(ids) => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached("SELECT id, data, resolution FROM components WHERE id = ?1")?;
+                for id in ids {
+                    let mut rows = stmt.query([id])?;
+                    if let Some(r) = rows.next()? {
+                        out.push(decode_row(r)?);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The id of the newest import, 0 when nothing was ever imported.
+    pub fn latest_import(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(id), 0) FROM imports", [], |r| r.get(0))?)
+    }
+
+    /// What imports after `after_import` rewrote.
+    pub fn changes_since(&self, after_import: i64) -> Result<ChangeSet> {
+        let mut set = ChangeSet {
+            through_import: self.latest_import()?,
+            ..ChangeSet::default()
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT vuln_id FROM records WHERE import_id > ?1")?;
+        for v in stmt.query_map([after_import], |r| r.get::<_, String>(0))? {
+            set.vulns.insert(v?);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT c.vendor, c.product FROM records r
+             JOIN cpe_index c ON c.record_id = r.id WHERE r.import_id > ?1",
+        )?;
+        for p in stmt.query_map([after_import], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            set.cpe_pairs.insert(p?);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT p.ecosystem, p.name FROM records r
+             JOIN package_index p ON p.record_id = r.id WHERE r.import_id > ?1",
+        )?;
+        for p in stmt.query_map([after_import], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            set.packages.insert(p?);
+        }
+        Ok(set)
+    }
+
+    /// Components holding a finding on any of these vulnerabilities.
+    pub fn components_with_findings_on(&self, vulns: &BTreeSet<String>) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT component_id FROM component_findings WHERE vuln_id = ?1")?;
+        let mut out = BTreeSet::new();
+        for v in vulns {
+            for id in stmt.query_map([v], |r| r.get::<_, i64>(0))? {
+                out.insert(id?);
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    /// The vulnerability ids each of these components has findings on.
+    pub fn finding_ids(&self, components: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vuln_id FROM component_findings WHERE component_id = ?1 ORDER BY vuln_id",
+        )?;
+        let mut out = HashMap::new();
+        for &id in components {
+            let ids = stmt
+                .query_map([id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.insert(id, ids);
+        }
+        Ok(out)
+    }
+
+    /// Replaces the stored scan results of these components, and moves the
+    /// portfolio's cursor to `through_import`, in one transaction.
+    pub fn save_component_results<D: Serialize, F: Serialize>(
+        &mut self,
+        results: &[ComponentResult<D, F>],
+        through_import: i64,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut clear =
+                tx.prepare_cached("DELETE FROM component_findings WHERE component_id = ?1")?;
+            let mut update = tx.prepare_cached(
+                "UPDATE components SET resolution = ?2, outcome = ?3, detail = ?4 WHERE id = ?1",
+            )?;
+            let mut insert = tx.prepare_cached(
+                "INSERT OR REPLACE INTO component_findings (component_id, vuln_id, data)
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            for r in results {
+                clear.execute([r.id])?;
+                let detail = r
+                    .detail
+                    .as_ref()
+                    .map(|d| encode(d, "component detail"))
+                    .transpose()?;
+                update.execute(params![r.id, r.resolution, r.outcome, detail])?;
+                for (vuln, body) in &r.findings {
+                    insert.execute(params![r.id, vuln, encode(body, "finding")?])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![CURSOR, through_import.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The import the portfolio's findings are current with; `None` before
+    /// the first scan.
+    pub fn portfolio_cursor(&self) -> Result<Option<i64>> {
+        Ok(self.meta(CURSOR)?.and_then(|v| v.parse().ok()))
+    }
+
+    /// A product version's components in SBOM order, with their stored
+    /// outcome and findings. `version` = `None` picks the newest version.
+    #[allow(clippy::type_complexity)]
+    pub fn version_components<C: DeserializeOwned, D: DeserializeOwned, F: DeserializeOwned>(
+        &self,
+        product: &str,
+        version: Option<&str>,
+    ) -> Result<Option<(String, Vec<VersionComponent<C, D, F>>)>> {
+        let found: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT v.id, v.version FROM product_versions v JOIN products p ON p.id = v.product_id
+                 WHERE p.name = ?1 AND (?2 IS NULL OR v.version = ?2)
+                 ORDER BY v.added_at DESC, v.id DESC LIMIT 1",
+                params![product, version],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((version_id, version)) = found else {
+            return Ok(None);
+        };
+        let mut stmt = self.conn.prepare(
+            "SELECT pc.bom_ref, c.id, c.data, c.outcome, c.detail FROM product_components pc
+             JOIN components c ON c.id = pc.component_id WHERE pc.version_id = ?1 ORDER BY pc.seq",
+        )?;
+        let mut findings = self
+            .conn
+            .prepare_cached("SELECT data FROM component_findings WHERE component_id = ?1")?;
+        let mut rows = stmt.query([version_id])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(1)?;
+            let what = || format!("component {id}");
+            let body = crate::blob::decode(
+                r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?,
+                what,
+            )?;
+            let detail: Option<Vec<u8>> = r.get(4)?;
+            let detail = detail.map(|d| crate::blob::decode(&d, what)).transpose()?;
+            let mut list = Vec::new();
+            let mut frows = findings.query([id])?;
+            while let Some(f) = frows.next()? {
+                let blob = f.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+                list.push(crate::blob::decode(blob, what)?);
+            }
+            out.push(VersionComponent {
+                bom_ref: r.get(0)?,
+                component_id: id,
+                body,
+                outcome: r.get(3)?,
+                detail,
+                findings: list,
+            });
+        }
+        Ok(Some((version, out)))
+    }
+
+    /// The product versions that contain each of these components.
+    pub fn versions_containing(&self, components: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT p.name || ' ' || v.version FROM product_components pc
+             JOIN product_versions v ON v.id = pc.version_id JOIN products p ON p.id = v.product_id
+             WHERE pc.component_id = ?1 ORDER BY 1",
+        )?;
+        let mut out = HashMap::new();
+        for &id in components {
+            let names = stmt
+                .query_map([id], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            out.insert(id, names);
+        }
+        Ok(out)
+    }
+}
+
+const CURSOR: &str = "portfolio.scanned_through_import";
+
+fn encode<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>> {
+    let json = serde_json::to_vec(value).map_err(|source| StoreError::Encode {
+        what: what.to_string(),
+        source,
+    })?;
+    Ok(crate::blob::compress(&json))
+}
