@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use kensa_matching::ScanOptions;
-use kensa_matching::portfolio::{self, AddReport, RescanReport};
-use kensa_store::Store;
+use kensa_matching::portfolio::{self, RescanReport};
+use kensa_store::{NewVersion, Store};
 
 use crate::scan::{ScanFormat, render_table};
 use crate::{Ctx, OutputFormat, outln, print_json};
@@ -128,35 +128,43 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
             args.sbom.clone().unwrap_or_default(),
         )],
     };
+    // Store every version first, then scan what is new in one pass.
     let mut reports = Vec::new();
     for (name, version, sbom) in &entries {
-        let report = add_one(&mut store, name, version, sbom, &args, ctx.quiet)?;
+        let components = store_one(&mut store, name, version, sbom, &args, ctx.quiet)?;
         if args.format == OutputFormat::Text && !ctx.quiet {
             outln!(
-                "{} {}: {} components ({} new to the portfolio)",
-                report.product,
-                report.version,
-                report.components,
-                report.new_components
+                "{name} {version}: {} components ({} new to the portfolio)",
+                components.0,
+                components.1
             );
         }
-        reports.push(report);
+        reports.push(AddedVersion {
+            product: name.clone(),
+            version: version.clone(),
+            components: components.0,
+            new_components: components.1,
+        });
     }
+    let rescan = portfolio::rescan(&mut store, &ScanOptions::default())?;
     match args.format {
-        OutputFormat::Json => print_json(&reports)?,
+        OutputFormat::Json => print_json(&serde_json::json!({
+            "added": reports,
+            "rescan": rescan,
+        }))?,
         OutputFormat::Text if !ctx.quiet => {
             let last = &entries.last().expect("at least one entry").0;
-            if let Some((_, r)) = portfolio::version_report(&store, last, None)? {
-                if entries.len() == 1 {
-                    let s = &r.summary;
-                    outln!(
-                        "{} findings ({} vulnerabilities) in {} of {} components; `kensa product show {last}` lists them",
-                        s.findings,
-                        s.vulnerabilities,
-                        s.components_with_findings,
-                        s.components
-                    );
-                }
+            if let Some((_, r)) = portfolio::version_report(&store, last, None)?
+                && entries.len() == 1
+            {
+                let s = &r.summary;
+                outln!(
+                    "{} findings ({} vulnerabilities) in {} of {} components; `kensa product show {last}` lists them",
+                    s.findings,
+                    s.vulnerabilities,
+                    s.components_with_findings,
+                    s.components
+                );
             }
         }
         OutputFormat::Text => {}
@@ -164,14 +172,24 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn add_one(
+#[derive(serde::Serialize)]
+struct AddedVersion {
+    product: String,
+    version: String,
+    components: usize,
+    new_components: usize,
+}
+
+/// Parses and stores one version; returns its component count and how
+/// many of them are new to the portfolio.
+fn store_one(
     store: &mut Store,
     name: &str,
     version: &str,
     path: &Path,
     args: &AddArgs,
     quiet: bool,
-) -> Result<AddReport> {
+) -> Result<(usize, usize)> {
     if name.trim().is_empty() || version.trim().is_empty() {
         bail!("a product needs a non-empty name and version");
     }
@@ -189,23 +207,22 @@ fn add_one(
         }
     }
     let format = format!("{:?}", sbom.format);
-    portfolio::add_version(
-        store,
-        name,
+    let origin = path.to_string_lossy();
+    let new = NewVersion {
+        product: name,
         version,
-        &path.to_string_lossy(),
-        &format,
-        &bytes,
-        &sbom,
-        args.replace,
-        &ScanOptions::default(),
-    )
-    .map_err(|e| match e {
-        kensa_store::StoreError::Conflict(msg) => {
-            anyhow::anyhow!("{msg}\n  hint: --replace stores the new SBOM in its place")
-        }
-        e => e.into(),
-    })
+        origin: &origin,
+        format: &format,
+        sbom: &bytes,
+    };
+    let fresh =
+        portfolio::store_version(store, &new, &sbom, args.replace).map_err(|e| match e {
+            kensa_store::StoreError::Conflict(msg) => {
+                anyhow::anyhow!("{msg}\n  hint: --replace stores the new SBOM in its place")
+            }
+            e => e.into(),
+        })?;
+    Ok((sbom.components.len(), fresh))
 }
 
 /// `NAME<TAB>VERSION<TAB>SBOM` lines; SBOM paths relative to the manifest.
@@ -281,12 +298,13 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
             ),
         }
     };
-    if let (Some(cursor), latest) = (store.portfolio_cursor()?, store.latest_import()?) {
-        if cursor < latest && !ctx.quiet {
-            eprintln!(
-                "note: data was imported since the last rescan; `kensa portfolio rescan` brings these findings up to date"
-            );
-        }
+    if let Some(cursor) = store.portfolio_cursor()?
+        && cursor < store.latest_import()?
+        && !ctx.quiet
+    {
+        eprintln!(
+            "note: data was imported since the last rescan; `kensa portfolio rescan` brings these findings up to date"
+        );
     }
     match args.format {
         ScanFormat::Json => print_json(&report)?,

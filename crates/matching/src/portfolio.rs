@@ -20,7 +20,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use kensa_model::{Component, Sbom};
-use kensa_store::{ChangeSet, ComponentResult, NewComponent, Store, StoreError, fingerprint};
+use kensa_store::{
+    ChangeSet, ComponentResult, NewComponent, NewVersion, Store, StoreError, fingerprint,
+};
 use serde::Serialize;
 
 use crate::scan::{
@@ -78,18 +80,33 @@ pub fn identity(c: &Component) -> Result<i64, StoreError> {
 /// Stores a product version and brings the portfolio's findings up to date
 /// (its new components, and anything an import since the last rescan
 /// changed).
-#[allow(clippy::too_many_arguments)]
 pub fn add_version(
     store: &mut Store,
-    product: &str,
-    version: &str,
-    origin: &str,
-    format: &str,
-    raw_sbom: &[u8],
+    new: &NewVersion<'_>,
     sbom: &Sbom,
     replace: bool,
     opts: &ScanOptions,
 ) -> Result<AddReport, StoreError> {
+    let new_components = store_version(store, new, sbom, replace)?;
+    let rescan = rescan(store, opts)?;
+    Ok(AddReport {
+        product: new.product.to_string(),
+        version: new.version.to_string(),
+        components: sbom.components.len(),
+        new_components,
+        rescan,
+    })
+}
+
+/// Stores a product version without scanning it (a batch of versions is
+/// stored first, then scanned by one [`rescan`]). Returns how many of its
+/// components the portfolio did not hold before.
+pub fn store_version(
+    store: &mut Store,
+    new: &NewVersion<'_>,
+    sbom: &Sbom,
+    replace: bool,
+) -> Result<usize, StoreError> {
     let identities = sbom
         .components
         .iter()
@@ -105,23 +122,8 @@ pub fn add_version(
             body: c,
         })
         .collect();
-    let (_, fresh) = store.add_product_version(
-        product,
-        version,
-        origin,
-        format,
-        raw_sbom,
-        &components,
-        replace,
-    )?;
-    let rescan = rescan(store, opts)?;
-    Ok(AddReport {
-        product: product.to_string(),
-        version: version.to_string(),
-        components: sbom.components.len(),
-        new_components: fresh.len(),
-        rescan,
-    })
+    let (_, fresh) = store.add_product_version(new, &components, replace)?;
+    Ok(fresh.len())
 }
 
 /// Brings every stored component's findings up to date with the store's
@@ -137,9 +139,12 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
             ..ChangeSet::default()
         },
     };
-    let components = store.components::<Component>(None)?;
+    // With nothing imported since the last rescan, only components never
+    // scanned can need it.
+    let only_unscanned = changes.vulns.is_empty() && changes.cpe_pairs.is_empty();
+    let components = store.components::<Component>(only_unscanned)?;
     let mut report = RescanReport {
-        components: components.len(),
+        components: store.component_count()? as usize,
         through_import: changes.through_import,
         changed_vulnerabilities: changes.vulns.len(),
         ..RescanReport::default()
@@ -271,13 +276,14 @@ fn diff_findings(
     }
     let ids: Vec<i64> = added.keys().chain(removed.keys()).copied().collect();
     let products = store.versions_containing(&ids)?;
+    let by_id: std::collections::HashMap<i64, &Component> =
+        components.iter().map(|c| (c.id, &c.body)).collect();
     let label = |id: i64| {
-        components
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| match &c.body.version {
-                Some(v) => format!("{} {v}", c.body.name),
-                None => c.body.name.clone(),
+        by_id
+            .get(&id)
+            .map(|c| match &c.version {
+                Some(v) => format!("{} {v}", c.name),
+                None => c.name.clone(),
             })
             .unwrap_or_default()
     };

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use portfolio::{
-    ChangeSet, ComponentResult, NewComponent, ProductSummary, StoredComponent, VersionComponent,
-    VersionSummary,
+    ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
+    VersionComponent, VersionSummary,
 };
 pub use read::{CpeProduct, CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};

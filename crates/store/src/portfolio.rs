@@ -33,6 +33,15 @@ pub struct VersionSummary {
     pub components: u64,
 }
 
+/// A product version to store: its SBOM as given, and where it came from.
+pub struct NewVersion<'a> {
+    pub product: &'a str,
+    pub version: &'a str,
+    pub origin: &'a str,
+    pub format: &'a str,
+    pub sbom: &'a [u8],
+}
+
 /// One component of a new product version: its place in the SBOM, its
 /// identity fingerprint and its body.
 pub struct NewComponent<'a, C: Serialize> {
@@ -88,14 +97,17 @@ impl Store {
     /// Replacing an existing version requires `replace`.
     pub fn add_product_version<C: Serialize>(
         &mut self,
-        product: &str,
-        version: &str,
-        origin: &str,
-        format: &str,
-        sbom: &[u8],
+        new: &NewVersion<'_>,
         components: &[NewComponent<'_, C>],
         replace: bool,
     ) -> Result<(i64, Vec<i64>)> {
+        let NewVersion {
+            product,
+            version,
+            origin,
+            format,
+            sbom,
+        } = *new;
         let tx = self.conn.transaction()?;
         let now = crate::write::now();
         tx.execute(
@@ -238,10 +250,10 @@ impl Store {
         Ok(n as u64)
     }
 
-    /// Distinct components: all of them, or those with the given ids.
+    /// Distinct components: all of them, or only those never scanned.
     pub fn components<C: DeserializeOwned>(
         &self,
-        ids: Option<&[i64]>,
+        only_unscanned: bool,
     ) -> Result<Vec<StoredComponent<C>>> {
         let decode_row = |r: &rusqlite::Row<'_>| -> Result<StoredComponent<C>> {
             let id: i64 = r.get(0)?;
@@ -252,28 +264,16 @@ impl Store {
                 resolution: r.get(2)?,
             })
         };
+        let sql = if only_unscanned {
+            "SELECT id, data, resolution FROM components WHERE resolution IS NULL ORDER BY id"
+        } else {
+            "SELECT id, data, resolution FROM components ORDER BY id"
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let mut rows = stmt.query([])?;
         let mut out = Vec::new();
-        match ids {
-            None => {
-                let mut stmt = self
-                    .conn
-                    .prepare("SELECT id, data, resolution FROM components ORDER BY id")?;
-                let mut rows = stmt.query([])?;
-                while let Some(r) = rows.next()? {
-                    out.push(decode_row(r)?);
-                }
-            }
-            Some(ids) => {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached("SELECT id, data, resolution FROM components WHERE id = ?1")?;
-                for id in ids {
-                    let mut rows = stmt.query([id])?;
-                    if let Some(r) = rows.next()? {
-                        out.push(decode_row(r)?);
-                    }
-                }
-            }
+        while let Some(r) = rows.next()? {
+            out.push(decode_row(r)?);
         }
         Ok(out)
     }
