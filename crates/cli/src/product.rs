@@ -364,11 +364,13 @@ fn print_rescan(r: &RescanReport, to_stdout: bool) {
     );
     for (sign, list) in [("+", &r.new_findings), ("-", &r.resolved_findings)] {
         for c in list.iter().take(20) {
+            let mut products = c.products[..c.products.len().min(4)].join(", ");
+            if c.products.len() > 4 {
+                products.push_str(&format!(" and {} more", c.products.len() - 4));
+            }
             text.push_str(&format!(
-                "  {sign} {:<16} {:<28} {}\n",
-                c.vulnerability,
-                c.component,
-                c.products.join(", ")
+                "  {sign} {:<16} {:<28} {products}\n",
+                c.vulnerability, c.component,
             ));
         }
         if list.len() > 20 {

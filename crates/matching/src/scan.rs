@@ -342,9 +342,9 @@ fn scan_component(
             product: &cand.product,
             version: &version,
         };
-        for rec in store.applicability_by_cpe(&cand.vendor, &cand.product)? {
+        store.each_applicability_by_cpe(&cand.vendor, &cand.product, |rec| {
             let Some(hit) = evaluate(&rec.configurations, &target).into_iter().next() else {
-                continue;
+                return Ok(());
             };
             let source = rec.source.key();
             match found.get_mut(&rec.id) {
@@ -377,7 +377,8 @@ fn scan_component(
                     );
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     if let (Some(package), Some(purl_text)) = (&package, c.purl.as_deref()) {
         // OSV ranges are in the ecosystem's own versions: the full

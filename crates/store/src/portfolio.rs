@@ -291,25 +291,21 @@ impl Store {
             through_import: self.latest_import()?,
             ..ChangeSet::default()
         };
+        // The products and packages a record names are derived from its
+        // body, as the index rows were when it was written: decoding the
+        // few changed records beats scanning the whole CPE index.
         let mut stmt = self
             .conn
-            .prepare("SELECT DISTINCT vuln_id FROM records WHERE import_id > ?1")?;
-        for v in stmt.query_map([after_import], |r| r.get::<_, String>(0))? {
-            set.vulns.insert(v?);
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT c.vendor, c.product FROM records r
-             JOIN cpe_index c ON c.record_id = r.id WHERE r.import_id > ?1",
-        )?;
-        for p in stmt.query_map([after_import], |r| Ok((r.get(0)?, r.get(1)?)))? {
-            set.cpe_pairs.insert(p?);
-        }
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT p.ecosystem, p.name FROM records r
-             JOIN package_index p ON p.record_id = r.id WHERE r.import_id > ?1",
-        )?;
-        for p in stmt.query_map([after_import], |r| Ok((r.get(0)?, r.get(1)?)))? {
-            set.packages.insert(p?);
+            .prepare("SELECT vuln_id, data FROM records WHERE import_id > ?1")?;
+        let mut rows = stmt.query([after_import])?;
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let blob = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+            let record: kensa_model::VulnRecord = crate::blob::decode(blob, || id.clone())?;
+            let derived = crate::write::Rows::of(&record);
+            set.cpe_pairs.extend(derived.cpe_keys.into_keys());
+            set.packages.extend(derived.packages);
+            set.vulns.insert(id);
         }
         Ok(set)
     }

@@ -216,18 +216,34 @@ impl Store {
         vendor: &str,
         product: &str,
     ) -> Result<Vec<ApplicabilityRecord>> {
+        let mut out = Vec::new();
+        self.each_applicability_by_cpe(vendor, product, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// [`Store::applicability_by_cpe`], one record at a time: a product
+    /// named by thousands of records (the Linux kernel) is never held in
+    /// memory at once.
+    pub fn each_applicability_by_cpe(
+        &self,
+        vendor: &str,
+        product: &str,
+        mut f: impl FnMut(ApplicabilityRecord) -> Result<()>,
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
              WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
         )?;
         let mut rows = stmt.query([vendor, product])?;
-        let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let id: String = row.get(0)?;
             let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            out.push(crate::blob::decode(blob, || id.clone())?);
+            let record = crate::blob::decode(blob, || row.get::<_, String>(0).unwrap_or_default())?;
+            f(record)?;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The records (any source) that name this package: OSV

@@ -100,19 +100,19 @@ impl PreparedVuln {
 
 /// The rows of the index tables that one record owns.
 #[derive(Default)]
-struct Rows {
+pub(crate) struct Rows {
     english: String,
     aliases: Vec<String>,
     cvss: Vec<CvssMetric>,
     cwes: BTreeSet<String>,
     /// (vendor, product) → part (a/o/h) of the first criterion naming it.
-    cpe_keys: BTreeMap<(String, String), String>,
-    packages: BTreeSet<(String, String)>,
+    pub(crate) cpe_keys: BTreeMap<(String, String), String>,
+    pub(crate) packages: BTreeSet<(String, String)>,
     ssvc: Option<Ssvc>,
 }
 
 impl Rows {
-    fn of(rec: &VulnRecord) -> Rows {
+    pub(crate) fn of(rec: &VulnRecord) -> Rows {
         Rows {
             english: english_text(rec),
             aliases: rec

@@ -1,0 +1,165 @@
+//! `kensa product …` and `kensa portfolio rescan` as a user runs them: a
+//! stored product's findings equal an ad-hoc scan, follow imports, and bad
+//! input is refused with a hint.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
+}
+
+fn kensa(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
+    c.env_remove("KENSA_DB").arg("--db").arg(db);
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let o = cmd.output().expect("kensa runs");
+    o
+}
+
+fn ok(cmd: &mut Command) -> Output {
+    let o = run(cmd);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).expect("JSON output")
+}
+
+fn finding_ids(report: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} {}", f["component"]["bom_ref"], f["vulnerability"]["id"]))
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn stored_products_follow_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let sbom = repo("demo/rtu-gateway.cdx.json");
+    ok(kensa(&db)
+        .args(["db", "import"])
+        .arg(repo("demo/kev-demo.json")));
+
+    // Nothing but KEV yet: the product is stored, with no findings.
+    let o = ok(kensa(&db)
+        .args([
+            "product",
+            "add",
+            "rtu-gateway",
+            "--version",
+            "2.8.1",
+            "--sbom",
+        ])
+        .arg(&sbom));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("13 components (13 new"));
+    let shown = json(&ok(kensa(&db).args([
+        "product",
+        "show",
+        "rtu-gateway",
+        "--format",
+        "json",
+    ])));
+    assert_eq!(shown["findings"].as_array().unwrap().len(), 0);
+
+    // Importing NVD rescans the stored product automatically.
+    let o = ok(kensa(&db)
+        .args(["db", "import"])
+        .arg(repo("demo/nvd-demo.api2.jsonl.gz")));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("portfolio: rescanned"), "{text}");
+    let shown = json(&ok(kensa(&db).args([
+        "product",
+        "show",
+        "rtu-gateway",
+        "--format",
+        "json",
+    ])));
+    let scanned = json(&ok(kensa(&db)
+        .arg("scan")
+        .arg(&sbom)
+        .args(["--format", "json"])));
+    assert!(!finding_ids(&shown).is_empty());
+    assert_eq!(finding_ids(&shown), finding_ids(&scanned));
+
+    // --no-rescan leaves it to `kensa portfolio rescan`, which then finds
+    // nothing left to do the second time.
+    ok(kensa(&db)
+        .args(["db", "import", "--no-rescan"])
+        .arg(repo("demo/vulnrichment-demo.cve5.jsonl.gz")));
+    let o = ok(kensa(&db).args(["product", "show", "rtu-gateway"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("kensa portfolio rescan"));
+    let r = json(&ok(kensa(&db).args([
+        "portfolio",
+        "rescan",
+        "--format",
+        "json",
+    ])));
+    assert!(r["rescanned"].as_u64().unwrap() > 0, "{r}");
+    let r = json(&ok(kensa(&db).args([
+        "portfolio",
+        "rescan",
+        "--format",
+        "json",
+    ])));
+    assert_eq!(r["rescanned"], 0);
+
+    let list = json(&ok(kensa(&db).args(["product", "list", "--format", "json"])));
+    assert_eq!(list[0]["name"], "rtu-gateway");
+    assert_eq!(list[0]["versions"][0]["components"], 13);
+}
+
+#[test]
+fn bad_product_input_is_refused_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    let sbom = repo("demo/rtu-gateway.cdx.json");
+    ok(kensa(&db)
+        .args(["db", "import"])
+        .arg(repo("demo/kev-demo.json")));
+    ok(kensa(&db)
+        .args(["product", "add", "gw", "--version", "1", "--sbom"])
+        .arg(&sbom));
+    let o = run(kensa(&db)
+        .args(["product", "add", "gw", "--version", "1", "--sbom"])
+        .arg(&sbom));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("already has version 1") && err.contains("--replace"),
+        "{err}"
+    );
+
+    let manifest = dir.path().join("products.tsv");
+    std::fs::write(
+        &manifest,
+        "# name, version, sbom\nok\t1\tx.json\nbroken line\n",
+    )
+    .unwrap();
+    let o = run(kensa(&db)
+        .args(["product", "add", "--manifest"])
+        .arg(&manifest));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("products.tsv:3") && err.contains("NAME<TAB>VERSION<TAB>SBOM"),
+        "{err}"
+    );
+
+    let o = run(kensa(&db).args(["product", "show", "nope"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no product nope"));
+
+    ok(kensa(&db).args(["product", "remove", "gw"]));
+    let list = json(&ok(kensa(&db).args(["product", "list", "--format", "json"])));
+    assert_eq!(list.as_array().unwrap().len(), 0);
+}
