@@ -18,8 +18,7 @@ fn kensa(db: &Path) -> Command {
 }
 
 fn run(cmd: &mut Command) -> Output {
-    let o = cmd.output().expect("kensa runs");
-    o
+    cmd.output().expect("kensa runs")
 }
 
 fn ok(cmd: &mut Command) -> Output {
