@@ -2,11 +2,13 @@
 //!
 //! [`resolve`] turns a component into CPE vendor/product candidates,
 //! [`applicability`] decides whether a record's configurations cover the
-//! component's version, [`osv`] matches package URLs against OSV ranges, and
-//! [`scan`] runs an SBOM through all of them; [`output`] writes the findings
-//! as SARIF or a CycloneDX VDR. Still to come (issue #3): CSAF product status
-//! and CVE 5 `affected` matching.
+//! component's version, [`osv`] matches package URLs against OSV ranges,
+//! [`advisory`] matches components to CSAF advisory products by name, maker
+//! and version statement, and [`scan`] runs an SBOM through all of them;
+//! [`output`] writes the findings as SARIF or a CycloneDX VDR; [`portfolio`]
+//! keeps stored products' findings current.
 
+pub mod advisory;
 pub mod applicability;
 pub mod osv;
 pub mod output;

@@ -9,7 +9,8 @@
 //! - components whose resolution changed (the dictionary grew a product
 //!   they now resolve to, or vendor shares moved);
 //! - components resolving to a vendor/product or OSV package that a new or
-//!   updated record names;
+//!   updated record names, or named as a product of a new or updated CSAF
+//!   advisory;
 //! - components holding a finding on a rewritten vulnerability (its new
 //!   record may no longer cover them).
 //!
@@ -141,7 +142,9 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
     };
     // With nothing imported since the last rescan, only components never
     // scanned can need it.
-    let only_unscanned = changes.vulns.is_empty() && changes.cpe_pairs.is_empty();
+    let only_unscanned = changes.vulns.is_empty()
+        && changes.cpe_pairs.is_empty()
+        && changes.csaf_documents.is_empty();
     let components = store.components::<Component>(only_unscanned)?;
     let mut report = RescanReport {
         components: store.component_count()? as usize,
@@ -186,7 +189,11 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
 
 /// Whether a record the imports wrote names what the component resolves to.
 fn touches(r: &Resolution, changes: &ChangeSet) -> bool {
-    if r.cpe_pairs.iter().any(|p| changes.cpe_pairs.contains(p)) {
+    if r.cpe_pairs.iter().any(|p| changes.cpe_pairs.contains(p))
+        || r.advisories
+            .iter()
+            .any(|d| changes.csaf_documents.contains(d))
+    {
         return true;
     }
     // The package index keeps OSV's spelling and release suffix
@@ -211,6 +218,9 @@ fn resolution_fingerprint(r: &Resolution) -> i64 {
         text.push_str(e);
         text.push('/');
         text.push_str(n);
+    }
+    for d in &r.advisories {
+        text.push_str(&format!("\ncsaf:{d}"));
     }
     fingerprint(text.as_bytes())
 }

@@ -51,6 +51,8 @@ pub enum Method {
     Name,
     /// A packaging variant of the name equals the product.
     Alias,
+    /// A CSAF advisory names the product and covers the version.
+    Advisory,
 }
 
 /// One vendor/product the component may be.
@@ -218,6 +220,7 @@ fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static s
         Method::Purl => 0.95,
         Method::Name => 0.9,
         Method::Alias => 0.8,
+        Method::Advisory => 0.9,
     };
     if hinted {
         (

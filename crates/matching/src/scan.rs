@@ -11,6 +11,7 @@ use kensa_store::{Store, StoreError};
 use kensa_version::{Scheme, upstream_version};
 use serde::{Deserialize, Serialize};
 
+use crate::advisory::{AdvisoryIndex, AdvisoryProduct};
 use crate::applicability::{Target, evaluate};
 use crate::osv;
 use crate::resolve::{Candidate, Dictionary, Entry, Method, Purl};
@@ -108,7 +109,14 @@ pub struct ScanReport {
 /// scanned, so memory stays flat whatever the SBOM's size.
 pub struct Scanner<'s> {
     store: &'s Store,
+    lookup: Lookup,
+}
+
+/// What resolves components to candidates: the CPE product dictionary and
+/// the products of CSAF advisories.
+struct Lookup {
     dictionary: Dictionary,
+    advisories: AdvisoryIndex,
 }
 
 impl<'s> Scanner<'s> {
@@ -118,9 +126,24 @@ impl<'s> Scanner<'s> {
             product: p.product,
             records: p.records,
         });
+        let advisories =
+            AdvisoryIndex::new(store.csaf_products_for_matching()?.into_iter().map(|p| {
+                AdvisoryProduct {
+                    document_id: p.document_id,
+                    tracking_id: p.tracking_id,
+                    product_id: p.product_id,
+                    vendor: p.vendor,
+                    product_name: p.product_name,
+                    version: p.version,
+                    version_range: p.version_range,
+                }
+            }));
         Ok(Scanner {
             store,
-            dictionary: Dictionary::new(entries),
+            lookup: Lookup {
+                dictionary: Dictionary::new(entries),
+                advisories,
+            },
         })
     }
 
@@ -153,17 +176,16 @@ impl<'s> Scanner<'s> {
         }
         let stride = readers.len() + 1;
         let mut outcomes: Vec<(usize, ComponentOutcome)> = std::thread::scope(|scope| {
-            let dictionary = &self.dictionary;
+            let lookup = &self.lookup;
             let handles: Vec<_> = readers
                 .into_iter()
                 .enumerate()
                 .map(|(i, reader)| {
-                    scope.spawn(move || {
-                        scan_share(dictionary, &reader, components, i + 1, stride, opts)
-                    })
+                    scope
+                        .spawn(move || scan_share(lookup, &reader, components, i + 1, stride, opts))
                 })
                 .collect();
-            let mut all = scan_share(dictionary, self.store, components, 0, stride, opts)?;
+            let mut all = scan_share(lookup, self.store, components, 0, stride, opts)?;
             for h in handles {
                 let part = h.join().map_err(|_| StoreError::Corrupt {
                     what: "scan".into(),
@@ -182,6 +204,7 @@ impl<'s> Scanner<'s> {
     /// portfolio rescan compares it with what changed.
     pub fn resolution(&self, c: &Component, opts: &ScanOptions) -> Resolution {
         let mut cpe_pairs: Vec<(String, String)> = self
+            .lookup
             .dictionary
             .resolve(c)
             .into_iter()
@@ -196,7 +219,20 @@ impl<'s> Scanner<'s> {
             .as_ref()
             .and_then(osv::package_of)
             .map(|p| (p.ecosystem.to_string(), p.name.to_ascii_lowercase()));
-        Resolution { cpe_pairs, package }
+        let mut advisories: Vec<i64> = self
+            .lookup
+            .advisories
+            .named(c)
+            .iter()
+            .map(|p| p.document_id)
+            .collect();
+        advisories.sort_unstable();
+        advisories.dedup();
+        Resolution {
+            cpe_pairs,
+            package,
+            advisories,
+        }
     }
 }
 
@@ -206,6 +242,8 @@ pub struct Resolution {
     pub cpe_pairs: Vec<(String, String)>,
     /// OSV ecosystem and lower-cased package name.
     pub package: Option<(String, String)>,
+    /// The CSAF documents with a product of the component's name.
+    pub advisories: Vec<i64>,
 }
 
 impl ScanReport {
@@ -243,8 +281,18 @@ fn list_unversioned(
     c: &Component,
     candidates: &[Candidate],
     osv_records: &[VulnRecord],
+    advisory_products: &[&AdvisoryProduct],
 ) -> Result<ComponentOutcome, StoreError> {
     let mut ids: Vec<String> = osv_records.iter().map(|r| r.id.clone()).collect();
+    for p in advisory_products {
+        ids.extend(
+            store
+                .csaf_statuses(p.document_id, &p.product_id)?
+                .into_iter()
+                .filter(|(_, status)| AFFECTED.contains(&status.as_str()))
+                .map(|(v, _)| v),
+        );
+    }
     for cand in candidates {
         ids.extend(
             store
@@ -261,6 +309,11 @@ fn list_unversioned(
         products: candidates
             .iter()
             .map(|c| format!("{}:{}", c.vendor, c.product))
+            .chain(
+                advisory_products
+                    .iter()
+                    .map(|p| format!("{} {}", p.tracking_id, p.product_name)),
+            )
             .collect(),
     }))
 }
@@ -287,7 +340,7 @@ fn summarize(report: &ScanReport, components: usize) -> Summary {
 /// Components `first`, `first + stride`, … on one connection, inside one
 /// read transaction.
 fn scan_share(
-    dictionary: &Dictionary,
+    lookup: &Lookup,
     store: &Store,
     components: &[&Component],
     first: usize,
@@ -297,18 +350,19 @@ fn scan_share(
     store.read(|store| {
         (first..components.len())
             .step_by(stride)
-            .map(|i| Ok((i, scan_component(dictionary, store, components[i], opts)?)))
+            .map(|i| Ok((i, scan_component(lookup, store, components[i], opts)?)))
             .collect()
     })
 }
 
 fn scan_component(
-    dictionary: &Dictionary,
+    lookup: &Lookup,
     store: &Store,
     c: &Component,
     opts: &ScanOptions,
 ) -> Result<ComponentOutcome, StoreError> {
-    let candidates: Vec<Candidate> = dictionary
+    let candidates: Vec<Candidate> = lookup
+        .dictionary
         .resolve(c)
         .into_iter()
         .filter(|cand| cand.confidence >= opts.min_confidence)
@@ -321,7 +375,8 @@ fn scan_component(
         }
         _ => Vec::new(),
     };
-    if candidates.is_empty() && osv_records.is_empty() {
+    let advisory_products = lookup.advisories.named(c);
+    if candidates.is_empty() && osv_records.is_empty() && advisory_products.is_empty() {
         return Ok(ComponentOutcome::Unresolved(ComponentRef::of(c)));
     }
     let Some(raw_version) = c
@@ -330,7 +385,7 @@ fn scan_component(
         .map(str::trim)
         .filter(|v| !v.is_empty())
     else {
-        return list_unversioned(store, c, &candidates, &osv_records);
+        return list_unversioned(store, c, &candidates, &osv_records, &advisory_products);
     };
     let version = cpe_version(purl.as_ref().map(|p| p.kind.as_str()), raw_version);
     // One finding per vulnerability: the best candidate explains it, and
@@ -404,7 +459,66 @@ fn scan_component(
             );
         }
     }
+    add_advisory_findings(lookup, store, c, raw_version, opts, &mut found)?;
     Ok(ComponentOutcome::Findings(found.into_values().collect()))
+}
+
+/// The statuses CSAF uses for a product a vulnerability affects.
+const AFFECTED: [&str; 3] = ["known_affected", "first_affected", "last_affected"];
+
+/// Findings from CSAF advisories whose products the component is and whose
+/// version statement covers its version.
+fn add_advisory_findings(
+    lookup: &Lookup,
+    store: &Store,
+    c: &Component,
+    version: &str,
+    opts: &ScanOptions,
+    found: &mut BTreeMap<String, Finding>,
+) -> Result<(), StoreError> {
+    for hit in lookup.advisories.matches(c, version) {
+        if hit.confidence < opts.min_confidence {
+            continue;
+        }
+        let p = hit.product;
+        let source = format!("csaf:{}", p.tracking_id);
+        for (vuln, status) in store.csaf_statuses(p.document_id, &p.product_id)? {
+            if !AFFECTED.contains(&status.as_str()) {
+                continue;
+            }
+            match found.get_mut(&vuln) {
+                Some(f) => {
+                    if !f.sources.contains(&source) {
+                        f.sources.push(source.clone());
+                    }
+                }
+                None => {
+                    found.insert(
+                        vuln.clone(),
+                        Finding {
+                            component: ComponentRef::of(c),
+                            vulnerability: VulnRef {
+                                id: vuln,
+                                aliases: Vec::new(),
+                            },
+                            matched: MatchInfo {
+                                method: Method::Advisory,
+                                confidence: hit.confidence,
+                                matched: format!(
+                                    "{} {} {} ({status})",
+                                    p.tracking_id, p.product_name, hit.covered_by
+                                ),
+                                evidence: hit.evidence.clone(),
+                            },
+                            platform_conditions: Vec::new(),
+                            sources: vec![source.clone()],
+                        },
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// How sure a purl naming the OSV package is.

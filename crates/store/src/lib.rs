@@ -22,7 +22,9 @@ pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,
 };
-pub use read::{CpeProduct, CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView};
+pub use read::{
+    CpeProduct, CsafMention, CsafProductRow, SearchHit, SourceCount, Stats, StoredRecord, VulnView,
+};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 
 #[derive(Debug, thiserror::Error)]

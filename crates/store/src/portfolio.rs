@@ -78,6 +78,8 @@ pub struct ChangeSet {
     pub vulns: BTreeSet<String>,
     pub cpe_pairs: BTreeSet<(String, String)>,
     pub packages: BTreeSet<(String, String)>,
+    /// CSAF documents stored or replaced.
+    pub csaf_documents: BTreeSet<i64>,
 }
 
 /// One component of a product version with what is stored about it.
@@ -306,6 +308,12 @@ impl Store {
             set.cpe_pairs.extend(derived.cpe_keys.into_keys());
             set.packages.extend(derived.packages);
             set.vulns.insert(id);
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id FROM csaf_documents WHERE import_id > ?1")?;
+        for id in stmt.query_map([after_import], |r| r.get::<_, i64>(0))? {
+            set.csaf_documents.insert(id?);
         }
         Ok(set)
     }

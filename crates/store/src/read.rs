@@ -537,3 +537,61 @@ mod tests {
         assert_eq!(plain_query("   "), "");
     }
 }
+
+/// A product of a stored CSAF advisory, for matching components by name.
+#[derive(Debug, Clone)]
+pub struct CsafProductRow {
+    pub document_id: i64,
+    pub tracking_id: String,
+    pub product_id: String,
+    pub vendor: Option<String>,
+    pub product_name: String,
+    pub version: Option<String>,
+    pub version_range: Option<String>,
+}
+
+impl Store {
+    /// Every named product of every stored CSAF advisory that some
+    /// vulnerability's status names.
+    pub fn csaf_products_for_matching(&self) -> Result<Vec<CsafProductRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT p.document_id, d.tracking_id, p.product_id, p.vendor,
+                    coalesce(p.product_name, p.name), p.version, p.version_range
+             FROM csaf_products p JOIN csaf_documents d ON d.id = p.document_id
+             WHERE coalesce(p.product_name, p.name) <> ''",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(CsafProductRow {
+                    document_id: r.get(0)?,
+                    tracking_id: r.get(1)?,
+                    product_id: r.get(2)?,
+                    vendor: r.get(3)?,
+                    product_name: r.get(4)?,
+                    version: r.get(5)?,
+                    version_range: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// What an advisory says of one of its products: (vulnerability id,
+    /// status) pairs, `known_affected`, `fixed`, `known_not_affected`, ….
+    pub fn csaf_statuses(
+        &self,
+        document_id: i64,
+        product_id: &str,
+    ) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vuln_id, status FROM csaf_product_status
+             WHERE document_id = ?1 AND product_id = ?2 ORDER BY vuln_id, status",
+        )?;
+        let rows = stmt
+            .query_map(params![document_id, product_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,125 @@
+//! Industrial devices in an SBOM matched to the products of real CISA CSAF
+//! advisories (the demo set) by name, maker and version statement.
+
+use std::path::Path;
+
+use kensa_intel::{ImportOptions, import_path};
+use kensa_matching::{Method, ScanOptions, ScanReport, Scanner};
+use kensa_model::{Component, Sbom, SbomFormat};
+use kensa_store::Store;
+
+fn device(bom_ref: &str, name: &str, maker: &str, version: &str) -> Component {
+    Component {
+        bom_ref: bom_ref.into(),
+        name: name.into(),
+        version: Some(version.into()),
+        kind: Some("device".into()),
+        supplier: Some(maker.into()),
+        ..Default::default()
+    }
+}
+
+fn scan(components: Vec<Component>) -> ScanReport {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("kensa.db")).unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/csaf-demo.jsonl.gz");
+    import_path(&mut store, &demo, &ImportOptions::default()).unwrap();
+    let sbom = Sbom {
+        format: SbomFormat::CyclonedxJson,
+        spec_version: "1.6".into(),
+        serial_number: None,
+        subject: None,
+        components,
+        dependencies: Vec::new(),
+        warnings: Vec::new(),
+    };
+    Scanner::new(&store)
+        .unwrap()
+        .scan(&sbom, &ScanOptions::default())
+        .unwrap()
+}
+
+fn count(r: &ScanReport, bom_ref: &str) -> usize {
+    r.findings
+        .iter()
+        .filter(|f| f.component.bom_ref == bom_ref)
+        .count()
+}
+
+#[test]
+fn devices_match_advisory_products_by_name_maker_and_version() {
+    let r = scan(vec![
+        // ICSA-19-192-04: "All versions < V3.2.1", three CVEs.
+        device("rf615r-old", "SIMATIC RF615R", "Siemens AG", "V3.1"),
+        device("rf615r-fixed", "SIMATIC RF615R", "Siemens AG", "V3.2.1"),
+        device(
+            "rf615r-other-maker",
+            "SIMATIC RF615R",
+            "Rockwell Automation",
+            "V3.1",
+        ),
+        // ICSA-22-349-21 names "SCALANCE X204RNA (HSR) (6GK5204-0BA00-2MB2)".
+        device("x204rna", "SCALANCE X204RNA", "Siemens", "V3.2.6"),
+        device(
+            "x204rna-by-order-number",
+            "6GK5204-0BA00-2MB2",
+            "Siemens",
+            "V3.2.6",
+        ),
+        // ICSA-21-336-06 lists exact versions 1.0, 2.0 and 3.0.
+        device("apm-listed", "APM Edge", "Hitachi Energy", "2.0"),
+        device("apm-unlisted", "APM Edge", "Hitachi Energy", "4.0"),
+        // ICSA-22-160-01: "<= 7.97".
+        device(
+            "ae200a",
+            "AE-200A",
+            "Mitsubishi Electric Corporation",
+            "7.97",
+        ),
+    ]);
+    assert_eq!(count(&r, "rf615r-old"), 3);
+    assert_eq!(count(&r, "rf615r-fixed"), 0);
+    assert_eq!(count(&r, "rf615r-other-maker"), 0);
+    assert!(count(&r, "x204rna") > 0);
+    assert_eq!(count(&r, "x204rna"), count(&r, "x204rna-by-order-number"));
+    assert!(count(&r, "apm-listed") > 0);
+    assert_eq!(count(&r, "apm-unlisted"), 0);
+    assert_eq!(count(&r, "ae200a"), 5);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.component.bom_ref == "rf615r-old")
+        .unwrap();
+    assert_eq!(f.matched.method, Method::Advisory);
+    assert!(
+        f.matched
+            .matched
+            .starts_with("ICSA-19-192-04 SIMATIC RF615R"),
+        "{}",
+        f.matched.matched
+    );
+    assert!(
+        f.matched
+            .evidence
+            .contains("V3.1 is within `All versions < V3.2.1`"),
+        "{}",
+        f.matched.evidence
+    );
+    assert_eq!(f.sources, ["csaf:ICSA-19-192-04"]);
+    assert!(
+        r.unresolved
+            .iter()
+            .any(|c| c.bom_ref == "rf615r-other-maker")
+    );
+}
+
+#[test]
+fn an_unversioned_device_lists_its_advisories_apart() {
+    let mut c = device("rf615r", "SIMATIC RF615R", "Siemens", "");
+    c.version = None;
+    let r = scan(vec![c]);
+    assert!(r.findings.is_empty());
+    assert_eq!(r.unversioned.len(), 1);
+    assert_eq!(r.unversioned[0].candidates.len(), 3);
+    assert!(r.unversioned[0].products[0].starts_with("ICSA-19-192-04"));
+}
