@@ -10,6 +10,7 @@
 
 pub mod advisory;
 pub mod applicability;
+pub mod cve5;
 pub mod osv;
 pub mod output;
 pub mod portfolio;

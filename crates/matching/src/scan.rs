@@ -398,7 +398,15 @@ fn scan_component(
             version: &version,
         };
         store.each_applicability_by_cpe(&cand.vendor, &cand.product, |rec| {
-            let Some(hit) = evaluate(&rec.configurations, &target).into_iter().next() else {
+            let Some(hit) = evaluate(&rec.configurations, &target)
+                .into_iter()
+                .next()
+                .map(|a| Hit {
+                    explanation: a.explanation,
+                    platform_conditions: a.platform_conditions,
+                })
+                .or_else(|| cve5_hit(&rec.affected, &cand.vendor, &cand.product, &version))
+            else {
                 return Ok(());
             };
             let source = rec.source.key();
@@ -461,6 +469,45 @@ fn scan_component(
     }
     add_advisory_findings(lookup, store, c, raw_version, opts, &mut found)?;
     Ok(ComponentOutcome::Findings(found.into_values().collect()))
+}
+
+/// Why a record covers a component: the criterion in words, and what else
+/// must hold.
+struct Hit {
+    explanation: String,
+    platform_conditions: Vec<String>,
+}
+
+/// A CVE 5 `affected` entry (a CNA's, or CISA-ADP's enrichment) that names
+/// the product by CPE and whose versions cover `version`.
+fn cve5_hit(
+    affected: &[kensa_model::Cve5Affected],
+    vendor: &str,
+    product: &str,
+    version: &str,
+) -> Option<Hit> {
+    affected.iter().find_map(|entry| {
+        let cpe = entry.cpes.iter().find(|cpe| {
+            kensa_model::cpe::vendor_product(cpe)
+                .is_some_and(|(_, v, p)| v == vendor && p == product)
+        })?;
+        // A CPE pinning one version (`libmodbus:3.1.10`) makes the entry a
+        // statement about that version, whatever defaultStatus says.
+        let pinned = kensa_model::cpe::fields(cpe)
+            .map(|f| f[3])
+            .filter(|v| !matches!(*v, "*" | "-" | ""));
+        if let Some(pinned) = pinned
+            && kensa_version::compare_generic(version, &pinned.replace('\\', ""))
+                != Some(std::cmp::Ordering::Equal)
+        {
+            return None;
+        }
+        let why = crate::cve5::affected_by(entry, version)?;
+        Some(Hit {
+            explanation: format!("{cpe} {why} (CVE 5 affected)"),
+            platform_conditions: Vec::new(),
+        })
+    })
 }
 
 /// The statuses CSAF uses for a product a vulnerability affects.

@@ -123,3 +123,50 @@ fn an_unversioned_device_lists_its_advisories_apart() {
     assert_eq!(r.unversioned[0].candidates.len(), 3);
     assert!(r.unversioned[0].products[0].starts_with("ICSA-19-192-04"));
 }
+
+/// CVE 5 `affected` entries (here CISA-ADP's enrichment, which names the
+/// product by CPE) cover versions NVD's configurations do not.
+#[test]
+fn cve5_affected_entries_match_through_their_cpes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("kensa.db")).unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
+    import_path(
+        &mut store,
+        &demo.join("vulnrichment-demo.cve5.jsonl.gz"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let raw = std::fs::read(demo.join("rtu-gateway.cdx.json")).unwrap();
+    let sbom = kensa_sbom::parse(&raw, &kensa_sbom::ParseOptions::default()).unwrap();
+    let r = Scanner::new(&store)
+        .unwrap()
+        .scan(&sbom, &ScanOptions::default())
+        .unwrap();
+    let libmodbus: Vec<&str> = r
+        .findings
+        .iter()
+        .filter(|f| f.component.name == "libmodbus")
+        .map(|f| f.vulnerability.id.as_str())
+        .collect();
+    // "version 3.1.6 affected" in CISA-ADP's entry.
+    assert!(libmodbus.contains(&"CVE-2024-36843"), "{libmodbus:?}");
+    // CISA-ADP names `libmodbus:3.1.10` with defaultStatus affected: a
+    // statement about 3.1.10, not about every version.
+    assert!(!libmodbus.contains(&"CVE-2024-34244"), "{libmodbus:?}");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.vulnerability.id == "CVE-2024-36843")
+        .unwrap();
+    assert!(
+        f.matched.matched.contains("(CVE 5 affected)"),
+        "{}",
+        f.matched.matched
+    );
+    assert!(
+        f.sources.iter().any(|s| s.starts_with("cve5-adp:")),
+        "{:?}",
+        f.sources
+    );
+}

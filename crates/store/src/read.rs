@@ -61,6 +61,9 @@ pub struct ApplicabilityRecord {
     pub aliases: Vec<String>,
     #[serde(default)]
     pub configurations: Vec<kensa_model::Configuration>,
+    /// CVE JSON 5 `affected` entries (CNA and ADP containers).
+    #[serde(default)]
+    pub affected: Vec<kensa_model::Cve5Affected>,
 }
 
 /// A CPE vendor/product pair known to the database.
