@@ -286,3 +286,34 @@ fn errors_in_real_records_name_the_field() {
     let e = cve5::parse(bad.as_bytes()).unwrap_err();
     assert_eq!(e.field.as_deref(), Some("cveMetadata"), "{e}");
 }
+
+/// A database from before the `affected_names` index gets it filled from
+/// the CVE 5 records it already holds when it is opened.
+#[test]
+fn upgrading_a_database_indexes_stored_cve5_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../demo/vulnrichment-demo.cve5.jsonl.gz");
+    let count = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM affected_names", [], |r| r.get(0))
+            .unwrap()
+    };
+    {
+        let mut store = kensa_store::Store::open(&path).unwrap();
+        kensa_intel::import_path(&mut store, &demo, &kensa_intel::ImportOptions::default())
+            .unwrap();
+    }
+    let indexed = {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let n = count(&conn);
+        // Back to the schema before the index.
+        conn.execute_batch("DROP TABLE affected_names; PRAGMA user_version = 2;")
+            .unwrap();
+        n
+    };
+    assert!(indexed > 0);
+    drop(kensa_store::Store::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(count(&conn), indexed);
+}

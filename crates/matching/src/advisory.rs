@@ -155,7 +155,7 @@ fn product_keys(name: &str) -> Vec<String> {
 }
 
 /// The names a component may go by: its own and its purl's.
-fn names(c: &Component) -> Vec<String> {
+pub(crate) fn names(c: &Component) -> Vec<String> {
     let mut out = vec![normalize(&c.name)];
     if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
         let n = normalize(&p.name);
@@ -182,10 +182,10 @@ fn dedup_products(v: &mut Vec<&AdvisoryProduct>) {
 }
 
 /// Who made or supplied the component, normalised.
-struct Parties(Vec<String>);
+pub(crate) struct Parties(Vec<String>);
 
 impl Parties {
-    fn of(c: &Component) -> Parties {
+    pub(crate) fn of(c: &Component) -> Parties {
         let mut v: Vec<String> = [&c.supplier, &c.manufacturer, &c.author, &c.group]
             .into_iter()
             .flatten()
@@ -207,7 +207,7 @@ impl Parties {
     /// first word (`Siemens` and `Siemens AG`; `Schneider Electric` and
     /// `schneider_electric_se`). An SBOM that names no maker cannot
     /// disagree, but matches with less confidence.
-    fn agree(&self, vendor: Option<&str>) -> Option<(f64, &'static str)> {
+    pub(crate) fn agree(&self, vendor: Option<&str>) -> Option<(f64, &'static str)> {
         let Some(vendor) = vendor.map(normalize).filter(|v| !v.is_empty()) else {
             return Some((0.8, "the advisory names no vendor"));
         };

@@ -53,7 +53,28 @@ pub fn affected_by(entry: &Cve5Affected, version: &str) -> Option<String> {
     }
 }
 
+/// Whether a version field holds a version rather than prose: CNAs write
+/// "Fixed in OpenSSL 1.1.1d (Affected 1.1.1-1.1.1c)" or "current" there.
+fn is_version(s: &str) -> bool {
+    let s = s.trim();
+    let digits = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    s == "*"
+        || (digits.starts_with(|c: char| c.is_ascii_digit()) && !s.contains(char::is_whitespace))
+}
+
 fn covers(v: &Cve5Version, version: &str) -> Option<bool> {
+    let bounds = [
+        Some(&v.version),
+        v.less_than.as_ref(),
+        v.less_than_or_equal.as_ref(),
+    ];
+    if bounds
+        .into_iter()
+        .flatten()
+        .any(|b| !b.trim().is_empty() && !is_version(b))
+    {
+        return None;
+    }
     let open_below = matches!(v.version.trim(), "" | "0" | "*");
     let upper = v
         .less_than
@@ -143,6 +164,19 @@ mod tests {
             "defaultStatus covers the rest"
         );
         assert!(affected_by(&listed, "3.0").is_none());
+        let prose = entry(
+            &[(
+                "Fixed in OpenSSL 1.0.2y (Affected 1.0.2s-1.0.2x)",
+                "affected",
+                None,
+                None,
+            )],
+            None,
+        );
+        assert!(
+            affected_by(&prose, "1.0.2").is_none(),
+            "prose is not a version"
+        );
         let open = entry(&[("4.0", "affected", Some("*"), None)], None);
         assert!(affected_by(&open, "9.9").is_some());
         assert!(affected_by(&open, "3.9").is_none());

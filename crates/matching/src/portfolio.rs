@@ -10,7 +10,7 @@
 //!   they now resolve to, or vendor shares moved);
 //! - components resolving to a vendor/product or OSV package that a new or
 //!   updated record names, or named as a product of a new or updated CSAF
-//!   advisory;
+//!   advisory or CVE 5 `affected` entry;
 //! - components holding a finding on a rewritten vulnerability (its new
 //!   record may no longer cover them).
 //!
@@ -143,6 +143,7 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
     // With nothing imported since the last rescan, only components never
     // scanned can need it.
     let only_unscanned = changes.vulns.is_empty()
+        && changes.affected_names.is_empty()
         && changes.cpe_pairs.is_empty()
         && changes.csaf_documents.is_empty();
     let components = store.components::<Component>(only_unscanned)?;

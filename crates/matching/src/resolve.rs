@@ -169,6 +169,10 @@ impl Dictionary {
         }
         let hints = VendorHints::of(c);
         let ecosystem = language_ecosystem(c);
+        // A device's supplier or manufacturer is its maker, not an
+        // integrator or distributor: a maker that disagrees rules the
+        // product out (a Siemens device is not XINJE's like-named PLC).
+        let maker_known = is_device(c) && (c.supplier.is_some() || c.manufacturer.is_some());
         for key in keys(c, &|p| self.by_product.contains_key(p)) {
             let Some(entries) = self.by_product.get(&key.product) else {
                 continue;
@@ -189,6 +193,9 @@ impl Dictionary {
                 // unless the vendor is vouched for: its advisories come from
                 // the ecosystem (OSV) instead.
                 if ecosystem.is_some() && !hinted {
+                    continue;
+                }
+                if maker_known && !hints.matches(&vendor_n) {
                     continue;
                 }
                 let (confidence, why) = score(&key, hinted, is_main, share);
@@ -249,20 +256,7 @@ fn push(out: &mut Vec<Candidate>, c: Candidate) {
     }
 }
 
-/// Lower case, and `-`, `.`, spaces and `_` all as `_`: NVD writes
-/// `node.js`, package managers `node-js`, people `Node JS`.
-pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.trim().chars() {
-        let ch = ch.to_ascii_lowercase();
-        if ch.is_ascii_alphanumeric() || !ch.is_ascii() {
-            out.push(ch);
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_matches('_').to_string()
-}
+pub use kensa_model::names::normalize;
 
 /// A product key to look up, and how it was derived.
 struct Key {

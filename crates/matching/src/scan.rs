@@ -232,6 +232,7 @@ impl<'s> Scanner<'s> {
             cpe_pairs,
             package,
             advisories,
+            names: crate::advisory::names(c),
         }
     }
 }
@@ -244,6 +245,9 @@ pub struct Resolution {
     pub package: Option<(String, String)>,
     /// The CSAF documents with a product of the component's name.
     pub advisories: Vec<i64>,
+    /// The component's names, normalised: what CVE 5 `affected` entries
+    /// without a CPE are matched by.
+    pub names: Vec<String>,
 }
 
 impl ScanReport {
@@ -282,8 +286,10 @@ fn list_unversioned(
     candidates: &[Candidate],
     osv_records: &[VulnRecord],
     advisory_products: &[&AdvisoryProduct],
+    named: Vec<String>,
 ) -> Result<ComponentOutcome, StoreError> {
     let mut ids: Vec<String> = osv_records.iter().map(|r| r.id.clone()).collect();
+    ids.extend(named);
     for p in advisory_products {
         ids.extend(
             store
@@ -376,7 +382,12 @@ fn scan_component(
         _ => Vec::new(),
     };
     let advisory_products = lookup.advisories.named(c);
-    if candidates.is_empty() && osv_records.is_empty() && advisory_products.is_empty() {
+    let named = cve5_named(store, c)?;
+    if candidates.is_empty()
+        && osv_records.is_empty()
+        && advisory_products.is_empty()
+        && named.is_empty()
+    {
         return Ok(ComponentOutcome::Unresolved(ComponentRef::of(c)));
     }
     let Some(raw_version) = c
@@ -385,7 +396,16 @@ fn scan_component(
         .map(str::trim)
         .filter(|v| !v.is_empty())
     else {
-        return list_unversioned(store, c, &candidates, &osv_records, &advisory_products);
+        let mut listed: Vec<String> = named.iter().map(|n| n.record.id.clone()).collect();
+        listed.dedup();
+        return list_unversioned(
+            store,
+            c,
+            &candidates,
+            &osv_records,
+            &advisory_products,
+            listed,
+        );
     };
     let version = cpe_version(purl.as_ref().map(|p| p.kind.as_str()), raw_version);
     // One finding per vulnerability: the best candidate explains it, and
@@ -468,6 +488,7 @@ fn scan_component(
         }
     }
     add_advisory_findings(lookup, store, c, raw_version, opts, &mut found)?;
+    add_cve5_named_findings(&named, c, raw_version, opts, &mut found);
     Ok(ComponentOutcome::Findings(found.into_values().collect()))
 }
 
@@ -508,6 +529,98 @@ fn cve5_hit(
             platform_conditions: Vec::new(),
         })
     })
+}
+
+/// A record whose CVE 5 `affected` entry names the component (by name,
+/// no CPE) with a vendor that agrees with its maker.
+struct Named {
+    name: String,
+    vendor: String,
+    confidence: f64,
+    why: &'static str,
+    record: kensa_store::ApplicabilityRecord,
+}
+
+fn cve5_named(store: &Store, c: &Component) -> Result<Vec<Named>, StoreError> {
+    let parties = crate::advisory::Parties::of(c);
+    let mut out = Vec::new();
+    for name in crate::advisory::names(c) {
+        store.each_affected_by_name(
+            &name,
+            |vendor| parties.agree(Some(vendor)).is_some(),
+            |vendor, record| {
+                let (confidence, why) = parties.agree(Some(vendor)).unwrap_or((0.0, ""));
+                out.push(Named {
+                    name: name.clone(),
+                    vendor: vendor.to_string(),
+                    confidence,
+                    why,
+                    record,
+                });
+                Ok(())
+            },
+        )?;
+    }
+    Ok(out)
+}
+
+/// Findings from CVE 5 `affected` entries that name the component.
+fn add_cve5_named_findings(
+    named: &[Named],
+    c: &Component,
+    version: &str,
+    opts: &ScanOptions,
+    found: &mut BTreeMap<String, Finding>,
+) {
+    use kensa_model::names::normalize;
+    for n in named.iter().filter(|n| n.confidence >= opts.min_confidence) {
+        let rec = &n.record;
+        let hit = rec.affected.iter().find_map(|entry| {
+            let names_it = entry.cpes.is_empty()
+                && entry.product.as_deref().map(normalize).as_deref() == Some(n.name.as_str())
+                && entry.vendor.as_deref().map(normalize).as_deref() == Some(n.vendor.as_str());
+            if !names_it {
+                return None;
+            }
+            let why = crate::cve5::affected_by(entry, version)?;
+            Some(format!(
+                "{} {} {why}",
+                entry.vendor.as_deref().unwrap_or(""),
+                entry.product.as_deref().unwrap_or("")
+            ))
+        });
+        let Some(matched) = hit else {
+            continue;
+        };
+        let source = rec.source.key();
+        if let Some(f) = found.get_mut(&rec.id) {
+            if !f.sources.contains(&source) {
+                f.sources.push(source);
+            }
+            continue;
+        }
+        found.insert(
+            rec.id.clone(),
+            Finding {
+                component: ComponentRef::of(c),
+                vulnerability: VulnRef {
+                    id: rec.id.clone(),
+                    aliases: rec.aliases.clone(),
+                },
+                matched: MatchInfo {
+                    method: Method::Advisory,
+                    confidence: n.confidence,
+                    matched: format!("{matched} (CVE 5 affected)"),
+                    evidence: format!(
+                        "the component `{}` is the product the {} record names; {}; version {version}: {matched}",
+                        c.name, source, n.why
+                    ),
+                },
+                platform_conditions: Vec::new(),
+                sources: vec![source],
+            },
+        );
+    }
 }
 
 /// The statuses CSAF uses for a product a vulnerability affects.

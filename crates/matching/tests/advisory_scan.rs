@@ -170,3 +170,86 @@ fn cve5_affected_entries_match_through_their_cpes() {
         f.sources
     );
 }
+
+/// CNAs such as XINJE or Delta Electronics name products without CPEs:
+/// those entries match by product name and maker.
+#[test]
+fn cve5_affected_entries_match_by_name_and_maker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("kensa.db")).unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
+    import_path(
+        &mut store,
+        &demo.join("vulnrichment-demo.cve5.jsonl.gz"),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let sbom = Sbom {
+        format: SbomFormat::CyclonedxJson,
+        spec_version: "1.6".into(),
+        serial_number: None,
+        subject: None,
+        components: vec![
+            device("plc", "XD5E-30R-E", "XINJE", "3.5.3b"),
+            device("plc-newer", "XD5E-30R-E", "XINJE", "3.5.4"),
+            device("plc-other-maker", "XD5E-30R-E", "Siemens", "3.5.3b"),
+            device("wplsoft", "WPLSoft", "Delta Electronics, Inc.", "2.51"),
+        ],
+        dependencies: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let r = Scanner::new(&store)
+        .unwrap()
+        .scan(&sbom, &ScanOptions::default())
+        .unwrap();
+    let ids = |bom_ref: &str| -> Vec<&str> {
+        r.findings
+            .iter()
+            .filter(|f| f.component.bom_ref == bom_ref)
+            .map(|f| f.vulnerability.id.as_str())
+            .collect()
+    };
+    assert_eq!(ids("plc"), ["CVE-2023-5462"]);
+    assert!(ids("plc-newer").is_empty());
+    assert!(
+        ids("plc-other-maker").is_empty(),
+        "{:?}",
+        r.findings
+            .iter()
+            .filter(|f| f.component.bom_ref == "plc-other-maker")
+            .map(|f| (&f.matched.method, &f.matched.evidence))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(ids("wplsoft"), ["CVE-2023-5461"]);
+    // The CNA's entry and CISA-ADP's CPE for it agree: one finding, both sources.
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.component.bom_ref == "plc")
+        .unwrap();
+    assert!(
+        f.sources.iter().any(|s| s.starts_with("cve5-cna:")),
+        "{:?}",
+        f.sources
+    );
+    let by_name: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.matched.method == Method::Advisory)
+        .collect();
+    assert!(!by_name.is_empty());
+    for f in by_name {
+        assert!(
+            f.matched.matched.ends_with("(affected) (CVE 5 affected)"),
+            "{}",
+            f.matched.matched
+        );
+        assert!(
+            f.matched
+                .evidence
+                .contains("the supplier is the advisory's vendor"),
+            "{}",
+            f.matched.evidence
+        );
+    }
+}

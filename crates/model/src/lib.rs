@@ -8,6 +8,7 @@
 pub mod advisory;
 pub mod cpe;
 pub mod feeds;
+pub mod names;
 pub mod sbom;
 pub mod time;
 pub mod vuln;

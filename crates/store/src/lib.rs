@@ -23,7 +23,8 @@ pub use portfolio::{
     VersionComponent, VersionSummary,
 };
 pub use read::{
-    CpeProduct, CsafMention, CsafProductRow, SearchHit, SourceCount, Stats, StoredRecord, VulnView,
+    ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, SearchHit, SourceCount, Stats,
+    StoredRecord, VulnView,
 };
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 
@@ -169,8 +170,12 @@ impl Store {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        for sql in &schema::MIGRATIONS[current as usize..] {
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql)?;
+            // A new index over stored records is filled from their bodies.
+            if i + 1 == schema::AFFECTED_NAMES_MIGRATION && current > 0 {
+                write::backfill_affected_names(&tx)?;
+            }
         }
         tx.pragma_update(None, "user_version", known)?;
         tx.commit()?;

@@ -80,6 +80,8 @@ pub struct ChangeSet {
     pub packages: BTreeSet<(String, String)>,
     /// CSAF documents stored or replaced.
     pub csaf_documents: BTreeSet<i64>,
+    /// Products (normalised) that CVE 5 `affected` entries without a CPE name.
+    pub affected_names: BTreeSet<String>,
 }
 
 /// One component of a product version with what is stored about it.
@@ -307,6 +309,12 @@ impl Store {
             let derived = crate::write::Rows::of(&record);
             set.cpe_pairs.extend(derived.cpe_keys.into_keys());
             set.packages.extend(derived.packages);
+            set.affected_names.extend(
+                derived
+                    .affected_names
+                    .into_iter()
+                    .map(|(product, _)| product),
+            );
             set.vulns.insert(id);
         }
         let mut stmt = self

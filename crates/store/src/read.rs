@@ -249,6 +249,33 @@ impl Store {
         Ok(())
     }
 
+    /// The records whose CVE 5 `affected` entries name this product
+    /// (normalised, without a CPE), one at a time, each with the vendor
+    /// (normalised) the entry gives.
+    pub fn each_affected_by_name(
+        &self,
+        product: &str,
+        accept_vendor: impl Fn(&str) -> bool,
+        mut f: impl FnMut(&str, ApplicabilityRecord) -> Result<()>,
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.vendor, r.vuln_id, r.data FROM affected_names a
+             JOIN records r ON r.id = a.record_id WHERE a.product = ?1
+             ORDER BY r.vuln_id, r.source_kind",
+        )?;
+        let mut rows = stmt.query([product])?;
+        while let Some(row) = rows.next()? {
+            let vendor: String = row.get(0)?;
+            if !accept_vendor(&vendor) {
+                continue;
+            }
+            let blob = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            let record = crate::blob::decode(blob, || row.get::<_, String>(1).unwrap_or_default())?;
+            f(&vendor, record)?;
+        }
+        Ok(())
+    }
+
     /// The records (any source) that name this package: OSV
     /// `affected[].package` (ecosystem as OSV writes it, `PyPI`, `npm`, …)
     /// and CVE 5 `packageName`. The ecosystem matches exactly or with a

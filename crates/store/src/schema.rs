@@ -3,6 +3,10 @@
 //! `PRAGMA user_version` holds the number of migrations applied. Never edit a
 //! released migration: append a new one.
 
+/// The migration that added `affected_names`: databases older than it have
+/// CVE 5 records whose names it must index.
+pub(crate) const AFFECTED_NAMES_MIGRATION: usize = 3;
+
 pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: vulnerability intelligence.
     r#"
@@ -217,5 +221,17 @@ CREATE TABLE component_findings (
     PRIMARY KEY (component_id, vuln_id)
 ) WITHOUT ROWID;
 CREATE INDEX component_findings_by_vuln ON component_findings (vuln_id);
+"#,
+    // 3: products CVE 5 `affected` entries name without a CPE.
+    r#"
+-- Vendor and product (normalised, see kensa_model::names) of every CVE 5
+-- `affected` entry that names no CPE: how CNAs such as Siemens or
+-- Schneider Electric state what a vulnerability affects.
+CREATE TABLE affected_names (
+    product   TEXT NOT NULL,
+    vendor    TEXT NOT NULL,
+    record_id INTEGER NOT NULL,
+    PRIMARY KEY (product, vendor, record_id)
+) WITHOUT ROWID;
 "#,
 ];

@@ -108,6 +108,8 @@ pub(crate) struct Rows {
     /// (vendor, product) → part (a/o/h) of the first criterion naming it.
     pub(crate) cpe_keys: BTreeMap<(String, String), String>,
     pub(crate) packages: BTreeSet<(String, String)>,
+    /// (product, vendor), normalised, of CVE 5 `affected` entries without CPEs.
+    pub(crate) affected_names: BTreeSet<(String, String)>,
     ssvc: Option<Ssvc>,
 }
 
@@ -131,6 +133,7 @@ impl Rows {
                     m
                 }),
             packages: packages(rec),
+            affected_names: affected_names(rec),
             ssvc: rec.ssvc.clone(),
         }
     }
@@ -267,6 +270,12 @@ impl<'c> Import<'c> {
         for (eco, name) in &rows.packages {
             stmt.execute(params![eco, name, record_id])?;
         }
+        let mut stmt = self.tx.prepare_cached(
+            "DELETE FROM affected_names WHERE product = ?1 AND vendor = ?2 AND record_id = ?3",
+        )?;
+        for (product, vendor) in &rows.affected_names {
+            stmt.execute(params![product, vendor, record_id])?;
+        }
         let mut stmt = self
             .tx
             .prepare_cached("DELETE FROM aliases WHERE alias = ?1 AND record_id = ?2")?;
@@ -322,6 +331,12 @@ impl<'c> Import<'c> {
         )?;
         for ((vendor, product), part) in &rows.cpe_keys {
             stmt.execute(params![vendor, product, record_id, part])?;
+        }
+        let mut stmt = self.tx.prepare_cached(
+            "INSERT INTO affected_names (product, vendor, record_id) VALUES (?1, ?2, ?3)",
+        )?;
+        for (product, vendor) in &rows.affected_names {
+            stmt.execute(params![product, vendor, record_id])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO package_index (ecosystem, name, record_id) VALUES (?1, ?2, ?3)",
@@ -618,6 +633,43 @@ fn cpe_products(rec: &VulnRecord) -> BTreeSet<(&str, &str, &str)> {
         );
     criteria
         .filter_map(kensa_model::cpe::vendor_product)
+        .collect()
+}
+
+/// Indexes the names of the CVE 5 records stored before `affected_names`
+/// existed.
+pub(crate) fn backfill_affected_names(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let mut read =
+        tx.prepare("SELECT id, vuln_id, data FROM records WHERE source_kind LIKE 'cve5%'")?;
+    let mut insert = tx.prepare(
+        "INSERT OR IGNORE INTO affected_names (product, vendor, record_id) VALUES (?1, ?2, ?3)",
+    )?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let vuln: String = r.get(1)?;
+        let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+        let rec: VulnRecord = crate::blob::decode(blob, || vuln.clone())?;
+        for (product, vendor) in affected_names(&rec) {
+            insert.execute(params![product, vendor, id])?;
+        }
+    }
+    Ok(())
+}
+
+/// (product, vendor) of the CVE 5 `affected` entries that name no CPE,
+/// normalised; placeholders such as `n/a` are not names.
+fn affected_names(rec: &VulnRecord) -> BTreeSet<(String, String)> {
+    use kensa_model::names::normalize;
+    let placeholder = |s: &str| matches!(s, "" | "n_a" | "na" | "unknown" | "none");
+    rec.affected
+        .iter()
+        .filter(|a| a.cpes.is_empty())
+        .filter_map(|a| {
+            let product = normalize(a.product.as_deref()?);
+            let vendor = normalize(a.vendor.as_deref()?);
+            (!placeholder(&product) && !placeholder(&vendor)).then_some((product, vendor))
+        })
         .collect()
 }
 
