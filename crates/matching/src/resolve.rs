@@ -151,7 +151,13 @@ impl Dictionary {
     pub fn resolve(&self, c: &Component) -> Vec<Candidate> {
         let mut out: Vec<Candidate> = Vec::new();
         for cpe in &c.cpes {
-            if let Some((_, vendor, product)) = kensa_model::cpe::vendor_product(cpe) {
+            // A CPE with a wildcard vendor or product (SBOM generators
+            // write `cpe:2.3:a:*:openssl:…`) names no product: the name
+            // resolves instead, never every vendor of the product.
+            if let Some((_, vendor, product)) = kensa_model::cpe::vendor_product(cpe)
+                && !matches!(vendor, "*" | "-" | "")
+                && !matches!(product, "*" | "-" | "")
+            {
                 push(
                     &mut out,
                     Candidate {
@@ -642,6 +648,8 @@ mod tests {
             e("haxx", "libcurl", 73),
             e("curl", "curl", 8),
             e("sgi", "samba", 3),
+            e("sqlite", "sqlite", 40),
+            e("python", "python", 300),
             e("samba", "samba", 110),
             e("python", "requests", 6),
             e("jquery", "jquery", 2),
@@ -708,6 +716,31 @@ mod tests {
         let mut migrate = component("jquery-migrate");
         migrate.purl = Some("pkg:npm/jquery-migrate@1.2.1".into());
         assert!(pairs(&migrate).is_empty());
+        // Sibling packages and bindings are not the product they extend.
+        let mut ui = component("jquery-ui");
+        ui.purl = Some("pkg:npm/jquery-ui@1.10.0".into());
+        assert!(pairs(&ui).is_empty());
+        for (name, purl) in [
+            ("sqlite-jdbc", "pkg:maven/org.xerial/sqlite-jdbc@3.8.2"),
+            ("requests", "pkg:pypi/requests@2.3.0"),
+        ] {
+            let mut c = component(name);
+            c.purl = Some(purl.into());
+            let found = pairs(&c);
+            assert!(
+                !found
+                    .iter()
+                    .any(|p| p == "sqlite:sqlite" || p == "python:python"),
+                "{name}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn wildcard_vendors_resolve_by_name_not_to_every_vendor() {
+        let mut c = component("openssl");
+        c.cpes = vec!["cpe:2.3:a:*:openssl:1.0.1f:*:*:*:*:*:*:*".into()];
+        assert_eq!(pairs(&c), ["openssl:openssl"], "the main vendor only");
     }
 
     #[test]

@@ -422,6 +422,7 @@ fn scan_component(
                 .into_iter()
                 .next()
                 .map(|a| Hit {
+                    unbounded: every_version(&a.criterion),
                     explanation: a.explanation,
                     platform_conditions: a.platform_conditions,
                 })
@@ -447,12 +448,23 @@ fn scan_component(
                             },
                             matched: MatchInfo {
                                 method: cand.method,
-                                confidence: cand.confidence,
+                                confidence: if hit.unbounded {
+                                    cand.confidence * UNBOUNDED_FACTOR
+                                } else {
+                                    cand.confidence
+                                },
                                 matched: hit.explanation.clone(),
-                                evidence: format!(
-                                    "{}; version {version} is covered by {}",
-                                    cand.evidence, hit.explanation
-                                ),
+                                evidence: if hit.unbounded {
+                                    format!(
+                                        "{}; the record names every version ({}), with no bound to check {version} against: confirm with the vendor's advisory",
+                                        cand.evidence, hit.explanation
+                                    )
+                                } else {
+                                    format!(
+                                        "{}; version {version} is covered by {}",
+                                        cand.evidence, hit.explanation
+                                    )
+                                },
                             },
                             platform_conditions: hit.platform_conditions,
                             sources: vec![source],
@@ -489,6 +501,8 @@ fn scan_component(
     }
     add_advisory_findings(lookup, store, c, raw_version, opts, &mut found)?;
     add_cve5_named_findings(&named, c, raw_version, opts, &mut found);
+    // A finding can be less sure than its candidate (an unbounded criterion).
+    found.retain(|_, f| f.matched.confidence >= opts.min_confidence);
     Ok(ComponentOutcome::Findings(found.into_values().collect()))
 }
 
@@ -497,6 +511,22 @@ fn scan_component(
 struct Hit {
     explanation: String,
     platform_conditions: Vec<String>,
+    /// The criterion names every version of the product: no bound, no
+    /// version. NVD writes that for "all versions" and for "not yet
+    /// analysed"; the finding stands, flagged and with less confidence.
+    unbounded: bool,
+}
+
+/// How much an unbounded criterion lowers a finding's confidence.
+const UNBOUNDED_FACTOR: f64 = 0.8;
+
+fn every_version(m: &kensa_model::CpeMatch) -> bool {
+    let version = kensa_model::cpe::fields(&m.criteria).map(|f| f[3]);
+    matches!(version, Some("*" | ""))
+        && m.version_start_including.is_none()
+        && m.version_start_excluding.is_none()
+        && m.version_end_including.is_none()
+        && m.version_end_excluding.is_none()
 }
 
 /// A CVE 5 `affected` entry (a CNA's, or CISA-ADP's enrichment) that names
@@ -527,6 +557,7 @@ fn cve5_hit(
         Some(Hit {
             explanation: format!("{cpe} {why} (CVE 5 affected)"),
             platform_conditions: Vec::new(),
+            unbounded: false,
         })
     })
 }
