@@ -1,0 +1,3 @@
+//! Kensa triage: which finding to work on first, and why.
+
+pub mod cvss;
