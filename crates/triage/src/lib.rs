@@ -1,3 +1,4 @@
 //! Kensa triage: which finding to work on first, and why.
 
 pub mod cvss;
+pub mod ssvc;
