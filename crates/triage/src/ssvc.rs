@@ -23,7 +23,11 @@ pub enum TreeKind {
 }
 
 impl TreeKind {
-    pub const ALL: [TreeKind; 3] = [TreeKind::Coordinator, TreeKind::Deployer, TreeKind::Supplier];
+    pub const ALL: [TreeKind; 3] = [
+        TreeKind::Coordinator,
+        TreeKind::Deployer,
+        TreeKind::Supplier,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -140,7 +144,9 @@ pub enum SsvcError {
         line: u64,
         message: String,
     },
-    #[error("{origin}: unknown decision point column `{column}`; known: {known}, and `decision` last")]
+    #[error(
+        "{origin}: unknown decision point column `{column}`; known: {known}, and `decision` last"
+    )]
     UnknownColumn {
         origin: String,
         column: String,
@@ -148,7 +154,9 @@ pub enum SsvcError {
     },
     #[error("{origin}: the last column must be `decision`, found `{found}`")]
     NoDecisionColumn { origin: String, found: String },
-    #[error("{origin} line {line}, column {column}: unknown value `{value}`; valid values: {valid}")]
+    #[error(
+        "{origin} line {line}, column {column}: unknown value `{value}`; valid values: {valid}"
+    )]
     UnknownValue {
         origin: String,
         line: u64,

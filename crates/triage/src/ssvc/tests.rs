@@ -121,8 +121,14 @@ fn values_as_sources_spell_them() {
     assert_eq!(normalize_value(&EXPLOITATION, "PoC"), Some("poc"));
     assert_eq!(normalize_value(&EXPLOITATION, "public poc"), Some("poc"));
     assert_eq!(normalize_value(&TECHNICAL_IMPACT, "Total"), Some("total"));
-    assert_eq!(normalize_value(&UTILITY, "super_effective"), Some("super effective"));
-    assert_eq!(normalize_value(&HUMAN_IMPACT, "very-high"), Some("very high"));
+    assert_eq!(
+        normalize_value(&UTILITY, "super_effective"),
+        Some("super effective")
+    );
+    assert_eq!(
+        normalize_value(&HUMAN_IMPACT, "very-high"),
+        Some("very high")
+    );
     assert_eq!(normalize_value(&AUTOMATABLE, "maybe"), None);
 }
 
@@ -179,8 +185,9 @@ fn bad_tables_are_refused_with_the_place() {
         "team.csv: 1 combinations have no row, e.g. exploitation=poc,automatable=yes"
     );
     assert!(
-        err(&SMALL.replace("automatable,decision", "automation,decision"))
-            .contains("unknown decision point column `automation`; known: exploitation, automatable"),
+        err(&SMALL.replace("automatable,decision", "automation,decision")).contains(
+            "unknown decision point column `automation`; known: exploitation, automatable"
+        ),
     );
     assert!(
         err(&SMALL.replace("automatable,decision", "automatable,outcome"))
