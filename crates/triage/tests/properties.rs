@@ -260,12 +260,18 @@ fn priority_never_falls_as_epss_rises() {
         let low = triage(&profile, &s);
         set(&mut s, p2, c2);
         let high = triage(&profile, &s);
-        assert!(high.priority >= low.priority, "EPSS {p1}→{p2} lowered the priority");
+        assert!(
+            high.priority >= low.priority,
+            "EPSS {p1}→{p2} lowered the priority"
+        );
         s.epss = None;
         assert!(triage(&profile, &s).priority <= low.priority);
         rose += usize::from(high.priority > low.priority);
     }
-    assert!(rose > 100, "EPSS should move the priority: rose {rose} times");
+    assert!(
+        rose > 100,
+        "EPSS should move the priority: rose {rose} times"
+    );
 }
 
 #[test]
