@@ -6,6 +6,7 @@ mod demo;
 mod progress;
 mod scan;
 mod sync;
+mod triage;
 mod vuln;
 
 use std::path::PathBuf;

@@ -226,12 +226,13 @@ impl Profile {
             } else {
                 field
             };
-            // The YAML error may already lead with the field path.
+            // The YAML error may already lead with the field's path or its
+            // parent's (`environment: unknown field ...`).
             let message = e.into_inner().to_string();
-            let message = message
-                .strip_prefix(&format!("{field}: "))
-                .map(str::to_string)
-                .unwrap_or(message);
+            let message = match message.split_once(": ") {
+                Some((lead, rest)) if field.starts_with(lead) => rest.to_string(),
+                _ => message,
+            };
             ProfileError::Invalid {
                 origin: origin.to_string(),
                 field,
@@ -357,6 +358,13 @@ mod tests {
             .to_string();
         assert!(e.contains("unknown field `safety`"), "{e}");
         assert!(e.contains("safety_impact"), "{e}");
+        let e = Profile::parse("environment:\n  attack_vektor: adjacent\n", "p.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("p.yaml: environment.attack_vektor: unknown field `attack_vektor`"),
+            "{e}"
+        );
         let e = Profile::parse("field_patchable: sometimes\n", "p.yaml")
             .unwrap_err()
             .to_string();

@@ -1,0 +1,161 @@
+//! Triage of scan findings: the signals of each distinct vulnerability
+//! from the store, one `kensa-triage` verdict per vulnerability, findings
+//! ordered by priority, and the outputs that show it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use kensa_matching::{Finding, ScanReport};
+use kensa_store::Store;
+use kensa_triage::{Profile, Signals, Triage, Triager};
+use serde::Serialize;
+
+/// The product profile's triager, or conservative defaults without one.
+pub fn load_triager(profile: Option<&Path>) -> Result<Triager> {
+    let Some(path) = profile else {
+        return Ok(Triager::default());
+    };
+    let profile = Profile::load(path)?;
+    Triager::new(profile).with_context(|| format!("profile {}", path.display()))
+}
+
+/// One verdict per distinct vulnerability of the report.
+pub fn triage_findings(
+    store: &Store,
+    report: &ScanReport,
+    triager: &Triager,
+) -> Result<BTreeMap<String, Triage>> {
+    let mut out = BTreeMap::new();
+    for f in &report.findings {
+        let v = &f.vulnerability;
+        if out.contains_key(&v.id) {
+            continue;
+        }
+        let signals = signals(store, &v.id, &v.aliases)?;
+        out.insert(v.id.clone(), triager.triage(&signals));
+    }
+    Ok(out)
+}
+
+/// The vulnerability's records, KEV entry and EPSS score. An OSV finding
+/// (GHSA-…) borrows the feeds and records of its CVE aliases, which is
+/// where KEV and EPSS are keyed.
+pub fn signals(store: &Store, id: &str, aliases: &[String]) -> Result<Signals> {
+    let mut records = Vec::new();
+    let (mut kev, mut epss) = (None, None);
+    let cve_aliases = aliases.iter().filter(|a| a.starts_with("CVE-") && *a != id);
+    for vid in std::iter::once(id).chain(cve_aliases.map(String::as_str)) {
+        let Some(view) = store
+            .vuln(vid)
+            .with_context(|| format!("reading {vid} for triage"))?
+        else {
+            kev = kev.or(store.kev(vid)?);
+            epss = epss.or(store.epss(vid)?);
+            continue;
+        };
+        kev = kev.or(view.kev);
+        epss = epss.or(view.epss);
+        records.extend(view.records.into_iter().map(|r| r.record));
+    }
+    Ok(Signals::from_records(id, &records, kev, epss))
+}
+
+/// Highest priority first; equal priorities keep the SBOM's order.
+pub fn sort_by_priority(report: &mut ScanReport, triages: &BTreeMap<String, Triage>) {
+    let priority = |f: &Finding| triages.get(&f.vulnerability.id).map_or(0, |t| t.priority);
+    report
+        .findings
+        .sort_by_key(|f| std::cmp::Reverse(priority(f)));
+}
+
+#[derive(Serialize)]
+pub struct TriagedReport<'r> {
+    pub findings: Vec<TriagedFinding<'r>>,
+    pub unversioned: &'r [kensa_matching::scan::Unversioned],
+    pub unresolved: &'r [kensa_matching::scan::ComponentRef],
+    pub summary: &'r kensa_matching::scan::Summary,
+    /// Which tree decided and which table it read.
+    pub triage: TriageSettings<'r>,
+}
+
+#[derive(Serialize)]
+pub struct TriagedFinding<'r> {
+    #[serde(flatten)]
+    pub finding: &'r Finding,
+    pub triage: Option<&'r Triage>,
+}
+
+#[derive(Serialize)]
+pub struct TriageSettings<'r> {
+    pub tree: &'static str,
+    pub table: &'r str,
+    pub profile: Option<String>,
+}
+
+pub fn triaged_report<'r>(
+    report: &'r ScanReport,
+    triages: &'r BTreeMap<String, Triage>,
+    triager: &'r Triager,
+    profile: Option<&Path>,
+) -> TriagedReport<'r> {
+    TriagedReport {
+        findings: report
+            .findings
+            .iter()
+            .map(|f| TriagedFinding {
+                finding: f,
+                triage: triages.get(&f.vulnerability.id),
+            })
+            .collect(),
+        unversioned: &report.unversioned,
+        unresolved: &report.unresolved,
+        summary: &report.summary,
+        triage: TriageSettings {
+            tree: triager.table().kind().as_str(),
+            table: triager.table().origin(),
+            profile: profile.map(|p| p.display().to_string()),
+        },
+    }
+}
+
+/// One line per finding, most urgent first: priority, SSVC decision,
+/// vulnerability, component, and the first reason.
+pub fn render_triaged_table(r: &ScanReport, triages: &BTreeMap<String, Triage>) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    if !r.findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "{:>4}  {:<13} {:<16} {:<28} why",
+            "PRIO", "DECISION", "VULNERABILITY", "COMPONENT"
+        );
+    }
+    for f in &r.findings {
+        let t = triages.get(&f.vulnerability.id);
+        let component = format!(
+            "{} {}",
+            f.component.name,
+            f.component.version.as_deref().unwrap_or("")
+        );
+        let _ = writeln!(
+            o,
+            "{:>4}  {:<13} {:<16} {:<28} {}",
+            t.map_or(String::from("-"), |t| t.priority.to_string()),
+            t.map_or("-", |t| t.ssvc.decision.as_str()),
+            f.vulnerability.id,
+            component,
+            t.and_then(|t| t.reasons.first()).map_or("", String::as_str),
+        );
+        for p in &f.platform_conditions {
+            let _ = writeln!(o, "{:>49} only if {p}", "");
+        }
+    }
+    let table = crate::scan::render_table(&ScanReport {
+        findings: Vec::new(),
+        ..r.clone()
+    });
+    // The untriaged renderer's trailer: unversioned, unresolved, summary.
+    o.push_str(&table);
+    o
+}
