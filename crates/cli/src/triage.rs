@@ -119,6 +119,25 @@ pub fn triaged_report<'r>(
     }
 }
 
+/// The reason that best explains the priority: the exploitation evidence
+/// when there is some, else the CVSS.
+fn headline(t: &Triage) -> &str {
+    let exploited = t
+        .ssvc
+        .points
+        .get("exploitation")
+        .is_some_and(|e| e != "none");
+    let pick = if exploited {
+        t.reasons.first()
+    } else {
+        t.reasons
+            .iter()
+            .find(|r| r.starts_with("CVSS"))
+            .or(t.reasons.first())
+    };
+    pick.map_or("", String::as_str)
+}
+
 /// One line per finding, most urgent first: priority, SSVC decision,
 /// vulnerability, component, and the first reason.
 pub fn render_triaged_table(r: &ScanReport, triages: &BTreeMap<String, Triage>) -> String {
@@ -145,7 +164,7 @@ pub fn render_triaged_table(r: &ScanReport, triages: &BTreeMap<String, Triage>) 
             t.map_or("-", |t| t.ssvc.decision.as_str()),
             f.vulnerability.id,
             component,
-            t.and_then(|t| t.reasons.first()).map_or("", String::as_str),
+            t.map_or("", headline),
         );
         for p in &f.platform_conditions {
             let _ = writeln!(o, "{:>49} only if {p}", "");

@@ -101,7 +101,7 @@ pub fn priority(i: &PriorityInputs) -> (u8, Vec<Contribution>) {
         Some(score) => c(
             "cvss",
             PER_CVSS_POINT * score,
-            format!("{PER_CVSS_POINT} × CVSS {score}"),
+            format!("{PER_CVSS_POINT} × CVSS {score:.1}"),
         ),
         None => c(
             "cvss",

@@ -194,8 +194,21 @@ pub struct DecisionTable {
 impl DecisionTable {
     /// The table shipped with Kensa for this tree.
     pub fn builtin(kind: TreeKind) -> DecisionTable {
-        let (origin, text) = kind.builtin_csv();
-        DecisionTable::parse(kind, text, origin).expect("built-in SSVC tables are valid")
+        static TABLES: std::sync::OnceLock<Vec<DecisionTable>> = std::sync::OnceLock::new();
+        let tables = TABLES.get_or_init(|| {
+            TreeKind::ALL
+                .iter()
+                .map(|k| {
+                    let (origin, text) = k.builtin_csv();
+                    DecisionTable::parse(*k, text, origin).expect("built-in SSVC tables are valid")
+                })
+                .collect()
+        });
+        tables
+            .iter()
+            .find(|t| t.kind == kind)
+            .expect("a built-in table per tree")
+            .clone()
     }
 
     /// Loads a team's own table for `kind` from a CSV file.

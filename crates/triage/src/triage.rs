@@ -599,14 +599,14 @@ fn reasons(t: &Triage, p: &Profile) -> Vec<String> {
     match &t.cvss {
         Some(c) => {
             let mut s = format!(
-                "CVSS {} {} {} ({})",
+                "CVSS {} {:.1} {} ({})",
                 c.version, c.base, c.severity, c.source
             );
             if let Some(env) = c.environmental
                 && c.environmental_vector.is_some()
             {
                 s = format!(
-                    "CVSS {} {} ({}), environmental {} {} with the profile",
+                    "CVSS {} {:.1} ({}), environmental {:.1} {} with the profile",
                     c.version, c.base, c.source, env, c.severity
                 );
             }
