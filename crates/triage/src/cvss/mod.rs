@@ -169,9 +169,22 @@ impl CvssVector {
 
     /// Parses a vector that a source labels with `declared` ("3.1", "2.0",
     /// …), and checks that the vector agrees.
+    /// A v3/v4 vector that lacks its prefix is read as the labelled version
+    /// (some CNAs publish `AV:N/AC:L/PR:N/...` under `cvssV3_1`).
     pub fn parse_labelled(declared: &str, vector: &str) -> Result<CvssVector, CvssError> {
-        let parsed = CvssVector::parse(vector)?;
-        match CvssVersion::parse(declared) {
+        let label = CvssVersion::parse(declared);
+        let trimmed = vector.trim();
+        let parsed = match label {
+            Some(v) if v != CvssVersion::V2 && !trimmed.starts_with("CVSS:") => {
+                let prefixed = format!("CVSS:{v}/{trimmed}");
+                CvssVector::parse(&prefixed).map_err(|e| CvssError {
+                    vector: vector.to_string(),
+                    kind: e.kind,
+                })?
+            }
+            _ => CvssVector::parse(vector)?,
+        };
+        match label {
             Some(v) if v != parsed.version => Err(CvssError {
                 vector: vector.to_string(),
                 kind: CvssErrorKind::VersionMismatch {

@@ -157,8 +157,14 @@ fn errors_name_the_problem() {
     assert!(e.to_string().contains("AV appears twice"), "{e}");
     let e = CvssVector::parse("CVSS:3.1/AVN").unwrap_err();
     assert!(e.to_string().contains("`AVN` is not METRIC:VALUE"), "{e}");
-    let e = CvssVector::parse_labelled("3.1", "AV:N/AC:L/Au:N/C:P/I:P/A:P").unwrap_err();
+    let e = CvssVector::parse_labelled("3.1", "CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+        .unwrap_err();
     assert!(e.to_string().contains("source labels it 3.1"), "{e}");
+    // A v3 vector without its prefix is read as the labelled version.
+    let v = CvssVector::parse_labelled("3.1", "AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H").unwrap();
+    assert_eq!(v.base_score(), 9.8);
+    let e = CvssVector::parse_labelled("3.1", "AV:N/AC:L/Au:N/C:P/I:P/A:P").unwrap_err();
+    assert!(e.to_string().contains("unknown metric `Au`"), "{e}");
 }
 
 #[test]
