@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use kensa_matching::{Finding, ScanReport};
 use kensa_store::Store;
+use kensa_triage::signals::RecordSignals;
 use kensa_triage::{Profile, Signals, Triage, Triager};
 use serde::Serialize;
 
@@ -20,45 +21,44 @@ pub fn load_triager(profile: Option<&Path>) -> Result<Triager> {
     Triager::new(profile).with_context(|| format!("profile {}", path.display()))
 }
 
-/// One verdict per distinct vulnerability of the report.
+/// One verdict per distinct vulnerability of the report, read in one
+/// store transaction.
 pub fn triage_findings(
     store: &Store,
     report: &ScanReport,
     triager: &Triager,
 ) -> Result<BTreeMap<String, Triage>> {
-    let mut out = BTreeMap::new();
-    for f in &report.findings {
-        let v = &f.vulnerability;
-        if out.contains_key(&v.id) {
-            continue;
+    store.read(|store| {
+        let mut out = BTreeMap::new();
+        for f in &report.findings {
+            let v = &f.vulnerability;
+            if out.contains_key(&v.id) {
+                continue;
+            }
+            let signals = signals(store, &v.id, &v.aliases)?;
+            out.insert(v.id.clone(), triager.triage(&signals));
         }
-        let signals = signals(store, &v.id, &v.aliases)?;
-        out.insert(v.id.clone(), triager.triage(&signals));
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
-/// The vulnerability's records, KEV entry and EPSS score. An OSV finding
-/// (GHSA-…) borrows the feeds and records of its CVE aliases, which is
-/// where KEV and EPSS are keyed.
+/// The triage fields of the vulnerability's records, its KEV entry and EPSS
+/// score. An OSV finding (GHSA-…) borrows the feeds and records of its CVE
+/// aliases, which is where KEV and EPSS are keyed.
 pub fn signals(store: &Store, id: &str, aliases: &[String]) -> Result<Signals> {
-    let mut records = Vec::new();
+    let mut records: Vec<RecordSignals> = Vec::new();
     let (mut kev, mut epss) = (None, None);
     let cve_aliases = aliases.iter().filter(|a| a.starts_with("CVE-") && *a != id);
     for vid in std::iter::once(id).chain(cve_aliases.map(String::as_str)) {
-        let Some(view) = store
-            .vuln(vid)
-            .with_context(|| format!("reading {vid} for triage"))?
-        else {
-            kev = kev.or(store.kev(vid)?);
-            epss = epss.or(store.epss(vid)?);
-            continue;
-        };
-        kev = kev.or(view.kev);
-        epss = epss.or(view.epss);
-        records.extend(view.records.into_iter().map(|r| r.record));
+        records.extend(
+            store
+                .records_as::<RecordSignals>(vid)
+                .with_context(|| format!("reading {vid} for triage"))?,
+        );
+        kev = kev.or(store.kev(vid)?);
+        epss = epss.or(store.epss(vid)?);
     }
-    Ok(Signals::from_records(id, &records, kev, epss))
+    Ok(Signals::from_parts(id, records, kev, epss))
 }
 
 /// Highest priority first; equal priorities keep the SBOM's order.

@@ -1,7 +1,7 @@
 //! The evidence about one vulnerability that triage weighs, gathered from
 //! every source's record and the KEV and EPSS feeds.
 
-use kensa_model::{CvssMetric, EpssScore, KevEntry, Ssvc, VulnRecord};
+use kensa_model::{CvssMetric, EpssScore, KevEntry, Ssvc, VulnRecord, Weakness};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -31,6 +31,22 @@ impl Signals {
         kev: Option<KevEntry>,
         epss: Option<EpssScore>,
     ) -> Signals {
+        let parts = records.into_iter().map(|r| RecordSignals {
+            cvss: r.cvss.clone(),
+            weaknesses: r.weaknesses.clone(),
+            ssvc: r.ssvc.clone(),
+        });
+        Signals::from_parts(id, parts, kev, epss)
+    }
+
+    /// [`Signals::from_records`] from the triage fields of each record
+    /// (`Store::records_as::<RecordSignals>` decodes only those).
+    pub fn from_parts(
+        id: &str,
+        records: impl IntoIterator<Item = RecordSignals>,
+        kev: Option<KevEntry>,
+        epss: Option<EpssScore>,
+    ) -> Signals {
         let mut s = Signals {
             id: id.to_string(),
             kev,
@@ -38,13 +54,13 @@ impl Signals {
             ..Signals::default()
         };
         for r in records {
-            for m in &r.cvss {
+            for m in r.cvss {
                 if !s
                     .cvss
                     .iter()
                     .any(|c| c.source == m.source && c.vector == m.vector)
                 {
-                    s.cvss.push(m.clone());
+                    s.cvss.push(m);
                 }
             }
             for w in &r.weaknesses {
@@ -53,7 +69,7 @@ impl Signals {
             // CISA's ADP is the one publisher of SSVC points; keep the
             // first statement (records come ordered by source).
             if s.ssvc.is_none() {
-                s.ssvc = r.ssvc.clone();
+                s.ssvc = r.ssvc;
             }
         }
         let kev_cwes: Vec<String> = s.kev.iter().flat_map(|k| k.cwes.clone()).collect();
@@ -68,6 +84,18 @@ impl Signals {
             self.cwes.push(cwe.to_string());
         }
     }
+}
+
+/// The fields of one stored [`VulnRecord`] that triage reads; deserialising
+/// a record body into it skips everything else (configurations above all).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct RecordSignals {
+    #[serde(default)]
+    pub cvss: Vec<CvssMetric>,
+    #[serde(default)]
+    pub weaknesses: Vec<Weakness>,
+    #[serde(default)]
+    pub ssvc: Option<Ssvc>,
 }
 
 #[cfg(test)]
@@ -104,6 +132,12 @@ mod tests {
             ..Ssvc::default()
         });
         let s = Signals::from_records("CVE-1", [&nvd, &adp], None, None);
+        // The partial view of a stored record body reads the same fields.
+        let bodies = [&nvd, &adp].map(|r| serde_json::to_string(r).unwrap());
+        let parts = bodies
+            .iter()
+            .map(|b| serde_json::from_str::<RecordSignals>(b).unwrap());
+        assert_eq!(Signals::from_parts("CVE-1", parts, None, None), s);
         assert_eq!(s.cvss.len(), 2);
         assert_eq!(s.cwes, vec!["CWE-787"]);
         assert_eq!(s.ssvc.unwrap().exploitation.as_deref(), Some("poc"));

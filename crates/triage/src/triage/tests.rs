@@ -231,3 +231,24 @@ fn child_trees() {
         "high"
     );
 }
+
+#[test]
+fn a_v2_vector_takes_only_the_requirements() {
+    let profile = Profile::parse(
+        "environment:\n  attack_vector: local\n  availability_requirement: low\n  confidentiality_requirement: low\n  integrity_requirement: low\n",
+        "p.yaml",
+    )
+    .unwrap();
+    let s = Signals {
+        id: "CVE-1".into(),
+        cvss: vec![metric("nvd@nist.gov", "2.0", "AV:N/AC:L/Au:N/C:P/I:P/A:P")],
+        ..Signals::default()
+    };
+    let c = Triager::new(profile).unwrap().triage(&s).cvss.unwrap();
+    assert_eq!(c.base, 7.5);
+    assert_eq!(
+        c.environmental_vector.as_deref(),
+        Some("AV:N/AC:L/Au:N/C:P/I:P/A:P/CR:L/IR:L/AR:L")
+    );
+    assert!(c.score < 7.5, "{}", c.score);
+}
