@@ -21,22 +21,59 @@ pub fn load_triager(profile: Option<&Path>) -> Result<Triager> {
     Triager::new(profile).with_context(|| format!("profile {}", path.display()))
 }
 
-/// One verdict per distinct vulnerability of the report, read in one
-/// store transaction.
+/// One verdict per distinct vulnerability of the report. Large reports are
+/// spread over the machine's cores, each worker with its own read
+/// connection and one read transaction, as the scanner does.
 pub fn triage_findings(
     store: &Store,
     report: &ScanReport,
     triager: &Triager,
 ) -> Result<BTreeMap<String, Triage>> {
+    let mut distinct: BTreeMap<&str, &[String]> = BTreeMap::new();
+    for f in &report.findings {
+        distinct
+            .entry(&f.vulnerability.id)
+            .or_insert(&f.vulnerability.aliases);
+    }
+    let vulns: Vec<(&str, &[String])> = distinct.into_iter().collect();
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let mut readers = Vec::new();
+    for _ in 1..cores.min(vulns.len() / 256 + 1) {
+        match store.reader()? {
+            Some(r) => readers.push(r),
+            None => break,
+        }
+    }
+    let chunk = vulns.len().div_ceil(readers.len() + 1).max(1);
+    let mut shares = vulns.chunks(chunk);
+    let first = shares.next().unwrap_or(&[]);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = readers
+            .into_iter()
+            .zip(shares)
+            .map(|(reader, share)| scope.spawn(move || triage_share(&reader, share, triager)))
+            .collect();
+        let mut out = triage_share(store, first, triager)?;
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| anyhow::anyhow!("a triage worker crashed"))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+fn triage_share(
+    store: &Store,
+    vulns: &[(&str, &[String])],
+    triager: &Triager,
+) -> Result<BTreeMap<String, Triage>> {
     store.read(|store| {
         let mut out = BTreeMap::new();
-        for f in &report.findings {
-            let v = &f.vulnerability;
-            if out.contains_key(&v.id) {
-                continue;
-            }
-            let signals = signals(store, &v.id, &v.aliases)?;
-            out.insert(v.id.clone(), triager.triage(&signals));
+        for (id, aliases) in vulns {
+            let signals = signals(store, id, aliases)?;
+            out.insert(id.to_string(), triager.triage(&signals));
         }
         Ok(out)
     })
