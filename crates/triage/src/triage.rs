@@ -26,8 +26,8 @@ pub struct Triage {
     /// 0–100; see `breakdown` for how each signal moved it.
     pub priority: u8,
     pub ssvc: SsvcDecision,
-    /// The CVSS score in use; absent when no source gives a vector.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The CVSS score in use; null when no source gives a vector.
+    #[serde(default)]
     pub cvss: Option<CvssSummary>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub epss: Option<EpssSummary>,

@@ -158,6 +158,7 @@ fn no_vector_and_a_malformed_one_are_explained() {
     };
     let t = Triager::default().triage(&s);
     assert_eq!(t.cvss, None);
+    assert!(serde_json::to_value(&t).unwrap()["cvss"].is_null());
     assert_eq!(t.ssvc.evidence["automatable"], "assumed");
     assert!(
         t.reasons
