@@ -7,6 +7,7 @@ mod product;
 mod progress;
 mod scan;
 mod sync;
+mod triage;
 mod vuln;
 
 use std::path::PathBuf;

@@ -25,6 +25,11 @@ pub struct ScanArgs {
     /// Reject SBOMs that deviate from their specification instead of warning
     #[arg(long)]
     strict: bool,
+    /// Product profile (YAML) for triage: safety and mission impact, exposure,
+    /// field patchability, CVSS environment, SSVC tree [default: conservative
+    /// defaults, supplier tree]
+    #[arg(long, value_name = "FILE")]
+    profile: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -32,7 +37,7 @@ pub enum ScanFormat {
     /// One line per finding, for people
     #[default]
     Table,
-    /// `{"findings": [...], "unversioned": [...], "unresolved": [...], "summary": {...}}`
+    /// `{"findings": [{..., "triage": {...}}], "unversioned": [...], "unresolved": [...], "summary": {...}, "triage": {...}}`
     Json,
     /// SARIF 2.1.0 for code-scanning dashboards
     Sarif,
@@ -47,17 +52,27 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
             args.min_confidence
         );
     }
+    let triager = crate::triage::load_triager(args.profile.as_deref())?;
     let store = ctx.open_existing()?;
-    let (sbom, report) = scan_sbom(
+    let (sbom, mut report) = scan_sbom(
         &store,
         &args.sbom,
         args.strict,
         args.min_confidence,
         ctx.quiet,
     )?;
+    let triages = crate::triage::triage_findings(&store, &report, &triager)?;
+    crate::triage::sort_by_priority(&mut report, &triages);
     match args.format {
-        ScanFormat::Json => print_json(&report)?,
-        ScanFormat::Table => crate::out!("{}", render_table(&report)),
+        ScanFormat::Json => print_json(&crate::triage::triaged_report(
+            &report,
+            &triages,
+            &triager,
+            args.profile.as_deref(),
+        ))?,
+        ScanFormat::Table => {
+            crate::out!("{}", crate::triage::render_triaged_table(&report, &triages))
+        }
         ScanFormat::Sarif => print_json(&kensa_matching::output::sarif(
             &report,
             &args.sbom.to_string_lossy(),

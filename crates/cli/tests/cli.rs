@@ -432,3 +432,152 @@ fn regex_free_uuid(s: &str) -> bool {
         && u.chars()
             .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
 }
+
+/// The demo database: NVD, vulnrichment (SSVC), KEV and CSAF demo data.
+fn demo_db(dir: &Path) -> PathBuf {
+    let db = dir.join("k.db");
+    let o = run(kensa_db(&db).args(["-q", "db", "import"]).args([
+        repo("demo/nvd-demo.api2.jsonl.gz"),
+        repo("demo/vulnrichment-demo.cve5.jsonl.gz"),
+        repo("demo/kev-demo.json"),
+        repo("demo/csaf-demo.jsonl.gz"),
+    ]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    db
+}
+
+fn score(f: &serde_json::Value) -> f64 {
+    f["triage"]["cvss"]["score"].as_f64().unwrap_or(5.0)
+}
+
+#[test]
+fn scan_triages_every_finding_and_ranks_kev_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    for profile in [None, Some(repo("demo/rtu-gateway.profile.yaml"))] {
+        let mut cmd = kensa_db(&db);
+        cmd.arg("scan")
+            .arg(repo("demo/rtu-gateway.cdx.json"))
+            .args(["--format", "json"]);
+        if let Some(p) = &profile {
+            cmd.arg("--profile").arg(p);
+        }
+        let o = run(&mut cmd);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let report = json(&o);
+        let findings = report["findings"].as_array().unwrap();
+        assert!(findings.len() > 10);
+        for f in findings {
+            let t = &f["triage"];
+            let p = t["priority"].as_u64().unwrap();
+            assert!(p <= 100);
+            assert!(t["ssvc"]["decision"].is_string(), "{t}");
+            assert!(t["ssvc"]["points"]["exploitation"].is_string(), "{t}");
+            assert!(!t["reasons"].as_array().unwrap().is_empty());
+        }
+        // Sorted by priority, KEV first.
+        let priorities: Vec<u64> = findings
+            .iter()
+            .map(|f| f["triage"]["priority"].as_u64().unwrap())
+            .collect();
+        assert!(
+            priorities.windows(2).all(|w| w[0] >= w[1]),
+            "{priorities:?}"
+        );
+        let first = &findings[0]["triage"];
+        assert!(first["kev"]["due_date"].is_string(), "{first}");
+        assert!(
+            first["reasons"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("actively exploited: in CISA KEV since"),
+            "{first}"
+        );
+        assert_eq!(first["cra"]["early_warning_hours"], 24);
+        assert_eq!(first["cra"]["notification_hours"], 72);
+        // The evaluation criterion on real data: every KEV finding above every
+        // finding neither exploited nor automatable with no higher CVSS.
+        let kev: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["triage"]["kev"].is_object())
+            .collect();
+        assert_eq!(kev.len(), 4, "the demo's four KEV CVEs are found");
+        let calm: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| {
+                f["triage"]["ssvc"]["points"]["exploitation"] != "active"
+                    && f["triage"]["ssvc"]["points"]["automatable"] == "no"
+            })
+            .collect();
+        assert!(!calm.is_empty());
+        for k in &kev {
+            for c in calm.iter().filter(|c| score(c) <= score(k)) {
+                assert!(
+                    k["triage"]["priority"].as_u64() > c["triage"]["priority"].as_u64(),
+                    "{} does not outrank {}",
+                    k["vulnerability"]["id"],
+                    c["vulnerability"]["id"]
+                );
+            }
+        }
+        assert_eq!(
+            report["triage"]["profile"].is_string(),
+            profile.is_some(),
+            "{}",
+            report["triage"]
+        );
+    }
+
+    // The profile's environment shows in the CVSS it uses.
+    let o = run(kensa_db(&db)
+        .arg("scan")
+        .arg(repo("demo/rtu-gateway.cdx.json"))
+        .args(["--format", "json", "--profile"])
+        .arg(repo("demo/rtu-gateway.profile.yaml")));
+    let report = json(&o);
+    let heartbleed = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["vulnerability"]["id"] == "CVE-2014-0160")
+        .unwrap();
+    let cvss = &heartbleed["triage"]["cvss"];
+    assert!(
+        cvss["environmental_vector"]
+            .as_str()
+            .unwrap()
+            .contains("MAV:A"),
+        "{cvss}"
+    );
+
+    // People see priority and decision.
+    let o = run(kensa_db(&db)
+        .arg("scan")
+        .arg(repo("demo/rtu-gateway.cdx.json")));
+    let text = stdout(&o);
+    let first = text.lines().nth(1).unwrap();
+    assert!(text.starts_with("PRIO  DECISION"), "{text}");
+    assert!(
+        first.contains("Immediate") && first.contains("KEV"),
+        "{first}"
+    );
+}
+
+#[test]
+fn a_bad_profile_is_refused_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo_db(dir.path());
+    let profile = dir.path().join("p.yaml");
+    std::fs::write(&profile, "system_exposure: internet\n").unwrap();
+    let o = run(kensa_db(&db)
+        .arg("scan")
+        .arg(repo("demo/rtu-gateway.cdx.json"))
+        .arg("--profile")
+        .arg(&profile));
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("p.yaml: system_exposure: unknown variant `internet`, expected one of `small`, `controlled`, `open`"),
+        "{err}"
+    );
+}

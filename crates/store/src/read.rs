@@ -298,6 +298,23 @@ impl Store {
             .collect()
     }
 
+    /// Every source's record of `id`, ordered by source, decoded into `T`:
+    /// a partial view of [`VulnRecord`] (serde skips the fields `T` lacks),
+    /// for readers that need a few fields of many vulnerabilities (triage
+    /// reads CVSS, weaknesses and SSVC, not configurations).
+    pub fn records_as<T: serde::de::DeserializeOwned>(&self, id: &str) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT data FROM records WHERE vuln_id = ?1 ORDER BY source_kind, source_name",
+        )?;
+        let blobs = stmt
+            .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        blobs
+            .iter()
+            .map(|blob| crate::blob::decode(blob, || id.to_string()))
+            .collect()
+    }
+
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
         let data: Option<String> = self
             .conn
