@@ -357,10 +357,10 @@ impl Reader<'_> {
         let tree = doc.get("product_tree").unwrap_or(&Value::Null);
         let mut products: HashMap<String, ProductId> = HashMap::new();
         for b in array(tree, "branches") {
-            csaf_branch(b, None, &mut products);
+            csaf_branch(b, Trail::default(), &mut products);
         }
         for p in array(tree, "full_product_names") {
-            csaf_product(p, None, &mut products);
+            csaf_product(p, Trail::default(), &mut products);
         }
         // A relationship names a component inside a product; the finding is
         // about the component, so the new id takes the component's identity.
@@ -477,20 +477,29 @@ fn expand_ids(entry: &Value, groups: &HashMap<String, Vec<String>>) -> Vec<Strin
     ids
 }
 
-fn csaf_branch(b: &Value, version: Option<&str>, out: &mut HashMap<String, ProductId>) {
-    let version = match text(b, "category").as_deref() {
-        Some("product_version") => b.get("name").and_then(Value::as_str),
-        _ => version,
-    };
+/// The product name and version the branches above a product state.
+#[derive(Clone, Copy, Default)]
+struct Trail<'v> {
+    name: Option<&'v str>,
+    version: Option<&'v str>,
+}
+
+fn csaf_branch<'v>(b: &'v Value, mut trail: Trail<'v>, out: &mut HashMap<String, ProductId>) {
+    let name = b.get("name").and_then(Value::as_str);
+    match text(b, "category").as_deref() {
+        Some("product_version") => trail.version = name,
+        Some("product_name") => trail.name = name,
+        _ => {}
+    }
     if let Some(p) = b.get("product") {
-        csaf_product(p, version, out);
+        csaf_product(p, trail, out);
     }
     for child in array(b, "branches") {
-        csaf_branch(child, version, out);
+        csaf_branch(child, trail, out);
     }
 }
 
-fn csaf_product(p: &Value, branch_version: Option<&str>, out: &mut HashMap<String, ProductId>) {
+fn csaf_product(p: &Value, trail: Trail, out: &mut HashMap<String, ProductId>) {
     let Some(pid) = text(p, "product_id") else {
         return;
     };
@@ -505,9 +514,11 @@ fn csaf_product(p: &Value, branch_version: Option<&str>, out: &mut HashMap<Strin
         ProductId {
             purl: None,
             cpe: None,
-            name: text(p, "name"),
+            name: trail.name.map(str::to_string).or_else(|| text(p, "name")),
             bom_ref: None,
-            version: branch_version.map_or(VersionScope::Any, |v| VersionScope::Exact(v.into())),
+            version: trail
+                .version
+                .map_or(VersionScope::Any, |v| VersionScope::Exact(v.into())),
         }
     };
     out.insert(pid, id);
@@ -532,6 +543,19 @@ fn openvex_product(p: &Value, out: &mut Vec<ProductId>) {
 
 /// An identifier of unknown kind: a purl, a CPE, or a plain name.
 fn identify(s: &str) -> ProductId {
+    if let Some(rest) = s.strip_prefix(super::write::PRODUCT_URN) {
+        let (name, version) = match rest.split_once(':') {
+            Some((n, v)) => (n, VersionScope::Exact(percent_decode(v))),
+            None => (rest, VersionScope::Any),
+        };
+        return ProductId {
+            purl: None,
+            cpe: None,
+            name: Some(percent_decode(name)),
+            bom_ref: None,
+            version,
+        };
+    }
     if s.starts_with("pkg:") {
         from_purl(s)
     } else if s.starts_with("cpe:") {

@@ -33,6 +33,32 @@ impl Subject {
     }
 }
 
+/// The prefix of the IRI a product without a purl gets in OpenVEX, whose
+/// product `@id` must be an IRI: `urn:x-kensa:product:NAME[:VERSION]`,
+/// percent-encoded.
+pub const PRODUCT_URN: &str = "urn:x-kensa:product:";
+
+pub fn product_urn(s: &Subject) -> String {
+    let mut o = format!("{PRODUCT_URN}{}", urn_escape(&s.name));
+    if let Some(v) = &s.version {
+        o.push(':');
+        o.push_str(&urn_escape(v));
+    }
+    o
+}
+
+fn urn_escape(s: &str) -> String {
+    let mut o = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            o.push(b as char);
+        } else {
+            o.push_str(&format!("%{b:02X}"));
+        }
+    }
+    o
+}
+
 /// Who issues the document, and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issuer {
@@ -177,7 +203,7 @@ pub fn cyclonedx(v: &Verdict, s: &Subject, i: &Issuer) -> Value {
 /// OpenVEX 0.2.0: one statement.
 pub fn openvex(v: &Verdict, s: &Subject, i: &Issuer) -> Value {
     let (a, b) = document_hash(v, s, i);
-    let mut product = json!({"@id": s.reference()});
+    let mut product = json!({"@id": s.purl.clone().unwrap_or_else(|| product_urn(s))});
     if let Some(p) = &s.purl {
         product["identifiers"] = json!({"purl": p});
     }
@@ -286,9 +312,23 @@ pub fn csaf(v: &Verdict, s: &Subject, i: &Issuer) -> Value {
                 "generator": {"date": i.timestamp, "engine": {"name": "kensa", "version": i.tool_version}},
             },
         },
-        "product_tree": {"full_product_names": [product]},
+        "product_tree": product_tree(s, product),
         "vulnerabilities": [vuln],
     })
+}
+
+/// With a version, the product sits under product_name / product_version
+/// branches, which keeps the version machine-readable; without one it is
+/// a full product name.
+fn product_tree(s: &Subject, product: Value) -> Value {
+    match &s.version {
+        Some(v) => json!({"branches": [{
+            "category": "product_name",
+            "name": s.name,
+            "branches": [{"category": "product_version", "name": v, "product": product}],
+        }]}),
+        None => json!({"full_product_names": [product]}),
+    }
 }
 
 fn is_cve(id: &str) -> bool {
