@@ -502,9 +502,19 @@ fn words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Same kind and nearly the same words (Jaccard similarity ≥ 0.8): the
-/// two passes often state one condition twice.
+/// Same kind and nearly the same words (Jaccard similarity ≥ 0.8) with
+/// exactly the same numbers: the two passes often state one condition
+/// twice, but "port 445" and "port 139" are two conditions.
 fn near_duplicate(a: &HashSet<String>, b: &HashSet<String>) -> bool {
+    let numbers = |s: &HashSet<String>| -> HashSet<String> {
+        s.iter()
+            .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+            .cloned()
+            .collect()
+    };
+    if numbers(a) != numbers(b) {
+        return false;
+    }
     let inter = a.intersection(b).count();
     let union = a.union(b).count();
     union > 0 && inter * 5 >= union * 4
