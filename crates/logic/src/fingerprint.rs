@@ -19,6 +19,18 @@ pub fn fingerprint(tree: &Conditions) -> String {
     )
 }
 
+/// Where a tree came from, as far as re-checking a decision is concerned:
+/// `rules` trees (the offline extractor, deterministic) can be rebuilt and
+/// compared later; `llm` and `analyst` trees cannot.
+pub fn origin(tree: &Conditions) -> &'static str {
+    match tree.extractor.as_deref() {
+        None => "rules",
+        Some(e) if e.starts_with("rules") => "rules",
+        Some(e) if e.starts_with("llm") => "llm",
+        Some(_) => "analyst",
+    }
+}
+
 /// Whether `s` has the shape of a fingerprint this module makes.
 pub fn is_fingerprint(s: &str) -> bool {
     s.strip_prefix(PREFIX)

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::answers::{Answer, AnswerValue, Answers, AnswersError};
 use crate::conditions::{Condition, ConditionKind, Conditions, GroupOp, Node};
-use crate::fingerprint::fingerprint;
+use crate::fingerprint::{fingerprint, origin};
 use crate::vex::Justification;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +75,8 @@ pub struct Verdict {
     pub justification: Option<Justification>,
     /// [`crate::fingerprint`] of the tree the verdict was made on.
     pub conditions_fingerprint: String,
+    /// [`crate::fingerprint::origin`] of that tree: `rules`, `llm` or `analyst`.
+    pub conditions_origin: &'static str,
     pub conditions: usize,
     pub answered: usize,
 }
@@ -141,6 +143,7 @@ pub fn evaluate(tree: &Conditions, answers: &Answers) -> Result<Verdict, Answers
         open,
         justification,
         conditions_fingerprint: fingerprint(tree),
+        conditions_origin: origin(tree),
         conditions: all.len(),
         answered,
     })

@@ -15,8 +15,13 @@ use kensa_logic::{Conditions, Node};
 
 const CVE: &str = "CVE-2007-2447";
 
+/// The fixture as if the rules extractor had made it: such trees can be
+/// rebuilt at scan time, so decisions on them are re-checked.
 fn tree() -> Conditions {
-    serde_json::from_str(include_str!("fixtures/cve-2007-2447.conditions.json")).unwrap()
+    let mut t: Conditions =
+        serde_json::from_str(include_str!("fixtures/cve-2007-2447.conditions.json")).unwrap();
+    t.extractor = Some("rules@test".into());
+    t
 }
 
 fn not_affected() -> Verdict {
@@ -69,7 +74,9 @@ fn a_versionless_purl_decision_survives_an_upgrade() {
         assert_eq!(statements.len(), 1, "{format:?}");
         let s = &statements[0];
         assert_eq!(s.status, VexStatus::NotAffected, "{format:?}");
-        assert_eq!(s.fingerprint.as_deref(), Some(fp.as_str()), "{format:?}");
+        let recorded = s.fingerprint.as_ref().expect("fingerprint recorded");
+        assert_eq!(recorded.fingerprint, fp, "{format:?}");
+        assert_eq!(recorded.origin, "rules", "{format:?}");
         assert!(s.detail.as_deref().unwrap().contains("c2"), "{format:?}");
 
         for version in ["2:3.0.24-6", "2:3.0.25-1+deb9u1"] {
@@ -348,4 +355,40 @@ fn cyclonedx_version_ranges_cover_upgrades_inside_the_range() {
     assert!(d.suppressed);
     assert!(d.matched_by.contains("vers:generic"), "{}", d.matched_by);
     assert!(decide(&statements, &key("pkg:generic/zlib@1.3.1"), |_| None).is_none());
+}
+
+#[test]
+fn decisions_on_analyst_trees_are_kept_but_not_rechecked() {
+    // The fixture as written: extractor `analyst`, a tree no scan can rebuild.
+    let analyst: Conditions =
+        serde_json::from_str(include_str!("fixtures/cve-2007-2447.conditions.json")).unwrap();
+    let v = evaluate(&analyst, &answers::parse(b"answers: {c2: no}").unwrap()).unwrap();
+    assert_eq!(v.conditions_origin, "analyst");
+    let subject = Subject {
+        name: "samba".into(),
+        version: None,
+        purl: Some("pkg:deb/debian/samba".into()),
+    };
+    for format in FORMATS {
+        let doc = write(format, &v, &subject, &issuer());
+        let statements = parse(doc.to_string().as_bytes(), "analyst.json").unwrap();
+        assert_eq!(
+            statements[0].fingerprint.as_ref().unwrap().origin,
+            "analyst"
+        );
+        let finding = samba_finding("pkg:deb/debian/samba@2:3.0.24-6", "2:3.0.24-6");
+        // A different rules tree today does not overrule the analyst's decision.
+        let d = decide(
+            &statements,
+            &finding,
+            current_is("kc1-0000000000000000".into()),
+        )
+        .unwrap();
+        assert!(d.suppressed, "{format:?}");
+        assert!(
+            matches!(&d.conditions, ConditionsCheck::NotChecked { origin, .. } if origin == "analyst"),
+            "{format:?}: {:?}",
+            d.conditions
+        );
+    }
 }

@@ -43,9 +43,11 @@ pub struct FindingKey<'a> {
 pub enum ConditionsCheck {
     /// The statement recorded no fingerprint (not made by Kensa).
     NotRecorded,
-    /// No current tree to compare with.
+    /// No current tree to compare with, or the decision rested on an LLM
+    /// or analyst tree, which cannot be rebuilt to compare.
     NotChecked {
         recorded: String,
+        origin: String,
     },
     Same {
         fingerprint: String,
@@ -87,8 +89,9 @@ enum Specificity {
 }
 
 /// The decision for one finding, if any statement applies. `current`
-/// gives the fingerprint of the vulnerability's current condition tree,
-/// when one can be computed.
+/// gives the fingerprint of the vulnerability's current rules-extractor
+/// tree, when one can be computed; only decisions made on a rules tree are
+/// compared with it.
 pub fn decide(
     statements: &[Statement],
     key: &FindingKey,
@@ -108,13 +111,17 @@ pub fn decide(
     let (spec, s, matched_by) = best?;
     let conditions = match &s.fingerprint {
         None => ConditionsCheck::NotRecorded,
-        Some(recorded) => match current(key.vulnerability) {
+        Some(r) => match (r.origin == "rules")
+            .then(|| current(key.vulnerability))
+            .flatten()
+        {
             None => ConditionsCheck::NotChecked {
-                recorded: recorded.clone(),
+                recorded: r.fingerprint.clone(),
+                origin: r.origin.clone(),
             },
-            Some(cur) if cur == *recorded => ConditionsCheck::Same { fingerprint: cur },
+            Some(cur) if cur == r.fingerprint => ConditionsCheck::Same { fingerprint: cur },
             Some(cur) => ConditionsCheck::Changed {
-                recorded: recorded.clone(),
+                recorded: r.fingerprint.clone(),
                 current: cur,
             },
         },

@@ -122,3 +122,5 @@ impl VexStatus {
 /// CSAF) that carry the condition tree's fingerprint, so that a decision
 /// can be checked against the current tree when it is read back.
 pub const FINGERPRINT_PROPERTY: &str = "kensa:conditions:fingerprint";
+/// The CycloneDX property with the tree's origin (`rules`, `llm`, `analyst`).
+pub const ORIGIN_PROPERTY: &str = "kensa:conditions:origin";

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::VexStatus;
-use super::write::fingerprint_marker;
+use super::write::MARKER_OPEN;
 use crate::fingerprint::is_fingerprint;
 
 /// VEX files larger than this are refused.
@@ -53,7 +53,7 @@ pub struct Statement {
     pub detail: Option<String>,
     /// The condition tree fingerprint recorded by Kensa, when present.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<Recorded>,
     /// `FILE (format) at JSON-POINTER`.
     pub source: String,
 }
@@ -123,15 +123,26 @@ fn array<'v>(v: &'v Value, key: &str) -> &'v [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// The condition tree a Kensa decision was made on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    pub fingerprint: String,
+    /// `rules`, `llm` or `analyst` (see [`crate::fingerprint::origin`]).
+    pub origin: String,
+}
+
 /// The fingerprint in a `[kensa-conditions:…]` marker of any of `texts`.
-fn marker_in<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> Option<String> {
-    let open = fingerprint_marker("");
-    let open = open.trim_end_matches(']');
+fn marker_in<'t>(texts: impl IntoIterator<Item = Option<&'t str>>) -> Option<Recorded> {
     texts.into_iter().flatten().find_map(|t| {
-        let start = t.find(open)? + open.len();
+        let start = t.find(MARKER_OPEN)? + MARKER_OPEN.len();
         let end = t[start..].find(']')? + start;
-        let fp = &t[start..end];
-        is_fingerprint(fp).then(|| fp.to_string())
+        let (fp, origin) = t[start..end]
+            .split_once('/')
+            .unwrap_or((&t[start..end], "rules"));
+        is_fingerprint(fp).then(|| Recorded {
+            fingerprint: fp.to_string(),
+            origin: origin.to_string(),
+        })
     })
 }
 
@@ -272,11 +283,19 @@ impl Reader<'_> {
                 (None, _) => continue,
             };
             let detail = analysis.and_then(|a| text(a, "detail"));
-            let property_fp = array(v, "properties").iter().find_map(|p| {
-                (text(p, "name").as_deref() == Some(super::FINGERPRINT_PROPERTY))
-                    .then(|| text(p, "value"))
-                    .flatten()
-            });
+            let property = |name: &str| {
+                array(v, "properties").iter().find_map(|p| {
+                    (text(p, "name").as_deref() == Some(name))
+                        .then(|| text(p, "value"))
+                        .flatten()
+                })
+            };
+            let property_fp = property(super::FINGERPRINT_PROPERTY)
+                .filter(|f| is_fingerprint(f))
+                .map(|fingerprint| Recorded {
+                    fingerprint,
+                    origin: property(super::ORIGIN_PROPERTY).unwrap_or_else(|| "rules".into()),
+                });
             out.push(Statement {
                 aliases: array(v, "references")
                     .iter()
@@ -286,9 +305,7 @@ impl Reader<'_> {
                 products,
                 status,
                 justification: analysis.and_then(|a| text(a, "justification")),
-                fingerprint: property_fp
-                    .filter(|f| is_fingerprint(f))
-                    .or_else(|| marker_in([detail.as_deref()])),
+                fingerprint: property_fp.or_else(|| marker_in([detail.as_deref()])),
                 detail,
                 source: self.source("CycloneDX", &pointer),
             });

@@ -11,7 +11,7 @@
 
 use serde_json::{Value, json};
 
-use super::FINGERPRINT_PROPERTY;
+use super::{FINGERPRINT_PROPERTY, ORIGIN_PROPERTY};
 use crate::verdict::{Status, Verdict};
 
 /// What the statement is about.
@@ -72,9 +72,21 @@ pub struct Issuer {
     pub action: Option<String>,
 }
 
-/// The marker that carries a fingerprint in free text.
-pub fn fingerprint_marker(fingerprint: &str) -> String {
-    format!("[kensa-conditions:{fingerprint}]")
+/// The marker that carries a fingerprint in free text, with the tree's
+/// origin unless it is `rules`: `[kensa-conditions:kc1-…]`,
+/// `[kensa-conditions:kc1-…/analyst]`.
+pub fn fingerprint_marker(fingerprint: &str, origin: &str) -> String {
+    if origin == "rules" {
+        format!("{MARKER_OPEN}{fingerprint}]")
+    } else {
+        format!("{MARKER_OPEN}{fingerprint}/{origin}]")
+    }
+}
+
+pub const MARKER_OPEN: &str = "[kensa-conditions:";
+
+fn marker(v: &Verdict) -> String {
+    fingerprint_marker(&v.conditions_fingerprint, v.conditions_origin)
 }
 
 const DEFAULT_ACTION: &str =
@@ -122,11 +134,7 @@ fn serial_number(v: &Verdict, s: &Subject, i: &Issuer) -> String {
 }
 
 fn detail(v: &Verdict) -> String {
-    format!(
-        "{} {}",
-        v.basis,
-        fingerprint_marker(&v.conditions_fingerprint)
-    )
+    format!("{} {}", v.basis, marker(v))
 }
 
 fn deciding_ids(v: &Verdict) -> String {
@@ -169,6 +177,7 @@ pub fn cyclonedx(v: &Verdict, s: &Subject, i: &Issuer) -> Value {
         "affects": [{"ref": subject_ref}],
         "properties": [
             {"name": FINGERPRINT_PROPERTY, "value": v.conditions_fingerprint},
+            {"name": ORIGIN_PROPERTY, "value": v.conditions_origin},
             {"name": "kensa:verdict:status", "value": v.status.as_str()},
         ],
     });
@@ -217,7 +226,7 @@ pub fn openvex(v: &Verdict, s: &Subject, i: &Issuer) -> Value {
         "products": [product],
         "status": status,
         "status_notes": format!("Assessed by Kensa from the answers to {} trigger conditions. {}",
-            v.conditions, fingerprint_marker(&v.conditions_fingerprint)),
+            v.conditions, marker(v)),
     });
     match v.status {
         Status::NotAffected => {
