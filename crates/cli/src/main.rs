@@ -1,6 +1,7 @@
 //! `kensa`: vulnerability intelligence, matching and assessment for
 //! industrial and IoT products, offline.
 
+mod assess;
 mod db;
 mod demo;
 mod progress;
@@ -56,6 +57,12 @@ enum Command {
     Vuln(vuln::VulnCommand),
     /// Match an SBOM's components against the database and explain each finding
     Scan(scan::ScanArgs),
+    /// A vulnerability's trigger conditions as a checklist of questions (English or Japanese)
+    Checklist(assess::ChecklistArgs),
+    /// Evaluate checklist answers into a verdict: affected, not_affected or under_investigation
+    Assess(assess::AssessArgs),
+    /// Turn checklist answers into a VEX document (CycloneDX, OpenVEX or CSAF)
+    Vex(assess::VexArgs),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -116,6 +123,9 @@ fn main() -> ExitCode {
         Command::Db(cmd) => db::run(&ctx, cmd),
         Command::Vuln(cmd) => vuln::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
+        Command::Checklist(args) => assess::run_checklist(&ctx, args),
+        Command::Assess(args) => assess::run_assess(&ctx, args),
+        Command::Vex(args) => assess::run_vex(&ctx, args),
     };
     match result {
         Ok(code) => code,

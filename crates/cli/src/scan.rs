@@ -25,6 +25,11 @@ pub struct ScanArgs {
     /// Reject SBOMs that deviate from their specification instead of warning
     #[arg(long)]
     strict: bool,
+    /// A VEX document to apply (CycloneDX, OpenVEX, CSAF; repeatable):
+    /// not_affected findings leave the table and are counted; JSON keeps
+    /// them with a `vex` field
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -55,6 +60,17 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         args.min_confidence,
         ctx.quiet,
     )?;
+    if !args.vex.is_empty() {
+        crate::assess::print_scan_with_vex(
+            &store,
+            &sbom,
+            report,
+            &args.vex,
+            args.format,
+            &args.sbom,
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.format {
         ScanFormat::Json => print_json(&report)?,
         ScanFormat::Table => crate::out!("{}", render_table(&report)),

@@ -12,6 +12,7 @@
 pub mod answers;
 pub mod checklist;
 pub mod conditions;
+pub mod document;
 pub mod extract;
 pub mod fingerprint;
 pub mod llm;
