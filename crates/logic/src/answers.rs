@@ -160,6 +160,13 @@ pub fn parse(bytes: &[u8]) -> Result<Answers, AnswersError> {
     if text.trim().is_empty() {
         return Err(AnswersError::Empty);
     }
+    if let Some(line) = too_deep(text) {
+        return Err(AnswersError::Syntax {
+            message: format!(
+                "brackets nested deeper than {MAX_NESTING} levels at line {line}; an answers file needs 3"
+            ),
+        });
+    }
     let raw: RawFile = if text.trim_start().starts_with('{') {
         let mut de = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(&mut de).map_err(|e| located(e, |e| e.to_string()))?
@@ -168,6 +175,40 @@ pub fn parse(bytes: &[u8]) -> Result<Answers, AnswersError> {
         serde_path_to_error::deserialize(de).map_err(|e| located(e, |e| e.to_string()))?
     };
     raw.into_answers()
+}
+
+/// Deepest `[`/`{` nesting accepted. The YAML parser's time grows with the
+/// square of the nesting depth (a 1 MiB file of brackets takes minutes), so
+/// deep documents are refused before parsing.
+pub const MAX_NESTING: usize = 64;
+
+/// The line where flow nesting first exceeds [`MAX_NESTING`], if it does.
+/// Brackets inside quotes do not count; others in plain text may, which
+/// errs on the side of refusing.
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut line, mut quote) = (0usize, 1usize, None);
+    for c in text.chars() {
+        match (quote, c) {
+            (_, '\n') => {
+                line += 1;
+                // Quoted scalars in answers files are single-line in practice;
+                // a stray quote must not hide the rest of the file.
+                quote = None;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(line);
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A serde error with its path (`answers.c2.answer`) and, for syntax
@@ -356,6 +397,32 @@ mod tests {
             parse(b"answers:\n  c1: \xff\n").unwrap_err(),
             AnswersError::NotText { offset: 15 }
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let depth = 500_000;
+        let json = format!(
+            "{{\"answers\": {{\"c1\": {{\"answer\": {}{}}}}}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let started = std::time::Instant::now();
+        let e = parse(json.as_bytes()).unwrap_err().to_string();
+        assert!(e.contains("nested deeper than 64 levels at line 1"), "{e}");
+        let yaml = format!(
+            "answers:\n  c1:\n    answer: {}{}\n",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        assert!(parse(yaml.as_bytes()).is_err());
+        assert!(started.elapsed().as_secs() < 5, "{:?}", started.elapsed());
+        // Brackets in quoted notes do not count.
+        let note = format!(
+            "answers:\n  c1:\n    answer: no\n    note: \"{}\"\n",
+            "[".repeat(100)
+        );
+        assert!(parse(note.as_bytes()).is_ok());
     }
 
     #[test]
