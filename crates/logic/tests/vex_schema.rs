@@ -97,10 +97,19 @@ fn issuer() -> Issuer {
     }
 }
 
+/// `kensa vex`'s defaults when no author or namespace is given.
+fn default_issuer() -> Issuer {
+    Issuer {
+        author: "Unknown author".into(),
+        namespace: "urn:x-kensa:unconfigured".into(),
+        ..issuer()
+    }
+}
+
 fn check_all(format: VexFormat, schemas: &boon::Schemas, index: boon::SchemaIndex) {
     for v in verdicts() {
-        for s in subjects() {
-            let doc = write(format, &v, &s, &issuer());
+        for (s, i) in subjects().into_iter().zip([issuer(), default_issuer()]) {
+            let doc = write(format, &v, &s, &i);
             if let Err(e) = schemas.validate(&doc, index) {
                 panic!(
                     "{format:?} for {} / {} is invalid: {e:#}\n{}",
