@@ -101,8 +101,9 @@ pub struct VexArgs {
     /// The product the statement is about
     #[arg(long, value_name = "NAME")]
     product: String,
-    /// Its version; pins the statement to it (leave out, or give --purl
-    /// without a version, for a decision that carries over upgrades)
+    /// Its version. Without --purl this pins the statement to the version;
+    /// with --purl the purl decides: `pkg:…/name` carries the decision over
+    /// upgrades, `pkg:…/name@1.2` pins it
     #[arg(long, value_name = "VERSION")]
     product_version: Option<String>,
     /// Its package URL, which lets scanners match the statement
