@@ -3,7 +3,12 @@
 use std::path::Path;
 
 fn fixture(rel: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)).unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(rel),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -23,6 +28,8 @@ fn files_that_are_not_one_record_are_refused() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("38 vulnerabilities"), "{e}");
-    let e = kensa_intel::parse_record_file(b"{\"hello\": 1}").unwrap_err().to_string();
+    let e = kensa_intel::parse_record_file(b"{\"hello\": 1}")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("not a vulnerability record"), "{e}");
 }

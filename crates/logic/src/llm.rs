@@ -247,7 +247,10 @@ pub fn response_schema() -> Value {
                 "properties": {
                     "id": {"type": "string"},
                     "kind": {"type": "string", "enum": ["version", "platform", "configuration", "function_use", "input", "network", "privileges", "user_interaction", "other"]},
-                    "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+                    // No maxLength: strict structured output rejects the
+                    // keyword on some services; the prompt states the limit
+                    // and parse_tree enforces it.
+                    "text": {"type": "string"},
                     "question": {"type": "string"},
                     "question_ja": {"type": ["string", "null"]},
                     "evidence": {"type": ["string", "null"]}

@@ -266,6 +266,27 @@ fn a_response_that_is_not_a_completion_falls_back() {
         Duration::from_secs(10),
         |e| matches!(e, LlmError::Protocol { .. }) && e.to_string().contains("choices[0]"),
     );
+    // A body that is not JSON at all (a proxy's HTML page).
+    let (url, _) = serve(vec![Reply::Ok("<html>Bad gateway</html>")]);
+    let err = extract_strict(&record(), &config(url, Duration::from_secs(10))).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LlmError::Protocol {
+                pass: "attacker",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A refusal and a cut-off answer are not trees either.
+    let refusal = r#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": null, "refusal": "I can't help with that."}, "finish_reason": "stop"}]}"#;
+    let cut = r#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "{\"logic\": {\"op\""}, "finish_reason": "length"}]}"#;
+    for (body, expect) in [(refusal, "refused"), (cut, "cut off")] {
+        let (url, _) = serve(vec![Reply::Ok(body)]);
+        let err = extract_strict(&record(), &config(url, Duration::from_secs(10))).unwrap_err();
+        assert!(err.to_string().contains(expect), "{err}");
+    }
 }
 
 #[test]
