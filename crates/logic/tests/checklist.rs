@@ -68,6 +68,9 @@ fn html_escapes_and_json_keeps_structure() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more"));
     assert!(!html.contains("<script>"));
     assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    // Commands in hints are code, not stray backticks.
+    assert!(html.contains("<code>ss -tlnp</code>"));
+    assert!(!html.contains('`'));
 
     let json = serde_json::to_value(&list).unwrap();
     assert_eq!(json["root"]["op"], "all");

@@ -221,7 +221,7 @@ section.group{{border-left:3px solid #888;padding-left:1em;margin:1em 0}}\
     }
     o.push_str(&format!(
         "<h2>{}</h2>\n<pre>{}</pre>\n</body>\n</html>\n",
-        escape(labels.answers_template),
+        code_spans(&escape(labels.answers_template)),
         escape(&answers_skeleton(list))
     ));
     o
@@ -260,7 +260,7 @@ fn html_section(o: &mut String, s: &Section, labels: &text::Labels) {
                 o.push_str(&format!(
                     "<li class=\"hint\"><strong>{}</strong>: {}</li>\n",
                     escape(labels.how_to_check),
-                    escape(&q.hint)
+                    code_spans(&escape(&q.hint))
                 ));
                 if let Some(ev) = &q.evidence {
                     o.push_str(&format!(
@@ -277,6 +277,26 @@ fn html_section(o: &mut String, s: &Section, labels: &text::Labels) {
         }
     }
     o.push_str("</section>\n");
+}
+
+/// The hints mark commands with Markdown backticks; in HTML they become
+/// `<code>` (the text is escaped already, and backticks survive escaping).
+fn code_spans(escaped: &str) -> String {
+    let parts: Vec<&str> = escaped.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return escaped.to_string();
+    }
+    let mut o = String::with_capacity(escaped.len() + 16);
+    for (i, p) in parts.iter().enumerate() {
+        if i % 2 == 1 {
+            o.push_str("<code>");
+            o.push_str(p);
+            o.push_str("</code>");
+        } else {
+            o.push_str(p);
+        }
+    }
+    o
 }
 
 fn escape(s: &str) -> String {
