@@ -283,7 +283,7 @@ fn html_section(o: &mut String, s: &Section, labels: &text::Labels) {
 /// `<code>` (the text is escaped already, and backticks survive escaping).
 fn code_spans(escaped: &str) -> String {
     let parts: Vec<&str> = escaped.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return escaped.to_string();
     }
     let mut o = String::with_capacity(escaped.len() + 16);
