@@ -292,15 +292,6 @@ fn render_verdict(v: &Verdict) -> String {
 
 // ---- kensa scan --vex ---------------------------------------------------
 
-/// A finding with the VEX decision that applies to it.
-#[derive(Serialize)]
-struct VexedFinding<'a> {
-    #[serde(flatten)]
-    finding: &'a Finding,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    vex: Option<Decision>,
-}
-
 #[derive(Serialize)]
 struct VexSummary {
     statements: usize,
@@ -337,19 +328,18 @@ pub fn print_scan_with_vex(
         suppressed,
     };
     if format == ScanFormat::Json {
-        let findings: Vec<VexedFinding> = report
-            .findings
-            .iter()
-            .zip(decisions)
-            .map(|(finding, vex)| VexedFinding { finding, vex })
-            .collect();
-        return print_json(&serde_json::json!({
-            "findings": findings,
-            "unversioned": report.unversioned,
-            "unresolved": report.unresolved,
-            "summary": report.summary,
-            "vex": summary,
-        }));
+        // The report as `kensa scan --format json` prints it, whatever fields
+        // it grows, plus a `vex` field on each decided finding.
+        let mut out = serde_json::to_value(&report).context("encoding the report")?;
+        if let Some(findings) = out["findings"].as_array_mut() {
+            for (f, d) in findings.iter_mut().zip(&decisions) {
+                if let Some(d) = d {
+                    f["vex"] = serde_json::to_value(d).context("encoding a VEX decision")?;
+                }
+            }
+        }
+        out["vex"] = serde_json::to_value(&summary).context("encoding the VEX summary")?;
+        return print_json(&out);
     }
     let mut kept = report.clone();
     kept.findings = report
