@@ -296,6 +296,14 @@ pub fn extract_strict(records: &[VulnRecord], config: &LlmConfig) -> Result<Cond
     }
     let logic = merge(trees);
     let mut out = Conditions::new(id, logic);
+    // An empty answer is no answer: the rules may still know something.
+    if out.conditions().is_empty() {
+        return Err(LlmError::Schema {
+            pass: "both",
+            pointer: "/logic".into(),
+            message: "neither pass gave a condition".into(),
+        });
+    }
     out.component = records
         .iter()
         .flat_map(|r| &r.affected)

@@ -331,3 +331,15 @@ fn configuration_comes_from_a_file() {
     assert!(e.contains("KENSA_TEST_UNSET_VARIABLE_X"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn two_empty_answers_fall_back() {
+    let empty = r#"{"choices": [{"index": 0, "message": {"role": "assistant", "content": "{\"logic\": {\"op\": \"all\", \"children\": []}}"}, "finish_reason": "stop"}]}"#;
+    let (url, _) = serve(vec![Reply::Ok(empty), Reply::Ok(empty)]);
+    let out = extract(&record(), &config(url, Duration::from_secs(10)));
+    assert!(
+        out.fallback
+            .unwrap()
+            .contains("neither pass gave a condition")
+    );
+}
