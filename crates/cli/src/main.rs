@@ -1,6 +1,7 @@
 //! `kensa`: vulnerability intelligence, matching and assessment for
 //! industrial and IoT products, offline.
 
+mod assess;
 mod db;
 mod demo;
 mod product;
@@ -64,6 +65,12 @@ enum Command {
     /// Work on all stored products at once
     #[command(subcommand)]
     Portfolio(product::PortfolioCommand),
+    /// A vulnerability's trigger conditions as a checklist of questions (English or Japanese)
+    Checklist(assess::ChecklistArgs),
+    /// Evaluate checklist answers into a verdict: affected, not_affected or under_investigation
+    Assess(assess::AssessArgs),
+    /// Turn checklist answers into a VEX document (CycloneDX, OpenVEX or CSAF)
+    Vex(assess::VexArgs),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -126,6 +133,9 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&ctx, args),
         Command::Product(cmd) => product::run_product(&ctx, cmd),
         Command::Portfolio(cmd) => product::run_portfolio(&ctx, cmd),
+        Command::Checklist(args) => assess::run_checklist(&ctx, args),
+        Command::Assess(args) => assess::run_assess(&ctx, args),
+        Command::Vex(args) => assess::run_vex(&ctx, args),
     };
     match result {
         Ok(code) => code,

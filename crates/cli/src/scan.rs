@@ -30,6 +30,11 @@ pub struct ScanArgs {
     /// defaults, supplier tree]
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
+    /// A VEX document to apply (CycloneDX, OpenVEX, CSAF; repeatable):
+    /// not_affected findings leave the table and are counted; JSON keeps
+    /// them with a `vex` field
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -63,6 +68,23 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     )?;
     let triages = crate::triage::triage_findings(&store, &report, &triager)?;
     crate::triage::sort_by_priority(&mut report, &triages);
+    if !args.vex.is_empty() {
+        let triage = crate::assess::TriageContext {
+            triages: &triages,
+            triager: &triager,
+            profile: args.profile.as_deref(),
+        };
+        crate::assess::print_scan_with_vex(
+            &store,
+            &sbom,
+            report,
+            &args.vex,
+            args.format,
+            &args.sbom,
+            &triage,
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     match args.format {
         ScanFormat::Json => print_json(&crate::triage::triaged_report(
             &report,

@@ -3,11 +3,20 @@
 //! A vulnerability's prose ("when the X option is enabled, remote attackers
 //! can ...") becomes an explicit AND/OR tree of checkable conditions
 //! ([`Conditions`], the `kensa.conditions/v1` contract in
-//! `docs/conditions.schema.json`). Extractors build the tree; checklists
-//! render it for people; answers evaluate it into a verdict; VEX carries the
-//! verdict to others.
+//! `docs/conditions.schema.json`). Extractors build the tree ([`extract`]
+//! offline, [`llm`] through a chat-completions API); [`checklist`] renders it
+//! for people; [`answers`] and [`verdict`] evaluate their answers into a
+//! verdict; [`vex`] carries the verdict to others and applies others' VEX
+//! to scan findings.
 
+pub mod answers;
+pub mod checklist;
 pub mod conditions;
+pub mod document;
 pub mod extract;
+pub mod fingerprint;
+pub mod llm;
+pub mod verdict;
+pub mod vex;
 
 pub use conditions::{Condition, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node};

@@ -1,0 +1,465 @@
+//! `kensa checklist`, `kensa assess`, `kensa vex`: a vulnerability's
+//! trigger conditions as questions, the answers as a verdict, the verdict
+//! as VEX; and `kensa scan --vex`, others' VEX applied to findings.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use kensa_logic::Conditions;
+use kensa_logic::checklist::{self, Lang};
+use kensa_logic::llm::{self, LlmConfig};
+use kensa_logic::verdict::{Status, Verdict, evaluate};
+use kensa_logic::vex::apply::{Decision, FindingKey, decide};
+use kensa_logic::vex::read::Statement;
+use kensa_logic::vex::write::{Issuer, Subject, VexFormat};
+use kensa_matching::{Finding, ScanReport};
+use kensa_model::{Sbom, VulnRecord};
+use kensa_store::Store;
+use serde::Serialize;
+
+use crate::scan::ScanFormat;
+use crate::{Ctx, OutputFormat, outln, print_json};
+
+/// Where the condition tree comes from.
+#[derive(Args)]
+pub struct TreeSource {
+    /// A vulnerability id in the database (CVE-…, GHSA-…, …)
+    #[arg(value_name = "ID", required_unless_present_any = ["record", "conditions"], conflicts_with_all = ["record", "conditions"])]
+    id: Option<String>,
+    /// A vulnerability record file instead (NVD, CVE JSON 5, OSV, CSAF)
+    #[arg(long, value_name = "FILE", conflicts_with = "conditions")]
+    record: Option<PathBuf>,
+    /// A kensa.conditions/v1 document instead (e.g. an edited tree)
+    #[arg(long, value_name = "FILE")]
+    conditions: Option<PathBuf>,
+    /// Which extractor builds the tree from the record
+    #[arg(long, value_enum, default_value_t)]
+    extractor: Extractor,
+    /// LLM settings file (YAML/JSON: base_url, model, api_key or api_key_env,
+    /// timeout_secs) [default: KENSA_LLM_BASE_URL, KENSA_LLM_MODEL, KENSA_LLM_API_KEY]
+    #[arg(long, value_name = "FILE")]
+    llm_config: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum Extractor {
+    /// Offline, deterministic rules
+    #[default]
+    Rules,
+    /// An OpenAI-compatible chat-completions API; falls back to rules on any failure
+    Llm,
+}
+
+#[derive(Args)]
+pub struct ChecklistArgs {
+    #[command(flatten)]
+    source: TreeSource,
+    /// Language of the questions and hints
+    #[arg(long, value_enum, default_value_t)]
+    lang: LangArg,
+    #[arg(long, value_enum, default_value_t)]
+    format: ChecklistFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum LangArg {
+    #[default]
+    En,
+    Ja,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum ChecklistFormat {
+    #[default]
+    Markdown,
+    Html,
+    Json,
+}
+
+#[derive(Args)]
+pub struct AssessArgs {
+    #[command(flatten)]
+    source: TreeSource,
+    /// The answers: YAML or JSON, condition id → yes / no / unknown
+    #[arg(long, value_name = "FILE")]
+    answers: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+#[derive(Args)]
+pub struct VexArgs {
+    #[command(flatten)]
+    source: TreeSource,
+    /// The answers: YAML or JSON, condition id → yes / no / unknown
+    #[arg(long, value_name = "FILE")]
+    answers: PathBuf,
+    /// The product the statement is about
+    #[arg(long, value_name = "NAME")]
+    product: String,
+    /// Its version. Without --purl this pins the statement to the version;
+    /// with --purl the purl decides: `pkg:…/name` carries the decision over
+    /// upgrades, `pkg:…/name@1.2` pins it
+    #[arg(long, value_name = "VERSION")]
+    product_version: Option<String>,
+    /// Its package URL, which lets scanners match the statement
+    #[arg(long, value_name = "PURL")]
+    purl: Option<String>,
+    #[arg(long, value_enum)]
+    format: VexFormatArg,
+    /// Who makes the statement
+    #[arg(long, default_value = "Unknown author", value_name = "NAME")]
+    author: String,
+    /// The author's URI (CSAF publisher namespace, OpenVEX document @id base)
+    #[arg(long, default_value = "urn:x-kensa:unconfigured", value_name = "URI")]
+    namespace: String,
+    /// What to do when affected (OpenVEX action statement, CSAF remediation)
+    #[arg(long, value_name = "TEXT")]
+    action: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum VexFormatArg {
+    /// CycloneDX 1.6 VEX
+    Cyclonedx,
+    /// OpenVEX 0.2.0
+    Openvex,
+    /// CSAF 2.0, csaf_vex profile
+    Csaf,
+}
+
+pub fn run_checklist(ctx: &Ctx, args: ChecklistArgs) -> Result<ExitCode> {
+    let tree = load_tree(ctx, &args.source)?;
+    let lang = match args.lang {
+        LangArg::En => Lang::En,
+        LangArg::Ja => Lang::Ja,
+    };
+    let list = checklist::build(&tree, lang);
+    match args.format {
+        ChecklistFormat::Markdown => crate::out!("{}", checklist::markdown(&list)),
+        ChecklistFormat::Html => crate::out!("{}", checklist::html(&list)),
+        ChecklistFormat::Json => print_json(&list)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_assess(ctx: &Ctx, args: AssessArgs) -> Result<ExitCode> {
+    let tree = load_tree(ctx, &args.source)?;
+    let verdict = verdict(&tree, &args.answers)?;
+    match args.format {
+        OutputFormat::Json => print_json(&verdict)?,
+        OutputFormat::Text => crate::out!("{}", render_verdict(&verdict)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_vex(ctx: &Ctx, args: VexArgs) -> Result<ExitCode> {
+    let tree = load_tree(ctx, &args.source)?;
+    let verdict = verdict(&tree, &args.answers)?;
+    let subject = Subject {
+        name: args.product,
+        version: args.product_version,
+        purl: args.purl,
+    };
+    if let Some(p) = &subject.purl
+        && !p.starts_with("pkg:")
+    {
+        bail!("--purl `{p}` is not a package URL (pkg:TYPE/NAME…)");
+    }
+    let issuer = Issuer {
+        timestamp: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        author: args.author,
+        namespace: args.namespace,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        action: args.action,
+    };
+    let format = match args.format {
+        VexFormatArg::Cyclonedx => VexFormat::CycloneDx,
+        VexFormatArg::Openvex => VexFormat::OpenVex,
+        VexFormatArg::Csaf => VexFormat::Csaf,
+    };
+    print_json(&kensa_logic::vex::write::write(
+        format, &verdict, &subject, &issuer,
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verdict(tree: &Conditions, answers_path: &Path) -> Result<Verdict> {
+    let bytes = read_bounded(answers_path, kensa_logic::answers::MAX_FILE_BYTES)?;
+    let answers = kensa_logic::answers::parse(&bytes)
+        .with_context(|| format!("answers file {}", answers_path.display()))?;
+    evaluate(tree, &answers).with_context(|| format!("answers file {}", answers_path.display()))
+}
+
+/// Reads a file, refusing one larger than `limit` before reading it.
+fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > limit as u64 {
+        bail!(
+            "{}: {size} bytes; more than {limit} is refused",
+            path.display()
+        );
+    }
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The condition tree of the source: a conditions document as written, or
+/// the chosen extractor over the vulnerability's records.
+fn load_tree(ctx: &Ctx, source: &TreeSource) -> Result<Conditions> {
+    if let Some(path) = &source.conditions {
+        let bytes = read_bounded(path, kensa_logic::document::MAX_DOCUMENT_BYTES)?;
+        return kensa_logic::document::parse_conditions(&bytes)
+            .with_context(|| format!("conditions document {}", path.display()));
+    }
+    let records = match (&source.record, &source.id) {
+        (Some(path), _) => {
+            let bytes =
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            kensa_intel::parse_record_file(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        (None, Some(id)) => records_in_db(&ctx.open_existing()?, id)?,
+        (None, None) => bail!("give a vulnerability id, --record FILE or --conditions FILE"),
+    };
+    match source.extractor {
+        Extractor::Rules => Ok(kensa_logic::extract::rules(&records)),
+        Extractor::Llm => {
+            let config = match &source.llm_config {
+                Some(path) => LlmConfig::from_file(path)?,
+                None => LlmConfig::from_env()?.context(
+                    "--extractor llm needs --llm-config FILE or KENSA_LLM_BASE_URL and KENSA_LLM_MODEL",
+                )?,
+            };
+            let out = llm::extract(&records, &config);
+            if let Some(why) = &out.fallback
+                && !ctx.quiet
+            {
+                eprintln!("warning: {why}");
+            }
+            Ok(out.conditions)
+        }
+    }
+}
+
+fn records_in_db(store: &Store, id: &str) -> Result<Vec<VulnRecord>> {
+    let view = store
+        .vuln(id)
+        .with_context(|| format!("looking up {id}"))?
+        .with_context(|| {
+            format!("{id} is not in the database (import it, or pass --record FILE)")
+        })?;
+    Ok(view.records.into_iter().map(|r| r.record).collect())
+}
+
+fn render_verdict(v: &Verdict) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let _ = write!(o, "{}: {}", v.vulnerability, v.status.as_str());
+    if let Some(j) = v.justification {
+        let _ = write!(
+            o,
+            " (CycloneDX {}, OpenVEX/CSAF {})",
+            j.cyclonedx(),
+            j.openvex()
+        );
+    }
+    let _ = writeln!(o, "\n  {}", v.basis);
+    for d in &v.deciding {
+        let _ = writeln!(o, "  {} [{:?}] {}: {}", d.id, d.kind, d.answer, d.text);
+        if let Some(e) = &d.evidence {
+            let _ = writeln!(o, "      evidence: {e}");
+        }
+    }
+    if v.status == Status::UnderInvestigation && !v.open.is_empty() {
+        let _ = writeln!(o, "  open questions:");
+        for q in &v.open {
+            let _ = writeln!(o, "    {} ({}): {}", q.id, q.state, q.question);
+        }
+    }
+    let _ = writeln!(
+        o,
+        "  {} of {} conditions answered; conditions fingerprint {} ({})",
+        v.answered, v.conditions, v.conditions_fingerprint, v.conditions_origin
+    );
+    o
+}
+
+// ---- kensa scan --vex ---------------------------------------------------
+
+#[derive(Serialize)]
+struct VexSummary {
+    statements: usize,
+    annotated: usize,
+    suppressed: usize,
+}
+
+/// Applies the VEX files to the report and prints it: suppressed findings
+/// leave the table, SARIF and VDR; the JSON keeps them with their `vex`.
+/// What triage said of a scan's findings, for outputs that show it.
+pub struct TriageContext<'a> {
+    pub triages: &'a std::collections::BTreeMap<String, kensa_triage::Triage>,
+    pub triager: &'a kensa_triage::Triager,
+    pub profile: Option<&'a Path>,
+}
+
+pub fn print_scan_with_vex(
+    store: &Store,
+    sbom: &Sbom,
+    report: ScanReport,
+    vex_files: &[PathBuf],
+    format: ScanFormat,
+    sbom_path: &Path,
+    triage: &TriageContext<'_>,
+) -> Result<()> {
+    let mut statements: Vec<Statement> = Vec::new();
+    for path in vex_files {
+        let bytes = read_bounded(path, kensa_logic::vex::read::MAX_VEX_BYTES)?;
+        statements.extend(kensa_logic::vex::read::parse(
+            &bytes,
+            &path.display().to_string(),
+        )?);
+    }
+    let decisions = decide_all(store, sbom, &report, &statements);
+    let suppressed = decisions
+        .iter()
+        .filter(|d| d.as_ref().is_some_and(|d| d.suppressed))
+        .count();
+    let summary = VexSummary {
+        statements: statements.len(),
+        annotated: decisions.iter().filter(|d| d.is_some()).count(),
+        suppressed,
+    };
+    if format == ScanFormat::Json {
+        // The report as `kensa scan --format json` prints it, whatever fields
+        // it grows, plus a `vex` field on each decided finding.
+        let triaged =
+            crate::triage::triaged_report(&report, triage.triages, triage.triager, triage.profile);
+        let mut out = serde_json::to_value(&triaged).context("encoding the report")?;
+        if let Some(findings) = out["findings"].as_array_mut() {
+            for (f, d) in findings.iter_mut().zip(&decisions) {
+                if let Some(d) = d {
+                    f["vex"] = serde_json::to_value(d).context("encoding a VEX decision")?;
+                }
+            }
+        }
+        out["vex"] = serde_json::to_value(&summary).context("encoding the VEX summary")?;
+        return print_json(&out);
+    }
+    let mut kept = report.clone();
+    kept.findings = report
+        .findings
+        .iter()
+        .zip(&decisions)
+        .filter(|(_, d)| !d.as_ref().is_some_and(|d| d.suppressed))
+        .map(|(f, _)| f.clone())
+        .collect();
+    recount(&mut kept);
+    match format {
+        ScanFormat::Table => {
+            crate::out!(
+                "{}",
+                crate::triage::render_triaged_table(&kept, triage.triages)
+            );
+            for (f, d) in report.findings.iter().zip(&decisions) {
+                if let Some(d) = d.as_ref().filter(|d| !d.suppressed) {
+                    outln!(
+                        "vex: {} in {}: {}{}",
+                        f.vulnerability.id,
+                        f.component.name,
+                        d.status.as_str(),
+                        d.note
+                            .as_deref()
+                            .map(|n| format!(" ({n})"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+            outln!(
+                "{} findings suppressed by VEX ({} statements from {} files)",
+                summary.suppressed,
+                summary.statements,
+                vex_files.len()
+            );
+        }
+        ScanFormat::Sarif => print_json(&kensa_matching::output::sarif(
+            &kept,
+            &sbom_path.to_string_lossy(),
+        ))?,
+        ScanFormat::Cyclonedx => {
+            let mut vdr = kensa_matching::output::cyclonedx_vdr(&kept, sbom);
+            vdr["metadata"]["timestamp"] = serde_json::json!(
+                chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            );
+            print_json(&vdr)?
+        }
+        ScanFormat::Json => unreachable!("handled above"),
+    }
+    Ok(())
+}
+
+/// The summary's finding counts after suppression.
+fn recount(report: &mut ScanReport) {
+    let distinct = |key: fn(&Finding) -> &str| {
+        let mut v: Vec<&str> = report.findings.iter().map(key).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+    };
+    let vulnerabilities = distinct(|f| &f.vulnerability.id);
+    let components = distinct(|f| &f.component.bom_ref);
+    report.summary.findings = report.findings.len();
+    report.summary.vulnerabilities = vulnerabilities;
+    report.summary.components_with_findings = components;
+}
+
+/// One decision (or none) per finding. The current rules tree of each
+/// vulnerability is built once, from the database, to check recorded
+/// fingerprints.
+fn decide_all(
+    store: &Store,
+    sbom: &Sbom,
+    report: &ScanReport,
+    statements: &[Statement],
+) -> Vec<Option<Decision>> {
+    let cpes: HashMap<&str, &[String]> = sbom
+        .components
+        .iter()
+        .map(|c| (c.bom_ref.as_str(), c.cpes.as_slice()))
+        .collect();
+    let fingerprints: RefCell<HashMap<String, Option<String>>> = RefCell::default();
+    let current = |id: &str| -> Option<String> {
+        if let Some(fp) = fingerprints.borrow().get(id) {
+            return fp.clone();
+        }
+        let fp = records_in_db(store, id).ok().map(|records| {
+            kensa_logic::fingerprint::fingerprint(&kensa_logic::extract::rules(&records))
+        });
+        fingerprints.borrow_mut().insert(id.to_string(), fp.clone());
+        fp
+    };
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let key = FindingKey {
+                vulnerability: &f.vulnerability.id,
+                aliases: &f.vulnerability.aliases,
+                bom_ref: &f.component.bom_ref,
+                name: &f.component.name,
+                version: f.component.version.as_deref(),
+                purl: f.component.purl.as_deref(),
+                cpes: cpes
+                    .get(f.component.bom_ref.as_str())
+                    .copied()
+                    .unwrap_or(&[]),
+            };
+            decide(statements, &key, current)
+        })
+        .collect()
+}
