@@ -81,19 +81,15 @@ fn decode(ctx: &Ctx, args: DecodeArgs) -> Result<ExitCode> {
                 _ => b"",
             };
             first = false;
-            let result = out
-                .write_all(separator)
-                .map_err(serde_json::Error::io)
-                .and_then(|()| serde_json::to_writer(&mut out, event))
-                .and_then(|()| {
-                    if args.format == DecodeFormat::Jsonl {
-                        out.write_all(b"\n").map_err(serde_json::Error::io)
-                    } else {
-                        Ok(())
-                    }
-                });
+            let result = out.write_all(separator).and_then(|()| {
+                serde_json::to_writer(&mut out, event).map_err(io::Error::from)?;
+                if args.format == DecodeFormat::Jsonl {
+                    out.write_all(b"\n")?;
+                }
+                Ok(())
+            });
             if let Err(e) = result {
-                write_error = Some(io::Error::other(e));
+                write_error = Some(e);
             }
         };
         decode_capture(input, PipelineConfig::default(), &mut sink)

@@ -30,7 +30,7 @@ pub enum EventKind<'a> {
     Modbus(Modbus),
     Dnp3(Dnp3<'a>),
     S7comm(S7comm),
-    Enip(Enip),
+    Enip(Enip<'a>),
     Iec104(Iec104<'a>),
     /// A PDU of `protocol` that could not be framed or decoded.
     Malformed {

@@ -60,6 +60,7 @@ struct DirState {
 struct Scratch {
     dnp3_objects: Vec<dnp3::ObjectHeader>,
     ioas: Vec<u32>,
+    cip_embedded: Vec<enip::CipMessage>,
 }
 
 /// Where the PDUs of the current packet come from.
@@ -350,7 +351,7 @@ fn decode_pdu(
 ) {
     let kind = match ctx.protocol {
         Protocol::Modbus => modbus::parse(pdu, ctx.from_server).map(EventKind::Modbus),
-        Protocol::Enip => enip::parse(pdu).map(EventKind::Enip),
+        Protocol::Enip => enip::parse(pdu, &mut scratch.cip_embedded).map(EventKind::Enip),
         Protocol::Iec104 => iec104::parse(pdu, &mut scratch.ioas).map(EventKind::Iec104),
         Protocol::Dnp3 => return decode_dnp3(ctx, dir, scratch, stats, pdu, sink),
         Protocol::S7comm => return decode_s7(ctx, dir, stats, pdu, sink),

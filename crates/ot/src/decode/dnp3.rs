@@ -427,12 +427,59 @@ fn object_size(group: u8, variation: u8) -> ObjectSize {
     }
 }
 
+/// The IEEE 1815 name of an application function code (Zeek's spelling).
+pub fn function_name(fc: u8) -> Option<&'static str> {
+    const REQUESTS: [&str; 34] = [
+        "CONFIRM",
+        "READ",
+        "WRITE",
+        "SELECT",
+        "OPERATE",
+        "DIRECT_OPERATE",
+        "DIRECT_OPERATE_NR",
+        "IMMED_FREEZE",
+        "IMMED_FREEZE_NR",
+        "FREEZE_CLEAR",
+        "FREEZE_CLEAR_NR",
+        "FREEZE_AT_TIME",
+        "FREEZE_AT_TIME_NR",
+        "COLD_RESTART",
+        "WARM_RESTART",
+        "INITIALIZE_DATA",
+        "INITIALIZE_APPL",
+        "START_APPL",
+        "STOP_APPL",
+        "SAVE_CONFIG",
+        "ENABLE_UNSOLICITED",
+        "DISABLE_UNSOLICITED",
+        "ASSIGN_CLASS",
+        "DELAY_MEASURE",
+        "RECORD_CURRENT_TIME",
+        "OPEN_FILE",
+        "CLOSE_FILE",
+        "DELETE_FILE",
+        "GET_FILE_INFO",
+        "AUTHENTICATE_FILE",
+        "ABORT_FILE",
+        "ACTIVATE_CONFIG",
+        "AUTHENTICATE_REQ",
+        "AUTHENTICATE_ERR",
+    ];
+    match fc {
+        129 => Some("RESPONSE"),
+        130 => Some("UNSOLICITED_RESPONSE"),
+        131 => Some("AUTHENTICATE_RESP"),
+        _ => REQUESTS.get(fc as usize).copied(),
+    }
+}
+
 /// Everything Kensa reports about one link frame.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Dnp3<'a> {
     pub src: u16,
     pub dst: u16,
-    /// Link control: DIR (from master), PRM (primary) and the link function.
+    /// Link control byte (DIR, PRM, FCB, FCV, function), and its main parts.
+    pub link_control: u8,
     pub from_master: bool,
     pub primary: bool,
     pub link_function: u8,
@@ -454,6 +501,7 @@ impl<'a> Dnp3<'a> {
         Dnp3 {
             src: link.src,
             dst: link.dst,
+            link_control: link.control,
             from_master: link.from_master(),
             primary: link.primary(),
             link_function: link.function(),

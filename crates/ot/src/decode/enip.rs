@@ -43,10 +43,33 @@ pub fn looks_like(data: &[u8]) -> bool {
         && HEADER_LEN + u16::from_le_bytes([data[2], data[3]]) as usize == data.len()
 }
 
+/// Services a Multiple Service Packet may bundle (listed, not the cap on parsing).
+pub const MAX_EMBEDDED: usize = 64;
+const SERVICE_MULTIPLE: u8 = 0x0a;
+
+/// One CIP request or response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-pub struct Enip {
+pub struct CipMessage {
+    /// Service code with the response bit cleared.
+    pub service: u8,
+    pub is_response: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Enip<'a> {
     /// Encapsulation command; `None` for class 0/1 I/O datagrams.
     pub command: Option<u16>,
+    /// Encapsulation data length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<u16>,
     pub session_handle: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u32>,
@@ -68,10 +91,18 @@ pub struct Enip {
     /// Connected data sequence count, or the I/O sequenced-address sequence.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequence: Option<u32>,
+    /// I/O data length (class 0/1 datagrams).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub io_data_length: Option<u16>,
+    /// The services inside a Multiple Service Packet.
+    #[serde(skip_serializing_if = "<[CipMessage]>::is_empty")]
+    pub embedded: &'a [CipMessage],
 }
 
-/// Decodes one encapsulated message (TCP, or UDP 44818).
-pub fn parse(msg: &[u8]) -> Result<Enip, Malformed> {
+/// Decodes one encapsulated message (TCP, or UDP 44818). The services of a
+/// Multiple Service Packet are written into `embedded` (cleared first).
+pub fn parse<'a>(msg: &[u8], embedded: &'a mut Vec<CipMessage>) -> Result<Enip<'a>, Malformed> {
+    embedded.clear();
     let mut r = Reader::new(msg);
     let command = r.le16("encapsulation command")?;
     let length = r.le16("encapsulation length")? as usize;
@@ -81,6 +112,7 @@ pub fn parse(msg: &[u8]) -> Result<Enip, Malformed> {
     let body = r.take(length, "encapsulation data")?;
     let mut e = Enip {
         command: Some(command),
+        length: Some(length as u16),
         session_handle: Some(session_handle),
         status: Some(status),
         ..Enip::default()
@@ -88,26 +120,27 @@ pub fn parse(msg: &[u8]) -> Result<Enip, Malformed> {
     if matches!(command, CMD_SEND_RR_DATA | CMD_SEND_UNIT_DATA) && !body.is_empty() {
         let mut b = Reader::new(body);
         b.take(6, "interface handle and timeout")?;
-        parse_cpf(&mut b, &mut e)?;
+        parse_cpf(&mut b, &mut e, Some(embedded))?;
     }
+    e.embedded = embedded;
     Ok(e)
 }
 
 /// Decodes a class 0/1 I/O datagram (UDP 2222): CPF items only.
-pub fn parse_io(datagram: &[u8]) -> Result<Enip, Malformed> {
+pub fn parse_io(datagram: &[u8]) -> Result<Enip<'static>, Malformed> {
     let mut e = Enip::default();
-    parse_cpf(&mut Reader::new(datagram), &mut e)?;
-    // I/O data is not a CIP message: no service to report.
-    e.cip_service = None;
-    e.cip_is_response = None;
-    e.cip_class = None;
-    e.cip_instance = None;
-    e.cip_attribute = None;
-    e.cip_status = None;
+    parse_cpf(&mut Reader::new(datagram), &mut e, None)?;
     Ok(e)
 }
 
-fn parse_cpf(r: &mut Reader<'_>, e: &mut Enip) -> Result<(), Malformed> {
+/// Reads the CPF items. `embedded` is `None` for I/O datagrams, whose
+/// connected data item is application data rather than a CIP message.
+fn parse_cpf(
+    r: &mut Reader<'_>,
+    e: &mut Enip<'_>,
+    embedded: Option<&mut Vec<CipMessage>>,
+) -> Result<(), Malformed> {
+    let mut embedded = embedded;
     let count = r.le16("CPF item count")?;
     if count > MAX_ITEMS {
         return Err(Malformed("CPF item count above 16"));
@@ -123,38 +156,83 @@ fn parse_cpf(r: &mut Reader<'_>, e: &mut Enip) -> Result<(), Malformed> {
                 e.connection_id = Some(d.le32("connection id")?);
                 e.sequence = Some(d.le32("sequence number")?);
             }
-            // In I/O datagrams connected data is application data, not CIP.
-            ITEM_CONNECTED_DATA if e.command.is_some() => {
-                e.sequence = Some(d.le16("connected sequence count")? as u32);
-                parse_cip(d.rest(), e)?;
+            ITEM_CONNECTED_DATA => match embedded.as_deref_mut() {
+                Some(list) => {
+                    e.sequence = Some(d.le16("connected sequence count")? as u32);
+                    set_cip(e, parse_cip(d.rest(), list)?);
+                }
+                None => e.io_data_length = Some(len as u16),
+            },
+            ITEM_UNCONNECTED_DATA => {
+                if let Some(list) = embedded.as_deref_mut() {
+                    set_cip(e, parse_cip(data, list)?);
+                }
             }
-            ITEM_UNCONNECTED_DATA => parse_cip(data, e)?,
             _ => {}
         }
     }
     Ok(())
 }
 
-fn parse_cip(msg: &[u8], e: &mut Enip) -> Result<(), Malformed> {
+fn set_cip(e: &mut Enip<'_>, m: CipMessage) {
+    e.cip_service = Some(m.service);
+    e.cip_is_response = Some(m.is_response);
+    e.cip_class = m.class;
+    e.cip_instance = m.instance;
+    e.cip_attribute = m.attribute;
+    e.cip_status = m.status;
+}
+
+/// Decodes a CIP message; a Multiple Service Packet's services go to `embedded`.
+fn parse_cip(msg: &[u8], embedded: &mut Vec<CipMessage>) -> Result<CipMessage, Malformed> {
     let mut r = Reader::new(msg);
     let service = r.u8("CIP service")?;
-    let is_response = service & 0x80 != 0;
-    e.cip_service = Some(service & 0x7f);
-    e.cip_is_response = Some(is_response);
-    if is_response {
+    let mut m = CipMessage {
+        service: service & 0x7f,
+        is_response: service & 0x80 != 0,
+        ..CipMessage::default()
+    };
+    if m.is_response {
         r.u8("CIP reserved")?;
-        e.cip_status = Some(r.u8("CIP general status")?);
+        m.status = Some(r.u8("CIP general status")?);
+        let extra_words = r.u8("CIP additional status size")? as usize;
+        r.take(extra_words * 2, "CIP additional status")?;
     } else {
         let words = r.u8("CIP path size")? as usize;
         let path = r.take(words * 2, "CIP request path")?;
-        parse_path(path, e);
+        parse_path(path, &mut m);
     }
-    Ok(())
+    if m.service == SERVICE_MULTIPLE && embedded.is_empty() {
+        parse_multiple(r.rest(), embedded);
+    }
+    Ok(m)
+}
+
+/// A Multiple Service Packet's data: a count, that many offsets (from the
+/// count field), and the embedded messages. Malformed entries are skipped.
+fn parse_multiple(data: &[u8], embedded: &mut Vec<CipMessage>) {
+    let mut r = Reader::new(data);
+    let Ok(count) = r.le16("service count") else {
+        return;
+    };
+    let mut nested = Vec::new();
+    for _ in 0..(count as usize).min(MAX_EMBEDDED) {
+        let Ok(offset) = r.le16("service offset") else {
+            return;
+        };
+        let Some(body) = data.get(offset as usize..) else {
+            continue;
+        };
+        // Nested Multiple Service Packets are not expanded further.
+        if let Ok(m) = parse_cip(body, &mut nested) {
+            embedded.push(m);
+        }
+    }
 }
 
 /// Reads the logical class, instance and attribute segments of an EPATH;
 /// stops at the first segment type it does not step over.
-fn parse_path(path: &[u8], e: &mut Enip) {
+fn parse_path(path: &[u8], e: &mut CipMessage) {
     let mut r = Reader::new(path);
     while let Ok(seg) = r.u8("path segment") {
         let value = match seg & 0x03 {
@@ -176,9 +254,9 @@ fn parse_path(path: &[u8], e: &mut Enip) {
         };
         let Ok(value) = value else { return };
         match seg & 0x1c {
-            0x00 => e.cip_class = Some(value),
-            0x04 => e.cip_instance = Some(value),
-            0x10 => e.cip_attribute = Some(value),
+            0x00 => e.class = Some(value),
+            0x04 => e.instance = Some(value),
+            0x10 => e.attribute = Some(value),
             _ => {}
         }
     }
@@ -207,7 +285,7 @@ mod tests {
         let m = encap(CMD_SEND_RR_DATA, &body);
         assert_eq!(frame(&m), Frame::Complete(m.len()));
         assert!(looks_like(&m));
-        let e = parse(&m).unwrap();
+        let e = parse(&m, &mut Vec::new()).unwrap();
         assert_eq!(e.command, Some(0x6f));
         assert_eq!(e.session_handle, Some(0x1102_0100));
         assert_eq!(
@@ -221,7 +299,7 @@ mod tests {
         let cip = [0x8e, 0, 0, 0, 0x2a];
         let mut body = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xb2, 0, 5, 0];
         body.extend_from_slice(&cip);
-        let e = parse(&encap(CMD_SEND_RR_DATA, &body)).unwrap();
+        let e = parse(&encap(CMD_SEND_RR_DATA, &body), &mut Vec::new()).unwrap();
         assert_eq!(
             (e.cip_service, e.cip_is_response, e.cip_status),
             (Some(0x0e), Some(true), Some(0))

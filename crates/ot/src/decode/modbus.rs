@@ -39,6 +39,48 @@ pub fn looks_like(data: &[u8]) -> bool {
         && KNOWN_FUNCTIONS.contains(&(data[MBAP_LEN] & 0x7f))
 }
 
+/// The specification's name of a public function code (Zeek's spelling).
+pub fn function_name(fc: u8) -> Option<&'static str> {
+    Some(match fc {
+        1 => "READ_COILS",
+        2 => "READ_DISCRETE_INPUTS",
+        3 => "READ_HOLDING_REGISTERS",
+        4 => "READ_INPUT_REGISTERS",
+        5 => "WRITE_SINGLE_COIL",
+        6 => "WRITE_SINGLE_REGISTER",
+        7 => "READ_EXCEPTION_STATUS",
+        8 => "DIAGNOSTICS",
+        11 => "GET_COMM_EVENT_COUNTER",
+        12 => "GET_COMM_EVENT_LOG",
+        15 => "WRITE_MULTIPLE_COILS",
+        16 => "WRITE_MULTIPLE_REGISTERS",
+        17 => "REPORT_SLAVE_ID",
+        20 => "READ_FILE_RECORD",
+        21 => "WRITE_FILE_RECORD",
+        22 => "MASK_WRITE_REGISTER",
+        23 => "READ_WRITE_MULTIPLE_REGISTERS",
+        24 => "READ_FIFO_QUEUE",
+        43 => "ENCAP_INTERFACE_TRANSPORT",
+        _ => return None,
+    })
+}
+
+/// The specification's name of an exception code.
+pub fn exception_name(code: u8) -> Option<&'static str> {
+    Some(match code {
+        1 => "ILLEGAL_FUNCTION",
+        2 => "ILLEGAL_DATA_ADDRESS",
+        3 => "ILLEGAL_DATA_VALUE",
+        4 => "SLAVE_DEVICE_FAILURE",
+        5 => "ACKNOWLEDGE",
+        6 => "SLAVE_DEVICE_BUSY",
+        8 => "MEMORY_PARITY_ERROR",
+        10 => "GATEWAY_PATH_UNAVAILABLE",
+        11 => "GATEWAY_TARGET_DEVICE_FAILED_TO_RESPOND",
+        _ => return None,
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct Modbus {
     pub transaction_id: u16,
