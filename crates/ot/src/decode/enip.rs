@@ -285,7 +285,8 @@ mod tests {
         let m = encap(CMD_SEND_RR_DATA, &body);
         assert_eq!(frame(&m), Frame::Complete(m.len()));
         assert!(looks_like(&m));
-        let e = parse(&m, &mut Vec::new()).unwrap();
+        let mut embedded = Vec::new();
+        let e = parse(&m, &mut embedded).unwrap();
         assert_eq!(e.command, Some(0x6f));
         assert_eq!(e.session_handle, Some(0x1102_0100));
         assert_eq!(
@@ -299,7 +300,8 @@ mod tests {
         let cip = [0x8e, 0, 0, 0, 0x2a];
         let mut body = vec![0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0xb2, 0, 5, 0];
         body.extend_from_slice(&cip);
-        let e = parse(&encap(CMD_SEND_RR_DATA, &body), &mut Vec::new()).unwrap();
+        let mut embedded = Vec::new();
+        let e = parse(&encap(CMD_SEND_RR_DATA, &body), &mut embedded).unwrap();
         assert_eq!(
             (e.cip_service, e.cip_is_response, e.cip_status),
             (Some(0x0e), Some(true), Some(0))
