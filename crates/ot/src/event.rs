@@ -46,6 +46,9 @@ pub struct Event<'a> {
     pub src: Endpoint,
     pub dst: Endpoint,
     pub transport: Transport,
+    /// The PDU travels from the client (connection initiator, or the side
+    /// without the protocol's registered port) to the server.
+    pub to_server: bool,
     pub protocol: Protocol,
     pub kind: EventKind<'a>,
 }
@@ -62,11 +65,11 @@ impl Event<'_> {
 }
 
 /// The JSON Lines shape: `frame`, `ts`, `src_ip`, `src_port`, `dst_ip`,
-/// `dst_port`, `transport`, `protocol`, then an object under the protocol's
+/// `dst_port`, `transport`, `to_server`, `protocol`, then an object under the protocol's
 /// name (or under `malformed` with the reason).
 impl Serialize for Event<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(9))?;
+        let mut m = s.serialize_map(Some(10))?;
         m.serialize_entry("frame", &self.frame)?;
         m.serialize_entry("ts", &self.ts_secs())?;
         m.serialize_entry("src_ip", &self.src.ip)?;
@@ -74,6 +77,7 @@ impl Serialize for Event<'_> {
         m.serialize_entry("dst_ip", &self.dst.ip)?;
         m.serialize_entry("dst_port", &self.dst.port)?;
         m.serialize_entry("transport", &self.transport)?;
+        m.serialize_entry("to_server", &self.to_server)?;
         m.serialize_entry("protocol", &self.protocol)?;
         match &self.kind {
             EventKind::Modbus(v) => m.serialize_entry("modbus", v)?,

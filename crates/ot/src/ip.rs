@@ -121,6 +121,7 @@ pub struct TcpSegment<'a> {
     pub src_port: u16,
     pub dst_port: u16,
     pub seq: u32,
+    pub ack: u32,
     pub flags: u8,
     pub payload: &'a [u8],
     /// Header length, to compute the on-the-wire payload of a cut packet.
@@ -145,6 +146,7 @@ pub fn tcp(b: &[u8]) -> Result<TcpSegment<'_>, IpSkip> {
         src_port: u16::from_be_bytes([b[0], b[1]]),
         dst_port: u16::from_be_bytes([b[2], b[3]]),
         seq: u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+        ack: u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
         flags: b[13],
         payload,
         header_len: data_offset,

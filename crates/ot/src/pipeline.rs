@@ -280,6 +280,9 @@ fn recognise(
     if app.ignored {
         return false;
     }
+    // The registered port marks the server even when the capture shows the
+    // other side opening the connection (devices that call out to their
+    // master); otherwise the SYN's receiver, else this packet's receiver.
     let (protocol, server) = if let Some(p) = by_port(dst.port) {
         (Some(p), side.other())
     } else if let Some(p) = by_port(src.port) {
@@ -290,7 +293,7 @@ fn recognise(
     match protocol {
         Some(p) => {
             app.protocol = Some(p);
-            app.server.get_or_insert(server);
+            app.server = Some(server);
             stats.ot_flows += 1;
             true
         }
@@ -454,6 +457,7 @@ fn emit(ctx: &Ctx, stats: &mut Stats, kind: EventKind<'_>, sink: &mut Sink<'_>) 
         src: ctx.src,
         dst: ctx.dst,
         transport: ctx.transport,
+        to_server: !ctx.from_server,
         protocol: ctx.protocol,
         kind,
     });

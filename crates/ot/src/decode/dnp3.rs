@@ -355,14 +355,14 @@ fn skip_objects(
             };
             r.take(count * (index + value), "object values")?;
         }
-        // Object-size prefixes of 1, 2 or 4 bytes: each object says its size.
+        // Object-size prefixes of 1, 2 or 4 bytes: each object says its
+        // size, and carries its value even in requests (file-transfer
+        // objects in a READ, for instance).
         4..=6 => {
             let size_len = [1, 2, 4][(prefix_code - 4) as usize];
             for _ in 0..count {
                 let size = r.le_uint(size_len, "object size prefix")? as usize;
-                if has_data {
-                    r.take(size, "sized object value")?;
-                }
+                r.take(size, "sized object value")?;
             }
         }
         _ => return Err(Malformed("reserved prefix code")),
