@@ -42,6 +42,9 @@ struct FlowApp {
     probes: u8,
     /// The side that accepted the connection (the PLC, outstation, RTU).
     server: Option<Side>,
+    /// Recognised by content rather than by a registered port: a framing
+    /// error before any good PDU means the guess was wrong.
+    by_content: bool,
     dirs: [DirState; 2],
 }
 
@@ -51,6 +54,10 @@ struct DirState {
     /// first PDU frames when the capture began mid-connection, and again
     /// after garbage, so that one bad PDU yields one malformed event.
     synced: bool,
+    /// A PDU has framed in this direction.
+    confirmed: bool,
+    /// The content-based recognition proved wrong in this direction.
+    misdetected: bool,
     dnp3: dnp3::Reassembler,
     cotp: Vec<u8>,
 }
@@ -74,6 +81,7 @@ struct Ctx {
     protocol: Protocol,
     /// The packet travels from the server to the client.
     from_server: bool,
+    by_content: bool,
 }
 
 pub type Sink<'s> = dyn FnMut(&Event<'_>) + 's;
@@ -176,6 +184,7 @@ impl Pipeline {
             transport: Transport::Tcp,
             protocol,
             from_server: app.server == Some(side),
+            by_content: app.by_content,
         };
         let stream = &mut streams[side.index()];
         let dir = &mut app.dirs[side.index()];
@@ -195,6 +204,9 @@ impl Pipeline {
         record_ingest(stats, &report);
         if report.overflowed || report.gap_bytes > 0 {
             dir.synced = false;
+        }
+        if dir.misdetected {
+            app.ignored = true;
         }
     }
 
@@ -237,6 +249,7 @@ impl Pipeline {
             transport: Transport::Udp,
             protocol,
             from_server: app.server == Some(side),
+            by_content: app.by_content,
         };
         let dir = &mut app.dirs[side.index()];
         let (stats, scratch) = (&mut self.stats, &mut self.scratch);
@@ -274,11 +287,11 @@ fn recognise(
     payload: &[u8],
     by_port: fn(u16) -> Option<Protocol>,
 ) -> bool {
-    if app.protocol.is_some() {
-        return true;
-    }
     if app.ignored {
         return false;
+    }
+    if app.protocol.is_some() {
+        return true;
     }
     // The registered port marks the server even when the capture shows the
     // other side opening the connection (devices that call out to their
@@ -288,6 +301,7 @@ fn recognise(
     } else if let Some(p) = by_port(src.port) {
         (Some(p), side)
     } else {
+        app.by_content = true;
         (Protocol::probe(payload), app.server.unwrap_or(side.other()))
     };
     match protocol {
@@ -328,10 +342,15 @@ fn consume_stream(
         match ctx.protocol.frame(&bytes[at..]) {
             Frame::Complete(n) => {
                 dir.synced = true;
+                dir.confirmed = true;
                 decode_pdu(ctx, dir, scratch, stats, &bytes[at..at + n], sink);
                 at += n;
             }
             Frame::Incomplete => break,
+            Frame::Invalid(_) if ctx.by_content && !dir.confirmed => {
+                dir.misdetected = true;
+                return bytes.len();
+            }
             Frame::Invalid(reason) => {
                 if dir.synced {
                     emit(ctx, stats, EventKind::Malformed { reason }, sink);

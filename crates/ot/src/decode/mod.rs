@@ -64,23 +64,34 @@ impl Protocol {
         }
     }
 
-    /// Recognises a protocol from the first bytes of a stream on an
-    /// unregistered port. Each probe checks a whole header, not just a magic
-    /// byte, so that arbitrary traffic is rarely mistaken for OT.
+    /// Recognises a protocol from the first payload of a flow on an
+    /// unregistered port. Each candidate must pass its header check and
+    /// frame the payload exactly (whole PDUs, no bytes left over), so that
+    /// arbitrary traffic is rarely mistaken for OT.
     pub fn probe(data: &[u8]) -> Option<Protocol> {
-        if dnp3::looks_like(data) {
-            Some(Protocol::Dnp3)
-        } else if s7comm::looks_like(data) {
-            Some(Protocol::S7comm)
-        } else if iec104::looks_like(data) {
-            Some(Protocol::Iec104)
-        } else if enip::looks_like(data) {
-            Some(Protocol::Enip)
-        } else if modbus::looks_like(data) {
-            Some(Protocol::Modbus)
-        } else {
-            None
+        let candidates: [(Protocol, fn(&[u8]) -> bool); 5] = [
+            (Protocol::Dnp3, dnp3::looks_like),
+            (Protocol::S7comm, s7comm::looks_like),
+            (Protocol::Iec104, iec104::looks_like),
+            (Protocol::Enip, enip::looks_like),
+            (Protocol::Modbus, modbus::looks_like),
+        ];
+        candidates
+            .into_iter()
+            .find(|(p, looks_like)| looks_like(data) && p.frames_exactly(data))
+            .map(|(p, _)| p)
+    }
+
+    /// Whether `data` is a sequence of whole PDUs of this protocol.
+    fn frames_exactly(self, data: &[u8]) -> bool {
+        let mut at = 0;
+        while at < data.len() {
+            match self.frame(&data[at..]) {
+                Frame::Complete(n) => at += n,
+                _ => return false,
+            }
         }
+        !data.is_empty()
     }
 
     /// Length of the next PDU at the head of a TCP stream.
