@@ -69,7 +69,7 @@ impl Protocol {
     /// frame the payload exactly (whole PDUs, no bytes left over), so that
     /// arbitrary traffic is rarely mistaken for OT.
     pub fn probe(data: &[u8]) -> Option<Protocol> {
-        let candidates: [(Protocol, fn(&[u8]) -> bool); 5] = [
+        let candidates: [(Protocol, HeaderCheck); 5] = [
             (Protocol::Dnp3, dnp3::looks_like),
             (Protocol::S7comm, s7comm::looks_like),
             (Protocol::Iec104, iec104::looks_like),
@@ -111,6 +111,9 @@ impl std::fmt::Display for Protocol {
         f.write_str(self.name())
     }
 }
+
+/// A protocol's quick header plausibility check.
+type HeaderCheck = fn(&[u8]) -> bool;
 
 /// The outcome of looking for a PDU at the head of a byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
