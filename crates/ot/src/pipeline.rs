@@ -48,18 +48,36 @@ struct FlowApp {
     dirs: [DirState; 2],
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct DirState {
     /// PDUs are known to start at the head of the stream. False until the
     /// first PDU frames when the capture began mid-connection, and again
     /// after garbage, so that one bad PDU yields one malformed event.
     synced: bool,
+    /// While not synced, scan the bytes for the next plausible PDU header
+    /// (after a mid-stream start or lost bytes). After a malformed PDU the
+    /// rest of the segment is dropped instead and framing resumes at the
+    /// next segment: scanning inside an unknown PDU finds false headers.
+    scan: bool,
     /// A PDU has framed in this direction.
     confirmed: bool,
     /// The content-based recognition proved wrong in this direction.
     misdetected: bool,
     dnp3: dnp3::Reassembler,
     cotp: Vec<u8>,
+}
+
+impl Default for DirState {
+    fn default() -> Self {
+        Self {
+            synced: false,
+            scan: true,
+            confirmed: false,
+            misdetected: false,
+            dnp3: dnp3::Reassembler::default(),
+            cotp: Vec::new(),
+        }
+    }
 }
 
 /// Scratch buffers that decoded events borrow; reused across PDUs.
@@ -110,6 +128,16 @@ impl Pipeline {
         s.flows = self.flows.created;
         s.flows_evicted = self.flows.evicted;
         s
+    }
+
+    /// TCP stream bytes currently held for reassembly, across all flows.
+    pub fn held_bytes(&self) -> usize {
+        self.flows.held_bytes()
+    }
+
+    /// Flows currently tracked.
+    pub fn live_flows(&self) -> usize {
+        self.flows.len()
     }
 
     /// Feeds one captured packet; every PDU it completes goes to `sink`.
@@ -194,6 +222,7 @@ impl Pipeline {
             let wire_len = ip.wire_len.saturating_sub(seg.header_len);
             self.stats.gap_bytes += stream.skip(seg.seq, wire_len);
             dir.synced = false;
+            dir.scan = true;
             return;
         }
         let (stats, scratch, limits) =
@@ -204,6 +233,7 @@ impl Pipeline {
         record_ingest(stats, &report);
         if report.overflowed || report.gap_bytes > 0 {
             dir.synced = false;
+            dir.scan = true;
         }
         if dir.misdetected {
             app.ignored = true;
@@ -327,8 +357,8 @@ fn record_ingest(stats: &mut Stats, r: &IngestReport) {
 }
 
 /// Frames and decodes the PDUs at the head of `bytes`; returns the bytes
-/// used. Bytes that cannot start a PDU are dropped up to the end of `bytes`
-/// (the next segment is assumed to start afresh).
+/// used. After bytes that cannot start a PDU (one malformed event), the
+/// stream is scanned for the next plausible PDU header.
 fn consume_stream(
     ctx: &Ctx,
     dir: &mut DirState,
@@ -339,6 +369,12 @@ fn consume_stream(
 ) -> usize {
     let mut at = 0;
     while at < bytes.len() {
+        if !dir.synced && dir.scan && (dir.confirmed || !ctx.by_content) {
+            match resync(ctx.protocol, &bytes[at..]) {
+                Ok(skip) => at += skip,
+                Err(keep_from) => return at + keep_from,
+            }
+        }
         match ctx.protocol.frame(&bytes[at..]) {
             Frame::Complete(n) => {
                 dir.synced = true;
@@ -355,12 +391,30 @@ fn consume_stream(
                 if dir.synced {
                     emit(ctx, stats, EventKind::Malformed { reason }, sink);
                     dir.synced = false;
+                    dir.scan = false;
                 }
-                return bytes.len();
+                if !dir.scan {
+                    return bytes.len();
+                }
+                at += 1;
             }
         }
     }
     at
+}
+
+/// Bytes kept while looking for a PDU boundary: enough for any header
+/// check, so that a PDU whose start straddles two segments is found.
+const RESYNC_KEEP: usize = 512;
+
+/// Finds where the next PDU starts in a stream that lost its place (a
+/// capture begun mid-connection, or bytes skipped): `Ok(offset)` of the
+/// first plausible PDU header, or `Err(offset)` of the bytes to keep for
+/// the next try when none is found yet.
+fn resync(protocol: Protocol, bytes: &[u8]) -> Result<usize, usize> {
+    (0..bytes.len())
+        .find(|&i| protocol.starts_pdu(&bytes[i..]))
+        .ok_or(bytes.len().saturating_sub(RESYNC_KEEP))
 }
 
 fn decode_pdu(

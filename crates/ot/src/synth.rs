@@ -212,9 +212,10 @@ fn dnp3_exchange(round: u32) -> (Vec<u8>, Vec<u8>, u64) {
     let seq = (round & 0x0f) as u8;
     let tseq = (round & 0x3f) as u8;
     let req = build_link_frame(0xc4, 10, 1, &[0xc0 | tseq, 0xc0 | seq, 0x01, 60, 1, 0x06]);
-    // Response: g30v2 points 0..=59 (3 bytes each) then g1v2 points 0..=19.
-    let mut app = vec![0xc0 | seq, 0x81, 0, 0, 30, 2, 0x00, 0, 59];
-    app.extend((0..60u8).flat_map(|v| [0x01, v, round as u8]));
+    // Response: g30v2 points 0..=79 (3 bytes each) then g1v2 points 0..=19:
+    // 274 bytes, more than one transport segment (249) holds.
+    let mut app = vec![0xc0 | seq, 0x81, 0, 0, 30, 2, 0x00, 0, 79];
+    app.extend((0..80u8).flat_map(|v| [0x01, v, round as u8]));
     app.extend_from_slice(&[1, 2, 0x00, 0, 19]);
     app.extend(std::iter::repeat_n(0x81, 20));
     let (first, second) = app.split_at(249);

@@ -35,12 +35,9 @@ pub fn frame(data: &[u8]) -> Frame {
     }
 }
 
-/// A known command with zero options, whose length matches what follows.
+/// A whole message with a known command and zero options.
 pub fn looks_like(data: &[u8]) -> bool {
-    data.len() >= HEADER_LEN
-        && COMMANDS.contains(&u16::from_le_bytes([data[0], data[1]]))
-        && data[20..24] == [0, 0, 0, 0]
-        && HEADER_LEN + u16::from_le_bytes([data[2], data[3]]) as usize == data.len()
+    matches!(frame(data), Frame::Complete(_)) && data[20..24] == [0, 0, 0, 0]
 }
 
 /// Services a Multiple Service Packet may bundle (listed, not the cap on parsing).

@@ -82,6 +82,19 @@ impl Protocol {
             .map(|(p, _)| p)
     }
 
+    /// Whether a PDU of this protocol plausibly starts at the head of
+    /// `data` (a full header check; used to find PDU boundaries again after
+    /// a capture starts mid-stream or bytes were lost).
+    pub fn starts_pdu(self, data: &[u8]) -> bool {
+        match self {
+            Protocol::Modbus => modbus::looks_like(data),
+            Protocol::Dnp3 => dnp3::looks_like(data),
+            Protocol::S7comm => s7comm::looks_like(data),
+            Protocol::Enip => enip::looks_like(data),
+            Protocol::Iec104 => iec104::looks_like(data),
+        }
+    }
+
     /// Whether `data` is a sequence of whole PDUs of this protocol.
     fn frames_exactly(self, data: &[u8]) -> bool {
         let mut at = 0;

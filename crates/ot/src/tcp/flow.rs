@@ -120,6 +120,15 @@ impl<T> FlowTable<T> {
         flow
     }
 
+    /// Stream bytes held across all flows (buffered and out of order).
+    pub fn held_bytes(&self) -> usize {
+        self.flows
+            .values()
+            .flat_map(|f| &f.streams)
+            .map(Stream::held_bytes)
+            .sum()
+    }
+
     pub fn remove(&mut self, key: &FlowKey) {
         self.flows.remove(key);
     }
