@@ -424,3 +424,76 @@ fn memory_stays_bounded_with_many_flows_and_unfinished_pdus() {
     );
     assert!(pipeline.stats().flows_evicted >= 4744);
 }
+
+/// Ethernet + IPv6 + UDP around `payload`.
+fn udp6_packet(src_port: u16, dst_port: u16, payload: &[u8]) -> Vec<u8> {
+    let mut p = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
+    p.extend_from_slice(&[0x60, 0, 0, 0]);
+    p.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    p.extend_from_slice(&[17, 64]);
+    p.extend_from_slice(
+        &[0xfe, 0x80]
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(0, 13))
+            .chain([1])
+            .collect::<Vec<u8>>(),
+    );
+    p.extend_from_slice(
+        &[0xfe, 0x80]
+            .iter()
+            .copied()
+            .chain(std::iter::repeat_n(0, 13))
+            .chain([2])
+            .collect::<Vec<u8>>(),
+    );
+    p.extend_from_slice(&src_port.to_be_bytes());
+    p.extend_from_slice(&dst_port.to_be_bytes());
+    p.extend_from_slice(&((8 + payload.len()) as u16).to_be_bytes());
+    p.extend_from_slice(&[0, 0]);
+    p.extend_from_slice(payload);
+    p
+}
+
+#[test]
+fn udp_over_ipv6_dnp3_frames_and_cip_io() {
+    // Two DNP3 link frames in one datagram: a link status request and a
+    // single-segment READ.
+    let mut dnp3 = build_link_frame(0xc9, 10, 1, &[]);
+    dnp3.extend(build_link_frame(
+        0xc4,
+        10,
+        1,
+        &[0xc0, 0xc1, 0x01, 60, 1, 0x06],
+    ));
+    // A class 1 I/O datagram: sequenced address (connection 0x11223344,
+    // sequence 7) and 6 bytes of connected data.
+    let mut io = vec![2, 0, 0x02, 0x80, 8, 0];
+    io.extend_from_slice(&0x1122_3344u32.to_le_bytes());
+    io.extend_from_slice(&7u32.to_le_bytes());
+    io.extend_from_slice(&[0xb1, 0, 6, 0, 1, 2, 3, 4, 5, 6]);
+    let capture = pcap(&[
+        udp6_packet(30000, 20000, &dnp3),
+        udp6_packet(2222, 2222, &io),
+    ]);
+    let mut out = Vec::new();
+    decode_capture(Cursor::new(capture), PipelineConfig::default(), &mut |e| {
+        out.push(serde_json::to_value(e).unwrap());
+    })
+    .unwrap();
+    assert_eq!(out.len(), 3, "{out:?}");
+    assert_eq!(out[0]["dnp3"]["function_code"], serde_json::Value::Null);
+    assert_eq!(out[1]["dnp3"]["function_code"], 1);
+    assert_eq!(out[1]["src_ip"], "fe80::1");
+    assert_eq!(out[1]["transport"], "udp");
+    let io = &out[2]["enip"];
+    assert_eq!(
+        (
+            io["connection_id"].as_u64(),
+            io["sequence"].as_u64(),
+            io["io_data_length"].as_u64()
+        ),
+        (Some(0x1122_3344), Some(7), Some(6))
+    );
+    assert!(io["command"].is_null() && io["cip_service"].is_null());
+}
