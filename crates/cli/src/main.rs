@@ -4,6 +4,7 @@
 mod assess;
 mod db;
 mod demo;
+mod ot;
 mod product;
 mod progress;
 mod scan;
@@ -71,6 +72,9 @@ enum Command {
     Assess(assess::AssessArgs),
     /// Turn checklist answers into a VEX document (CycloneDX, OpenVEX or CSAF)
     Vex(assess::VexArgs),
+    /// Decode industrial network traffic from capture files
+    #[command(subcommand)]
+    Ot(ot::OtCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -136,6 +140,7 @@ fn main() -> ExitCode {
         Command::Checklist(args) => assess::run_checklist(&ctx, args),
         Command::Assess(args) => assess::run_assess(&ctx, args),
         Command::Vex(args) => assess::run_vex(&ctx, args),
+        Command::Ot(cmd) => ot::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

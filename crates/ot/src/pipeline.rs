@@ -1,0 +1,561 @@
+//! Packet in, events out: link → IP → UDP/TCP (reassembled) → protocol
+//! recognition → framing → decoding. Memory is bounded by the flow table
+//! size and the per-stream limits, whatever the capture's size.
+
+use std::io::Read;
+
+use crate::capture::{CaptureError, CaptureReader, Packet};
+use crate::decode::{Frame, Protocol, dnp3, enip, iec104, modbus, s7comm};
+use crate::event::{Endpoint, Event, EventKind, Transport};
+use crate::ip::{self, IpSkip, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_SYN};
+use crate::link;
+use crate::stats::Stats;
+use crate::tcp::{FlowKey, FlowTable, IngestReport, Side, StreamLimits};
+
+#[derive(Debug, Clone, Copy)]
+pub struct PipelineConfig {
+    pub max_flows: usize,
+    pub stream_limits: StreamLimits,
+    /// Payload-carrying packets probed before an unrecognised flow is ignored.
+    pub probe_packets: u8,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        Self {
+            max_flows: 100_000,
+            stream_limits: StreamLimits::default(),
+            probe_packets: 4,
+        }
+    }
+}
+
+/// S7comm PDUs split over several COTP data TPDUs are joined up to this size.
+const MAX_COTP_REASSEMBLY: usize = 64 * 1024;
+
+/// Per-flow application state.
+#[derive(Debug, Default)]
+struct FlowApp {
+    protocol: Option<Protocol>,
+    /// Gave up recognising this flow.
+    ignored: bool,
+    probes: u8,
+    /// The side that accepted the connection (the PLC, outstation, RTU).
+    server: Option<Side>,
+    /// Recognised by content rather than by a registered port: a framing
+    /// error before any good PDU means the guess was wrong.
+    by_content: bool,
+    dirs: [DirState; 2],
+}
+
+#[derive(Debug)]
+struct DirState {
+    /// PDUs are known to start at the head of the stream. False until the
+    /// first PDU frames when the capture began mid-connection, and again
+    /// after garbage, so that one bad PDU yields one malformed event.
+    synced: bool,
+    /// While not synced, scan the bytes for the next plausible PDU header
+    /// (after a mid-stream start or lost bytes). After a malformed PDU the
+    /// rest of the segment is dropped instead and framing resumes at the
+    /// next segment: scanning inside an unknown PDU finds false headers.
+    scan: bool,
+    /// A PDU has framed in this direction.
+    confirmed: bool,
+    /// The content-based recognition proved wrong in this direction.
+    misdetected: bool,
+    dnp3: dnp3::Reassembler,
+    cotp: Vec<u8>,
+}
+
+impl Default for DirState {
+    fn default() -> Self {
+        Self {
+            synced: false,
+            scan: true,
+            confirmed: false,
+            misdetected: false,
+            dnp3: dnp3::Reassembler::default(),
+            cotp: Vec::new(),
+        }
+    }
+}
+
+/// Scratch buffers that decoded events borrow; reused across PDUs.
+#[derive(Debug, Default)]
+struct Scratch {
+    dnp3_objects: Vec<dnp3::ObjectHeader>,
+    ioas: Vec<u32>,
+    cip_embedded: Vec<enip::CipMessage>,
+}
+
+/// Where the PDUs of the current packet come from.
+#[derive(Debug, Clone, Copy)]
+struct Ctx {
+    frame: u64,
+    ts_nanos: i64,
+    src: Endpoint,
+    dst: Endpoint,
+    transport: Transport,
+    protocol: Protocol,
+    /// The packet travels from the server to the client.
+    from_server: bool,
+    by_content: bool,
+}
+
+pub type Sink<'s> = dyn FnMut(&Event<'_>) + 's;
+
+pub struct Pipeline {
+    cfg: PipelineConfig,
+    flows: FlowTable<FlowApp>,
+    scratch: Scratch,
+    stats: Stats,
+    frame: u64,
+}
+
+impl Pipeline {
+    pub fn new(cfg: PipelineConfig) -> Self {
+        Self {
+            flows: FlowTable::new(cfg.max_flows),
+            cfg,
+            scratch: Scratch::default(),
+            stats: Stats::default(),
+            frame: 0,
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        let mut s = self.stats.clone();
+        s.flows = self.flows.created;
+        s.flows_evicted = self.flows.evicted;
+        s
+    }
+
+    /// TCP stream bytes currently held for reassembly, across all flows.
+    pub fn held_bytes(&self) -> usize {
+        self.flows.held_bytes()
+    }
+
+    /// Flows currently tracked.
+    pub fn live_flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Feeds one captured packet; every PDU it completes goes to `sink`.
+    pub fn process(&mut self, pkt: &Packet<'_>, sink: &mut Sink<'_>) {
+        self.frame += 1;
+        self.stats.packets += 1;
+        self.stats.bytes += pkt.caplen as u64;
+        if pkt.is_truncated() {
+            self.stats.truncated_packets += 1;
+        }
+        let net = match link::parse(pkt.link_type, pkt.data) {
+            Ok(n) => n,
+            Err(link::LinkSkip::UnsupportedLinkType(_)) => return self.stats.unsupported_link += 1,
+            Err(link::LinkSkip::NotIp(_)) => return self.stats.non_ip += 1,
+            Err(link::LinkSkip::Truncated) => return self.stats.malformed_headers += 1,
+        };
+        let ip = match ip::parse(net.ethertype, net.payload) {
+            Ok(ip) => ip,
+            Err(IpSkip::Fragment) => return self.stats.ip_fragments += 1,
+            Err(_) => return self.stats.malformed_headers += 1,
+        };
+        match ip.proto {
+            PROTO_TCP => self.tcp(pkt, &ip, sink),
+            PROTO_UDP => self.udp(pkt, &ip, sink),
+            _ => {}
+        }
+    }
+
+    fn tcp(&mut self, pkt: &Packet<'_>, ip: &ip::IpPacket<'_>, sink: &mut Sink<'_>) {
+        let Ok(seg) = ip::tcp(ip.payload) else {
+            return self.stats.malformed_headers += 1;
+        };
+        self.stats.tcp_segments += 1;
+        let src = Endpoint {
+            ip: ip.src,
+            port: seg.src_port,
+        };
+        let dst = Endpoint {
+            ip: ip.dst,
+            port: seg.dst_port,
+        };
+        let (key, side) = FlowKey::of(PROTO_TCP, (ip.src, seg.src_port), (ip.dst, seg.dst_port));
+        let flow = self.flows.get_or_insert(key, FlowApp::default);
+        let (streams, app) = (&mut flow.streams, &mut flow.app);
+        if seg.flags & TCP_SYN != 0 {
+            streams[side.index()].on_syn(seg.seq);
+            app.dirs[side.index()].synced = true;
+            if seg.flags & TCP_ACK == 0 {
+                app.server = Some(side.other());
+            }
+        }
+        if seg.payload.is_empty() && !ip.truncated {
+            return;
+        }
+        if !recognise(
+            app,
+            &mut self.stats,
+            &self.cfg,
+            side,
+            (src, dst),
+            seg.payload,
+            Protocol::by_tcp_port,
+        ) {
+            return;
+        }
+        let Some(protocol) = app.protocol else { return };
+        let ctx = Ctx {
+            frame: self.frame,
+            ts_nanos: pkt.ts_nanos,
+            src,
+            dst,
+            transport: Transport::Tcp,
+            protocol,
+            from_server: app.server == Some(side),
+            by_content: app.by_content,
+        };
+        let stream = &mut streams[side.index()];
+        let dir = &mut app.dirs[side.index()];
+        if ip.truncated {
+            // The segment's tail was not captured: lose the PDU it was part
+            // of rather than frame garbage, and resynchronise after it.
+            let wire_len = ip.wire_len.saturating_sub(seg.header_len);
+            self.stats.gap_bytes += stream.skip(seg.seq, wire_len);
+            dir.synced = false;
+            dir.scan = true;
+            return;
+        }
+        let (stats, scratch, limits) =
+            (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
+        let report = stream.ingest(seg.seq, seg.payload, limits, &mut |bytes| {
+            consume_stream(&ctx, dir, scratch, stats, bytes, sink)
+        });
+        record_ingest(stats, &report);
+        if report.overflowed || report.gap_bytes > 0 {
+            dir.synced = false;
+            dir.scan = true;
+        }
+        if dir.misdetected {
+            app.ignored = true;
+        }
+    }
+
+    fn udp(&mut self, pkt: &Packet<'_>, ip: &ip::IpPacket<'_>, sink: &mut Sink<'_>) {
+        let Ok(dg) = ip::udp(ip.payload) else {
+            return self.stats.malformed_headers += 1;
+        };
+        self.stats.udp_datagrams += 1;
+        if dg.payload.is_empty() {
+            return;
+        }
+        let src = Endpoint {
+            ip: ip.src,
+            port: dg.src_port,
+        };
+        let dst = Endpoint {
+            ip: ip.dst,
+            port: dg.dst_port,
+        };
+        let (key, side) = FlowKey::of(PROTO_UDP, (ip.src, dg.src_port), (ip.dst, dg.dst_port));
+        let flow = self.flows.get_or_insert(key, FlowApp::default);
+        let app = &mut flow.app;
+        if !recognise(
+            app,
+            &mut self.stats,
+            &self.cfg,
+            side,
+            (src, dst),
+            dg.payload,
+            Protocol::by_udp_port,
+        ) {
+            return;
+        }
+        let Some(protocol) = app.protocol else { return };
+        let ctx = Ctx {
+            frame: self.frame,
+            ts_nanos: pkt.ts_nanos,
+            src,
+            dst,
+            transport: Transport::Udp,
+            protocol,
+            from_server: app.server == Some(side),
+            by_content: app.by_content,
+        };
+        let dir = &mut app.dirs[side.index()];
+        let (stats, scratch) = (&mut self.stats, &mut self.scratch);
+        if protocol == Protocol::Enip && (dg.src_port == 2222 || dg.dst_port == 2222) {
+            let kind = match enip::parse_io(dg.payload) {
+                Ok(e) => EventKind::Enip(e),
+                Err(m) => EventKind::Malformed { reason: m.0 },
+            };
+            return emit(&ctx, stats, kind, sink);
+        }
+        // Each datagram stands alone: PDUs must not straddle datagrams.
+        dir.synced = true;
+        let used = consume_stream(&ctx, dir, scratch, stats, dg.payload, sink);
+        if used < dg.payload.len() && !ip.truncated {
+            emit(
+                &ctx,
+                stats,
+                EventKind::Malformed {
+                    reason: "datagram ends inside a PDU",
+                },
+                sink,
+            );
+        }
+    }
+}
+
+/// Decides the flow's protocol on its first payload: by registered port,
+/// else by probing the content. Returns whether the flow is to be decoded.
+fn recognise(
+    app: &mut FlowApp,
+    stats: &mut Stats,
+    cfg: &PipelineConfig,
+    side: Side,
+    (src, dst): (Endpoint, Endpoint),
+    payload: &[u8],
+    by_port: fn(u16) -> Option<Protocol>,
+) -> bool {
+    if app.ignored {
+        return false;
+    }
+    if app.protocol.is_some() {
+        return true;
+    }
+    // The registered port marks the server even when the capture shows the
+    // other side opening the connection (devices that call out to their
+    // master); otherwise the SYN's receiver, else this packet's receiver.
+    let (protocol, server) = if let Some(p) = by_port(dst.port) {
+        (Some(p), side.other())
+    } else if let Some(p) = by_port(src.port) {
+        (Some(p), side)
+    } else {
+        app.by_content = true;
+        (Protocol::probe(payload), app.server.unwrap_or(side.other()))
+    };
+    match protocol {
+        Some(p) => {
+            app.protocol = Some(p);
+            app.server = Some(server);
+            stats.ot_flows += 1;
+            true
+        }
+        None => {
+            app.probes += 1;
+            app.ignored = app.probes >= cfg.probe_packets;
+            false
+        }
+    }
+}
+
+fn record_ingest(stats: &mut Stats, r: &IngestReport) {
+    stats.retransmitted_bytes += r.retransmitted_bytes as u64;
+    stats.out_of_order_segments += r.out_of_order as u64;
+    stats.reassembly_overflows += r.overflowed as u64;
+    stats.gap_bytes += r.gap_bytes;
+}
+
+/// Frames and decodes the PDUs at the head of `bytes`; returns the bytes
+/// used. After bytes that cannot start a PDU (one malformed event), the
+/// stream is scanned for the next plausible PDU header.
+fn consume_stream(
+    ctx: &Ctx,
+    dir: &mut DirState,
+    scratch: &mut Scratch,
+    stats: &mut Stats,
+    bytes: &[u8],
+    sink: &mut Sink<'_>,
+) -> usize {
+    let mut at = 0;
+    while at < bytes.len() {
+        if !dir.synced && dir.scan && (dir.confirmed || !ctx.by_content) {
+            match resync(ctx.protocol, &bytes[at..]) {
+                Ok(skip) => at += skip,
+                Err(keep_from) => return at + keep_from,
+            }
+        }
+        match ctx.protocol.frame(&bytes[at..]) {
+            Frame::Complete(n) => {
+                dir.synced = true;
+                dir.confirmed = true;
+                decode_pdu(ctx, dir, scratch, stats, &bytes[at..at + n], sink);
+                at += n;
+            }
+            Frame::Incomplete => break,
+            Frame::Invalid(_) if ctx.by_content && !dir.confirmed => {
+                dir.misdetected = true;
+                return bytes.len();
+            }
+            Frame::Invalid(reason) => {
+                if dir.synced {
+                    emit(ctx, stats, EventKind::Malformed { reason }, sink);
+                    dir.synced = false;
+                    dir.scan = false;
+                }
+                if !dir.scan {
+                    return bytes.len();
+                }
+                at += 1;
+            }
+        }
+    }
+    at
+}
+
+/// Bytes kept while looking for a PDU boundary: enough for any header
+/// check, so that a PDU whose start straddles two segments is found.
+const RESYNC_KEEP: usize = 512;
+
+/// Finds where the next PDU starts in a stream that lost its place (a
+/// capture begun mid-connection, or bytes skipped): `Ok(offset)` of the
+/// first plausible PDU header, or `Err(offset)` of the bytes to keep for
+/// the next try when none is found yet.
+fn resync(protocol: Protocol, bytes: &[u8]) -> Result<usize, usize> {
+    (0..bytes.len())
+        .find(|&i| protocol.starts_pdu(&bytes[i..]))
+        .ok_or(bytes.len().saturating_sub(RESYNC_KEEP))
+}
+
+fn decode_pdu(
+    ctx: &Ctx,
+    dir: &mut DirState,
+    scratch: &mut Scratch,
+    stats: &mut Stats,
+    pdu: &[u8],
+    sink: &mut Sink<'_>,
+) {
+    let kind = match ctx.protocol {
+        Protocol::Modbus => modbus::parse(pdu, ctx.from_server).map(EventKind::Modbus),
+        Protocol::Enip => enip::parse(pdu, &mut scratch.cip_embedded).map(EventKind::Enip),
+        Protocol::Iec104 => iec104::parse(pdu, &mut scratch.ioas).map(EventKind::Iec104),
+        Protocol::Dnp3 => return decode_dnp3(ctx, dir, scratch, stats, pdu, sink),
+        Protocol::S7comm => return decode_s7(ctx, dir, stats, pdu, sink),
+    };
+    let kind = kind.unwrap_or_else(|m| EventKind::Malformed { reason: m.0 });
+    emit(ctx, stats, kind, sink);
+}
+
+fn decode_dnp3(
+    ctx: &Ctx,
+    dir: &mut DirState,
+    scratch: &mut Scratch,
+    stats: &mut Stats,
+    pdu: &[u8],
+    sink: &mut Sink<'_>,
+) {
+    let link = match dnp3::parse_link(pdu) {
+        Ok(l) => l,
+        Err(m) => return emit(ctx, stats, EventKind::Malformed { reason: m.0 }, sink),
+    };
+    let mut event = dnp3::Dnp3::from_link(&link);
+    if link.carries_transport() {
+        match dir.dnp3.push(link.user_data()) {
+            dnp3::Reassembled::Fragment(fragment) => {
+                match dnp3::parse_app(fragment, &mut scratch.dnp3_objects) {
+                    Ok(app) => event = event.with_app(&app, &scratch.dnp3_objects),
+                    Err(m) => emit(ctx, stats, EventKind::Malformed { reason: m.0 }, sink),
+                }
+            }
+            dnp3::Reassembled::Pending => {}
+            dnp3::Reassembled::TooLong => {
+                stats.dnp3_fragments_too_long += 1;
+                emit(
+                    ctx,
+                    stats,
+                    EventKind::Malformed {
+                        reason: "application fragment exceeds the reassembly bound",
+                    },
+                    sink,
+                );
+            }
+        }
+    }
+    emit(ctx, stats, EventKind::Dnp3(event), sink);
+}
+
+fn decode_s7(ctx: &Ctx, dir: &mut DirState, stats: &mut Stats, pdu: &[u8], sink: &mut Sink<'_>) {
+    let cotp = match s7comm::parse_cotp(pdu) {
+        Ok(c) => c,
+        Err(m) => return emit(ctx, stats, EventKind::Malformed { reason: m.0 }, sink),
+    };
+    if cotp.pdu_type != 0xf0 {
+        // Connection set-up and tear-down carry no S7 PDU.
+        return;
+    }
+    if !cotp.eot || !dir.cotp.is_empty() {
+        if dir.cotp.len() + cotp.payload.len() > MAX_COTP_REASSEMBLY {
+            dir.cotp.clear();
+            stats.reassembly_overflows += 1;
+            return emit(
+                ctx,
+                stats,
+                EventKind::Malformed {
+                    reason: "COTP reassembly exceeds 64 KiB",
+                },
+                sink,
+            );
+        }
+        dir.cotp.extend_from_slice(cotp.payload);
+        if !cotp.eot {
+            return;
+        }
+    }
+    let joined = std::mem::take(&mut dir.cotp);
+    let payload = if joined.is_empty() {
+        cotp.payload
+    } else {
+        &joined
+    };
+    match s7comm::parse(payload) {
+        Ok(Some(s7)) => emit(ctx, stats, EventKind::S7comm(s7), sink),
+        Ok(None) => {}
+        Err(m) => emit(ctx, stats, EventKind::Malformed { reason: m.0 }, sink),
+    }
+    // Keep the allocation for the next split PDU.
+    dir.cotp = joined;
+    dir.cotp.clear();
+}
+
+fn emit(ctx: &Ctx, stats: &mut Stats, kind: EventKind<'_>, sink: &mut Sink<'_>) {
+    let counter = if matches!(kind, EventKind::Malformed { .. }) {
+        &mut stats.malformed
+    } else {
+        &mut stats.pdus
+    };
+    *counter.entry(ctx.protocol).or_default() += 1;
+    sink(&Event {
+        frame: ctx.frame,
+        ts_nanos: ctx.ts_nanos,
+        src: ctx.src,
+        dst: ctx.dst,
+        transport: ctx.transport,
+        to_server: !ctx.from_server,
+        protocol: ctx.protocol,
+        kind,
+    });
+}
+
+/// Decodes a whole capture from `input`, calling `sink` for every event.
+/// A file cut off mid-record ends the run normally, flagged in the stats;
+/// other capture errors are returned.
+pub fn decode_capture<R: Read>(
+    input: R,
+    cfg: PipelineConfig,
+    sink: &mut Sink<'_>,
+) -> Result<Stats, CaptureError> {
+    let mut reader = CaptureReader::new(input)?;
+    let mut pipeline = Pipeline::new(cfg);
+    loop {
+        match reader.next_packet() {
+            Ok(Some(pkt)) => pipeline.process(&pkt, sink),
+            Ok(None) => break,
+            Err(e) if e.is_truncation() => {
+                pipeline.stats.truncated_file = true;
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(pipeline.stats())
+}
