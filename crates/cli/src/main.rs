@@ -4,6 +4,7 @@
 mod db;
 mod demo;
 mod ot;
+mod ot_detect;
 mod progress;
 mod scan;
 mod sync;
