@@ -29,7 +29,7 @@ pub const SCHEMA: &str = "kensa.ot-baseline/v1";
 /// Bounds on what one baseline holds.
 pub const MAX_HOSTS: usize = 10_000;
 pub const MAX_PAIRS: usize = 10_000;
-pub const MAX_OPERATIONS_PER_PAIR: usize = 256;
+pub const MAX_OPERATIONS_PER_PAIR: usize = 1024;
 pub const MAX_RANGES_PER_SPACE: usize = 32;
 pub const MAX_SPACES_PER_PAIR: usize = 256;
 pub const MAX_VALUE_POINTS: usize = 50_000;
@@ -87,10 +87,20 @@ pub struct OpStats {
 #[serde(deny_unknown_fields)]
 pub struct Timing {
     pub count: u64,
+    #[serde(serialize_with = "micros")]
     pub mean_s: f64,
+    #[serde(serialize_with = "micros")]
     pub stddev_s: f64,
+    #[serde(serialize_with = "micros")]
     pub min_s: f64,
+    #[serde(serialize_with = "micros")]
     pub max_s: f64,
+}
+
+/// Seconds are written to the microsecond (capture timestamps' usual
+/// resolution), so that files are readable and round-trip exactly.
+fn micros<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1e6).round() / 1e6)
 }
 
 impl Timing {
@@ -595,8 +605,10 @@ mod tests {
         let e = Baseline::from_json("{\"schema\": 3}", "b.json").unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("b.json") && msg.contains("schema"), "{msg}");
-        let mut b = Baseline::default();
-        b.schema = "kensa.ot-baseline/v9".into();
+        let b = Baseline {
+            schema: "kensa.ot-baseline/v9".into(),
+            ..Baseline::default()
+        };
         let e = Baseline::from_json(&b.to_json(), "x.json").unwrap_err();
         assert!(matches!(e, BaselineError::Schema { .. }), "{e}");
         let e = Baseline::from_json("{", "y.json").unwrap_err();

@@ -32,10 +32,13 @@ impl RegisterValue {
     }
 }
 
+/// A read request awaiting its response: (unit, function, address, quantity).
+type Request = (u8, u8, u16, u16);
+
 #[derive(Debug, Default)]
 pub struct ModbusValues {
-    /// (client, server, transaction id) -> (unit, function, address, quantity)
-    pending: HashMap<(IpAddr, IpAddr, u16), (u8, u8, u16, u16)>,
+    /// (client, server, transaction id) -> the request.
+    pending: HashMap<(IpAddr, IpAddr, u16), Request>,
 }
 
 impl ModbusValues {

@@ -122,7 +122,8 @@ pub struct State {
     pub macs: HashMap<IpAddr, Mac>,
     pub last_seen: HashMap<(String, String), i64>,
     pub rates: HashMap<String, RateWindow>,
-    /// Transport flows whose first payload was already checked.
+    /// TCP flows whose SYN was seen and first payload is awaited; UDP
+    /// flows whose first datagram was checked.
     pub flows_checked: HashSet<(IpAddr, u16, IpAddr, u16)>,
     pub values: ModbusValues,
 }

@@ -6,14 +6,14 @@
 //! | `new_talker` | high when the new host talks to a learned server (a PLC, outstation), else medium |
 //! | `new_flow` | medium (only between hosts both learned; a new host is `new_talker`) |
 //! | `new_operation` | by category: session/read low, other medium, diagnostic/write/control/configuration/file high, restart/stop-run/program/firmware critical. On a pair never learned, only operations that change something are reported |
-//! | `address_range` | medium, high for writes and commands |
+//! | `address_range` | medium, high for writes and commands (requests only) |
 //! | `value_range` | medium |
-//! | `rate` | high: PDUs per second above twice the learned peak (and 10 more) |
+//! | `rate` | high: PDUs per second above three times the learned peak (and at least 20 more); 100/s on a pair never learned |
 //! | `timing` | medium: an operation repeating faster than half its learned minimum interval |
 //! | `malformed_pdu` | medium, unless learned for the pair |
 //! | `oversized_pdu` | high: a PDU over a protocol or reassembly size bound |
 //! | `unusual_port` | medium: a decoded protocol on a port other than its registered one, on a flow not learned |
-//! | `unknown_protocol_on_ics_port` | medium: a flow to a registered ICS port whose first payload is not that protocol |
+//! | `unknown_protocol_on_ics_port` | medium: a flow to a registered ICS port whose first payload (after a seen SYN) is not that protocol, unless the pair sent undecodable PDUs during learning |
 
 use serde_json::json;
 
@@ -192,22 +192,44 @@ fn new_operation(
     if learned.is_none() && !op.category.is_change() {
         return None;
     }
-    let (actor, target) = if e.to_server {
-        (client.ip, server.ip)
+    // A reply to a request that was itself new adds nothing: the request's
+    // alert covers it. (DNP3 and IEC 104 replies carry their own content.)
+    if !e.to_server
+        && matches!(
+            e.protocol,
+            Protocol::Modbus | Protocol::S7comm | Protocol::Enip
+        )
+        && !op.key.contains("exception")
+    {
+        let request_key = op.key.replacen("rsp ", "req ", 1);
+        if !learned.is_some_and(|p| p.operations.contains_key(&request_key)) {
+            return None;
+        }
+    }
+    let explanation = if e.to_server {
+        format!(
+            "{} sent {} '{}' ({}) to {}, which it never did during learning.",
+            client.ip,
+            protocol_label(e.protocol),
+            op.name,
+            op.category.name(),
+            server.ip
+        )
     } else {
-        (server.ip, client.ip)
+        format!(
+            "{} answered {} with a kind of {} '{}' reply never seen during learning.",
+            server.ip,
+            client.ip,
+            protocol_label(e.protocol),
+            op.name
+        )
     };
     Some(base(
         "new_operation",
         new_operation_severity(op.category),
         format!("{pk} {}", op.key),
         e,
-        format!(
-            "{actor} sent {} '{}' ({}) to {target}, which it never did during learning.",
-            protocol_label(e.protocol),
-            op.name,
-            op.category.name()
-        ),
+        explanation,
         json!({"operation": op.key, "name": op.name, "category": op.category}),
     ))
 }
@@ -221,6 +243,11 @@ fn address_range(
     client: Endpoint,
     server: Endpoint,
 ) -> Option<Finding> {
+    // Only what a client asks for: the addresses an outstation reports
+    // spontaneously follow the process, not the client's intent.
+    if !e.to_server {
+        return None;
+    }
     let pair = b.pairs.get(pk)?;
     let r = op
         .ranges
@@ -315,7 +342,7 @@ fn rate(
     let learned = b.pairs.get(pk).map(|p| p.max_rate_per_s);
     // A pair never learned is held to a fixed ceiling.
     let limit = match learned {
-        Some(peak) => (peak * 2).max(peak + 10),
+        Some(peak) => (peak * 3).max(peak + 20),
         None => 100,
     };
     if now <= limit {
@@ -463,7 +490,7 @@ fn unknown_protocol_on_ics_port(
     st: &mut State,
     p: &PacketView<'_>,
 ) -> Option<Finding> {
-    if p.payload.is_empty() {
+    if p.payload.is_empty() && !p.syn {
         return None;
     }
     let by_port = match p.transport {
@@ -481,21 +508,32 @@ fn unknown_protocol_on_ics_port(
     if proto == Protocol::Enip && server.port == 2222 {
         return None;
     }
-    if !st
-        .flows_checked
-        .insert((client.ip, client.port, server.ip, server.port))
-    {
-        return None;
-    }
-    if !matches!(proto.frame(p.payload), crate::decode::Frame::Invalid(_))
+    let flow = (client.ip, client.port, server.ip, server.port);
+    // A TCP flow is judged on its first payload only when its SYN was seen:
+    // a capture that starts mid-connection may start mid-PDU.
+    let first = match p.transport {
+        Transport::Tcp if p.syn => {
+            st.flows_checked.insert(flow);
+            return None;
+        }
+        Transport::Tcp => st.flows_checked.remove(&flow),
+        Transport::Udp => st.flows_checked.insert(flow),
+    };
+    if !first
+        || !matches!(proto.frame(p.payload), crate::decode::Frame::Invalid(_))
         || Protocol::probe(p.payload) == Some(proto)
     {
         return None;
     }
-    let key = flow_key(client.ip, server, p.transport, proto);
-    if b.flows.contains_key(&key) {
+    // The pair sent undecodable PDUs during learning too: known behaviour.
+    let learned_garbage = b
+        .pairs
+        .get(&pair_key(client.ip, server.ip, proto))
+        .is_some_and(|pair| pair.operations.keys().any(|k| k.starts_with("malformed ")));
+    if learned_garbage {
         return None;
     }
+    let key = flow_key(client.ip, server, p.transport, proto);
     Some(Finding {
         rule: "unknown_protocol_on_ics_port",
         severity: Severity::Medium,
