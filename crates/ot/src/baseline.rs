@@ -153,7 +153,7 @@ pub struct Overflow {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    #[error("{path}: not a baseline: {message} (at line {line}, column {column}, field {pointer})")]
+    #[error("{path}: not a baseline: {message} (field `{pointer}`, line {line}, column {column})")]
     Json {
         path: String,
         pointer: String,
@@ -207,6 +207,22 @@ pub fn write_point_key(server: IpAddr, unit: u8, function: u8, address: u16) -> 
 impl Baseline {
     /// Parses and checks a baseline document; `path` names it in errors.
     pub fn from_json(text: &str, path: &str) -> Result<Baseline, BaselineError> {
+        // The schema first, so that another document type is named as such
+        // rather than reported by its first unexpected field.
+        #[derive(Deserialize)]
+        struct Head {
+            schema: Option<String>,
+        }
+        if let Ok(Head {
+            schema: Some(found),
+        }) = serde_json::from_str::<Head>(text)
+            && found != SCHEMA
+        {
+            return Err(BaselineError::Schema {
+                path: path.to_string(),
+                found,
+            });
+        }
         let de = &mut serde_json::Deserializer::from_str(text);
         let b: Baseline = serde_path_to_error::deserialize(de).map_err(|e| {
             let pointer = e.path().to_string();
@@ -216,7 +232,13 @@ impl Baseline {
                 pointer,
                 line: inner.line(),
                 column: inner.column(),
-                message: inner.to_string(),
+                // serde_json appends the position, which is reported apart.
+                message: inner
+                    .to_string()
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
             }
         })?;
         if b.schema != SCHEMA {

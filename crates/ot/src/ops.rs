@@ -419,7 +419,7 @@ fn iec104_op(i: &crate::decode::iec104::Iec104<'_>, to_server: bool) -> Operatio
         ApciFormat::I => {
             let t = i.type_id.unwrap_or(0);
             let cat = match t {
-                1..=44 => Read,
+                1..=44 | 70 => Read,
                 45..=64 => Control,
                 100..=102 | 106 | 107 => Read,
                 103 => Configuration,
@@ -435,11 +435,11 @@ fn iec104_op(i: &crate::decode::iec104::Iec104<'_>, to_server: bool) -> Operatio
             } else {
                 cat
             };
-            let mut o = op(
-                format!("type={t} cot={}", i.cot.unwrap_or(0)),
-                format!("ASDU type {t}"),
-                cat,
-            );
+            let name = match iec104_type_name(t) {
+                Some(n) => format!("{n} (type {t})"),
+                None => format!("ASDU type {t}"),
+            };
+            let mut o = op(format!("type={t} cot={}", i.cot.unwrap_or(0)), name, cat);
             if let (Some(ca), Some(lo), Some(hi)) =
                 (i.common_address, i.ioas.iter().min(), i.ioas.iter().max())
             {
@@ -451,5 +451,171 @@ fn iec104_op(i: &crate::decode::iec104::Iec104<'_>, to_server: bool) -> Operatio
             }
             o
         }
+    }
+}
+
+/// IEC 60870-5-101/104 type identifications (companion standard names).
+fn iec104_type_name(t: u8) -> Option<&'static str> {
+    Some(match t {
+        1 => "M_SP_NA_1",
+        3 => "M_DP_NA_1",
+        5 => "M_ST_NA_1",
+        7 => "M_BO_NA_1",
+        9 => "M_ME_NA_1",
+        11 => "M_ME_NB_1",
+        13 => "M_ME_NC_1",
+        15 => "M_IT_NA_1",
+        20 => "M_PS_NA_1",
+        21 => "M_ME_ND_1",
+        30 => "M_SP_TB_1",
+        31 => "M_DP_TB_1",
+        32 => "M_ST_TB_1",
+        33 => "M_BO_TB_1",
+        34 => "M_ME_TD_1",
+        35 => "M_ME_TE_1",
+        36 => "M_ME_TF_1",
+        37 => "M_IT_TB_1",
+        38 => "M_EP_TD_1",
+        39 => "M_EP_TE_1",
+        40 => "M_EP_TF_1",
+        45 => "C_SC_NA_1 single command",
+        46 => "C_DC_NA_1 double command",
+        47 => "C_RC_NA_1 regulating step command",
+        48 => "C_SE_NA_1 set point (normalised)",
+        49 => "C_SE_NB_1 set point (scaled)",
+        50 => "C_SE_NC_1 set point (float)",
+        51 => "C_BO_NA_1 bitstring command",
+        58 => "C_SC_TA_1 single command",
+        59 => "C_DC_TA_1 double command",
+        60 => "C_RC_TA_1 regulating step command",
+        61 => "C_SE_TA_1 set point (normalised)",
+        62 => "C_SE_TB_1 set point (scaled)",
+        63 => "C_SE_TC_1 set point (float)",
+        64 => "C_BO_TA_1 bitstring command",
+        70 => "M_EI_NA_1 end of initialisation",
+        100 => "C_IC_NA_1 interrogation",
+        101 => "C_CI_NA_1 counter interrogation",
+        102 => "C_RD_NA_1 read",
+        103 => "C_CS_NA_1 clock synchronisation",
+        104 => "C_TS_NA_1 test",
+        105 => "C_RP_NA_1 reset process",
+        106 => "C_CD_NA_1 delay acquisition",
+        107 => "C_TS_TA_1 test",
+        110 => "P_ME_NA_1 parameter (normalised)",
+        111 => "P_ME_NB_1 parameter (scaled)",
+        112 => "P_ME_NC_1 parameter (float)",
+        113 => "P_AC_NA_1 parameter activation",
+        120 => "F_FR_NA_1 file ready",
+        121 => "F_SR_NA_1 section ready",
+        122 => "F_SC_NA_1 call directory/file",
+        123 => "F_LS_NA_1 last section",
+        124 => "F_AF_NA_1 ack file",
+        125 => "F_SG_NA_1 segment",
+        126 => "F_DR_TA_1 directory",
+        127 => "F_SC_NB_1 query log",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::dnp3::{Dnp3, ObjectHeader};
+    use crate::decode::enip::Enip;
+    use crate::decode::iec104::{ApciFormat, Iec104};
+    use crate::event::Transport;
+
+    fn event(protocol: Protocol, to_server: bool, kind: EventKind<'_>) -> Event<'_> {
+        let ep = |last: u8, port: u16| Endpoint {
+            ip: IpAddr::from([10, 0, 0, last]),
+            port,
+        };
+        Event {
+            frame: 1,
+            ts_nanos: 0,
+            src: ep(1, 40000),
+            dst: ep(2, 20000),
+            transport: Transport::Tcp,
+            to_server,
+            protocol,
+            kind,
+        }
+    }
+
+    #[test]
+    fn dnp3_functions_and_object_ranges() {
+        let objects = [ObjectHeader {
+            group: 30,
+            variation: 1,
+            qualifier: 0,
+            count: 10,
+            start: Some(0),
+            stop: Some(9),
+        }];
+        let mut d = Dnp3 {
+            src: 1,
+            dst: 10,
+            link_control: 0xc4,
+            from_master: true,
+            primary: true,
+            link_function: 4,
+            transport: None,
+            function_code: Some(1),
+            app_control: None,
+            iin: None,
+            objects: &objects,
+            objects_complete: Some(true),
+        };
+        let o = operation(&event(Protocol::Dnp3, true, EventKind::Dnp3(d))).unwrap();
+        assert_eq!(
+            (o.key.as_str(), o.category),
+            ("req fc=1 g30", Category::Read)
+        );
+        assert_eq!(o.ranges[0].space, "g30");
+        assert_eq!((o.ranges[0].lo, o.ranges[0].hi), (0, 9));
+        d.function_code = Some(13);
+        let o = operation(&event(Protocol::Dnp3, true, EventKind::Dnp3(d))).unwrap();
+        assert_eq!(
+            (o.name.as_str(), o.category),
+            ("COLD_RESTART", Category::Restart)
+        );
+    }
+
+    #[test]
+    fn cip_and_iec104_categories() {
+        let reset = Enip {
+            command: Some(0x6f),
+            cip_service: Some(0x05),
+            cip_is_response: Some(false),
+            cip_class: Some(1),
+            ..Enip::default()
+        };
+        let o = operation(&event(Protocol::Enip, true, EventKind::Enip(reset))).unwrap();
+        assert_eq!(o.name, "Reset (0x05) on Identity");
+        assert_eq!(o.category, Category::Restart);
+        // The PLC's reply to it is not itself a restart.
+        let o = operation(&event(Protocol::Enip, false, EventKind::Enip(reset))).unwrap();
+        assert_eq!(o.category, Category::Session);
+
+        let ioas = [4001u32, 4003];
+        let cmd = Iec104 {
+            apci: ApciFormat::I,
+            send_seq: Some(0),
+            recv_seq: Some(0),
+            u_function: None,
+            type_id: Some(45),
+            cot: Some(6),
+            negative: None,
+            test: None,
+            originator: None,
+            common_address: Some(1),
+            sequence: None,
+            num_objects: Some(2),
+            ioas: &ioas,
+        };
+        let o = operation(&event(Protocol::Iec104, true, EventKind::Iec104(cmd))).unwrap();
+        assert_eq!(o.category, Category::Control);
+        assert_eq!(o.name, "C_SC_NA_1 single command (type 45)");
+        assert_eq!((o.ranges[0].lo, o.ranges[0].hi), (4001, 4003));
     }
 }
