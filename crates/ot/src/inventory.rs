@@ -232,17 +232,6 @@ impl Observer for InventoryBuilder {
     }
 }
 
-/// Inventory of several captures, in the order given.
-pub fn inventory_of<R: Read>(
-    inputs: impl IntoIterator<Item = (String, R)>,
-) -> Result<Inventory, (String, CaptureError)> {
-    let mut b = InventoryBuilder::default();
-    for (name, input) in inputs {
-        b.add_capture(&name, input).map_err(|e| (name, e))?;
-    }
-    Ok(b.finish())
-}
-
 /// A CPE 2.3 name for the firmware, where the identity pins it down:
 /// Siemens SIMATIC S7 CPUs by order-number family.
 pub fn firmware_cpe(id: &Identity) -> Option<String> {
