@@ -305,7 +305,9 @@ impl Baseline {
     /// Merges baselines in the order of their capture names, so that the
     /// result does not depend on the order they were learned in.
     pub fn merge_all(mut parts: Vec<Baseline>) -> Baseline {
-        parts.sort_by(|a, b| a.captures.cmp(&b.captures));
+        // Captures of the same name (from different folders) are ordered by
+        // content, so that even then the order given does not matter.
+        parts.sort_by_cached_key(|b| (b.captures.clone(), b.to_json()));
         let mut all = Baseline::default();
         for p in parts {
             all.merge(p);
