@@ -20,6 +20,7 @@ pub struct InventoryArgs {
     /// Captures (pcap or pcapng)
     #[arg(value_name = "PCAP", required = true)]
     captures: Vec<PathBuf>,
+    /// Output format
     #[arg(long, value_enum, default_value_t)]
     format: InventoryFormat,
 }
@@ -42,6 +43,7 @@ pub enum BaselineCommand {
 /// Which packets of each capture to use.
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
 pub enum Split {
+    /// Every packet
     #[default]
     All,
     /// The first half of the packets (for evaluation: learn on it)
@@ -58,6 +60,7 @@ pub struct LearnArgs {
     /// Where to write the baseline
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
+    /// Use only part of each capture's packets (for evaluation)
     #[arg(long, value_enum, default_value_t)]
     split: Split,
 }
@@ -70,8 +73,10 @@ pub struct DetectArgs {
     /// Captures to check (pcap or pcapng)
     #[arg(value_name = "PCAP", required = true)]
     captures: Vec<PathBuf>,
+    /// Output format
     #[arg(long, value_enum, default_value_t)]
     format: DetectFormat,
+    /// Use only part of each capture's packets (for evaluation)
     #[arg(long, value_enum, default_value_t)]
     split: Split,
 }
