@@ -5,6 +5,7 @@ mod assess;
 mod db;
 mod demo;
 mod ot;
+mod ot_detect;
 mod product;
 mod progress;
 mod scan;

@@ -17,6 +17,13 @@ pub enum OtCommand {
     /// Decode the industrial protocol PDUs (Modbus/TCP, DNP3, S7comm, EtherNet/IP/CIP,
     /// IEC 60870-5-104) in a pcap or pcapng capture
     Decode(DecodeArgs),
+    /// Asset inventory: devices, roles, protocols, peers and identity (JSON or CycloneDX)
+    Inventory(crate::ot_detect::InventoryArgs),
+    /// Baselines of normal behaviour
+    #[command(subcommand)]
+    Baseline(crate::ot_detect::BaselineCommand),
+    /// Check captures against a baseline and write alerts
+    Detect(crate::ot_detect::DetectArgs),
     /// Write a synthetic Modbus/DNP3 capture (for benchmarks)
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -60,6 +67,9 @@ pub fn run(ctx: &Ctx, cmd: OtCommand) -> Result<ExitCode> {
     match cmd {
         OtCommand::Decode(args) => decode(ctx, args),
         OtCommand::Synth(args) => synth(ctx, args),
+        OtCommand::Inventory(args) => crate::ot_detect::inventory(ctx, args),
+        OtCommand::Baseline(cmd) => crate::ot_detect::baseline(ctx, cmd),
+        OtCommand::Detect(args) => crate::ot_detect::detect(ctx, args),
     }
 }
 

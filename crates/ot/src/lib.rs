@@ -7,15 +7,23 @@
 //! protocol. [`pipeline::Pipeline`] ties them together and reports each
 //! application PDU (or malformed one) as an [`event::Event`].
 
+pub mod baseline;
 pub mod capture;
 pub mod decode;
+pub mod detect;
 pub mod event;
+pub mod identity;
+pub mod inventory;
 pub mod ip;
 pub mod link;
+pub mod observe;
+pub mod ops;
+pub mod oui;
 pub mod pipeline;
 pub mod stats;
 pub mod synth;
 pub mod tcp;
+pub mod values;
 
 pub use capture::{CaptureError, CaptureReader, Packet};
 pub use event::{Endpoint, Event, EventKind, Protocol};

@@ -1,0 +1,219 @@
+//! `kensa ot inventory`, `kensa ot baseline learn` and `kensa ot detect`:
+//! asset inventory, learned baselines and anomaly detection on captures.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand, ValueEnum};
+use kensa_ot::CaptureReader;
+use kensa_ot::baseline::{Baseline, FrameWindow, learn_capture};
+use kensa_ot::detect::{Report, Severity, detect_capture};
+use kensa_ot::inventory::InventoryBuilder;
+
+use crate::{Ctx, outln, print_json, thousands};
+
+#[derive(Args)]
+pub struct InventoryArgs {
+    /// Captures (pcap or pcapng)
+    #[arg(value_name = "PCAP", required = true)]
+    captures: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: InventoryFormat,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum InventoryFormat {
+    /// `{"captures": [...], "devices": [...]}`
+    #[default]
+    Json,
+    /// CycloneDX 1.6 hardware/firmware BOM, for `kensa scan`
+    Cyclonedx,
+}
+
+#[derive(Subcommand)]
+pub enum BaselineCommand {
+    /// Learn normal behaviour from captures into a baseline JSON file
+    Learn(LearnArgs),
+}
+
+/// Which packets of each capture to use.
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum Split {
+    /// Every packet
+    #[default]
+    All,
+    /// The first half of the packets (for evaluation: learn on it)
+    FirstHalf,
+    /// The second half of the packets (for evaluation: detect on it)
+    SecondHalf,
+}
+
+#[derive(Args)]
+pub struct LearnArgs {
+    /// Captures of normal operation (pcap or pcapng)
+    #[arg(value_name = "PCAP", required = true)]
+    captures: Vec<PathBuf>,
+    /// Where to write the baseline
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Use only part of each capture's packets (for evaluation)
+    #[arg(long, value_enum, default_value_t)]
+    split: Split,
+}
+
+#[derive(Args)]
+pub struct DetectArgs {
+    /// Baseline written by `kensa ot baseline learn`
+    #[arg(long, value_name = "FILE")]
+    baseline: PathBuf,
+    /// Captures to check (pcap or pcapng)
+    #[arg(value_name = "PCAP", required = true)]
+    captures: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t)]
+    format: DetectFormat,
+    /// Use only part of each capture's packets (for evaluation)
+    #[arg(long, value_enum, default_value_t)]
+    split: Split,
+}
+
+#[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
+pub enum DetectFormat {
+    /// One alert per line
+    #[default]
+    Jsonl,
+    /// `{"alerts": [...], "dropped_alerts": N}`
+    Json,
+    /// Alert counts per rule and severity, then one line per alert
+    Summary,
+}
+
+fn open(path: &Path) -> Result<BufReader<File>> {
+    let f = File::open(path).with_context(|| format!("opening capture {}", path.display()))?;
+    Ok(BufReader::with_capacity(1 << 20, f))
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// The frame window for `split`, counting the capture's packets if needed.
+fn window(path: &Path, split: Split) -> Result<FrameWindow> {
+    if split == Split::All {
+        return Ok(FrameWindow::default());
+    }
+    let mut reader = CaptureReader::new(open(path)?)
+        .with_context(|| format!("reading capture {}", path.display()))?;
+    let mut n = 0u64;
+    while let Ok(Some(_)) = reader.next_packet() {
+        n += 1;
+    }
+    let mid = n / 2 + 1;
+    Ok(match split {
+        Split::FirstHalf => FrameWindow { from: 1, to: mid },
+        _ => FrameWindow {
+            from: mid,
+            to: u64::MAX,
+        },
+    })
+}
+
+pub fn inventory(_ctx: &Ctx, args: InventoryArgs) -> Result<ExitCode> {
+    let mut b = InventoryBuilder::default();
+    for path in &args.captures {
+        b.add_capture(&name_of(path), open(path)?)
+            .with_context(|| format!("reading capture {}", path.display()))?;
+    }
+    let inv = b.finish();
+    match args.format {
+        InventoryFormat::Json => print_json(&inv)?,
+        InventoryFormat::Cyclonedx => print_json(&inv.to_cyclonedx())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn baseline(ctx: &Ctx, cmd: BaselineCommand) -> Result<ExitCode> {
+    let BaselineCommand::Learn(args) = cmd;
+    let mut parts = Vec::new();
+    for path in &args.captures {
+        let w = window(path, args.split)?;
+        let b = learn_capture(&name_of(path), open(path)?, w)
+            .with_context(|| format!("reading capture {}", path.display()))?;
+        parts.push(b);
+    }
+    let b = Baseline::merge_all(parts);
+    std::fs::write(&args.output, b.to_json())
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    if !ctx.quiet {
+        eprintln!(
+            "learned {} PDUs: {} hosts, {} flows, {} pairs, {} value points -> {}",
+            thousands(b.events),
+            b.hosts.len(),
+            b.flows.len(),
+            b.pairs.len(),
+            b.values.len(),
+            args.output.display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn detect(ctx: &Ctx, args: DetectArgs) -> Result<ExitCode> {
+    let path = &args.baseline;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading baseline {}", path.display()))?;
+    let baseline = Baseline::from_json(&text, &path.display().to_string())?;
+    let mut all = Report {
+        alerts: Vec::new(),
+        dropped_alerts: 0,
+    };
+    for capture in &args.captures {
+        let w = window(capture, args.split)?;
+        let r = detect_capture(&baseline, open(capture)?, w)
+            .with_context(|| format!("reading capture {}", capture.display()))?;
+        all.alerts.extend(r.alerts);
+        all.dropped_alerts += r.dropped_alerts;
+    }
+    match args.format {
+        DetectFormat::Jsonl => {
+            for a in &all.alerts {
+                outln!("{}", serde_json::to_string(a)?);
+            }
+        }
+        DetectFormat::Json => print_json(&all)?,
+        DetectFormat::Summary => outln!("{}", render_summary(&all)),
+    }
+    if !ctx.quiet && args.format != DetectFormat::Summary {
+        eprintln!("{} alerts", all.alerts.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_summary(r: &Report) -> String {
+    use std::collections::BTreeMap;
+    let mut by_rule: BTreeMap<(&str, Severity), (u64, u64)> = BTreeMap::new();
+    for a in &r.alerts {
+        let e = by_rule.entry((a.rule, a.severity)).or_default();
+        e.0 += 1;
+        e.1 += a.count;
+    }
+    let mut out = format!("{} alerts\n", r.alerts.len());
+    for ((rule, sev), (n, occ)) in by_rule {
+        let sev = serde_json::to_value(sev).unwrap_or_default();
+        out.push_str(&format!(
+            "  {rule:<30} {:<9} {n} alerts, {} occurrences\n",
+            sev.as_str().unwrap_or(""),
+            thousands(occ)
+        ));
+    }
+    for a in &r.alerts {
+        out.push_str(&format!("frame {}: {}\n", a.frame, a.explanation));
+    }
+    out
+}
