@@ -185,10 +185,23 @@ pub fn emit(text: &str) {
 }
 
 /// Prints `value` as pretty JSON on stdout.
+/// Streamed: a 10,000-component scan writes tens of megabytes, which need
+/// not exist twice in memory.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let s = serde_json::to_string_pretty(value).context("encoding JSON output")?;
-    outln!("{s}");
-    Ok(())
+    use std::io::Write;
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, value)
+        .map_err(|e| match e.io_error_kind() {
+            Some(kind) => std::io::Error::from(kind),
+            None => std::io::Error::other(e),
+        })
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e).context("writing JSON output"),
+    }
 }
 
 /// Thousands separators for counts in human output.

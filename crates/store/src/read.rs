@@ -316,11 +316,11 @@ impl Store {
     }
 
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
+        // Cached statements: triage asks once per vulnerability of a scan.
         let data: Option<String> = self
             .conn
-            .query_row("SELECT data FROM kev WHERE cve_id = ?1", [cve], |r| {
-                r.get(0)
-            })
+            .prepare_cached("SELECT data FROM kev WHERE cve_id = ?1")?
+            .query_row([cve], |r| r.get(0))
             .optional()?;
         data.map(|d| {
             serde_json::from_str(&d).map_err(|e| StoreError::Corrupt {
@@ -334,19 +334,18 @@ impl Store {
     pub fn epss(&self, cve: &str) -> Result<Option<EpssScore>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT epss, percentile, model_version, score_date FROM epss WHERE cve_id = ?1",
-                [cve],
-                |r| {
-                    Ok(EpssScore {
-                        cve_id: cve.to_string(),
-                        epss: r.get(0)?,
-                        percentile: r.get(1)?,
-                        model_version: r.get(2)?,
-                        score_date: r.get(3)?,
-                    })
-                },
-            )
+            )?
+            .query_row([cve], |r| {
+                Ok(EpssScore {
+                    cve_id: cve.to_string(),
+                    epss: r.get(0)?,
+                    percentile: r.get(1)?,
+                    model_version: r.get(2)?,
+                    score_date: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 
