@@ -8,6 +8,7 @@ mod ot;
 mod ot_detect;
 mod product;
 mod progress;
+mod queue;
 mod scan;
 mod sync;
 mod triage;
@@ -67,6 +68,8 @@ enum Command {
     /// Work on all stored products at once
     #[command(subcommand)]
     Portfolio(product::PortfolioCommand),
+    /// The backlog of the stored products, most urgent first, with KEV and CRA due dates
+    Queue(queue::QueueArgs),
     /// A vulnerability's trigger conditions as a checklist of questions (English or Japanese)
     Checklist(assess::ChecklistArgs),
     /// Evaluate checklist answers into a verdict: affected, not_affected or under_investigation
@@ -138,6 +141,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&ctx, args),
         Command::Product(cmd) => product::run_product(&ctx, cmd),
         Command::Portfolio(cmd) => product::run_portfolio(&ctx, cmd),
+        Command::Queue(args) => queue::run(&ctx, args),
         Command::Checklist(args) => assess::run_checklist(&ctx, args),
         Command::Assess(args) => assess::run_assess(&ctx, args),
         Command::Vex(args) => assess::run_vex(&ctx, args),

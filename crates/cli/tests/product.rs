@@ -162,3 +162,82 @@ fn bad_product_input_is_refused_with_a_hint() {
     let list = json(&ok(kensa(&db).args(["product", "list", "--format", "json"])));
     assert_eq!(list.as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn the_queue_ranks_the_portfolio_backlog() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("k.db");
+    ok(kensa(&db).args(["db", "import"]).args([
+        repo("demo/nvd-demo.api2.jsonl.gz"),
+        repo("demo/vulnrichment-demo.cve5.jsonl.gz"),
+        repo("demo/kev-demo.json"),
+    ]));
+    let o = run(kensa(&db).arg("queue"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no products stored"));
+    ok(kensa(&db)
+        .args([
+            "product",
+            "add",
+            "rtu-gateway",
+            "--version",
+            "2.8.1",
+            "--sbom",
+        ])
+        .arg(repo("demo/rtu-gateway.cdx.json")));
+
+    let rows = json(&ok(kensa(&db).args(["queue", "--format", "json"])));
+    let rows = rows.as_array().unwrap();
+    assert!(rows.len() > 10);
+    let priorities: Vec<u64> = rows
+        .iter()
+        .map(|r| r["priority"].as_u64().unwrap())
+        .collect();
+    assert!(
+        priorities.windows(2).all(|w| w[0] >= w[1]),
+        "sorted: {priorities:?}"
+    );
+    // Known-exploited findings come first, with their KEV due date and the
+    // CRA clocks (24 h / 72 h from the day CISA listed the exploitation).
+    let first = &rows[0];
+    assert!(first["kev_due"].is_string(), "{first}");
+    let kev_added = first["triage"]["kev"]["date_added"].as_str().unwrap();
+    assert!(first["cra_early_warning_due"].as_str().unwrap() > kev_added);
+    let last_kev = rows.iter().rposition(|r| r["kev_due"].is_string()).unwrap();
+    let first_other = rows.iter().position(|r| r["kev_due"].is_null()).unwrap();
+    assert!(
+        last_kev < first_other,
+        "every KEV finding ranks above the rest"
+    );
+
+    // Filters.
+    let high = json(&ok(kensa(&db).args([
+        "queue",
+        "--min-priority",
+        "80",
+        "--format",
+        "json",
+    ])));
+    assert!(
+        high.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["priority"].as_u64().unwrap() >= 80)
+    );
+    assert!(high.as_array().unwrap().len() < rows.len());
+    let decision = rows[0]["decision"].as_str().unwrap().to_uppercase();
+    let same = json(&ok(kensa(&db).args([
+        "queue",
+        "--decision",
+        &decision,
+        "--format",
+        "json",
+    ])));
+    assert!(same.as_array().unwrap().iter().all(|r| {
+        r["decision"]
+            .as_str()
+            .unwrap()
+            .eq_ignore_ascii_case(&decision)
+    }));
+    let o = run(kensa(&db).args(["queue", "--product", "nope"]));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no product nope"));
+}
