@@ -15,7 +15,9 @@ pub mod input;
 pub mod kev;
 pub mod nvd;
 pub mod osv;
+pub mod record;
 pub mod sync;
 
 pub use error::{ImportError, Location, RecordError};
 pub use import::{FileReport, ImportOptions, Progress, import_bytes, import_path};
+pub use record::parse_record;
