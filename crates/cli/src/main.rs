@@ -3,6 +3,7 @@
 
 mod db;
 mod demo;
+mod logic;
 mod progress;
 mod scan;
 mod sync;
@@ -56,6 +57,9 @@ enum Command {
     Vuln(vuln::VulnCommand),
     /// Match an SBOM's components against the database and explain each finding
     Scan(scan::ScanArgs),
+    /// Assess trigger conditions: the AND/OR logic under which a vulnerability can be triggered
+    #[command(subcommand)]
+    Logic(logic::LogicCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         Command::Db(cmd) => db::run(&ctx, cmd),
         Command::Vuln(cmd) => vuln::run(&ctx, cmd),
         Command::Scan(args) => scan::run(&ctx, args),
+        Command::Logic(cmd) => logic::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

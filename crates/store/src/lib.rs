@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-pub use read::{CpeProduct, CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView};
+pub use read::{
+    CpeProduct, CsafMention, SearchHit, SourceCount, Stats, StoredRecord, VulnView, decode_record,
+};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 
 #[derive(Debug, thiserror::Error)]

@@ -1255,14 +1255,7 @@ fn demonstrated_alternatives(d: &Doc, found: &mut Vec<(usize, Item)>) {
         let evidence = d.slice(at, end);
         let facts = items
             .iter()
-            .map(|i| {
-                phrase::statement(
-                    ConditionKind::FunctionUse,
-                    &format!("attack path in use: {}", i.trim()),
-                    ConditionSource::Description,
-                    evidence,
-                )
-            })
+            .map(|i| phrase::attack_path(i, evidence))
             .collect();
         found.push((at, Item::Any(facts)));
     }

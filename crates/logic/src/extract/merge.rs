@@ -333,7 +333,7 @@ fn source_of(cues: &[Cue], levels: &[Access]) -> ConditionSource {
 fn evidence_of(cues: &[Cue], levels: &[Access]) -> String {
     let mut parts: Vec<&str> = Vec::new();
     for c in cues.iter().filter(|c| levels.contains(&c.access)) {
-        if !parts.contains(&c.evidence.as_str()) {
+        if !parts.iter().any(|p| p.contains(c.evidence.as_str())) {
             parts.push(&c.evidence);
         }
     }

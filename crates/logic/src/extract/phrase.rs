@@ -62,6 +62,20 @@ pub fn input(phrase: &str, evidence: &str) -> Fact {
     }
 }
 
+/// One way into the flaw among several ("as demonstrated by vectors
+/// involving the ForceCommand feature in OpenSSH sshd, …").
+pub fn attack_path(way: &str, evidence: &str) -> Fact {
+    let way = trim_clause(way);
+    Fact {
+        kind: ConditionKind::FunctionUse,
+        text: shorten(&format!("The flaw is reachable through {way}"), MAX_TEXT),
+        question: format!("Is the flaw reachable in the product through {way}?"),
+        question_ja: format!("製品では次の経路で脆弱性に到達できますか：{way}"),
+        source: ConditionSource::Description,
+        evidence: evidence.to_string(),
+    }
+}
+
 /// The affected versions, as one fact (the scorer and the checklist treat
 /// it as a pointer to detection, which decides versions).
 pub fn version(product: &str, ranges: &str, source: ConditionSource, evidence: &str) -> Fact {

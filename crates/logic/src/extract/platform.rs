@@ -119,7 +119,12 @@ fn human_name(f: &[&str; 11]) -> String {
 /// "wireshark" for `wireshark:wireshark`, else "vendor product".
 fn vendor_product(vendor: &str, product: &str) -> String {
     let (v, p) = (unescape(vendor), unescape(product));
-    let name = if v == p { p } else { format!("{v} {p}") };
+    // "linux linux_kernel" reads as "linux kernel".
+    let name = if p.starts_with(&v) {
+        p
+    } else {
+        format!("{v} {p}")
+    };
     name.replace('_', " ")
 }
 

@@ -219,8 +219,14 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", trim_clause(head))
 }
 
-/// `s` with its first letter in upper case.
+/// `s` with its first letter in upper case, unless the first word is an
+/// identifier whose case matters (`register_globals`, `open_basedir`,
+/// `mod_dav_svn`, `x86`).
 pub fn capitalize(s: &str) -> String {
+    let first_word = s.split(' ').next().unwrap_or("");
+    if !first_word.chars().all(|c| c.is_alphabetic() || c == '-') {
+        return s.to_string();
+    }
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -228,19 +234,15 @@ pub fn capitalize(s: &str) -> String {
     }
 }
 
-/// `s` with its first letter in lower case, unless the first word looks like
-/// a name (an acronym or a word with inner capitals, e.g. "IPv6").
+/// `s` with a leading article in lower case ("The X option" → "the X
+/// option"); names keep their case.
 pub fn decapitalize(s: &str) -> String {
-    let first_word = s.split(' ').next().unwrap_or("");
-    let name_like = first_word.chars().skip(1).any(|c| c.is_uppercase());
-    if name_like {
-        return s.to_string();
+    for (article, lower) in [("The ", "the "), ("A ", "a "), ("An ", "an ")] {
+        if let Some(rest) = s.strip_prefix(article) {
+            return format!("{lower}{rest}");
+        }
     }
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().chain(c).collect(),
-        None => String::new(),
-    }
+    s.to_string()
 }
 
 /// Drops a leading article ("a", "an", "the").
