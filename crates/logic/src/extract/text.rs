@@ -7,7 +7,7 @@
 //! the cost per record stays linear and predictable over 157k records.
 
 /// Longest `text` a condition may carry (the schema's maxLength, in characters).
-pub const MAX_TEXT: usize = 160;
+pub const MAX_TEXT: usize = crate::conditions::MAX_TEXT_CHARS;
 
 /// The description with the parts that state no trigger condition removed:
 /// everything from `NOTE:` on (history of the entry, disputes) and runs of
