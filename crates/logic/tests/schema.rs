@@ -39,10 +39,11 @@ fn check_json(doc: &serde_json::Value) -> Vec<String> {
             }
         } else {
             for key in ["id", "kind", "text", "question", "source"] {
-                if !obj
+                let present = obj
                     .get(key)
-                    .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
-                {
+                    .and_then(|v| v.as_str())
+                    .is_some_and(|s| !s.is_empty());
+                if !present {
                     out.push(format!("{at}.{key} missing or empty"));
                 }
             }
