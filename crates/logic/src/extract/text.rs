@@ -46,21 +46,37 @@ pub fn find_all<'a>(hay: &'a str, needle: &'a str) -> impl Iterator<Item = usize
 /// The earliest offset at or after `from` where one of `stops` begins, else
 /// `limit`. Stops inside double quotes do not count: a quoted option name
 /// ("Do not allow attachments …") is one name.
+///
+/// One left-to-right pass that tries the stops only where one can begin:
+/// every stop starts with a space or punctuation (checked in debug builds).
+/// One search per stop was half of the run time over the whole database.
 pub fn first_stop(lc: &str, from: usize, limit: usize, stops: &[&str]) -> usize {
-    let window = &lc[from..limit];
-    let quoted = |i: usize| {
-        window.as_bytes()[..i]
+    debug_assert!(
+        stops
             .iter()
-            .filter(|&&b| b == b'"')
-            .count()
-            % 2
-            == 1
-    };
-    stops
-        .iter()
-        .filter_map(|s| find_all(window, s).find(|&i| !quoted(i)))
-        .min()
-        .map_or(limit, |i| from + i)
+            .all(|s| s.starts_with([' ', ',', ';', '.', '('])),
+        "{stops:?}"
+    );
+    let window = &lc.as_bytes()[..limit];
+    let mut quoted = false;
+    for i in from..limit {
+        let c = window[i];
+        if c == b'"' {
+            quoted = !quoted;
+            continue;
+        }
+        if quoted || !matches!(c, b' ' | b',' | b';' | b'.' | b'(') {
+            continue;
+        }
+        let rest = &window[i..];
+        if stops
+            .iter()
+            .any(|s| s.as_bytes()[0] == c && rest.starts_with(s.as_bytes()))
+        {
+            return i;
+        }
+    }
+    limit
 }
 
 /// End of the sentence that contains `at`: the next ". " followed by a
@@ -258,6 +274,13 @@ pub fn strip_article(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_stop_skips_quoted_words() {
+        let t = r#"with "do not allow x" enabled, allows y"#;
+        assert_eq!(first_stop(t, 0, t.len(), &[" allow", ", "]), 29);
+        assert_eq!(first_stop(t, 0, 10, &[" allow"]), 10);
+    }
 
     #[test]
     fn clean_drops_notes_and_collapses_space() {
