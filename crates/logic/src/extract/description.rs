@@ -52,7 +52,7 @@ pub(crate) fn read(description: &str, facts: &mut Facts) {
     platforms_on(&d, &mut found);
     condition_clauses(&d, &mut found, &mut facts.cues);
     with_clauses(&d, &mut found);
-    inputs_via(&d, &mut found);
+    inputs_via(&d, &mut found, &mut facts.cues);
     inputs_by(&d, &mut found, &mut facts.cues);
     inputs_sent(&d, &mut found);
     inputs_parsed(&d, &mut found);
@@ -74,15 +74,21 @@ fn contained_input(items: &[Item], item: &Item) -> Option<usize> {
     let Item::One(new) = item else {
         return None;
     };
-    if new.kind != ConditionKind::Input {
+    if !matches!(new.kind, ConditionKind::Input | ConditionKind::Platform) {
         return None;
     }
     let new_lc = new.text.to_lowercase();
     items.iter().position(|i| {
-        matches!(i, Item::One(old) if old.kind == ConditionKind::Input
+        matches!(i, Item::One(old) if old.kind == new.kind
             && old.text.len() < new.text.len()
-            && new_lc.contains(old.text.to_lowercase().trim_start_matches("attacker-controlled input: ")))
+            && new_lc.contains(statement_core(&old.text.to_lowercase())))
     })
+}
+
+/// The part of an input or platform statement that names the thing.
+fn statement_core(lc: &str) -> &str {
+    lc.trim_start_matches("attacker-controlled input: ")
+        .trim_start_matches("the product runs on ")
 }
 
 /// The same statement found by two rules (or twice in the text) is one fact;
@@ -97,8 +103,8 @@ fn is_duplicate(items: &[Item], item: &Item) -> bool {
             let old_lc = old.text.to_lowercase();
             old_lc == new_lc
                 || (old.kind == new.kind
-                    && new.kind == ConditionKind::Input
-                    && old_lc.contains(new_lc.trim_start_matches("attacker-controlled input: ")))
+                    && matches!(new.kind, ConditionKind::Input | ConditionKind::Platform)
+                    && old_lc.contains(statement_core(&new_lc)))
         }
         Item::Any(_) => false,
     })
@@ -688,8 +694,13 @@ fn interpret_clause(
             let host = &rest_after_first[3..];
             let host = host.split(" with ").next().unwrap_or(host);
             let host = host.split(" and ").next().unwrap_or(host);
+            let host_lc = host.to_ascii_lowercase();
+            let host_lc = strip_article(&host_lc);
+            let host_lc = ["certain ", "some ", "other ", "multiple "]
+                .iter()
+                .fold(host_lc, |h, w| h.strip_prefix(w).unwrap_or(h));
             let generic = matches!(
-                strip_article(&host.to_ascii_lowercase()),
+                host_lc,
                 "system"
                     | "systems"
                     | "host"
@@ -897,6 +908,14 @@ fn clause_kind(subject_lc: &str, predicate_lc: &str) -> ConditionKind {
 
 /// "with X enabled", "with the X option set": an absolute construction
 /// that names a setting and its state.
+/// Where a "with" phrase ends: a clause boundary or the main verb ("X
+/// with Kerberos V enabled does not …").
+const WITH_STOPS: &[&str] = &[
+    ", ", " when ", " allows", " allow ", " via ", "; ", " and ", " which ", " if ", " does",
+    " do ", " did ", " is ", " are ", " has ", " have ", " could ", " might ", " may ", " can ",
+    " creates", " stores", " uses", " sends", " fails", " lets",
+];
+
 fn with_clauses(d: &Doc, found: &mut Vec<(usize, Item)>) {
     const STATES: &[&str] = &[
         "enabled",
@@ -929,14 +948,7 @@ fn with_clauses(d: &Doc, found: &mut Vec<(usize, Item)>) {
         }
         let start = at + 5;
         let limit = sentence_end(d.text, start);
-        let end = first_stop(
-            d.lc,
-            start,
-            limit,
-            &[
-                ", ", " when ", " allows", " allow ", " via ", "; ", " and ", " which ", " if ",
-            ],
-        );
+        let end = first_stop(d.lc, start, limit, WITH_STOPS);
         let lc = d.lc[start..end].trim_end();
         let Some(state) = STATES
             .iter()
@@ -962,6 +974,7 @@ fn with_clauses(d: &Doc, found: &mut Vec<(usize, Item)>) {
 
 /// Where the "via …" phrase ends at the latest.
 const INPUT_STOPS: &[&str] = &[
+    " via ",
     ", which",
     " which ",
     ", a different",
@@ -1017,7 +1030,7 @@ const INPUT_STOPS: &[&str] = &[
 
 /// "via a crafted 0x02 opcode to TCP port 46823", "via the (1) a or (2) b
 /// parameter" (alternatives).
-fn inputs_via(d: &Doc, found: &mut Vec<(usize, Item)>) {
+fn inputs_via(d: &Doc, found: &mut Vec<(usize, Item)>, cues: &mut Vec<Cue>) {
     for at in find_all(d.lc, " via ") {
         let start = at + 5;
         let end = input_end(d, start);
@@ -1029,6 +1042,15 @@ fn inputs_via(d: &Doc, found: &mut Vec<(usize, Item)>) {
             continue;
         }
         let evidence = d.slice(at + 1, end);
+        let lc = phrase_text.to_ascii_lowercase();
+        if lc.contains("man-in-the-middle") || lc.contains("sniff") {
+            cues.push(Cue {
+                access: Access::OnPath,
+                source: ConditionSource::Description,
+                evidence: evidence.to_string(),
+            });
+            continue;
+        }
         found.push((at, input_item(phrase_text, evidence)));
     }
 }

@@ -38,7 +38,11 @@ pub fn statement(
 
 /// "The product runs on X".
 pub fn platform(name: &str, source: ConditionSource, evidence: &str) -> Fact {
-    let name = trim_clause(name);
+    let mut name = trim_clause(name);
+    // "(… on Debian)" leaves an unbalanced parenthesis.
+    if name.ends_with(')') && !name.contains('(') {
+        name = trim_clause(&name[..name.len() - 1]);
+    }
     Fact {
         kind: ConditionKind::Platform,
         text: shorten(&format!("The product runs on {name}"), MAX_TEXT),
