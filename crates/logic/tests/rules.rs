@@ -339,3 +339,28 @@ fn deterministic() {
         "{a}"
     );
 }
+
+#[test]
+fn shared_head_noun_and_gerund_subjects() {
+    let doc = rules(&[record(
+        "Example RT 3.6, when the VERPPrefix and VERPDomain options are enabled, allows remote attackers to execute arbitrary code via unspecified vectors.",
+        None,
+    )]);
+    let config: Vec<&str> = of_kind(&doc, ConditionKind::Configuration)
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(config, ["The VERPPrefix option is enabled", "VERPDomain option is enabled"]);
+
+    // "salting … is disabled" is a subject; "when processing a header" is
+    // the vulnerable operation, not a condition.
+    let doc = rules(&[record(
+        "The Authentication component in Example CMS 6.1, when salting for password hashing is disabled, does not require the password when processing a login header, which allows remote attackers to bypass authentication.",
+        None,
+    )]);
+    let config: Vec<&str> = of_kind(&doc, ConditionKind::Configuration)
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(config, ["salting for password hashing is disabled"], "{doc:#?}");
+}

@@ -634,7 +634,9 @@ fn clause_end(d: &Doc, start: usize) -> usize {
     let mut pos = start;
     while let Some(i) = d.lc[pos..hard].find(", ") {
         let comma = pos + i;
-        if has_predicate(&d.lc[start..comma]) {
+        // The leading space lets an elliptical clause ("running on X, …")
+        // count as having said something.
+        if has_predicate(&format!(" {}", &d.lc[start..comma])) {
             return comma;
         }
         pos = comma + 2;
@@ -743,11 +745,13 @@ fn interpret_clause(
     }
     // Other gerunds describe the vulnerable operation ("when processing
     // …"), not a condition to check.
+    // A gerund followed soon by "is/are" is a subject ("salting for
+    // password hashing is disabled"), not the vulnerable operation.
+    let head: String = lc.split(' ').take(7).collect::<Vec<_>>().join(" ");
     let gerund = first.ends_with("ing")
         && first.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
-        && !["is ", "are ", "was ", "were ", "has ", "mode ", "support "]
-            .iter()
-            .any(|v| rest_lc.starts_with(v));
+        && !has_verb(&format!("{head} "))
+        && !["mode ", "support "].iter().any(|v| rest_lc.starts_with(v));
     if gerund || !has_predicate(&lc) {
         return;
     }
@@ -842,6 +846,11 @@ fn simple_clause(clause: &str, evidence: &str) -> Vec<Item> {
     }
     let kind = clause_kind(subject_lc, &lc[verb_at..]);
     let singular = singular_predicate(predicate);
+    let subject = subject
+        .strip_prefix("both ")
+        .or_else(|| subject.strip_prefix("Both "))
+        .unwrap_or(subject);
+    let subject_lc = subject_lc.strip_prefix("both ").unwrap_or(subject_lc);
     // "A and B are enabled": both must hold.
     if predicate.starts_with(" are ")
         && !subject.contains(", ")
@@ -855,11 +864,13 @@ fn simple_clause(clause: &str, evidence: &str) -> Vec<Item> {
                 evidence,
             )
         };
-        return vec![Item::One(fact(a)), Item::One(fact(b))];
+        let names = shared_head_noun(&[a.to_string(), b.to_string()]);
+        return names.iter().map(|n| Item::One(fact(n))).collect();
     }
     if (subject.contains(", ") || subject_lc.contains(" or "))
         && let Some(items) = enumeration(subject, false)
     {
+        let items = shared_head_noun(&items);
         let facts = items
             .iter()
             .map(|it| {
@@ -881,6 +892,46 @@ fn simple_clause(clause: &str, evidence: &str) -> Vec<Item> {
     ))]
 }
 
+/// "the VERPPrefix and VERPDomain options" → "the VERPPrefix option",
+/// "VERPDomain option": a plural head noun after the last item belongs to
+/// every item.
+fn shared_head_noun(items: &[String]) -> Vec<String> {
+    const PLURALS: &[(&str, &str)] = &[
+        (" options", " option"),
+        (" settings", " setting"),
+        (" features", " feature"),
+        (" modules", " module"),
+        (" parameters", " parameter"),
+        (" extensions", " extension"),
+        (" plugins", " plugin"),
+        (" modes", " mode"),
+        (" services", " service"),
+        (" functions", " function"),
+    ];
+    let Some(last) = items.last() else {
+        return Vec::new();
+    };
+    let Some(&(plural, singular)) = PLURALS
+        .iter()
+        .find(|(p, _)| last.to_ascii_lowercase().ends_with(p))
+    else {
+        return items.to_vec();
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            if i + 1 == items.len() {
+                format!("{}{singular}", &it[..it.len() - plural.len()])
+            } else if it.to_ascii_lowercase().ends_with(singular) {
+                it.clone()
+            } else {
+                format!("{it}{singular}")
+            }
+        })
+        .collect()
+}
+
 /// " are used" → " is used", for one item of an enumerated subject.
 fn singular_predicate(predicate: &str) -> String {
     match predicate.strip_prefix(" are ") {
@@ -890,7 +941,10 @@ fn singular_predicate(predicate: &str) -> String {
 }
 
 fn clause_kind(subject_lc: &str, predicate_lc: &str) -> ConditionKind {
-    if starts_with_platform_word(subject_lc) && !has_word(subject_lc, "option") {
+    let set_state = ["enabled", "disabled", "configured", " set", "turned"]
+        .iter()
+        .any(|w| predicate_lc.contains(w));
+    if starts_with_platform_word(subject_lc) && !set_state && !has_word(subject_lc, "option") {
         ConditionKind::Platform
     } else if has_word(subject_lc, "function")
         || has_word(subject_lc, "method")

@@ -106,7 +106,7 @@ fn push_platform(out: &mut Vec<StructuredPlatform>, p: StructuredPlatform) {
 
 /// `microsoft windows_xp sp2` for `cpe:2.3:o:microsoft:windows_xp:-:sp2:…`.
 fn human_name(f: &[&str; 11]) -> String {
-    let mut name = format!("{} {}", unescape(f[1]), unescape(f[2]));
+    let mut name = vendor_product(f[1], f[2]);
     for v in [f[3], f[4]] {
         if v != "*" && v != "-" && !v.is_empty() {
             name.push(' ');

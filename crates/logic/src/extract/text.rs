@@ -235,19 +235,16 @@ pub fn shorten(s: &str, max: usize) -> String {
     format!("{}…", trim_clause(head))
 }
 
-/// `s` with its first letter in upper case, unless the first word is an
-/// identifier whose case matters (`register_globals`, `open_basedir`,
-/// `mod_dav_svn`, `x86`).
+/// `s` with a leading article capitalised ("the X option" → "The X
+/// option"). Other first words keep their case: they are often names
+/// whose case matters (`scp`, `register_globals`, `iTunes`).
 pub fn capitalize(s: &str) -> String {
-    let first_word = s.split(' ').next().unwrap_or("");
-    if !first_word.chars().all(|c| c.is_alphabetic() || c == '-') {
-        return s.to_string();
+    for (article, upper) in [("the ", "The "), ("a ", "A "), ("an ", "An ")] {
+        if let Some(rest) = s.strip_prefix(article) {
+            return format!("{upper}{rest}");
+        }
     }
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
+    s.to_string()
 }
 
 /// `s` with a leading article in lower case ("The X option" → "the X
