@@ -350,7 +350,13 @@ fn shared_head_noun_and_gerund_subjects() {
         .iter()
         .map(|c| c.text.as_str())
         .collect();
-    assert_eq!(config, ["The VERPPrefix option is enabled", "VERPDomain option is enabled"]);
+    assert_eq!(
+        config,
+        [
+            "The VERPPrefix option is enabled",
+            "VERPDomain option is enabled"
+        ]
+    );
 
     // "salting … is disabled" is a subject; "when processing a header" is
     // the vulnerable operation, not a condition.
@@ -362,5 +368,9 @@ fn shared_head_noun_and_gerund_subjects() {
         .iter()
         .map(|c| c.text.as_str())
         .collect();
-    assert_eq!(config, ["salting for password hashing is disabled"], "{doc:#?}");
+    assert_eq!(
+        config,
+        ["salting for password hashing is disabled"],
+        "{doc:#?}"
+    );
 }

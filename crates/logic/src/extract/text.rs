@@ -154,6 +154,28 @@ pub fn enumeration(s: &str, and_too: bool) -> Option<Vec<String>> {
     } else {
         return None;
     }
+    // "PhoneGap 2.9.0 or earlier" is a version range, not two things.
+    if items.iter().any(|i| {
+        matches!(
+            i.to_ascii_lowercase().as_str(),
+            "earlier" | "later" | "newer" | "higher" | "above" | "below" | "prior" | "before"
+        )
+    }) {
+        return None;
+    }
+    // "Internet Explorer 6 or 7": a bare version takes the first item's name.
+    let name: Vec<&str> = items[0]
+        .split(' ')
+        .take_while(|w| !w.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    if !name.is_empty() && name.len() < items[0].split(' ').count() {
+        let name = name.join(" ");
+        for item in items.iter_mut().skip(1) {
+            if item.starts_with(|c: char| c.is_ascii_digit()) {
+                *item = format!("{name} {item}");
+            }
+        }
+    }
     // "… and other situations in which …" closes a list of examples.
     if items.len() > 2
         && items
@@ -306,6 +328,11 @@ mod tests {
             ]
         );
         assert_eq!(enumeration("A or B", false).unwrap(), ["A", "B"]);
+        assert!(enumeration("PhoneGap 2.9.0 or earlier", false).is_none());
+        assert_eq!(
+            enumeration("Internet Explorer 6 or 7", false).unwrap(),
+            ["Internet Explorer 6", "Internet Explorer 7"]
+        );
         assert!(enumeration("A, B, and C", false).is_none());
         assert_eq!(enumeration("A, B, and C", true).unwrap(), ["A", "B", "C"]);
         assert!(enumeration("a single thing", true).is_none());
