@@ -426,7 +426,7 @@ fn platform_list_end(d: &Doc, start: usize, end: usize, limit: usize) -> usize {
 fn or_list(names: &str) -> String {
     let names = trim_clause(names);
     match names.rfind(" and ") {
-        Some(i) if names[..i].contains(", ") || !names[i + 5..].contains(' ') => {
+        Some(i) if starts_with_platform_word(&names[i + 5..].to_ascii_lowercase()) => {
             format!("{} or {}", &names[..i], &names[i + 5..])
         }
         _ => names.to_string(),
