@@ -374,3 +374,22 @@ fn shared_head_noun_and_gerund_subjects() {
         "{doc:#?}"
     );
 }
+
+#[test]
+fn support_options_and_hosts_running_a_platform() {
+    let doc = rules(&[record(
+        "Example Daemon 2.1, with IPv6 support, allows remote attackers to cause a denial of service via a crafted packet.",
+        None,
+    )]);
+    let config = of_kind(&doc, ConditionKind::Configuration);
+    assert_eq!(config.len(), 1, "{doc:#?}");
+    assert_eq!(config[0].text, "IPv6 support is enabled");
+
+    let doc = rules(&[record(
+        "Example Agent 4.0 on systems running Windows Server 2008 allows local users to gain privileges via a crafted DLL.",
+        None,
+    )]);
+    let platforms = of_kind(&doc, ConditionKind::Platform);
+    assert_eq!(platforms.len(), 1, "{doc:#?}");
+    assert_eq!(platforms[0].text, "The product runs on Windows Server 2008");
+}

@@ -359,7 +359,27 @@ fn platforms_on(d: &Doc, found: &mut Vec<(usize, Item)>) {
         if lc_np.split(' ').count() > 7 {
             continue;
         }
-        if starts_with_platform_word(lc_np) {
+        if let Some(host) = [
+            "systems running ",
+            "hosts running ",
+            "servers running ",
+            "machines running ",
+            "devices running ",
+        ]
+        .iter()
+        .find_map(|h| lc_np.strip_prefix(h))
+        .filter(|h| !h.is_empty())
+        {
+            let name = d.slice(end - host.len(), end);
+            found.push((
+                at,
+                Item::One(phrase::platform(
+                    name,
+                    ConditionSource::Description,
+                    d.slice(at + 1, end),
+                )),
+            ));
+        } else if starts_with_platform_word(lc_np) {
             let list_end = platform_list_end(d, start, end, end_sentence);
             let names = trim_joiners(d.slice(start, list_end));
             let name = or_list(names);
@@ -1004,13 +1024,16 @@ fn with_clauses(d: &Doc, found: &mut Vec<(usize, Item)>) {
         let limit = sentence_end(d.text, start);
         let end = first_stop(d.lc, start, limit, WITH_STOPS);
         let lc = d.lc[start..end].trim_end();
-        let Some(state) = STATES
+        // "with IPv6 support" names a build option without a state word.
+        let (name_len, state) = match STATES
             .iter()
             .find(|s| lc.ends_with(&format!(" {s}")) && lc.len() > s.len() + 1)
-        else {
-            continue;
+        {
+            Some(state) => (lc.len() - state.len(), *state),
+            None if lc.ends_with(" support") && lc.len() > 8 => (lc.len(), "enabled"),
+            None => continue,
         };
-        let name = d.text[start..start + lc.len() - state.len()].trim();
+        let name = d.text[start..start + name_len].trim();
         if name.split(' ').count() > 8 || has_verb(&format!(" {lc} ")) {
             continue;
         }
