@@ -41,8 +41,10 @@ pub struct ExtractArgs {
     /// Folder for --all (created if missing)
     #[arg(long, value_name = "DIR", requires = "all")]
     out: Option<PathBuf>,
+    /// Which extractor builds the tree
     #[arg(long, value_enum, default_value_t)]
     extractor: Extractor,
+    /// `markdown`: a checklist for people; `json`: one kensa.conditions/v1 document
     #[arg(long, value_enum, default_value_t)]
     format: LogicFormat,
 }
