@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Extracts the trigger-condition tree of every vulnerability in a database
 # that holds all of ../shared/data/vuln (imported as bench/all.sh does), one
-# <ID>.json per vulnerability into a fresh folder, and reports the time.
+# <ID>.json per vulnerability into a fresh folder, then all of them into one
+# JSON Lines file, and reports the times.
 #
 #   bench/logic.sh          # import everything first (≈ 7 s), then extract
 #   bench/logic.sh DB       # extract from an existing database
@@ -24,7 +25,10 @@ if [ -z "$db" ]; then
     "$v/cisa-csaf/cisa-csaf-advisories.jsonl.gz" \
     "$v/pypa-advisory-db-osv/pypa-advisory-db-osv.tar.gz"
 fi
-/usr/bin/time -f "extract: %e s wall, %U s user, %S s sys, peak RSS %M KB" \
+/usr/bin/time -f "into a folder: %e s wall, %U s user, %S s sys, peak RSS %M KB" \
   target/release/kensa --db "$db" logic extract --all --out "$tmp/out"
-echo "documents written: $(find "$tmp/out" -name '*.json' | wc -l)"
-echo "output size: $(du -sm "$tmp/out" | cut -f1) MB"
+echo "documents written: $(find "$tmp/out" -name '*.json' | wc -l), $(du -sm "$tmp/out" | cut -f1) MB"
+rm -rf "$tmp/out"
+/usr/bin/time -f "into one JSON Lines file: %e s wall, %U s user, %S s sys, peak RSS %M KB" \
+  target/release/kensa --db "$db" logic extract --all --out "$tmp/all.jsonl"
+echo "documents written: $(wc -l < "$tmp/all.jsonl"), $(( $(stat -c %s "$tmp/all.jsonl") / 1048576 )) MB"

@@ -1,6 +1,9 @@
 //! `kensa logic …`: trigger-condition trees (kensa.conditions/v1).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +25,8 @@ pub enum LogicCommand {
     /// Turn a vulnerability's prose into an AND/OR tree of checkable trigger conditions
     #[command(after_help = "Examples:\n  kensa logic extract CVE-2014-0160\n  \
 kensa logic extract --record nvd-cve.json --format json\n  \
-kensa logic extract --all --out conditions/")]
+kensa logic extract --all --out conditions/\n  \
+kensa logic extract --all --out conditions.jsonl")]
     Extract(ExtractArgs),
 }
 
@@ -38,8 +42,9 @@ pub struct ExtractArgs {
     /// Every vulnerability in the database, one <ID>.json each into --out
     #[arg(long, requires = "out")]
     all: bool,
-    /// Folder for --all (created if missing)
-    #[arg(long, value_name = "DIR", requires = "all")]
+    /// Folder for --all (created if missing); a name ending in .jsonl writes
+    /// one file with one document per line instead
+    #[arg(long, value_name = "DIR|FILE.jsonl", requires = "all")]
     out: Option<PathBuf>,
     /// Which extractor builds the tree
     #[arg(long, value_enum, default_value_t)]
@@ -128,41 +133,86 @@ fn records_from_store(ctx: &Ctx, id: &str) -> Result<Vec<VulnRecord>> {
 /// Vulnerabilities handed to a worker at a time.
 const BATCH: usize = 512;
 
-/// Every vulnerability of the database into `out/<ID>.json`. One thread
-/// reads the database; workers decode, extract and write.
+/// A numbered batch of vulnerabilities with their still-compressed records.
+type Batch = (u64, Vec<(String, Vec<Vec<u8>>)>);
+
+/// Where `--all` writes: one `<ID>.json` per vulnerability into a folder, or
+/// one JSON document per line into a `.jsonl` file (one file instead of
+/// 157k keeps file-system time out of whole-database runs).
+enum Destination {
+    Folder(PathBuf),
+    Lines(Mutex<OrderedLines>),
+}
+
+/// JSON Lines in database (id) order, whichever worker finishes first.
+struct OrderedLines {
+    path: PathBuf,
+    file: BufWriter<File>,
+    next: u64,
+    pending: BTreeMap<u64, Vec<u8>>,
+}
+
+impl OrderedLines {
+    fn put(&mut self, seq: u64, lines: Vec<u8>) -> Result<()> {
+        self.pending.insert(seq, lines);
+        while let Some(lines) = self.pending.remove(&self.next) {
+            self.file
+                .write_all(&lines)
+                .with_context(|| format!("writing {}", self.path.display()))?;
+            self.next += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Every vulnerability of the database into `out`. One thread reads the
+/// database; workers decode, extract and write.
 fn extract_all(ctx: &Ctx, store: &Store, out: &Path) -> Result<ExitCode> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let destination = if out.extension().is_some_and(|e| e == "jsonl") {
+        let file = File::create(out).with_context(|| format!("creating {}", out.display()))?;
+        Destination::Lines(Mutex::new(OrderedLines {
+            path: out.to_path_buf(),
+            file: BufWriter::with_capacity(1 << 20, file),
+            next: 0,
+            pending: BTreeMap::new(),
+        }))
+    } else {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        Destination::Folder(out.to_path_buf())
+    };
     let started = Instant::now();
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, 8);
-    let (tx, rx) = sync_channel::<Vec<(String, Vec<Vec<u8>>)>>(workers * 2);
+    let (tx, rx) = sync_channel::<Batch>(workers * 2);
     let rx = Arc::new(Mutex::new(rx));
     let totals = std::thread::scope(|scope| -> Result<(u64, u64)> {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 let rx = Arc::clone(&rx);
-                scope.spawn(move || worker(&rx, out))
+                let destination = &destination;
+                scope.spawn(move || worker(&rx, destination))
             })
             .collect();
         let mut batch = Vec::with_capacity(BATCH);
+        let mut seq = 0;
         let mut send_failed = false;
         store.read(|s| {
             s.for_each_vuln_blobs(|id, blobs| {
                 batch.push((id, blobs));
-                if batch.len() == BATCH
-                    && tx
-                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                        .is_err()
-                {
-                    send_failed = true;
-                    return ControlFlow::Break(());
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if tx.send((seq, full)).is_err() {
+                        send_failed = true;
+                        return ControlFlow::Break(());
+                    }
+                    seq += 1;
                 }
                 ControlFlow::Continue(())
             })
         })?;
         if !batch.is_empty() && !send_failed {
-            let _ = tx.send(batch);
+            let _ = tx.send((seq, batch));
         }
         drop(tx);
         let mut totals = (0, 0);
@@ -173,6 +223,13 @@ fn extract_all(ctx: &Ctx, store: &Store, out: &Path) -> Result<ExitCode> {
         }
         Ok(totals)
     })?;
+    if let Destination::Lines(lines) = destination {
+        let mut lines = lines.into_inner().expect("writer lock");
+        lines
+            .file
+            .flush()
+            .with_context(|| format!("writing {}", out.display()))?;
+    }
     if !ctx.quiet {
         eprintln!(
             "extracted {} vulnerabilities ({} conditions) into {} in {:.2} s",
@@ -185,16 +242,15 @@ fn extract_all(ctx: &Ctx, store: &Store, out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-type Batch = Vec<(String, Vec<Vec<u8>>)>;
-
-fn worker(rx: &Mutex<Receiver<Batch>>, out: &Path) -> Result<(u64, u64)> {
+fn worker(rx: &Mutex<Receiver<Batch>>, destination: &Destination) -> Result<(u64, u64)> {
     let (mut vulns, mut conditions) = (0, 0);
     let mut buf = Vec::with_capacity(8 << 10);
     loop {
-        let batch = match rx.lock().expect("receiver lock").recv() {
+        let (seq, batch) = match rx.lock().expect("receiver lock").recv() {
             Ok(b) => b,
             Err(_) => return Ok((vulns, conditions)),
         };
+        let mut lines = Vec::new();
         for (id, blobs) in batch {
             let records = blobs
                 .iter()
@@ -203,10 +259,22 @@ fn worker(rx: &Mutex<Receiver<Batch>>, out: &Path) -> Result<(u64, u64)> {
             let doc = extract::rules(&records);
             conditions += doc.conditions().len() as u64;
             vulns += 1;
-            buf.clear();
-            serde_json::to_writer(&mut buf, &doc)?;
-            let path = out.join(format!("{}.json", file_stem(&id)));
-            std::fs::write(&path, &buf).with_context(|| format!("writing {}", path.display()))?;
+            match destination {
+                Destination::Folder(dir) => {
+                    buf.clear();
+                    serde_json::to_writer(&mut buf, &doc)?;
+                    let path = dir.join(format!("{}.json", file_stem(&id)));
+                    std::fs::write(&path, &buf)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                }
+                Destination::Lines(_) => {
+                    serde_json::to_writer(&mut lines, &doc)?;
+                    lines.push(b'\n');
+                }
+            }
+        }
+        if let Destination::Lines(writer) = destination {
+            writer.lock().expect("writer lock").put(seq, lines)?;
         }
     }
 }

@@ -227,4 +227,21 @@ fn by_id_from_the_database_and_all_into_a_folder() {
         "{}",
         stderr(&o)
     );
+
+    // The same documents as JSON Lines, in id order.
+    let lines = dir.path().join("all.jsonl");
+    let o = run(kensa()
+        .arg("--db")
+        .arg(&db)
+        .args(["logic", "extract", "--all", "--out"])
+        .arg(&lines));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&lines).unwrap();
+    let docs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0], by_file);
+    assert_eq!(docs[1]["vulnerability"], "CVE-2024-32061");
 }
