@@ -221,7 +221,7 @@ fn load_tree(ctx: &Ctx, source: &TreeSource) -> Result<Conditions> {
         (Some(path), _) => {
             let bytes =
                 std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            kensa_intel::parse_record_file(&bytes)
+            kensa_intel::parse_record(&bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         }
         (None, Some(id)) => records_in_db(&ctx.open_existing()?, id)?,

@@ -4,6 +4,7 @@
 mod assess;
 mod db;
 mod demo;
+mod logic;
 mod ot;
 mod ot_detect;
 mod product;
@@ -79,6 +80,9 @@ enum Command {
     /// Decode industrial network traffic from capture files
     #[command(subcommand)]
     Ot(ot::OtCommand),
+    /// Assess trigger conditions: the AND/OR logic under which a vulnerability can be triggered
+    #[command(subcommand)]
+    Logic(logic::LogicCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -146,6 +150,7 @@ fn main() -> ExitCode {
         Command::Assess(args) => assess::run_assess(&ctx, args),
         Command::Vex(args) => assess::run_vex(&ctx, args),
         Command::Ot(cmd) => ot::run(&ctx, cmd),
+        Command::Logic(cmd) => logic::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

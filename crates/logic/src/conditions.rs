@@ -34,7 +34,36 @@ impl Conditions {
         self.logic.collect(&mut out);
         out
     }
+
+    /// What makes this document break the `kensa.conditions/v1` contract
+    /// beyond what the types already enforce: empty groups, empty required
+    /// strings, `text` over [`MAX_TEXT_CHARS`] characters, duplicate ids.
+    /// Empty when the document conforms.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.schema != SCHEMA_ID {
+            out.push(format!(
+                "schema is `{}`, expected `{SCHEMA_ID}`",
+                self.schema
+            ));
+        }
+        if self.vulnerability.trim().is_empty() {
+            out.push("vulnerability is empty".to_string());
+        }
+        self.logic.check("logic", &mut out);
+        let mut ids: Vec<&str> = self.conditions().iter().map(|c| c.id.as_str()).collect();
+        ids.sort_unstable();
+        for pair in ids.windows(2) {
+            if pair[0] == pair[1] {
+                out.push(format!("condition id `{}` is used twice", pair[0]));
+            }
+        }
+        out
+    }
 }
+
+/// The longest `text` the schema allows, in characters.
+pub const MAX_TEXT_CHARS: usize = 160;
 
 /// A node of the tree: a group combining children, or one condition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +78,35 @@ impl Node {
         match self {
             Node::Group(g) => g.children.iter().for_each(|c| c.collect(out)),
             Node::Condition(c) => out.push(c),
+        }
+    }
+
+    /// Adds the contract violations under this node to `out`; `at` is the
+    /// node's JSON path.
+    fn check(&self, at: &str, out: &mut Vec<String>) {
+        match self {
+            Node::Group(g) => {
+                if g.children.is_empty() {
+                    out.push(format!("{at}: group has no children"));
+                }
+                for (i, c) in g.children.iter().enumerate() {
+                    c.check(&format!("{at}.children[{i}]"), out);
+                }
+            }
+            Node::Condition(c) => {
+                for (field, value) in [("id", &c.id), ("text", &c.text), ("question", &c.question)]
+                {
+                    if value.trim().is_empty() {
+                        out.push(format!("{at}.{field} is empty"));
+                    }
+                }
+                let chars = c.text.chars().count();
+                if chars > MAX_TEXT_CHARS {
+                    out.push(format!(
+                        "{at}.text has {chars} characters (at most {MAX_TEXT_CHARS})"
+                    ));
+                }
+            }
         }
     }
 }

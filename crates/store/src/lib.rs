@@ -24,7 +24,7 @@ pub use portfolio::{
 };
 pub use read::{
     ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, SearchHit, SourceCount, Stats,
-    StoredRecord, VulnView,
+    StoredRecord, VulnView, decode_record,
 };
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 

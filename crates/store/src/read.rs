@@ -192,6 +192,40 @@ impl Store {
         }))
     }
 
+    /// Every vulnerability's records, grouped by id in id order: for passes
+    /// over the whole database (`kensa logic extract --all`). Record bodies
+    /// are handed over still compressed, with [`decode_record`] to open them,
+    /// so a caller can spread the decoding over threads. `f` returns
+    /// [`ControlFlow::Break`] to stop early.
+    pub fn for_each_vuln_blobs(
+        &self,
+        mut f: impl FnMut(String, Vec<Vec<u8>>) -> std::ops::ControlFlow<()>,
+    ) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT vuln_id, data FROM records ORDER BY vuln_id")?;
+        let mut rows = stmt.query([])?;
+        let mut current: Option<(String, Vec<Vec<u8>>)> = None;
+        while let Some(row) = rows.next()? {
+            let id: String = row.get(0)?;
+            let data: Vec<u8> = row.get(1)?;
+            match &mut current {
+                Some((cur, blobs)) if *cur == id => blobs.push(data),
+                _ => {
+                    if let Some((prev, blobs)) = current.replace((id, vec![data]))
+                        && f(prev, blobs).is_break()
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        if let Some((id, blobs)) = current {
+            let _ = f(id, blobs);
+        }
+        Ok(())
+    }
+
     /// Every CPE vendor/product the database knows, with the number of
     /// records naming it: the dictionary that component names resolve to.
     pub fn cpe_products(&self) -> Result<Vec<CpeProduct>> {
@@ -555,6 +589,12 @@ fn snippet(text: &str, words: &[String]) -> String {
         out.push('…');
     }
     out.replace('\n', " ")
+}
+
+/// Opens a record body handed out by [`Store::for_each_vuln_blobs`]; `what`
+/// names it in the error of a damaged body.
+pub fn decode_record(blob: &[u8], what: impl Fn() -> String) -> Result<VulnRecord> {
+    crate::blob::decode(blob, what)
 }
 
 #[cfg(test)]
