@@ -123,16 +123,18 @@ fn bad_record_names_the_file_and_the_json_path() {
         "{e}"
     );
 
-    let osv = dir.path().join("osv.json");
+    // A KEV catalog is intelligence, but not one vulnerability's record.
+    let kev = dir.path().join("kev.json");
     std::fs::write(
-        &osv,
-        r#"{"id":"GHSA-xxxx","modified":"2024-01-01T00:00:00Z"}"#,
+        &kev,
+        r#"{"title":"CISA Catalog of Known Exploited Vulnerabilities","catalogVersion":"2024.01.01","vulnerabilities":[]}"#,
     )
     .unwrap();
-    let o = run(kensa().args(["logic", "extract", "--record"]).arg(&osv));
+    let o = run(kensa().args(["logic", "extract", "--record"]).arg(&kev));
     assert!(!o.status.success());
     assert!(
-        stderr(&o).contains("expected an NVD API 2.0"),
+        stderr(&o).contains("expected one vulnerability record")
+            && stderr(&o).contains("found CISA KEV catalog"),
         "{}",
         stderr(&o)
     );
