@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Rebuilds the demo data set from ../shared/data/vuln (stdlib only).
 
-Selects the real records that concern the components of rtu-gateway.cdx.json:
+Selects the real records that concern the components of rtu-gateway.cdx.json
+and the PLC of ot/s7ident.pcap:
 NVD CVEs whose configurations name one of their CPE vendor/product pairs
 (newest first, capped per product, plus named showcase CVEs), the CVE JSON 5
 (CISA vulnrichment) records of the same CVEs and of ICS products, their KEV
@@ -14,6 +15,9 @@ import gzip, io, json, os, sys, tarfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "data", "vuln")
 PER_PRODUCT = 30
+# The PLC in ot/s7ident.pcap: `kensa ot inventory` finds it (CPU 315-2 PN/DP,
+# firmware 3.2.6) and `kensa scan` matches its firmware.
+INVENTORY_PRODUCTS = {("siemens", "simatic_s7-300_cpu_firmware")}
 SHOWCASE = {"CVE-2014-0160", "CVE-2014-6271", "CVE-2014-7169", "CVE-2015-0235", "CVE-2016-5195",
             "CVE-2014-3566", "CVE-2016-2107", "CVE-2015-7547"}
 
@@ -51,7 +55,7 @@ def main():
     for line in jsonl(os.path.join(SHARED, "nvd-api2-2002-2016", "nvd-cve-2002-2016.api2.jsonl.gz")):
         cve = json.loads(line)
         hit = wanted.intersection(cpe_pairs(cve))
-        if cve["id"] in SHOWCASE:
+        if cve["id"] in SHOWCASE or INVENTORY_PRODUCTS.intersection(cpe_pairs(cve)):
             picked[cve["id"]] = line
         for p in hit:
             by_product[p].append((cve["id"], line))

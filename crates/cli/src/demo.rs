@@ -29,6 +29,16 @@ const FEEDS: &[&str] = &[
 /// The example product SBOM (CycloneDX) the demo data was chosen for.
 const SBOM: &str = "rtu-gateway.cdx.json";
 
+/// The gateway's product profile, for triage.
+const PROFILE: &str = "rtu-gateway.profile.yaml";
+
+/// The vulnerability whose trigger conditions the demo shows as a checklist.
+const CHECKLIST: &str = "CVE-2014-6271";
+
+/// A capture of an engineering station reading a Siemens S7-300's identity
+/// (from CISA's ICSNPP S7comm tests).
+const CAPTURE: &str = "ot/s7ident.pcap";
+
 /// A vulnerability the demo shows in full: Heartbleed, in the gateway's
 /// OpenSSL, known exploited, with ICS advisories of its own.
 const SHOWCASE: &str = "CVE-2014-0160";
@@ -78,13 +88,149 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     for h in store.search("denial of service modbus", false, 5)? {
         crate::outln!("{:<18} {}", h.id, h.snippet);
     }
+    print_queue(&mut store, &data)?;
+    print_checklist(&store)?;
+    print_ot(&store, &data)?;
     if args.keep.is_some() {
         crate::outln!(
-            "\nExplore further: kensa --db {} vuln search WORDS",
+            "\nExplore further: kensa --db {} queue, kensa --db {} vuln search WORDS",
+            db_path.display(),
             db_path.display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Triage: the gateway stored as a product, its backlog by priority under
+/// its product profile (safety impact, exposure, field patchability).
+fn print_queue(store: &mut kensa_store::Store, data: &Path) -> Result<()> {
+    let sbom_path = data.join(SBOM);
+    let raw =
+        std::fs::read(&sbom_path).with_context(|| format!("reading {}", sbom_path.display()))?;
+    let sbom = kensa_sbom::parse(&raw, &kensa_sbom::ParseOptions::default())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", sbom_path.display()))?;
+    let origin = sbom_path.to_string_lossy();
+    let new = kensa_store::NewVersion {
+        product: "rtu-gateway",
+        version: "2.8.1",
+        origin: &origin,
+        format: "CycloneDX",
+        sbom: &raw,
+    };
+    kensa_matching::portfolio::add_version(
+        store,
+        &new,
+        &sbom,
+        true,
+        &kensa_matching::ScanOptions::default(),
+    )?;
+    let profile = data.join(PROFILE);
+    let triager = crate::triage::load_triager(Some(&profile))?;
+    let mut rows = crate::queue::backlog(
+        store,
+        &["rtu-gateway".to_string()],
+        &triager,
+        &crate::queue::Filter::default(),
+    )?;
+    let total = rows.len();
+    rows.truncate(8);
+    crate::outln!(
+        "\n$ kensa product add rtu-gateway --version 2.8.1 --sbom {}\n$ kensa queue --profile {} --limit 8\n",
+        sbom_path.display(),
+        profile.display()
+    );
+    crate::queue::print_table(&rows);
+    crate::outln!(
+        "  (of {total}; each finding's JSON carries its SSVC decision points, CVSS, EPSS, KEV and the score breakdown)"
+    );
+    Ok(())
+}
+
+/// Assessment: Shellshock's trigger conditions as a checklist.
+fn print_checklist(store: &kensa_store::Store) -> Result<()> {
+    let records = store
+        .vuln(CHECKLIST)?
+        .map(|v| v.records)
+        .unwrap_or_default();
+    if records.is_empty() {
+        return Ok(());
+    }
+    let records: Vec<kensa_model::VulnRecord> = records.into_iter().map(|r| r.record).collect();
+    let tree = kensa_logic::extract::rules(&records);
+    crate::outln!(
+        "\n$ kensa checklist {CHECKLIST}   (Markdown with how-to-check hints; --lang ja for Japanese)\n"
+    );
+    let mut lines = Vec::new();
+    outline(&tree.logic, 1, &mut lines);
+    for line in lines {
+        crate::outln!("{line}");
+    }
+    crate::outln!(
+        "\nAnswer the questions in a file, then `kensa assess {CHECKLIST} --answers FILE` gives the verdict\nand `kensa vex … --format openvex|cyclonedx|csaf` states it for your customers."
+    );
+    Ok(())
+}
+
+/// The tree as an indented outline: groups say how their children combine,
+/// conditions show their question.
+fn outline(node: &kensa_logic::Node, depth: usize, out: &mut Vec<String>) {
+    let pad = "  ".repeat(depth);
+    match node {
+        kensa_logic::Node::Group(g) => {
+            let how = match g.op {
+                kensa_logic::GroupOp::All => "ALL of the following hold:",
+                kensa_logic::GroupOp::Any => "ANY of the following holds:",
+            };
+            out.push(format!("{pad}{how}"));
+            for c in &g.children {
+                outline(c, depth + 1, out);
+            }
+        }
+        kensa_logic::Node::Condition(c) => out.push(format!("{pad}[{}] {}", c.id, c.question)),
+    }
+}
+
+/// Monitoring: the PLC in a capture, identified from its own S7 replies,
+/// and its firmware matched like any SBOM component.
+fn print_ot(store: &kensa_store::Store, data: &Path) -> Result<()> {
+    let pcap = data.join(CAPTURE);
+    let Ok(file) = std::fs::File::open(&pcap) else {
+        return Ok(());
+    };
+    let mut b = kensa_ot::inventory::InventoryBuilder::default();
+    b.add_capture(CAPTURE, std::io::BufReader::new(file))
+        .with_context(|| format!("reading capture {}", pcap.display()))?;
+    let inventory = b.finish();
+    crate::outln!(
+        "\n$ kensa ot inventory {} --format cyclonedx > plant.cdx.json\n",
+        pcap.display()
+    );
+    for d in &inventory.devices {
+        let roles: Vec<String> = d
+            .roles
+            .iter()
+            .filter_map(|r| serde_json::to_value(r).ok()?.as_str().map(str::to_string))
+            .collect();
+        crate::outln!("  {:<15} {}", d.ip, roles.join(", "));
+        for id in &d.identity {
+            crate::outln!(
+                "  {:<15} {} {} ({}), firmware {}",
+                "",
+                id.vendor.as_deref().unwrap_or("?"),
+                id.product_name.as_deref().unwrap_or("?"),
+                id.order_number.as_deref().unwrap_or("no order number"),
+                id.revision.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    let bom = serde_json::to_vec(&inventory.to_cyclonedx())?;
+    let sbom = kensa_sbom::parse(&bom, &kensa_sbom::ParseOptions::default())
+        .map_err(|e| anyhow::anyhow!("the inventory's CycloneDX: {e}"))?;
+    let report = kensa_matching::Scanner::new(store)?
+        .scan(&sbom, &kensa_matching::ScanOptions::default())?;
+    crate::outln!("\n$ kensa scan plant.cdx.json\n");
+    crate::out!("{}", crate::scan::render_table(&report));
+    Ok(())
 }
 
 /// Scans the demo SBOM and prints, per component, how many vulnerabilities

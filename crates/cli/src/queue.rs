@@ -40,7 +40,7 @@ pub struct QueueArgs {
 
 /// One finding of one product in the backlog.
 #[derive(Serialize)]
-struct Row {
+pub struct Row {
     product: String,
     version: String,
     component: String,
@@ -80,19 +80,50 @@ pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
         }
         args.product.clone()
     };
-    let wanted: Vec<String> = args.decision.iter().map(|d| d.to_lowercase()).collect();
+    let filter = Filter {
+        decisions: args.decision.iter().map(|d| d.to_lowercase()).collect(),
+        min_priority: args.min_priority,
+    };
+    let mut rows = backlog(&store, &products, &triager, &filter)?;
+    if args.limit > 0 {
+        rows.truncate(args.limit);
+    }
+    match args.format {
+        OutputFormat::Json => print_json(&rows)?,
+        OutputFormat::Text => print_table(&rows),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Which findings a queue keeps.
+#[derive(Default)]
+pub struct Filter {
+    /// Lower-case SSVC decisions; empty keeps all.
+    pub decisions: Vec<String>,
+    pub min_priority: u8,
+}
+
+/// The newest version of each product, its findings triaged, most urgent
+/// first.
+pub fn backlog(
+    store: &kensa_store::Store,
+    products: &[String],
+    triager: &kensa_triage::Triager,
+    filter: &Filter,
+) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
-    for product in &products {
-        let Some((version, report)) = portfolio::version_report(&store, product, None)? else {
+    for product in products {
+        let Some((version, report)) = portfolio::version_report(store, product, None)? else {
             continue;
         };
-        let triages = crate::triage::triage_findings(&store, &report, &triager)?;
+        let triages = crate::triage::triage_findings(store, &report, triager)?;
         for f in &report.findings {
             let Some(t) = triages.get(&f.vulnerability.id) else {
                 continue;
             };
-            if t.priority < args.min_priority
-                || (!wanted.is_empty() && !wanted.contains(&t.ssvc.decision.to_lowercase()))
+            if t.priority < filter.min_priority
+                || (!filter.decisions.is_empty()
+                    && !filter.decisions.contains(&t.ssvc.decision.to_lowercase()))
             {
                 continue;
             }
@@ -106,14 +137,7 @@ pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
             .then_with(|| a.vulnerability.cmp(&b.vulnerability))
             .then_with(|| a.product.cmp(&b.product))
     });
-    if args.limit > 0 {
-        rows.truncate(args.limit);
-    }
-    match args.format {
-        OutputFormat::Json => print_json(&rows)?,
-        OutputFormat::Text => print_table(&rows),
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(rows)
 }
 
 fn row(product: &str, version: &str, f: &kensa_matching::Finding, t: &Triage) -> Row {
@@ -149,13 +173,13 @@ fn kev_day(date: &str) -> Option<DateTime<Utc>> {
     Some(day.and_hms_opt(0, 0, 0)?.and_utc())
 }
 
-fn print_table(rows: &[Row]) {
+pub fn print_table(rows: &[Row]) {
     if rows.is_empty() {
         outln!("nothing in the queue matches");
         return;
     }
     outln!(
-        "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<10} why",
+        "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<14} why",
         "PRIO",
         "DECISION",
         "VULNERABILITY",
@@ -171,7 +195,7 @@ fn print_table(rows: &[Row]) {
             .or_else(|| r.kev_due.clone())
             .unwrap_or_default();
         outln!(
-            "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<10} {}",
+            "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<14} {}",
             r.priority,
             r.decision,
             r.vulnerability,

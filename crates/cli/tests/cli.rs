@@ -182,6 +182,25 @@ fn demo_runs_offline_on_the_shipped_data() {
     );
     assert!(text.contains("KNOWN EXPLOITED (CISA KEV)"), "{text}");
     assert!(text.contains("$ kensa vuln search"), "{text}");
+    // Triage: the queue starts with a known-exploited finding and its CRA clock.
+    let queue = text.split("$ kensa queue").nth(1).expect("a queue section");
+    let first = queue
+        .lines()
+        .find(|l| l.contains("rtu-gateway 2.8.1"))
+        .unwrap();
+    assert!(
+        first.contains("Immediate") && first.contains("CRA "),
+        "{first}"
+    );
+    // Assessment: Shellshock's trigger conditions, with an OR group.
+    assert!(text.contains("ANY of the following holds:"), "{text}");
+    assert!(text.contains("mod_cgi"), "{text}");
+    // Monitoring: the PLC identified from the capture, its firmware matched.
+    assert!(
+        text.contains("Siemens CPU 315-2 PN/DP (6ES7 315-2EH14-0AB0), firmware 3.2.6"),
+        "{text}"
+    );
+    assert!(text.contains("CVE-2015-2177"), "{text}");
 }
 
 /// Serves `body` at every path over plain HTTP on 127.0.0.1 for `requests`
