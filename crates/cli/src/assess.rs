@@ -229,22 +229,30 @@ fn load_tree(ctx: &Ctx, source: &TreeSource) -> Result<Conditions> {
     };
     match source.extractor {
         Extractor::Rules => Ok(kensa_logic::extract::rules(&records)),
-        Extractor::Llm => {
-            let config = match &source.llm_config {
-                Some(path) => LlmConfig::from_file(path)?,
-                None => LlmConfig::from_env()?.context(
-                    "--extractor llm needs --llm-config FILE or KENSA_LLM_BASE_URL and KENSA_LLM_MODEL",
-                )?,
-            };
-            let out = llm::extract(&records, &config);
-            if let Some(why) = &out.fallback
-                && !ctx.quiet
-            {
-                eprintln!("warning: {why}");
-            }
-            Ok(out.conditions)
-        }
+        Extractor::Llm => llm_tree(ctx, &records, source.llm_config.as_deref()),
     }
+}
+
+/// The LLM extractor's tree (config from FILE or the environment); on any
+/// failure of the model, the offline rules tree with a warning saying why.
+pub fn llm_tree(
+    ctx: &Ctx,
+    records: &[VulnRecord],
+    config_file: Option<&Path>,
+) -> Result<kensa_logic::Conditions> {
+    let config = match config_file {
+        Some(path) => LlmConfig::from_file(path)?,
+        None => LlmConfig::from_env()?.context(
+            "--extractor llm needs --llm-config FILE or KENSA_LLM_BASE_URL and KENSA_LLM_MODEL",
+        )?,
+    };
+    let out = llm::extract(records, &config);
+    if let Some(why) = &out.fallback
+        && !ctx.quiet
+    {
+        eprintln!("warning: {why}");
+    }
+    Ok(out.conditions)
 }
 
 fn records_in_db(store: &Store, id: &str) -> Result<Vec<VulnRecord>> {

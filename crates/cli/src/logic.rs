@@ -49,6 +49,11 @@ pub struct ExtractArgs {
     /// Which extractor builds the tree
     #[arg(long, value_enum, default_value_t)]
     extractor: Extractor,
+    /// LLM endpoint settings (YAML/JSON: base_url, model, api_key or
+    /// api_key_env, timeout) [default: KENSA_LLM_BASE_URL, KENSA_LLM_MODEL,
+    /// KENSA_LLM_API_KEY]
+    #[arg(long, value_name = "FILE")]
+    llm_config: Option<PathBuf>,
     /// `markdown`: a checklist for people; `json`: one kensa.conditions/v1 document
     #[arg(long, value_enum, default_value_t)]
     format: LogicFormat,
@@ -60,7 +65,8 @@ pub enum Extractor {
     /// Offline, deterministic clause rules over description, CVSS and configurations
     #[default]
     Rules,
-    /// A language model (not yet available in this build)
+    /// A language model behind any OpenAI-compatible chat-completions API;
+    /// falls back to the rules on any failure (see docs/ASSESSMENT.md)
     Llm,
 }
 
@@ -79,9 +85,9 @@ pub fn run(ctx: &Ctx, cmd: LogicCommand) -> Result<ExitCode> {
 }
 
 fn extract_cmd(ctx: &Ctx, args: ExtractArgs) -> Result<ExitCode> {
-    if args.extractor == Extractor::Llm {
+    if args.all && args.extractor == Extractor::Llm {
         bail!(
-            "the llm extractor is not yet available in this build\n  hint: use `--extractor rules` (the default), which works offline"
+            "--all runs the offline rules extractor only (one model call per vulnerability would take days)"
         );
     }
     if args.all {
@@ -94,7 +100,13 @@ fn extract_cmd(ctx: &Ctx, args: ExtractArgs) -> Result<ExitCode> {
         (None, Some(id)) => records_from_store(ctx, id)?,
         (None, None) => bail!("give a CVE-ID, --record FILE or --all"),
     };
-    let extraction = extract::rules_explained(&records);
+    let extraction = match args.extractor {
+        Extractor::Rules => extract::rules_explained(&records),
+        Extractor::Llm => extract::Extraction {
+            conditions: crate::assess::llm_tree(ctx, &records, args.llm_config.as_deref())?,
+            notes: Vec::new(),
+        },
+    };
     for note in &extraction.notes {
         eprintln!("note: {note}");
     }

@@ -164,13 +164,99 @@ fn record_without_english_description_falls_back_with_a_note() {
     assert_eq!(kinds, ["network", "privileges"], "{doc:#}");
 }
 
+/// A loopback OpenAI-compatible server: answers each of `replies`
+/// connections with a recorded chat completion, then stops.
+fn llm_server(replies: usize) -> String {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let answers = [
+        std::fs::read_to_string(fixture("llm/attacker.json")).unwrap(),
+        std::fs::read_to_string(fixture("llm/reachability.json")).unwrap(),
+    ];
+    std::thread::spawn(move || {
+        for i in 0..replies {
+            let Ok((stream, _)) = listener.accept() else {
+                return;
+            };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line.trim().is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = line.split_once(':')
+                    && k.eq_ignore_ascii_case("content-length")
+                {
+                    length = v.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let text = &answers[i % 2];
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            );
+        }
+    });
+    url
+}
+
 #[test]
-fn llm_extractor_is_not_yet_available() {
+fn llm_extractor_over_an_openai_compatible_api_and_its_fallback() {
+    let record = fixture("CVE-2012-2373.json");
+    let o = run(kensa()
+        .args([
+            "logic",
+            "extract",
+            "--extractor",
+            "llm",
+            "--format",
+            "json",
+            "--record",
+        ])
+        .arg(&record)
+        .env("KENSA_LLM_BASE_URL", llm_server(2))
+        .env("KENSA_LLM_MODEL", "local-test"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc = json(&o);
+    assert_eq!(doc["extractor"], "llm:local-test", "{doc}");
+    assert!(!conditions(&doc).is_empty());
+
+    // Nothing listening: the offline rules, with a warning saying why.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/v1", closed.local_addr().unwrap());
+    drop(closed);
+    let o = run(kensa()
+        .args([
+            "logic",
+            "extract",
+            "--extractor",
+            "llm",
+            "--format",
+            "json",
+            "--record",
+        ])
+        .arg(&record)
+        .env("KENSA_LLM_BASE_URL", url)
+        .env("KENSA_LLM_MODEL", "local-test"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning:"), "{}", stderr(&o));
+    assert!(json(&o)["extractor"].as_str().unwrap().starts_with("rules"));
+
+    // No endpoint configured: a clear error.
     let o = run(kensa()
         .args(["logic", "extract", "--extractor", "llm", "--record"])
-        .arg(fixture("CVE-2012-2373.json")));
+        .arg(&record)
+        .env_remove("KENSA_LLM_BASE_URL")
+        .env_remove("KENSA_LLM_MODEL"));
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("not yet available"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("KENSA_LLM_BASE_URL"), "{}", stderr(&o));
 }
 
 #[test]
