@@ -65,6 +65,7 @@ mod ctx;
 mod cyclonedx;
 mod error;
 mod json;
+mod schema;
 mod spdx;
 mod xml;
 
@@ -150,6 +151,11 @@ fn parse_json(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
                     reason: format!("JSON with `bomFormat` {format}"),
                 });
             }
+        }
+        if ctx.opts.strict
+            && let Some(version) = root.get("specVersion").and_then(Value::as_str)
+        {
+            schema::validate_cyclonedx(&value, version)?;
         }
         return cyclonedx::json::read(root, ctx);
     }
