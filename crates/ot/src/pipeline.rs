@@ -189,6 +189,33 @@ impl Pipeline {
                 app.server = Some(side.other());
             }
         }
+        if seg.flags & TCP_ACK != 0 {
+            let peer = side.other();
+            if let Some(protocol) = app.protocol {
+                // PDUs the acknowledgement releases travel the other way.
+                let ctx = Ctx {
+                    frame: self.frame,
+                    ts_nanos: pkt.ts_nanos,
+                    src: dst,
+                    dst: src,
+                    transport: Transport::Tcp,
+                    protocol,
+                    from_server: app.server == Some(peer),
+                    by_content: app.by_content,
+                };
+                let dir = &mut app.dirs[peer.index()];
+                let (stats, scratch, limits) =
+                    (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
+                let report = streams[peer.index()].on_peer_ack(seg.ack, limits, &mut |bytes| {
+                    consume_stream(&ctx, dir, scratch, stats, bytes, sink)
+                });
+                record_ingest(stats, &report);
+                if report.gap_bytes > 0 {
+                    dir.synced = false;
+                    dir.scan = true;
+                }
+            }
+        }
         if seg.payload.is_empty() && !ip.truncated {
             return;
         }

@@ -133,6 +133,42 @@ impl Stream {
         seq_diff(end, next) as u64
     }
 
+    /// The peer acknowledged bytes of this direction that were never
+    /// captured (a filtered capture, a lossy tap): they will not come. The
+    /// partial PDU before the hole is given up and the stream goes on at
+    /// the earliest held segment the acknowledgement reaches, or at the
+    /// acknowledged position.
+    pub fn on_peer_ack(
+        &mut self,
+        ack: u32,
+        limits: &StreamLimits,
+        consume: &mut dyn FnMut(&[u8]) -> usize,
+    ) -> IngestReport {
+        let mut report = IngestReport::default();
+        let Some(next) = self.next_seq else {
+            return report;
+        };
+        if seq_diff(ack, next) <= 0 {
+            return report;
+        }
+        let first_held = self
+            .ahead
+            .iter()
+            .map(|(s, _)| *s)
+            .min_by_key(|s| seq_diff(*s, next));
+        match first_held {
+            Some(first) if seq_diff(first, ack) <= 0 => {
+                self.skip_to_first_held(&mut report, consume, limits);
+            }
+            _ => {
+                report.gap_bytes = seq_diff(ack, next) as u64;
+                self.buf.clear();
+                self.next_seq = Some(ack);
+            }
+        }
+        report
+    }
+
     fn deliver(&mut self, consume: &mut dyn FnMut(&[u8]) -> usize) {
         let used = consume(&self.buf).min(self.buf.len());
         self.buf.drain(..used);
@@ -291,6 +327,35 @@ mod tests {
             vec![b"1111".to_vec(), b"2222".to_vec(), b"3333".to_vec()]
         );
         assert!(s.held_bytes() <= limits.max_buffered + limits.max_out_of_order_bytes);
+    }
+
+    #[test]
+    fn bytes_the_peer_acknowledged_but_the_capture_lacks_are_skipped() {
+        let limits = StreamLimits::default();
+        let mut s = Stream::default();
+        // Bytes 100..104 captured, 104..108 never, 108..112 held.
+        let (pdus, _) = run(&mut s, &[(100, b"AAAA"), (108, b"CCCC")], &limits);
+        assert_eq!(pdus, [b"AAAA".to_vec()]);
+        // An acknowledgement short of what we saw changes nothing.
+        let mut got = Vec::new();
+        let r = s.on_peer_ack(104, &limits, &mut |b: &[u8]| {
+            got.push(b.to_vec());
+            b.len()
+        });
+        assert_eq!((r.gap_bytes, got.len()), (0, 0));
+        // The peer acknowledges 112: the hole will not fill.
+        let r = s.on_peer_ack(112, &limits, &mut |b: &[u8]| {
+            got.push(b.to_vec());
+            b.len()
+        });
+        assert_eq!(r.gap_bytes, 4);
+        assert_eq!(got, [b"CCCC".to_vec()]);
+        // Nothing held: the stream moves to the acknowledged position.
+        let r = s.on_peer_ack(120, &limits, &mut |b: &[u8]| b.len());
+        assert_eq!(r.gap_bytes, 8);
+        let (pdus, reports) = run(&mut s, &[(120, b"DDDD")], &limits);
+        assert_eq!(pdus, [b"DDDD".to_vec()]);
+        assert!(!reports[0].out_of_order);
     }
 
     #[test]
