@@ -102,6 +102,39 @@ struct Ctx {
     by_content: bool,
 }
 
+impl Ctx {
+    /// The context of the PDUs travelling from `side` of a recognised flow
+    /// (`endpoints`: that direction's source and destination).
+    fn of(
+        frame: u64,
+        ts_nanos: i64,
+        app: &FlowApp,
+        side: Side,
+        (src, dst): (Endpoint, Endpoint),
+        transport: Transport,
+    ) -> Option<Ctx> {
+        Some(Ctx {
+            frame,
+            ts_nanos,
+            src,
+            dst,
+            transport,
+            protocol: app.protocol?,
+            from_server: app.server == Some(side),
+            by_content: app.by_content,
+        })
+    }
+}
+
+/// After bytes were lost or dropped, a direction scans for the next
+/// plausible PDU header instead of framing from where it stood.
+fn resync_after(dir: &mut DirState, report: &IngestReport) {
+    if report.overflowed || report.gap_bytes > 0 {
+        dir.synced = false;
+        dir.scan = true;
+    }
+}
+
 pub type Sink<'s> = dyn FnMut(&Event<'_>) + 's;
 
 pub struct Pipeline {
@@ -190,19 +223,16 @@ impl Pipeline {
             }
         }
         if seg.flags & TCP_ACK != 0 {
+            // PDUs the acknowledgement releases travel the other way.
             let peer = side.other();
-            if let Some(protocol) = app.protocol {
-                // PDUs the acknowledgement releases travel the other way.
-                let ctx = Ctx {
-                    frame: self.frame,
-                    ts_nanos: pkt.ts_nanos,
-                    src: dst,
-                    dst: src,
-                    transport: Transport::Tcp,
-                    protocol,
-                    from_server: app.server == Some(peer),
-                    by_content: app.by_content,
-                };
+            if let Some(ctx) = Ctx::of(
+                self.frame,
+                pkt.ts_nanos,
+                app,
+                peer,
+                (dst, src),
+                Transport::Tcp,
+            ) {
                 let dir = &mut app.dirs[peer.index()];
                 let (stats, scratch, limits) =
                     (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
@@ -210,10 +240,7 @@ impl Pipeline {
                     consume_stream(&ctx, dir, scratch, stats, bytes, sink)
                 });
                 record_ingest(stats, &report);
-                if report.gap_bytes > 0 {
-                    dir.synced = false;
-                    dir.scan = true;
-                }
+                resync_after(dir, &report);
             }
         }
         if seg.payload.is_empty() && !ip.truncated {
@@ -230,16 +257,15 @@ impl Pipeline {
         ) {
             return;
         }
-        let Some(protocol) = app.protocol else { return };
-        let ctx = Ctx {
-            frame: self.frame,
-            ts_nanos: pkt.ts_nanos,
-            src,
-            dst,
-            transport: Transport::Tcp,
-            protocol,
-            from_server: app.server == Some(side),
-            by_content: app.by_content,
+        let Some(ctx) = Ctx::of(
+            self.frame,
+            pkt.ts_nanos,
+            app,
+            side,
+            (src, dst),
+            Transport::Tcp,
+        ) else {
+            return;
         };
         let stream = &mut streams[side.index()];
         let dir = &mut app.dirs[side.index()];
@@ -258,10 +284,7 @@ impl Pipeline {
             consume_stream(&ctx, dir, scratch, stats, bytes, sink)
         });
         record_ingest(stats, &report);
-        if report.overflowed || report.gap_bytes > 0 {
-            dir.synced = false;
-            dir.scan = true;
-        }
+        resync_after(dir, &report);
         if dir.misdetected {
             app.ignored = true;
         }
@@ -297,20 +320,19 @@ impl Pipeline {
         ) {
             return;
         }
-        let Some(protocol) = app.protocol else { return };
-        let ctx = Ctx {
-            frame: self.frame,
-            ts_nanos: pkt.ts_nanos,
-            src,
-            dst,
-            transport: Transport::Udp,
-            protocol,
-            from_server: app.server == Some(side),
-            by_content: app.by_content,
+        let Some(ctx) = Ctx::of(
+            self.frame,
+            pkt.ts_nanos,
+            app,
+            side,
+            (src, dst),
+            Transport::Udp,
+        ) else {
+            return;
         };
         let dir = &mut app.dirs[side.index()];
         let (stats, scratch) = (&mut self.stats, &mut self.scratch);
-        if protocol == Protocol::Enip && (dg.src_port == 2222 || dg.dst_port == 2222) {
+        if ctx.protocol == Protocol::Enip && (dg.src_port == 2222 || dg.dst_port == 2222) {
             let kind = match enip::parse_io(dg.payload) {
                 Ok(e) => EventKind::Enip(e),
                 Err(m) => EventKind::Malformed { reason: m.0 },
