@@ -193,19 +193,7 @@ fn store_one(
     if name.trim().is_empty() || version.trim().is_empty() {
         bail!("a product needs a non-empty name and version");
     }
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let opts = if args.strict {
-        kensa_sbom::ParseOptions::strict()
-    } else {
-        kensa_sbom::ParseOptions::default()
-    };
-    let sbom =
-        kensa_sbom::parse(&bytes, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    if !quiet {
-        for w in &sbom.warnings {
-            eprintln!("warning: {}: {w}", path.display());
-        }
-    }
+    let (bytes, sbom) = crate::scan::read_sbom(path, args.strict, quiet)?;
     let format = format!("{:?}", sbom.format);
     let origin = path.to_string_lossy();
     let new = NewVersion {

@@ -129,6 +129,15 @@ pub fn scan_sbom(
     min_confidence: f64,
     quiet: bool,
 ) -> Result<(Sbom, ScanReport)> {
+    let (_, sbom) = read_sbom(path, strict, quiet)?;
+    let scanner = Scanner::new(store)?;
+    let report = scanner.scan(&sbom, &ScanOptions { min_confidence })?;
+    Ok((sbom, report))
+}
+
+/// Reads and parses an SBOM file (warnings to stderr unless quiet); the
+/// bytes come back too, for callers that store them.
+pub fn read_sbom(path: &Path, strict: bool, quiet: bool) -> Result<(Vec<u8>, Sbom)> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let opts = if strict {
         kensa_sbom::ParseOptions::strict()
@@ -142,9 +151,7 @@ pub fn scan_sbom(
             eprintln!("warning: {}: {w}", path.display());
         }
     }
-    let scanner = Scanner::new(store)?;
-    let report = scanner.scan(&sbom, &ScanOptions { min_confidence })?;
-    Ok((sbom, report))
+    Ok((bytes, sbom))
 }
 
 /// Findings grouped by component, then what could not be matched.
