@@ -152,12 +152,15 @@ fn parse_json(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
                 });
             }
         }
+        // Kensa's own checks first: they name the field in words; the
+        // official schema then catches what they do not look at.
+        let sbom = cyclonedx::json::read(root, ctx)?;
         if ctx.opts.strict
             && let Some(version) = root.get("specVersion").and_then(Value::as_str)
         {
             schema::validate_cyclonedx(&value, version)?;
         }
-        return cyclonedx::json::read(root, ctx);
+        return Ok(sbom);
     }
     if root.contains_key("spdxVersion") {
         return spdx::json::read(root, ctx);

@@ -110,7 +110,11 @@ fn compile(text: &str, version: &str) -> Compiled {
 /// The innermost violations, each with the JSON pointer of the value.
 fn collect_leaves(e: &boon::ValidationError<'_, '_>, out: &mut Vec<(String, String)>) {
     if e.causes.is_empty() {
-        let mut what = e.kind.to_string();
+        let mut what = match e.kind.to_string() {
+            // boon's words for a failed `not` rule.
+            k if k == "not failed" => "matches a form the schema forbids here".to_string(),
+            k => k,
+        };
         // An enumeration's message lists every value (SPDX licence ids: 700).
         if what.chars().count() > MAX_MESSAGE {
             what = what.chars().take(MAX_MESSAGE).collect::<String>() + "…";

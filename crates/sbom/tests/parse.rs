@@ -208,13 +208,22 @@ fn unknown_spec_versions() {
     // A number where the version string belongs.
     let s = lenient(r#"{"bomFormat":"CycloneDX","specVersion":1.5}"#);
     assert_eq!(s.spec_version, "1.5");
-    // 1.7 is read (best effort) without a word.
-    let s = parse(
-        br#"{"bomFormat":"CycloneDX","specVersion":"1.7","components":[{"type":"library","name":"x","versionRange":">=1"}]}"#,
-        &ParseOptions::strict(),
-    )
-    .unwrap();
+    // 1.7 is read (best effort) without a word; strict mode checks it
+    // against the 1.7 schema, which allows `versionRange` only on an
+    // external component.
+    let doc = br#"{"bomFormat":"CycloneDX","specVersion":"1.7","components":[{"type":"library","name":"x","versionRange":">=1"}]}"#;
+    let s = parse(doc, &ParseOptions::default()).unwrap();
     assert_eq!(s.components[0].version, None);
+    assert!(
+        s.warnings.iter().all(|w| w.contains("no bom-ref")),
+        "{:?}",
+        s.warnings
+    );
+    let e = parse(doc, &ParseOptions::strict()).unwrap_err();
+    assert_eq!(invalid_at(&e), "/components/0");
+    assert!(e.to_string().contains("CycloneDX 1.7 JSON schema"), "{e}");
+    let external = br#"{"bomFormat":"CycloneDX","specVersion":"1.7","components":[{"type":"library","name":"x","isExternal":true,"versionRange":">=1"}]}"#;
+    assert!(parse(external, &ParseOptions::strict()).is_ok());
     // SPDX 3 is refused in both modes.
     let spdx3 = br#"{"@context":"https://spdx.org/rdf/3.0.1/spdx-context.jsonld","@graph":[]}"#;
     assert!(matches!(
