@@ -105,10 +105,7 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
 /// its product profile (safety impact, exposure, field patchability).
 fn print_queue(store: &mut kensa_store::Store, data: &Path) -> Result<()> {
     let sbom_path = data.join(SBOM);
-    let raw =
-        std::fs::read(&sbom_path).with_context(|| format!("reading {}", sbom_path.display()))?;
-    let sbom = kensa_sbom::parse(&raw, &kensa_sbom::ParseOptions::default())
-        .map_err(|e| anyhow::anyhow!("{}: {e}", sbom_path.display()))?;
+    let (raw, sbom) = crate::scan::read_sbom(&sbom_path, false, true)?;
     let origin = sbom_path.to_string_lossy();
     let new = kensa_store::NewVersion {
         product: "rtu-gateway",

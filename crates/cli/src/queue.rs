@@ -111,12 +111,22 @@ pub fn backlog(
     triager: &kensa_triage::Triager,
     filter: &Filter,
 ) -> Result<Vec<Row>> {
-    let mut rows = Vec::new();
+    let mut reports = Vec::new();
     for product in products {
-        let Some((version, report)) = portfolio::version_report(store, product, None)? else {
-            continue;
-        };
-        let triages = crate::triage::triage_findings(store, &report, triager)?;
+        if let Some((version, report)) = portfolio::version_report(store, product, None)? {
+            reports.push((product, version, report));
+        }
+    }
+    // Products share vulnerabilities: each distinct one is triaged once,
+    // from one report holding every product's findings.
+    let mut all = kensa_matching::ScanReport::of(std::iter::empty(), 0);
+    all.findings = reports
+        .iter()
+        .flat_map(|(_, _, r)| r.findings.iter().cloned())
+        .collect();
+    let triages = crate::triage::triage_findings(store, &all, triager)?;
+    let mut rows = Vec::new();
+    for (product, version, report) in &reports {
         for f in &report.findings {
             let Some(t) = triages.get(&f.vulnerability.id) else {
                 continue;
@@ -127,7 +137,7 @@ pub fn backlog(
             {
                 continue;
             }
-            rows.push(row(product, &version, f, t));
+            rows.push(row(product, version, f, t));
         }
     }
     rows.sort_by(|a, b| {

@@ -130,8 +130,15 @@ impl Ctx {
 /// plausible PDU header instead of framing from where it stood.
 fn resync_after(dir: &mut DirState, report: &IngestReport) {
     if report.overflowed || report.gap_bytes > 0 {
-        dir.synced = false;
-        dir.scan = true;
+        dir.resync();
+    }
+}
+
+impl DirState {
+    /// Lost bytes: scan for the next plausible PDU header.
+    fn resync(&mut self) {
+        self.synced = false;
+        self.scan = true;
     }
 }
 
@@ -274,8 +281,7 @@ impl Pipeline {
             // of rather than frame garbage, and resynchronise after it.
             let wire_len = ip.wire_len.saturating_sub(seg.header_len);
             self.stats.gap_bytes += stream.skip(seg.seq, wire_len);
-            dir.synced = false;
-            dir.scan = true;
+            dir.resync();
             return;
         }
         let (stats, scratch, limits) =
