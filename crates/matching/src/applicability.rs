@@ -93,25 +93,44 @@ pub fn covers(m: &CpeMatch, target: &Target<'_>) -> bool {
     if !same(f[1], target.vendor) || !same(f[2], target.product) {
         return false;
     }
-    version_covered(m, &unescape(f[3]), &unescape(f[4]), target.version)
+    version_covered(
+        &bounds_of(m),
+        &unescape(f[3]),
+        &unescape(f[4]),
+        target.version,
+    )
+}
+
+/// Can a criterion with this version constraint cover `version`? What a
+/// record's stored screen is asked before the record is read: the same
+/// rule as [`covers`], without the names, which the lookup already chose.
+pub fn screen_covers(c: &kensa_store::ScreenCriterion<'_>, version: &str) -> bool {
+    let bounds = CpeBounds {
+        start_including: c.start_including,
+        start_excluding: c.start_excluding,
+        end_including: c.end_including,
+        end_excluding: c.end_excluding,
+    };
+    version_covered(&bounds, &unescape(c.version), &unescape(c.update), version)
+}
+
+fn bounds_of(m: &CpeMatch) -> CpeBounds<'_> {
+    CpeBounds {
+        start_including: m.version_start_including.as_deref(),
+        start_excluding: m.version_start_excluding.as_deref(),
+        end_including: m.version_end_including.as_deref(),
+        end_excluding: m.version_end_excluding.as_deref(),
+    }
 }
 
 /// The version rules of NVD criteria: `*` with bounds is a range (an update
 /// on the criterion extends its end bound), `*` alone is every version, `-`
 /// is none, a concrete version is an exact match (with its update appended,
 /// or any update when the update is `*`).
-fn version_covered(m: &CpeMatch, cpe_version: &str, update: &str, version: &str) -> bool {
+fn version_covered(bounds: &CpeBounds<'_>, cpe_version: &str, update: &str, version: &str) -> bool {
     match cpe_version {
         "-" => false,
-        "*" | "" => {
-            let bounds = CpeBounds {
-                start_including: m.version_start_including.as_deref(),
-                start_excluding: m.version_start_excluding.as_deref(),
-                end_including: m.version_end_including.as_deref(),
-                end_excluding: m.version_end_excluding.as_deref(),
-            };
-            bounds.is_empty() || bounds.contains(version, update) == Some(true)
-        }
+        "*" | "" => bounds.is_empty() || bounds.contains(version, update) == Some(true),
         exact => match update {
             // Any update of that version: 5.3 covers 5.3 and 5.3p1.
             "*" | "" => compare_to_bound(version, exact) == Some(Ordering::Equal),
@@ -123,16 +142,21 @@ fn version_covered(m: &CpeMatch, cpe_version: &str, update: &str, version: &str)
     }
 }
 
+/// The target's names come from the CPE index, escaped as the criteria
+/// write them (`joomla\!`); compare both unescaped.
 fn same(cpe_value: &str, wanted: &str) -> bool {
-    if cpe_value.contains('\\') {
-        unescape(cpe_value).eq_ignore_ascii_case(wanted)
+    if cpe_value.contains('\\') || wanted.contains('\\') {
+        unescape(cpe_value).eq_ignore_ascii_case(&unescape(wanted))
     } else {
         cpe_value.eq_ignore_ascii_case(wanted)
     }
 }
 
 /// CPE 2.3 formatted strings escape punctuation with a backslash (`1\.0`).
-fn unescape(s: &str) -> String {
+fn unescape(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -144,7 +168,7 @@ fn unescape(s: &str) -> String {
             out.push(c);
         }
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// `cpe:2.3:a:openssl:openssl:*:… versions >= 1.0.1, < 1.0.1g`

@@ -12,7 +12,7 @@ use kensa_version::{Scheme, upstream_version};
 use serde::{Deserialize, Serialize};
 
 use crate::advisory::{AdvisoryIndex, AdvisoryProduct};
-use crate::applicability::{Target, evaluate};
+use crate::applicability::{Target, evaluate, screen_covers};
 use crate::osv;
 use crate::resolve::{Candidate, Dictionary, Entry, Method, Purl};
 
@@ -417,7 +417,9 @@ fn scan_component(
             product: &cand.product,
             version: &version,
         };
-        store.each_applicability_by_cpe(&cand.vendor, &cand.product, |rec| {
+        let may_apply =
+            |screen: &kensa_store::Screen<'_>| screen.passes(|c| screen_covers(c, &version));
+        store.each_applicability_by_cpe(&cand.vendor, &cand.product, may_apply, |rec| {
             let Some(hit) = evaluate(&rec.configurations, &target)
                 .into_iter()
                 .next()

@@ -12,6 +12,7 @@ mod blob;
 mod portfolio;
 mod read;
 mod schema;
+mod screen;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +24,10 @@ pub use portfolio::{
     VersionComponent, VersionSummary,
 };
 pub use read::{
-    ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, SearchHit, SourceCount, Stats,
+    ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, RecordFacts, SearchHit, SourceCount, Stats,
     StoredRecord, VulnView, decode_record,
 };
+pub use screen::{Screen, ScreenCriterion};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +74,15 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// Query plans that do not depend on bound values. Without this, SQLite
+/// (built with STAT4) marks statements such as the CPE-index lookup to be
+/// recompiled whenever a parameter is rebound: a scan spent a fifth of its
+/// instructions re-preparing the same few statements.
+fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
+    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
+        .map(|_| ())
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its
     /// schema up to date.
@@ -106,6 +117,8 @@ impl Store {
                 source,
             })?;
         conn.pragma_update(None, "cache_size", -65_536)?;
+        conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
+        stable_plans(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         Ok(Some(Store {
             conn,
@@ -138,6 +151,9 @@ impl Store {
             .map_err(open_err)?;
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(open_err)?;
+        conn.pragma_update(None, "mmap_size", 1i64 << 32)
+            .map_err(open_err)?;
+        stable_plans(&conn).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(open_err)?;
         let mut store = Store { conn, path };
@@ -175,6 +191,9 @@ impl Store {
             // A new index over stored records is filled from their bodies.
             if i + 1 == schema::AFFECTED_NAMES_MIGRATION && current > 0 {
                 write::backfill_affected_names(&tx)?;
+            }
+            if i + 1 == schema::SCREEN_MIGRATION && current > 0 {
+                screen::backfill(&tx)?;
             }
         }
         tx.pragma_update(None, "user_version", known)?;

@@ -66,6 +66,17 @@ pub struct ApplicabilityRecord {
     pub affected: Vec<kensa_model::Cve5Affected>,
 }
 
+/// The triage fields of one stored record (see [`Store::record_facts`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordFacts {
+    /// In the record's order; NVD's Primary/Secondary `kind` is not kept.
+    pub cvss: Vec<kensa_model::CvssMetric>,
+    /// CWE ids as the record gives them (NVD placeholders included), sorted.
+    pub cwes: Vec<String>,
+    /// SSVC decision points (CISA ADP); `role` and `version` are not kept.
+    pub ssvc: Option<kensa_model::Ssvc>,
+}
+
 /// A CPE vendor/product pair known to the database.
 #[derive(Debug, Clone, Serialize)]
 pub struct CpeProduct {
@@ -254,7 +265,7 @@ impl Store {
         product: &str,
     ) -> Result<Vec<ApplicabilityRecord>> {
         let mut out = Vec::new();
-        self.each_applicability_by_cpe(vendor, product, |r| {
+        self.each_applicability_by_cpe(vendor, product, |_| true, |r| {
             out.push(r);
             Ok(())
         })?;
@@ -263,21 +274,36 @@ impl Store {
 
     /// [`Store::applicability_by_cpe`], one record at a time: a product
     /// named by thousands of records (the Linux kernel) is never held in
-    /// memory at once.
+    /// memory at once. `may_apply` sees each record's version screen first
+    /// (see [`crate::Screen`]); a record it turns down is not read. Records
+    /// without a screen are always read.
     pub fn each_applicability_by_cpe(
         &self,
         vendor: &str,
         product: &str,
+        mut may_apply: impl FnMut(&crate::Screen<'_>) -> bool,
         mut f: impl FnMut(ApplicabilityRecord) -> Result<()>,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT r.vuln_id, r.data FROM cpe_index c JOIN records r ON r.id = c.record_id
+            "SELECT c.screen, r.id, r.vuln_id FROM cpe_index c JOIN records r ON r.id = c.record_id
              WHERE c.vendor = ?1 AND c.product = ?2 ORDER BY r.vuln_id, r.source_kind",
         )?;
+        let mut body = self
+            .conn
+            .prepare_cached("SELECT data FROM records WHERE id = ?1")?;
         let mut rows = stmt.query([vendor, product])?;
         while let Some(row) = rows.next()? {
-            let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            let record = crate::blob::decode(blob, || row.get::<_, String>(0).unwrap_or_default())?;
+            let screen = row.get_ref(0)?.as_blob_or_null().map_err(rusqlite::Error::from)?;
+            if crate::screen::screen_of(screen).is_some_and(|s| !may_apply(&s)) {
+                continue;
+            }
+            let id: i64 = row.get(1)?;
+            let mut bodies = body.query([id])?;
+            let Some(b) = bodies.next()? else {
+                continue;
+            };
+            let blob = b.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+            let record = crate::blob::decode(blob, || row.get::<_, String>(2).unwrap_or_default())?;
             f(record)?;
         }
         Ok(())
@@ -346,6 +372,62 @@ impl Store {
         blobs
             .iter()
             .map(|blob| crate::blob::decode(blob, || id.to_string()))
+            .collect()
+    }
+
+    /// What triage weighs of each of a vulnerability's records (ordered by
+    /// source, as [`Store::records_as`]), read from the derived tables
+    /// instead of the record bodies: a scan triages thousands at once.
+    pub fn record_facts(&self, id: &str) -> Result<Vec<RecordFacts>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM records WHERE vuln_id = ?1 ORDER BY source_kind, source_name",
+            )?
+            .query_map([id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut cvss = self.conn.prepare_cached(
+            "SELECT scorer, version, vector, base_score, severity FROM cvss
+             WHERE record_id = ?1 ORDER BY seq",
+        )?;
+        let mut cwes = self
+            .conn
+            .prepare_cached("SELECT cwe FROM weaknesses WHERE record_id = ?1")?;
+        let mut ssvc = self.conn.prepare_cached(
+            "SELECT exploitation, automatable, technical_impact, timestamp FROM ssvc
+             WHERE record_id = ?1",
+        )?;
+        ids.into_iter()
+            .map(|record| {
+                Ok(RecordFacts {
+                    cvss: cvss
+                        .query_map([record], |r| {
+                            Ok(kensa_model::CvssMetric {
+                                source: r.get(0)?,
+                                version: r.get(1)?,
+                                vector: r.get(2)?,
+                                base_score: r.get(3)?,
+                                base_severity: r.get(4)?,
+                                kind: None,
+                            })
+                        })?
+                        .collect::<rusqlite::Result<_>>()?,
+                    cwes: cwes
+                        .query_map([record], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?,
+                    ssvc: ssvc
+                        .query_row([record], |r| {
+                            Ok(kensa_model::Ssvc {
+                                exploitation: r.get(0)?,
+                                automatable: r.get(1)?,
+                                technical_impact: r.get(2)?,
+                                timestamp: r.get(3)?,
+                                ..Default::default()
+                            })
+                        })
+                        .optional()?,
+                })
+            })
             .collect()
     }
 
@@ -681,3 +763,4 @@ impl Store {
         Ok(rows)
     }
 }
+

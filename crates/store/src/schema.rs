@@ -6,6 +6,8 @@
 /// The migration that added `affected_names`: databases older than it have
 /// CVE 5 records whose names it must index.
 pub(crate) const AFFECTED_NAMES_MIGRATION: usize = 3;
+/// The migration that adds `cpe_index.screen`, filled for stored records.
+pub(crate) const SCREEN_MIGRATION: usize = 4;
 
 pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: vulnerability intelligence.
@@ -233,5 +235,9 @@ CREATE TABLE affected_names (
     record_id INTEGER NOT NULL,
     PRIMARY KEY (product, vendor, record_id)
 ) WITHOUT ROWID;
+"#,
+    // 4: version screens beside the CPE index (see crate::screen).
+    r#"
+ALTER TABLE cpe_index ADD COLUMN screen BLOB;
 "#,
 ];

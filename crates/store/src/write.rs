@@ -67,6 +67,9 @@ pub struct PreparedVuln {
     data: Vec<u8>,
     hash: i64,
     rows: Rows,
+    /// Version screens of `rows.cpe_keys` (see [`crate::screen`]); a key
+    /// without one is stored with a NULL screen.
+    screens: BTreeMap<(String, String), Vec<u8>>,
 }
 
 impl PreparedVuln {
@@ -85,6 +88,7 @@ impl PreparedVuln {
         let hash = fingerprint(&json);
         let data = crate::blob::compress(&json);
         let rows = Rows::of(&record);
+        let screens = crate::screen::screens(&record, rows.cpe_keys.keys());
         Ok(PreparedVuln {
             id: record.id,
             kind: record.source.kind,
@@ -94,6 +98,7 @@ impl PreparedVuln {
             data,
             hash,
             rows,
+            screens,
         })
     }
 }
@@ -125,13 +130,7 @@ impl Rows {
                 .collect(),
             cvss: rec.cvss.clone(),
             cwes: rec.weaknesses.iter().map(|w| w.cwe.clone()).collect(),
-            cpe_keys: cpe_products(rec)
-                .into_iter()
-                .fold(BTreeMap::new(), |mut m, (p, v, n)| {
-                    m.entry((v.to_string(), n.to_string()))
-                        .or_insert_with(|| p.to_string());
-                    m
-                }),
+            cpe_keys: cpe_keys(rec),
             packages: packages(rec),
             affected_names: affected_names(rec),
             ssvc: rec.ssvc.clone(),
@@ -244,7 +243,7 @@ impl<'c> Import<'c> {
                 (id, Outcome::Updated)
             }
         };
-        self.write_rows(record_id, &v.id, &v.rows)?;
+        self.write_rows(record_id, &v.id, &v.rows, &v.screens)?;
         self.upsert_head(v)?;
         Ok(outcome)
     }
@@ -293,7 +292,13 @@ impl<'c> Import<'c> {
         Ok(())
     }
 
-    fn write_rows(&self, record_id: i64, vuln_id: &str, rows: &Rows) -> Result<()> {
+    fn write_rows(
+        &self,
+        record_id: i64,
+        vuln_id: &str,
+        rows: &Rows,
+        screens: &BTreeMap<(String, String), Vec<u8>>,
+    ) -> Result<()> {
         if !rows.english.is_empty() {
             self.tx
                 .prepare_cached("INSERT INTO descriptions_fts (rowid, text) VALUES (?1, ?2)")?
@@ -327,10 +332,12 @@ impl<'c> Import<'c> {
             stmt.execute(params![record_id, cwe])?;
         }
         let mut stmt = self.tx.prepare_cached(
-            "INSERT INTO cpe_index (vendor, product, record_id, part) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO cpe_index (vendor, product, record_id, part, screen)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        for ((vendor, product), part) in &rows.cpe_keys {
-            stmt.execute(params![vendor, product, record_id, part])?;
+        for (key, part) in &rows.cpe_keys {
+            let (vendor, product) = key;
+            stmt.execute(params![vendor, product, record_id, part, screens.get(key)])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO affected_names (product, vendor, record_id) VALUES (?1, ?2, ?3)",
@@ -615,6 +622,18 @@ pub(crate) fn english_text(rec: &VulnRecord) -> String {
         parts.push(t);
     }
     parts.join("\n")
+}
+
+/// (vendor, product) → part (a/o/h) of the first criterion naming it, for
+/// every product named anywhere in the record.
+pub(crate) fn cpe_keys(rec: &VulnRecord) -> BTreeMap<(String, String), String> {
+    cpe_products(rec)
+        .into_iter()
+        .fold(BTreeMap::new(), |mut m, (p, v, n)| {
+            m.entry((v.to_string(), n.to_string()))
+                .or_insert_with(|| p.to_string());
+            m
+        })
 }
 
 /// Distinct (part, vendor, product) named anywhere in the record.

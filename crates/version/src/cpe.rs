@@ -20,7 +20,9 @@
 
 use std::cmp::Ordering;
 
-use crate::generic::GenericVersion;
+use std::borrow::Cow;
+
+use crate::generic::{GenericVersion, Tokens};
 
 /// True for a CPE update value that names no concrete update: empty, `*`
 /// (ANY) or `-` (NA).
@@ -75,6 +77,15 @@ pub fn end_bound_with_update(end: &str, update: &str) -> String {
     cpe_version_with_update(end, update)
 }
 
+/// [`end_bound_with_update`] without a copy when there is no update to add.
+fn end_bound<'a>(end: &'a str, update: &str) -> Cow<'a, str> {
+    if is_no_update(update.trim()) {
+        Cow::Borrowed(end.trim())
+    } else {
+        Cow::Owned(end_bound_with_update(end, update))
+    }
+}
+
 /// The base of a version that ends in a `pN` suffix: `5.3p1` → `5.3`,
 /// `9.9.7-P2` → `9.9.7`, `4.2.8p10` → `4.2.8`. `None` when there is no such
 /// suffix (`1.0.1f`, `5.3sp1`, `5.3p`, `p1`).
@@ -104,6 +115,18 @@ pub fn split_p_suffix(version: &str) -> Option<&str> {
 /// assert_eq!(compare_to_bound("1.0.1f", "1.0.1"), Some(Ordering::Greater));
 /// ```
 pub fn compare_to_bound(version: &str, bound: &str) -> Option<Ordering> {
+    if let (Some(v), Some(b)) = (Tokens::read(version), Tokens::read(bound)) {
+        if v.is_empty() || b.is_empty() {
+            return None;
+        }
+        if !b.has_letters()
+            && let Some(base) = split_p_suffix(version).and_then(Tokens::read)
+            && !base.is_empty()
+        {
+            return base.compare(&b);
+        }
+        return v.compare(&b);
+    }
     let b = GenericVersion::parse(bound)?;
     let v = GenericVersion::parse(version)?;
     if !b.has_letters()
@@ -168,11 +191,11 @@ impl CpeBounds<'_> {
             inside &= compare_to_bound(version, start)? == Ordering::Greater;
         }
         if let Some(end) = self.end_including {
-            let end = end_bound_with_update(end, criteria_update);
+            let end = end_bound(end, criteria_update);
             inside &= within_bound_generic(version, &end, true)?;
         }
         if let Some(end) = self.end_excluding {
-            let end = end_bound_with_update(end, criteria_update);
+            let end = end_bound(end, criteria_update);
             inside &= within_bound_generic(version, &end, false)?;
         }
         Some(inside)
@@ -183,6 +206,36 @@ impl CpeBounds<'_> {
 mod tests {
     use super::*;
     use Ordering::{Equal as Eq, Greater as Gt, Less as Lt};
+
+    /// The rule-2 comparison by owned versions, as it was first written.
+    fn owned_compare_to_bound(version: &str, bound: &str) -> Option<Ordering> {
+        let b = GenericVersion::parse(bound)?;
+        let v = GenericVersion::parse(version)?;
+        if !b.has_letters()
+            && let Some(base) = split_p_suffix(version).and_then(GenericVersion::parse)
+        {
+            return Some(base.cmp(&b));
+        }
+        Some(v.cmp(&b))
+    }
+
+    #[test]
+    fn borrowed_comparison_agrees_with_owned() {
+        let versions = [
+            "5.3p1", "5.3", "5.3P2", "5.3-p10", "5.4", "5.2", "1.0.1f", "1.0.1", "9.9.7-P2",
+            "9.9.7", "2.0rc1", "2.0", "0", "p1", "5.3p", "5.3sp1", "V5.3p1", "*", "-", "",
+            "4.2.8p10", "4.2.8", "12.2(55)SE", "1.0a1", "1.0b", "2014.63",
+        ];
+        for v in versions {
+            for b in versions {
+                assert_eq!(
+                    compare_to_bound(v, b),
+                    owned_compare_to_bound(v, b),
+                    "{v:?} vs bound {b:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_concrete_update_is_appended() {

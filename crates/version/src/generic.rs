@@ -45,6 +45,36 @@ enum Token {
     Num(String),
 }
 
+/// [`cmp_tokens`] on borrowed tokens; letters compare case-blind, as the
+/// owned tokens compare lowercased.
+fn cmp_toks(a: &[Tok<'_>], b: &[Tok<'_>]) -> Ordering {
+    fn lower(s: &str) -> impl Iterator<Item = u8> + '_ {
+        s.bytes().map(|c| c.to_ascii_lowercase())
+    }
+    fn rank(t: Option<&Tok<'_>>) -> u8 {
+        match t {
+            Some(Tok::Pre(_)) => 0,
+            None => 1,
+            Some(Tok::Post(_)) => 2,
+            Some(Tok::Num(_)) => 3,
+        }
+    }
+    for i in 0..a.len().max(b.len()) {
+        let (x, y) = (a.get(i), b.get(i));
+        let ord = match (x, y) {
+            (Some(Tok::Pre(p)), Some(Tok::Pre(q))) | (Some(Tok::Post(p)), Some(Tok::Post(q))) => {
+                lower(p).cmp(lower(q))
+            }
+            (Some(Tok::Num(p)), Some(Tok::Num(q))) => cmp_digits(p, q),
+            _ => rank(x).cmp(&rank(y)),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
 /// Rank of a token kind at one position; `None` is the end of the version.
 fn rank(t: Option<&Token>) -> u8 {
     match t {
@@ -190,13 +220,157 @@ impl fmt::Display for GenericVersion {
 
 /// Compares two generic versions; `None` when either is not a version.
 pub fn compare_generic(a: &str, b: &str) -> Option<Ordering> {
-    Some(GenericVersion::parse(a)?.cmp(&GenericVersion::parse(b)?))
+    match (Tokens::read(a), Tokens::read(b)) {
+        (Some(x), Some(y)) => x.compare(&y),
+        _ => Some(GenericVersion::parse(a)?.cmp(&GenericVersion::parse(b)?)),
+    }
+}
+
+/// Versions of up to this many tokens are compared without allocating.
+const INLINE_TOKENS: usize = 24;
+
+/// A token borrowed from the version string: letters keep their case
+/// (compared case-blind), digits lose their leading zeros.
+#[derive(Debug, Clone, Copy)]
+enum Tok<'a> {
+    Pre(&'a str),
+    Post(&'a str),
+    Num(&'a str),
+}
+
+/// The tokens of an ASCII version, on the stack: the matcher compares a
+/// component's version with thousands of bounds per scan, and parsing each
+/// into owned tokens was most of that work. The rules are those of
+/// [`GenericVersion::parse`]; tests check the two agree.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tokens<'a> {
+    items: [Tok<'a>; INLINE_TOKENS],
+    len: usize,
+    /// Any token read, even if dropped as a trailing zero (`0` is a version).
+    seen: bool,
+}
+
+impl<'a> Tokens<'a> {
+    /// `None` when the string is not ASCII or has too many tokens: the
+    /// allocating path decides those.
+    pub(crate) fn read(s: &'a str) -> Option<Tokens<'a>> {
+        let s = strip_v(s.trim());
+        if !s.is_ascii() {
+            return None;
+        }
+        let b = s.as_bytes();
+        let mut out = Tokens {
+            items: [Tok::Num(""); INLINE_TOKENS],
+            len: 0,
+            seen: false,
+        };
+        let mut i = 0;
+        while i < b.len() {
+            let start = i;
+            let tok = if b[i].is_ascii_digit() {
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                Tok::Num(trim_zeros(&s[start..i]))
+            } else if b[i].is_ascii_alphabetic() {
+                while i < b.len() && b[i].is_ascii_alphabetic() {
+                    i += 1;
+                }
+                let word = &s[start..i];
+                let between_digits = start > 0
+                    && b[start - 1].is_ascii_digit()
+                    && b.get(i).is_some_and(u8::is_ascii_digit);
+                match word {
+                    "a" | "A" if between_digits => Tok::Pre("alpha"),
+                    "b" | "B" if between_digits => Tok::Pre("beta"),
+                    w if PRE_WORDS.iter().any(|p| p.eq_ignore_ascii_case(w)) => Tok::Pre(w),
+                    w => Tok::Post(w),
+                }
+            } else {
+                i += 1;
+                continue;
+            };
+            if !matches!(tok, Tok::Num(_)) {
+                out.close_run();
+            }
+            *out.items.get_mut(out.len)? = tok;
+            out.len += 1;
+            out.seen = true;
+        }
+        out.close_run();
+        Some(out)
+    }
+
+    /// Drops the zeros that end the current run of numbers.
+    fn close_run(&mut self) {
+        while self.len > 0 && matches!(self.items[self.len - 1], Tok::Num("")) {
+            self.len -= 1;
+        }
+    }
+
+    fn as_slice(&self) -> &[Tok<'a>] {
+        &self.items[..self.len]
+    }
+
+    /// No letter or digit at all: not a version.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.seen
+    }
+
+    pub(crate) fn has_letters(&self) -> bool {
+        self.as_slice().iter().any(|t| !matches!(t, Tok::Num(_)))
+    }
+
+    /// The comparison of [`GenericVersion`]; `None` when either side is
+    /// not a version.
+    pub(crate) fn compare(&self, other: &Tokens<'_>) -> Option<Ordering> {
+        if self.is_empty() || other.is_empty() {
+            return None;
+        }
+        Some(cmp_toks(self.as_slice(), other.as_slice()))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use Ordering::{Equal as Eq, Greater as Gt, Less as Lt};
+
+    /// Versions built from the pieces the rules care about: digit runs with
+    /// leading and trailing zeros, pre-release words in any case, single
+    /// letters between digits, post-release letters, separators, a `v`.
+    fn generated(n: usize) -> Vec<String> {
+        const PIECES: [&str; 22] = [
+            "0", "00", "1", "01", "2", "10", "9", "123", ".", ".", "-", "_", " ", "a", "B",
+            "rc", "RC", "beta", "p", "fips", "v", "SP",
+        ];
+        let mut state: u64 = 0x2026_1122;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as usize
+        };
+        (0..n)
+            .map(|_| {
+                let len = 1 + next() % 7;
+                (0..len).map(|_| PIECES[next() % PIECES.len()]).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn borrowed_tokens_compare_as_owned_tokens() {
+        let mut versions = generated(600);
+        versions.extend(["é1.0", "1.0ß", "", "*", "-", "0", "0.0.0"].map(String::from));
+        versions.push("1.".repeat(40));
+        for a in &versions {
+            for b in &versions {
+                let owned = GenericVersion::parse(a)
+                    .zip(GenericVersion::parse(b))
+                    .map(|(x, y)| x.cmp(&y));
+                assert_eq!(compare_generic(a, b), owned, "{a:?} vs {b:?}");
+            }
+        }
+    }
 
     fn check(cases: &[(&str, &str, Ordering)]) {
         for &(a, b, want) in cases {
