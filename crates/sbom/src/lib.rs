@@ -68,6 +68,7 @@ mod json;
 mod schema;
 mod spdx;
 mod xml;
+mod xsd;
 
 pub use error::{Location, SbomError};
 pub use kensa_model::sbom::{Component, Dependency, Sbom, SbomFormat};
@@ -231,7 +232,13 @@ fn parse_xml(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
                 });
             }
         }
-        return cyclonedx::xml::read(&doc, ctx);
+        // Kensa's own checks first (they name the field in words), then the
+        // official XSD.
+        let sbom = cyclonedx::xml::read(&doc, ctx)?;
+        if ctx.opts.strict {
+            xsd::validate_cyclonedx(&doc, &sbom.spec_version)?;
+        }
+        return Ok(sbom);
     }
     Err(SbomError::NotAnSbom {
         reason: format!("XML with root element `{name}`"),
