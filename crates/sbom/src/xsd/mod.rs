@@ -88,10 +88,15 @@ pub(crate) fn validate_cyclonedx(doc: &Doc<'_>, version: &str) -> Result<(), Sbo
     let Some(first) = violations.first() else {
         return Ok(());
     };
+    // The error's place is the first violation's; the others name theirs.
     let shown: Vec<String> = violations
         .iter()
         .take(MAX_REPORTED)
-        .map(|v| format!("{}: {}", v.at, v.message))
+        .enumerate()
+        .map(|(i, v)| match i {
+            0 => v.message.clone(),
+            _ => format!("{}: {}", v.at, v.message),
+        })
         .collect();
     let mut message = format!(
         "not valid against the CycloneDX {version} XSD: {}",

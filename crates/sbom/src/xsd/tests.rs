@@ -196,3 +196,38 @@ fn every_shipped_schema_compiles() {
         }
     }
 }
+
+/// The validator alone, without Kensa's own checks: each version's XSD
+/// accepts every valid XML test BOM of the CycloneDX specification and
+/// refuses every invalid one (from ../shared; skipped when absent).
+#[test]
+fn the_xsds_alone_sort_the_specifications_test_boms() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/vuln/cyclonedx-specification/tools/src/test/resources");
+    if !dir.is_dir() {
+        eprintln!("skipped: no CycloneDX test BOMs at {}", dir.display());
+        return;
+    }
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (version, ..) in VERSIONS {
+        for entry in std::fs::read_dir(dir.join(version)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let valid = name.starts_with("valid-");
+            if !name.ends_with(".xml") || !(valid || name.starts_with("invalid-")) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let doc = Doc::parse(&text, 64).unwrap();
+            match (valid, validate_cyclonedx(&doc, version)) {
+                (true, Err(e)) => wrong.push(format!("{version}/{name} refused: {e}")),
+                (false, Ok(())) => wrong.push(format!("{version}/{name} accepted")),
+                _ => {}
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "only {checked} test BOMs");
+    assert_eq!(wrong, Vec::<String>::new());
+}
