@@ -45,9 +45,12 @@
 //! package `SPDXID`, `name`, `downloadLocation`), types, component types per
 //! version, non-empty and unique bom-refs, the serial number's form, and
 //! unknown members of the objects it walks where the CycloneDX JSON schema
-//! closes them (1.4 on) and unknown CycloneDX XML elements. It is **not**
-//! JSON-Schema or XSD validation: fields the reader does not use (hashes,
-//! licenses, services, vulnerabilities, ...) are not checked. See
+//! closes them (1.4 on) and unknown CycloneDX XML elements. CycloneDX
+//! documents of 1.2 to 1.7 are then validated against the official schema
+//! of their version: JSON against the JSON schema, XML against the XSD (with
+//! this crate's own small XSD validator), so fields the reader does not use
+//! (hashes, licences, services, ...) are checked too. SPDX has no schema
+//! check. See
 //! `CONFORMANCE.md` for how it fares on the CycloneDX test suite.
 //!
 //! # Hostile input
