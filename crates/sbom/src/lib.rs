@@ -45,9 +45,12 @@
 //! package `SPDXID`, `name`, `downloadLocation`), types, component types per
 //! version, non-empty and unique bom-refs, the serial number's form, and
 //! unknown members of the objects it walks where the CycloneDX JSON schema
-//! closes them (1.4 on) and unknown CycloneDX XML elements. It is **not**
-//! JSON-Schema or XSD validation: fields the reader does not use (hashes,
-//! licenses, services, vulnerabilities, ...) are not checked. See
+//! closes them (1.4 on) and unknown CycloneDX XML elements. CycloneDX
+//! documents of 1.2 to 1.7 are then validated against the official schema
+//! of their version: JSON against the JSON schema, XML against the XSD (with
+//! this crate's own small XSD validator), so fields the reader does not use
+//! (hashes, licences, services, ...) are checked too. SPDX has no schema
+//! check. See
 //! `CONFORMANCE.md` for how it fares on the CycloneDX test suite.
 //!
 //! # Hostile input
@@ -68,6 +71,7 @@ mod json;
 mod schema;
 mod spdx;
 mod xml;
+mod xsd;
 
 pub use error::{Location, SbomError};
 pub use kensa_model::sbom::{Component, Dependency, Sbom, SbomFormat};
@@ -231,7 +235,13 @@ fn parse_xml(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
                 });
             }
         }
-        return cyclonedx::xml::read(&doc, ctx);
+        // Kensa's own checks first (they name the field in words), then the
+        // official XSD.
+        let sbom = cyclonedx::xml::read(&doc, ctx)?;
+        if ctx.opts.strict {
+            xsd::validate_cyclonedx(&doc, &sbom.spec_version)?;
+        }
+        return Ok(sbom);
     }
     Err(SbomError::NotAnSbom {
         reason: format!("XML with root element `{name}`"),

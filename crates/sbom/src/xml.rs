@@ -222,6 +222,27 @@ impl<'a> Doc<'a> {
             .filter(move |c| self.elements[*c].ns == ns)
     }
 
+    /// Every child element, whatever its namespace.
+    pub(crate) fn all_children(&self, id: Id) -> &[Id] {
+        &self.elements[id].children
+    }
+
+    /// The unprefixed attributes, in document order.
+    pub(crate) fn attrs(&self, id: Id) -> &[(String, String)] {
+        &self.elements[id].attrs
+    }
+
+    /// The element's own text as written (CDATA and references resolved),
+    /// not trimmed.
+    pub(crate) fn raw_text(&self, id: Id) -> &str {
+        &self.elements[id].text
+    }
+
+    /// 1-based line of an element's start tag.
+    pub(crate) fn line(&self, id: Id) -> u64 {
+        self.lines.line_column(self.elements[id].pos).0
+    }
+
     /// The first child element named `name` in namespace `ns`.
     pub(crate) fn child(&self, id: Id, ns: Option<usize>, name: &str) -> Option<Id> {
         self.children(id, ns)

@@ -550,3 +550,49 @@ fn warnings_are_capped() {
     assert_eq!(s.warnings.len(), 1001);
     assert_eq!(s.warnings[1000], "500 further warnings not shown");
 }
+
+/// Strict mode checks CycloneDX XML against the official XSD of its version;
+/// lenient mode reads the same document without a word about fields it does
+/// not use. The error names the element path and line of each violation.
+#[test]
+fn strict_xml_is_checked_against_the_xsd() {
+    let doc = r#"<?xml version="1.0"?>
+<bom xmlns="http://cyclonedx.org/schema/bom/1.6" xmlns:ext="urn:example:ext" version="1">
+  <components>
+    <component type="library">
+      <name>zlib</name>
+      <version>1.3.1</version>
+      <scope>sometimes</scope>
+      <hashes>
+        <hash alg="SHA-256">not-hex</hash>
+      </hashes>
+      <ext:note>extension elements in other namespaces pass</ext:note>
+    </component>
+  </components>
+</bom>"#;
+    let s = lenient(doc);
+    assert_eq!(s.components.len(), 1);
+    let e = strict_err(doc);
+    assert_eq!(
+        invalid_at(&e),
+        "/bom/components/component/scope (line 7, column 7)"
+    );
+    let text = e.to_string();
+    assert!(
+        text.contains(
+            "not valid against the CycloneDX 1.6 XSD: `sometimes` is not one of: required, optional, excluded; "
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("; /bom/components/component/hashes/hash (line 9, column 9): `not-hex` does not match the pattern"),
+        "{text}"
+    );
+    // Without the two bad values the document is valid, extension included.
+    let fixed = doc
+        .replace("not-hex", &"ab".repeat(32))
+        .replace("sometimes", "required");
+    if let Err(e) = parse(fixed.as_bytes(), &ParseOptions::strict()) {
+        panic!("{e}");
+    }
+}
