@@ -66,9 +66,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         args.min_confidence,
         ctx.quiet,
     )?;
-    let t0=std::time::Instant::now();
     let triages = crate::triage::triage_findings(&store, &report, &triager)?;
-    eprintln!("TIMING triage {:?}", t0.elapsed());
     crate::triage::sort_by_priority(&mut report, &triages);
     if !args.vex.is_empty() {
         let triage = crate::assess::TriageContext {
@@ -131,13 +129,9 @@ pub fn scan_sbom(
     min_confidence: f64,
     quiet: bool,
 ) -> Result<(Sbom, ScanReport)> {
-    let t0=std::time::Instant::now();
     let (_, sbom) = read_sbom(path, strict, quiet)?;
-    eprintln!("TIMING read {:?}", t0.elapsed());
     let scanner = Scanner::new(store)?;
-    eprintln!("TIMING scanner {:?}", t0.elapsed());
     let report = scanner.scan(&sbom, &ScanOptions { min_confidence })?;
-    eprintln!("TIMING scan {:?}", t0.elapsed());
     Ok((sbom, report))
 }
 

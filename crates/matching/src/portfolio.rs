@@ -159,18 +159,17 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
         .collect();
     let (results, before) = {
         let scanner = Scanner::new(store)?;
-        let touched: Vec<(usize, i64)> = components
-            .iter()
-            .enumerate()
-            .filter_map(|(i, c)| {
-                let resolution = scanner.resolution(&c.body, opts);
-                let fp = resolution_fingerprint(&resolution);
-                let stale = c.resolution != Some(fp)
-                    || holders.contains(&c.id)
-                    || touches(&resolution, &changes);
-                stale.then_some((i, fp))
-            })
-            .collect();
+        let mut touched: Vec<(usize, i64)> = Vec::new();
+        for (i, c) in components.iter().enumerate() {
+            let resolution = scanner.resolution(&c.body, opts)?;
+            let fp = resolution_fingerprint(&resolution);
+            let stale = c.resolution != Some(fp)
+                || holders.contains(&c.id)
+                || touches(&resolution, &changes);
+            if stale {
+                touched.push((i, fp));
+            }
+        }
         let bodies: Vec<&Component> = touched.iter().map(|&(i, _)| &components[i].body).collect();
         let outcomes = scanner.scan_components(&bodies, opts)?;
         let ids: Vec<i64> = touched.iter().map(|&(i, _)| components[i].id).collect();

@@ -27,6 +27,7 @@
 //!    evidence in words.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use kensa_model::Component;
 use serde::Serialize;
@@ -126,9 +127,23 @@ const SUFFIXES: &[&str] = &[
     "_full",
 ];
 
-/// The dictionary of known vendor/product pairs, indexed by normalised product.
+/// Where component names are looked up: the vendor/product pairs whose
+/// product normalises to a name, most records first.
+pub trait Names {
+    fn entries(&self, name: &str) -> Option<Arc<[Entry]>>;
+}
+
+/// The dictionary of known vendor/product pairs, in memory, indexed by
+/// normalised product. Scans look names up in the store instead
+/// (`Store::products_named`); this serves tests and read-only databases.
 pub struct Dictionary {
-    by_product: HashMap<String, Vec<Entry>>,
+    by_product: HashMap<String, Arc<[Entry]>>,
+}
+
+impl Names for Dictionary {
+    fn entries(&self, name: &str) -> Option<Arc<[Entry]>> {
+        self.by_product.get(name).cloned()
+    }
 }
 
 impl Dictionary {
@@ -137,95 +152,111 @@ impl Dictionary {
         for e in entries {
             by_product.entry(normalize(&e.product)).or_default().push(e);
         }
-        for v in by_product.values_mut() {
-            v.sort_by(|a, b| {
-                b.records
-                    .cmp(&a.records)
-                    .then_with(|| a.vendor.cmp(&b.vendor))
-            });
-        }
+        let by_product = by_product
+            .into_iter()
+            .map(|(name, mut v)| {
+                sort_entries(&mut v);
+                (name, Arc::from(v))
+            })
+            .collect();
         Dictionary { by_product }
     }
 
-    /// The candidates for a component, best first, one per vendor/product.
+    /// [`resolve`] against this dictionary.
     pub fn resolve(&self, c: &Component) -> Vec<Candidate> {
-        let mut out: Vec<Candidate> = Vec::new();
-        for cpe in &c.cpes {
-            // A CPE with a wildcard vendor or product (SBOM generators
-            // write `cpe:2.3:a:*:openssl:…`) names no product: the name
-            // resolves instead, never every vendor of the product.
-            if let Some((_, vendor, product)) = kensa_model::cpe::vendor_product(cpe)
-                && !matches!(vendor, "*" | "-" | "")
-                && !matches!(product, "*" | "-" | "")
-            {
-                push(
-                    &mut out,
-                    Candidate {
-                        vendor: vendor.to_string(),
-                        product: product.to_string(),
-                        method: Method::Cpe,
-                        confidence: 0.99,
-                        evidence: format!("the SBOM gives the CPE {cpe}"),
-                    },
-                );
-            }
-        }
-        if !out.is_empty() {
-            return out;
-        }
-        let hints = VendorHints::of(c);
-        let ecosystem = language_ecosystem(c);
-        // A device's supplier or manufacturer is its maker, not an
-        // integrator or distributor: a maker that disagrees rules the
-        // product out (a Siemens device is not XINJE's like-named PLC).
-        let maker_known = is_device(c) && (c.supplier.is_some() || c.manufacturer.is_some());
-        for key in keys(c, &|p| self.by_product.contains_key(p)) {
-            let Some(entries) = self.by_product.get(&key.product) else {
-                continue;
-            };
-            let main = entries[0].records.max(1) as f64;
-            for e in entries {
-                let vendor_n = normalize(&e.vendor);
-                let hinted = hints.matches(&vendor_n) || vendor_n == key.product;
-                let share = e.records as f64 / main;
-                let is_main = std::ptr::eq(e, &entries[0]);
-                let distributor = DISTRIBUTORS.contains(&vendor_n.as_str());
-                let keep = hinted || is_main || (share >= ALIAS_SHARE && !distributor);
-                if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
-                    continue;
-                }
-                // A package of a language ecosystem (npm `tar`, PyPI
-                // `requests`) is not the like-named native product (GNU tar)
-                // unless the vendor is vouched for: its advisories come from
-                // the ecosystem (OSV) instead.
-                if ecosystem.is_some() && !hinted {
-                    continue;
-                }
-                if maker_known && !hints.matches(&vendor_n) {
-                    continue;
-                }
-                let (confidence, why) = score(&key, hinted, is_main, share);
-                push(
-                    &mut out,
-                    Candidate {
-                        vendor: e.vendor.clone(),
-                        product: e.product.clone(),
-                        method: key.method,
-                        confidence,
-                        evidence: format!(
-                            "{}; {why} ({} of {} records name this product)",
-                            key.how,
-                            e.records,
-                            entries.iter().map(|e| e.records).sum::<u64>()
-                        ),
-                    },
-                );
-            }
-        }
-        out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
-        out
+        resolve(self, c)
     }
 }
+
+/// Most records first, then by vendor: the first entry is the product's
+/// main vendor.
+pub fn sort_entries(v: &mut [Entry]) {
+    v.sort_by(|a, b| {
+        b.records
+            .cmp(&a.records)
+            .then_with(|| a.vendor.cmp(&b.vendor))
+    });
+}
+
+/// The candidates for a component, best first, one per vendor/product.
+pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    for cpe in &c.cpes {
+        // A CPE with a wildcard vendor or product (SBOM generators
+        // write `cpe:2.3:a:*:openssl:…`) names no product: the name
+        // resolves instead, never every vendor of the product.
+        if let Some((_, vendor, product)) = kensa_model::cpe::vendor_product(cpe)
+            && !matches!(vendor, "*" | "-" | "")
+            && !matches!(product, "*" | "-" | "")
+        {
+            push(
+                &mut out,
+                Candidate {
+                    vendor: vendor.to_string(),
+                    product: product.to_string(),
+                    method: Method::Cpe,
+                    confidence: 0.99,
+                    evidence: format!("the SBOM gives the CPE {cpe}"),
+                },
+            );
+        }
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    let hints = VendorHints::of(c);
+    let ecosystem = language_ecosystem(c);
+    // A device's supplier or manufacturer is its maker, not an
+    // integrator or distributor: a maker that disagrees rules the
+    // product out (a Siemens device is not XINJE's like-named PLC).
+    let maker_known = is_device(c) && (c.supplier.is_some() || c.manufacturer.is_some());
+    for key in keys(c, &|p| names.entries(p).is_some()) {
+        let Some(entries) = names.entries(&key.product) else {
+            continue;
+        };
+        let main = entries[0].records.max(1) as f64;
+        for e in entries.iter() {
+            let vendor_n = normalize(&e.vendor);
+            let hinted = hints.matches(&vendor_n) || vendor_n == key.product;
+            let share = e.records as f64 / main;
+            let is_main = std::ptr::eq(e, &entries[0]);
+            let distributor = DISTRIBUTORS.contains(&vendor_n.as_str());
+            let keep = hinted || is_main || (share >= ALIAS_SHARE && !distributor);
+            if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
+                continue;
+            }
+            // A package of a language ecosystem (npm `tar`, PyPI
+            // `requests`) is not the like-named native product (GNU tar)
+            // unless the vendor is vouched for: its advisories come from
+            // the ecosystem (OSV) instead.
+            if ecosystem.is_some() && !hinted {
+                continue;
+            }
+            if maker_known && !hints.matches(&vendor_n) {
+                continue;
+            }
+            let (confidence, why) = score(&key, hinted, is_main, share);
+            push(
+                &mut out,
+                Candidate {
+                    vendor: e.vendor.clone(),
+                    product: e.product.clone(),
+                    method: key.method,
+                    confidence,
+                    evidence: format!(
+                        "{}; {why} ({} of {} records name this product)",
+                        key.how,
+                        e.records,
+                        entries.iter().map(|e| e.records).sum::<u64>()
+                    ),
+                },
+            );
+        }
+    }
+    out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+    out
+}
+
 
 fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static str) {
     let base = match key.method {
@@ -838,7 +869,7 @@ mod tests {
                     records: 2,
                 },
             ];
-            e.extend(dict().by_product.into_values().flatten());
+            e.extend(dict().by_product.into_values().flat_map(|v| v.to_vec()));
             Dictionary::new(e)
         };
         let resolve = |name: &str, purl: &str| {

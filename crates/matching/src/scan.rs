@@ -4,7 +4,8 @@
 //! record whose alias is a CVE matched by CPE) is one finding with both
 //! sources.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use kensa_model::{Component, Sbom, VulnRecord};
 use kensa_store::{Store, StoreError};
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::advisory::{AdvisoryIndex, AdvisoryProduct};
 use crate::applicability::{Target, evaluate, screen_covers};
 use crate::osv;
-use crate::resolve::{Candidate, Dictionary, Entry, Method, Purl};
+use crate::resolve::{Candidate, Dictionary, Entry, Method, Names, Purl, resolve, sort_entries};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ScanOptions {
@@ -115,17 +116,120 @@ pub struct Scanner<'s> {
 /// What resolves components to candidates: the CPE product dictionary and
 /// the products of CSAF advisories.
 struct Lookup {
-    dictionary: Dictionary,
+    names: NameSource,
     advisories: AdvisoryIndex,
 }
 
+/// The product dictionary: in the store, looked up name by name (the
+/// default: a scan's cost follows its components, not the database), or in
+/// memory for a read-only database whose stored dictionary is out of date.
+enum NameSource {
+    Stored(NameCache),
+    Memory(Dictionary),
+}
+
+/// The names one scan looked up, shared by its workers, and the first
+/// lookup that failed.
+#[derive(Default)]
+struct NameCache {
+    found: Mutex<HashMap<String, Option<Arc<[Entry]>>>>,
+    failed: Mutex<Option<StoreError>>,
+}
+
+/// The dictionary as one worker, on its connection, sees it.
+enum NamesOn<'a> {
+    Stored(&'a NameCache, &'a Store),
+    Memory(&'a Dictionary),
+}
+
+impl Names for NamesOn<'_> {
+    fn entries(&self, name: &str) -> Option<Arc<[Entry]>> {
+        match self {
+            NamesOn::Memory(d) => d.entries(name),
+            NamesOn::Stored(cache, store) => {
+                if let Some(hit) = lock(&cache.found).get(name) {
+                    return hit.clone();
+                }
+                let entries = match store.products_named(name) {
+                    Ok(rows) => (!rows.is_empty()).then(|| {
+                        let mut v: Vec<Entry> = rows
+                            .into_iter()
+                            .map(|p| Entry {
+                                vendor: p.vendor,
+                                product: p.product,
+                                records: p.records,
+                            })
+                            .collect();
+                        sort_entries(&mut v);
+                        Arc::from(v)
+                    }),
+                    Err(e) => {
+                        lock(&cache.failed).get_or_insert(e);
+                        None
+                    }
+                };
+                lock(&cache.found).insert(name.to_string(), entries.clone());
+                entries
+            }
+        }
+    }
+}
+
+impl NamesOn<'_> {
+    /// The first failed lookup: resolution treats it as an unknown name,
+    /// and the scan reports it instead of going on.
+    fn failure(&self) -> Result<(), StoreError> {
+        match self {
+            NamesOn::Stored(cache, _) => lock(&cache.failed).take().map_or(Ok(()), Err),
+            NamesOn::Memory(_) => Ok(()),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Lookup {
+    fn names_on<'a>(&'a self, store: &'a Store) -> NamesOn<'a> {
+        match &self.names {
+            NameSource::Stored(cache) => NamesOn::Stored(cache, store),
+            NameSource::Memory(d) => NamesOn::Memory(d),
+        }
+    }
+
+    /// The component's vendor/product candidates.
+    fn candidates(
+        &self,
+        store: &Store,
+        c: &Component,
+        opts: &ScanOptions,
+    ) -> Result<Vec<Candidate>, StoreError> {
+        let names = self.names_on(store);
+        let found = resolve(&names, c);
+        names.failure()?;
+        Ok(found
+            .into_iter()
+            .filter(|cand| cand.confidence >= opts.min_confidence)
+            .collect())
+    }
+}
+
 impl<'s> Scanner<'s> {
+    /// Brings the store's product dictionary up to date (after an import,
+    /// the first scan rebuilds it) and indexes the CSAF products.
     pub fn new(store: &'s Store) -> Result<Scanner<'s>, StoreError> {
-        let entries = store.cpe_products()?.into_iter().map(|p| Entry {
-            vendor: p.vendor,
-            product: p.product,
-            records: p.records,
-        });
+        let names = match store.refresh_product_names() {
+            Ok(_) => NameSource::Stored(NameCache::default()),
+            Err(e) if e.is_read_only() => NameSource::Memory(Dictionary::new(
+                store.cpe_products()?.into_iter().map(|p| Entry {
+                    vendor: p.vendor,
+                    product: p.product,
+                    records: p.records,
+                }),
+            )),
+            Err(e) => return Err(e),
+        };
         let advisories =
             AdvisoryIndex::new(store.csaf_products_for_matching()?.into_iter().map(|p| {
                 AdvisoryProduct {
@@ -140,10 +244,7 @@ impl<'s> Scanner<'s> {
             }));
         Ok(Scanner {
             store,
-            lookup: Lookup {
-                dictionary: Dictionary::new(entries),
-                advisories,
-            },
+            lookup: Lookup { names, advisories },
         })
     }
 
@@ -202,13 +303,11 @@ impl<'s> Scanner<'s> {
     /// What a component resolves to, without loading any record: the
     /// vendor/product candidates and the OSV package of its purl. A
     /// portfolio rescan compares it with what changed.
-    pub fn resolution(&self, c: &Component, opts: &ScanOptions) -> Resolution {
+    pub fn resolution(&self, c: &Component, opts: &ScanOptions) -> Result<Resolution, StoreError> {
         let mut cpe_pairs: Vec<(String, String)> = self
             .lookup
-            .dictionary
-            .resolve(c)
+            .candidates(self.store, c, opts)?
             .into_iter()
-            .filter(|cand| cand.confidence >= opts.min_confidence)
             .map(|cand| (cand.vendor, cand.product))
             .collect();
         cpe_pairs.sort();
@@ -228,12 +327,12 @@ impl<'s> Scanner<'s> {
             .collect();
         advisories.sort_unstable();
         advisories.dedup();
-        Resolution {
+        Ok(Resolution {
             cpe_pairs,
             package,
             advisories,
             names: crate::advisory::names(c),
-        }
+        })
     }
 }
 
@@ -367,12 +466,7 @@ fn scan_component(
     c: &Component,
     opts: &ScanOptions,
 ) -> Result<ComponentOutcome, StoreError> {
-    let candidates: Vec<Candidate> = lookup
-        .dictionary
-        .resolve(c)
-        .into_iter()
-        .filter(|cand| cand.confidence >= opts.min_confidence)
-        .collect();
+    let candidates = lookup.candidates(store, c, opts)?;
     let purl = c.purl.as_deref().and_then(Purl::parse);
     let package = purl.as_ref().and_then(osv::package_of);
     let osv_records = match &package {

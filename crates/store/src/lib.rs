@@ -9,6 +9,7 @@
 //! so a failing file leaves the database exactly as it was.
 
 mod blob;
+mod names;
 mod portfolio;
 mod read;
 mod schema;
@@ -64,6 +65,17 @@ pub enum StoreError {
         #[source]
         source: serde_json::Error,
     },
+}
+
+impl StoreError {
+    /// The database file (or its directory) cannot be written.
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ReadOnly
+        )
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

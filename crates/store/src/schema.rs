@@ -240,4 +240,15 @@ CREATE TABLE affected_names (
     r#"
 ALTER TABLE cpe_index ADD COLUMN screen BLOB;
 "#,
+    // 5: the product dictionary (see crate::names), rebuilt on first use.
+    r#"
+CREATE TABLE product_names (
+    name    TEXT NOT NULL,
+    vendor  TEXT NOT NULL,
+    product TEXT NOT NULL,
+    part    TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    PRIMARY KEY (name, vendor, product)
+) WITHOUT ROWID;
+"#,
 ];

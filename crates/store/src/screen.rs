@@ -215,17 +215,18 @@ mod tests {
     use kensa_model::{Configuration, CpeMatch, Cve5Affected, Node};
 
     fn record(matches: Vec<CpeMatch>) -> VulnRecord {
-        VulnRecord {
-            id: "CVE-2000-0001".into(),
-            configurations: vec![Configuration {
-                nodes: vec![Node {
-                    cpe_match: matches,
-                    ..Default::default()
-                }],
+        let mut rec = VulnRecord::new(
+            "CVE-2000-0001",
+            kensa_model::Source::new(kensa_model::SourceKind::Nvd, "nvd@nist.gov"),
+        );
+        rec.configurations = vec![Configuration {
+            nodes: vec![Node {
+                cpe_match: matches,
                 ..Default::default()
             }],
             ..Default::default()
-        }
+        }];
+        rec
     }
 
     fn crit(criteria: &str, vulnerable: bool) -> CpeMatch {
