@@ -163,7 +163,12 @@ fn parse_json(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
         return Ok(sbom);
     }
     if root.contains_key("spdxVersion") {
-        return spdx::json::read(root, ctx);
+        // As for CycloneDX: Kensa's own checks first, then the schema.
+        let sbom = spdx::json::read(root, ctx)?;
+        if ctx.opts.strict {
+            schema::validate_spdx(&value, &sbom.spec_version)?;
+        }
+        return Ok(sbom);
     }
     if is_spdx3(root) {
         return Err(SbomError::UnsupportedVersion {
