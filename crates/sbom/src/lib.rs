@@ -166,6 +166,7 @@ fn parse_json(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
         // As for CycloneDX: Kensa's own checks first, then the schema.
         let sbom = spdx::json::read(root, ctx)?;
         if ctx.opts.strict {
+            spdx::check_json::check(root, &sbom.spec_version)?;
             schema::validate_spdx(&value, &sbom.spec_version)?;
         }
         return Ok(sbom);
