@@ -59,6 +59,21 @@
 //! levels. More components than [`ParseOptions::max_components`] is an
 //! error. XML entities other than the predefined ones are refused (no DTD
 //! expansion). At most 1000 warnings are kept.
+//!
+//! # SPDX in strict mode
+//!
+//! An SPDX 2.2 / 2.3 document is checked by the specification of its
+//! `spdxVersion` (strict mode only; lenient mode reads as before): the
+//! document's SPDXID (`SPDXRef-DOCUMENT`) and data licence (`CC0-1.0`), the
+//! namespace (an absolute URI without `#`), creators, the
+//! `YYYY-MM-DDThh:mm:ssZ` dates, SPDXID syntax and uniqueness, checksum
+//! algorithms and values, 2.3-only fields, and relationships, annotations
+//! and `documentDescribes` naming elements that exist. A JSON document is
+//! then validated against the official SPDX JSON schema of its version
+//! (`schemas/spdx-document-2.x.schema.json`), errors naming the JSON pointer
+//! of each violation (at most five); a tag-value document, which has no
+//! schema, is also checked for its required document tags, and its errors
+//! name the line. See `CONFORMANCE.md`.
 
 mod cpe;
 mod ctx;
