@@ -57,6 +57,28 @@ fn minimal_documents_pass_strict() {
     }
 }
 
+/// The specification's own example documents (files, snippets, licences,
+/// annotations, an external document reference, every 2.3 package field)
+/// pass strict mode, and both serialisations read alike.
+#[test]
+fn the_specification_examples_pass_strict() {
+    let json = parse(
+        fixture("spdx-spec-example-v2.3.spdx.json").as_bytes(),
+        &ParseOptions::strict(),
+    )
+    .unwrap();
+    let tv = parse(
+        fixture("spdx-spec-example-v2.3.spdx").as_bytes(),
+        &ParseOptions::strict(),
+    )
+    .unwrap();
+    assert_eq!(json.subject.as_ref().unwrap().name, "glibc");
+    assert_eq!(json.components.len(), 3);
+    assert_eq!(json.subject, tv.subject);
+    assert_eq!(json.components, tv.components);
+    assert!(json.warnings.is_empty() && tv.warnings.is_empty());
+}
+
 #[test]
 fn json_missing_name_is_refused_with_its_pointer() {
     let mut doc = minimal_json();
@@ -315,6 +337,24 @@ fn tag_value_version_specific_tags() {
     assert!(e.to_string().contains("new in SPDX 2.3"), "{e}");
     let e = refused(&tv.replace("FIRMWARE", "GADGET"));
     assert_eq!(line(&e), 15);
+}
+
+/// The specification's example writes the verification code's exclusions
+/// without a space; a code that is not 40 hex digits is refused.
+#[test]
+fn tag_value_verification_code() {
+    let tv = fixture("spdx-spec-example-v2.3.spdx");
+    let from = "PackageVerificationCode: d6a770ba38583ed4bb4525bd96e50461655d2758(./package.spdx)";
+    assert!(tv.contains(from));
+    let e = refused(&tv.replace(
+        from,
+        "PackageVerificationCode: d6a770ba38583ed4bb4525bd96e50461655d275 (excludes: ./package.spdx)",
+    ));
+    assert_eq!(line(&e), 78);
+    assert!(
+        e.to_string().contains("not 40 lower-case hex digits"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -208,7 +208,12 @@ impl<'e> Checker<'e> {
                 checksum(v, value).map_err(fail)?;
             }
             "PackageVerificationCode" => {
-                let code = value.split_whitespace().next().unwrap_or("");
+                // The code, then optionally `(excludes: files)`; the spec's
+                // own example writes the parenthesis without a space.
+                let code = value
+                    .split(|c: char| c == '(' || c.is_whitespace())
+                    .next()
+                    .unwrap_or("");
                 rules::verification_code(code).map_err(fail)?;
             }
             "FilesAnalyzed" if !matches!(value, "true" | "false") => {
