@@ -194,6 +194,14 @@ fn json_references_must_exist() {
         e.to_string(),
         "/relationships/0/relatedSpdxElement: `SPDXRef-Package-elsewhere` is no element of this document"
     );
+    // The spec example's snippet names a file of the document.
+    let mut example: Value =
+        serde_json::from_str(&fixture("spdx-spec-example-v2.3.spdx.json")).unwrap();
+    example["snippets"][0]["snippetFromFile"] = json!("SPDXRef-NoSuchFile");
+    assert_eq!(
+        pointer(&refused_json(&example)),
+        "/snippets/0/snippetFromFile"
+    );
     // NONE and NOASSERTION stand for an element on the related side.
     doc["relationships"][0]["relatedSpdxElement"] = json!("NOASSERTION");
     parse(doc.to_string().as_bytes(), &ParseOptions::strict()).unwrap();

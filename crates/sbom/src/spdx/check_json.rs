@@ -198,8 +198,8 @@ fn checksum(c: &Map<String, Value>, base: &str, version: Version) -> Result<(), 
     })
 }
 
-/// Relationships, `documentDescribes` and `hasFiles` name elements that
-/// exist.
+/// Relationships, `documentDescribes`, `hasFiles` and `snippetFromFile`
+/// name elements that exist.
 fn references(
     root: &Map<String, Value>,
     elements: &HashSet<&str>,
@@ -222,6 +222,11 @@ fn references(
     for (base, p) in objects(root, "packages", "") {
         for (at, id) in strings(p, "hasFiles", &base) {
             exists(id, false, &at)?;
+        }
+    }
+    for (base, snippet) in objects(root, "snippets", "") {
+        if let Some(id) = snippet.get("snippetFromFile").and_then(Value::as_str) {
+            exists(id, false, &ptr(&base, "snippetFromFile"))?;
         }
     }
     Ok(())

@@ -142,7 +142,7 @@ pub(crate) const DATA_LICENSE: &str = "CC0-1.0";
 /// The document's own SPDX identifier (§6.3).
 pub(crate) const DOCUMENT_ID: &str = "SPDXRef-DOCUMENT";
 
-/// `idstring`: letters, digits, `.` and `-` (§3.2 of 2.3, §2.2 of 2.2).
+/// `idstring`: letters, digits, `.` and `-` (2.3 §7.2, §8.2, §9.1).
 fn is_idstring(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
