@@ -49,9 +49,9 @@
 //! documents of 1.2 to 1.7 are then validated against the official schema
 //! of their version: JSON against the JSON schema, XML against the XSD (with
 //! this crate's own small XSD validator), so fields the reader does not use
-//! (hashes, licences, services, ...) are checked too. SPDX has no schema
-//! check. See
-//! `CONFORMANCE.md` for how it fares on the CycloneDX test suite.
+//! (hashes, licences, services, ...) are checked too. SPDX is checked by its
+//! specification and schema (below). See `CONFORMANCE.md` for how both fare
+//! on the test suites and real documents.
 //!
 //! # Hostile input
 //!
@@ -62,6 +62,21 @@
 //! levels. More components than [`ParseOptions::max_components`] is an
 //! error. XML entities other than the predefined ones are refused (no DTD
 //! expansion). At most 1000 warnings are kept.
+//!
+//! # SPDX in strict mode
+//!
+//! An SPDX 2.2 / 2.3 document is checked by the specification of its
+//! `spdxVersion` (strict mode only; lenient mode reads as before): the
+//! document's SPDXID (`SPDXRef-DOCUMENT`) and data licence (`CC0-1.0`), the
+//! namespace (an absolute URI without `#`), creators, the
+//! `YYYY-MM-DDThh:mm:ssZ` dates, SPDXID syntax and uniqueness, checksum
+//! algorithms and values, 2.3-only fields, and relationships, annotations
+//! and `documentDescribes` naming elements that exist. A JSON document is
+//! then validated against the official SPDX JSON schema of its version
+//! (`schemas/spdx-document-2.x.schema.json`), errors naming the JSON pointer
+//! of each violation (at most five); a tag-value document, which has no
+//! schema, is also checked for its required document tags, and its errors
+//! name the line. See `CONFORMANCE.md`.
 
 mod cpe;
 mod ctx;
@@ -167,7 +182,13 @@ fn parse_json(bytes: &[u8], ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
         return Ok(sbom);
     }
     if root.contains_key("spdxVersion") {
-        return spdx::json::read(root, ctx);
+        // As for CycloneDX: Kensa's own checks first, then the schema.
+        let sbom = spdx::json::read(root, ctx)?;
+        if ctx.opts.strict {
+            spdx::check_json::check(root, &sbom.spec_version)?;
+            schema::validate_spdx(&value, &sbom.spec_version)?;
+        }
+        return Ok(sbom);
     }
     if is_spdx3(root) {
         return Err(SbomError::UnsupportedVersion {

@@ -1,6 +1,9 @@
 //! Strict mode's schema check: a CycloneDX JSON document against the
 //! official JSON schema of its `specVersion` (shipped in `schemas/`, from
-//! the CycloneDX specification, Apache-2.0).
+//! the CycloneDX specification, Apache-2.0), and an SPDX 2.2 / 2.3 JSON
+//! document against the official SPDX JSON schema of its `spdxVersion`
+//! (shipped in `schemas/spdx-document-*.schema.json`, from the SPDX
+//! specification, see `schemas/README.md`).
 //!
 //! Each version's schema is compiled once per process, on first use.
 
@@ -59,13 +62,79 @@ pub(crate) fn validate_cyclonedx(doc: &Value, version: &str) -> Result<(), SbomE
         at: Location::Document,
         message: format!("the CycloneDX {version} schema does not compile: {e}"),
     })?;
-    let Err(e) = schemas.validate(doc, *index) else {
+    check(schemas, *index, doc, &format!("CycloneDX {version}"))
+}
+
+/// The SPDX JSON schemas, by `spdxVersion`. 2.2 is the 2.2.2 revision of
+/// the 2.2 schema (it fixes 2.2.1's; the JSON format of 2.2 is unchanged).
+const SPDX_VERSIONS: &[(&str, &str, &str)] = &[
+    (
+        "SPDX-2.2",
+        "spdx-document-2.2.schema.json",
+        include_str!("../schemas/spdx-document-2.2.schema.json"),
+    ),
+    (
+        "SPDX-2.3",
+        "spdx-document-2.3.schema.json",
+        include_str!("../schemas/spdx-document-2.3.schema.json"),
+    ),
+];
+
+/// Where the SPDX schemas are registered (they reference nothing; their own
+/// `$id`s are replaced so that the two never meet on one id).
+const SPDX_BASE: &str = "https://kensa.invalid/schemas/";
+
+static SPDX_COMPILED: [OnceLock<Compiled>; 2] = [const { OnceLock::new() }; 2];
+
+/// Checks an SPDX JSON `doc` against the schema of `version` (`SPDX-2.3`);
+/// `Ok` for a version without a schema here, which strict mode refuses
+/// elsewhere.
+pub(crate) fn validate_spdx(doc: &Value, version: &str) -> Result<(), SbomError> {
+    let Some(slot) = SPDX_VERSIONS.iter().position(|(v, ..)| *v == version) else {
+        return Ok(());
+    };
+    let (_, file, text) = SPDX_VERSIONS[slot];
+    let compiled = SPDX_COMPILED[slot].get_or_init(|| compile_single(file, text));
+    let (schemas, index) = compiled.as_ref().map_err(|e| SbomError::Invalid {
+        at: Location::Document,
+        message: format!("the {version} JSON schema does not compile: {e}"),
+    })?;
+    check(schemas, *index, doc, &version.replacen('-', " ", 1))
+}
+
+/// A schema that references no other.
+fn compile_single(file: &str, text: &str) -> Compiled {
+    let url = format!("{SPDX_BASE}{file}");
+    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("$id".into(), Value::String(url.clone()));
+    }
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource(&url, value)
+        .map_err(|e| format!("{file}: {e}"))?;
+    let mut schemas = boon::Schemas::new();
+    let index = compiler
+        .compile(&url, &mut schemas)
+        .map_err(|e| format!("{e}"))?;
+    Ok((schemas, index))
+}
+
+/// Validates and, on failure, names the JSON pointer of each violation
+/// (at most [`MAX_REPORTED`]); the error's location is the first one.
+fn check(
+    schemas: &boon::Schemas,
+    index: boon::SchemaIndex,
+    doc: &Value,
+    label: &str,
+) -> Result<(), SbomError> {
+    let Err(e) = schemas.validate(doc, index) else {
         return Ok(());
     };
     let mut leaves = Vec::new();
     collect_leaves(&e, &mut leaves);
     let first = leaves.first().map(|(at, _)| at.clone()).unwrap_or_default();
-    let mut message = format!("not valid against the CycloneDX {version} JSON schema: ");
+    let mut message = format!("not valid against the {label} JSON schema: ");
     let shown: Vec<String> = leaves
         .iter()
         .take(MAX_REPORTED)

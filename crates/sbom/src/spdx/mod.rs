@@ -1,7 +1,10 @@
 //! SPDX 2.x: what the JSON and tag-value readers share. Both fill a
 //! [`Document`]; [`assemble`] turns it into an [`Sbom`].
 
+pub(crate) mod check_json;
+mod check_tag_value;
 pub(crate) mod json;
+mod rules;
 pub(crate) mod tag_value;
 
 use std::collections::{HashMap, HashSet};

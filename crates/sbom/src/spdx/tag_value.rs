@@ -123,10 +123,10 @@ pub(crate) fn looks_like(text: &str) -> bool {
 }
 
 /// One `Tag: value` with the line it starts on.
-struct Entry<'t> {
-    line: u64,
-    tag: &'t str,
-    value: String,
+pub(crate) struct Entry<'t> {
+    pub(crate) line: u64,
+    pub(crate) tag: &'t str,
+    pub(crate) value: String,
 }
 
 /// Splits the text into entries; `<text>` values keep their inner lines.
@@ -201,7 +201,9 @@ pub(crate) fn read(text: &str, ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
     let mut annotations: Vec<Annotation> = Vec::new();
     let mut section = Section::Document;
 
-    for Entry { line, tag, value } in entries(ctx, text)? {
+    let entries = entries(ctx, text)?;
+    for entry in &entries {
+        let (line, tag, value) = (entry.line, entry.tag, entry.value.clone());
         let at = Location::Line(line);
         let in_package = section == Section::Package;
         match tag {
@@ -306,6 +308,9 @@ pub(crate) fn read(text: &str, ctx: &mut Ctx<'_>) -> Result<Sbom, SbomError> {
     }
 
     let spec_version = spec_version.unwrap_or_default();
+    if ctx.opts.strict {
+        super::check_tag_value::check(&entries, &spec_version)?;
+    }
     if !super::version_known(&spec_version) {
         ctx.unknown_version(Location::Line(1), "SPDX", &spec_version, KNOWN)?;
     }
