@@ -90,18 +90,20 @@ pub fn signals(store: &Store, id: &str, aliases: &[String]) -> Result<Signals> {
         let facts = store
             .record_facts(vid)
             .with_context(|| format!("reading {vid} for triage"))?;
-        records.extend(facts.into_iter().map(|f| RecordSignals {
-            cvss: f.cvss,
-            // Triage reads the CWE ids only; the derived table keeps no source.
-            weaknesses: f
-                .cwes
-                .into_iter()
-                .map(|cwe| kensa_model::Weakness {
-                    source: String::new(),
-                    cwe,
-                })
-                .collect(),
-            ssvc: f.ssvc,
+        records.extend(facts.into_iter().map(|f| {
+            RecordSignals {
+                cvss: f.cvss,
+                // Triage reads the CWE ids only; the derived table keeps no source.
+                weaknesses: f
+                    .cwes
+                    .into_iter()
+                    .map(|cwe| kensa_model::Weakness {
+                        source: String::new(),
+                        cwe,
+                    })
+                    .collect(),
+                ssvc: f.ssvc,
+            }
         }));
         kev = kev.or(store.kev(vid)?);
         epss = epss.or(store.epss(vid)?);

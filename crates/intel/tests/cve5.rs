@@ -287,33 +287,69 @@ fn errors_in_real_records_name_the_field() {
     assert_eq!(e.field.as_deref(), Some("cveMetadata"), "{e}");
 }
 
-/// A database from before the `affected_names` index gets it filled from
-/// the CVE 5 records it already holds when it is opened.
+/// A database from before the `affected_names` index (migration 3) and the
+/// version screens (migration 4) gets both filled from the records it
+/// already holds when it is opened, exactly as an import fills them.
 #[test]
-fn upgrading_a_database_indexes_stored_cve5_names() {
+fn upgrading_a_database_indexes_stored_names_and_screens() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("k.db");
-    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../demo/vulnrichment-demo.cve5.jsonl.gz");
+    let demo_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo");
     let count = |conn: &rusqlite::Connection| -> i64 {
         conn.query_row("SELECT count(*) FROM affected_names", [], |r| r.get(0))
             .unwrap()
     };
+    type Screens = Vec<(String, String, i64, Option<Vec<u8>>)>;
+    let screens = |conn: &rusqlite::Connection| -> Screens {
+        conn.prepare("SELECT vendor, product, record_id, screen FROM cpe_index ORDER BY 1, 2, 3")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
     {
         let mut store = kensa_store::Store::open(&path).unwrap();
-        kensa_intel::import_path(&mut store, &demo, &kensa_intel::ImportOptions::default())
+        for file in ["vulnrichment-demo.cve5.jsonl.gz", "nvd-demo.api2.jsonl.gz"] {
+            kensa_intel::import_path(
+                &mut store,
+                &demo_dir.join(file),
+                &kensa_intel::ImportOptions::default(),
+            )
             .unwrap();
+        }
     }
-    let indexed = {
+    let (indexed, screened) = {
         let conn = rusqlite::Connection::open(&path).unwrap();
-        let n = count(&conn);
-        // Back to the schema before the index.
-        conn.execute_batch("DROP TABLE affected_names; PRAGMA user_version = 2;")
-            .unwrap();
-        n
+        let before = (count(&conn), screens(&conn));
+        // Back to the schema before both.
+        conn.execute_batch(
+            "DROP TABLE product_names; DROP TABLE affected_names;
+             ALTER TABLE cpe_index DROP COLUMN screen; PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        before
     };
     assert!(indexed > 0);
+    let kinds = |s: &Screens| {
+        (
+            s.iter().filter(|r| r.3.is_none()).count(),
+            s.iter()
+                .filter(|r| r.3.as_ref().is_some_and(|b| b.is_empty()))
+                .count(),
+            s.iter()
+                .filter(|r| r.3.as_ref().is_some_and(|b| !b.is_empty()))
+                .count(),
+        )
+    };
+    let (unscreened, platform_only, screened_rows) = kinds(&screened);
+    assert!(
+        unscreened > 0 && platform_only > 0 && screened_rows > 0,
+        "the demo data has every kind of screen: {:?}",
+        kinds(&screened)
+    );
     drop(kensa_store::Store::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
     assert_eq!(count(&conn), indexed);
+    assert_eq!(screens(&conn), screened);
 }

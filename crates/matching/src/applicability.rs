@@ -271,6 +271,66 @@ mod tests {
     }
 
     #[test]
+    fn escaped_names_match_the_index_keys() {
+        // The CPE index keys names as the criteria write them, escapes kept.
+        let t = Target {
+            vendor: "joomla",
+            product: "joomla\\!",
+            version: "3.4.0",
+        };
+        assert!(covers(
+            &crit("cpe:2.3:a:joomla:joomla\\!:3.4.0:*:*:*:*:*:*:*"),
+            &t
+        ));
+        assert!(!covers(
+            &crit("cpe:2.3:a:joomla:joomla:3.4.0:*:*:*:*:*:*:*"),
+            &t
+        ));
+    }
+
+    /// The stored screen asks the same question of a criterion's version
+    /// constraint as `covers` does.
+    #[test]
+    fn screens_agree_with_criteria() {
+        let versions = [
+            "1.0.1f", "1.0.1g", "1.0.1", "5.3p1", "5.3", "0.9.8", "2.0rc1",
+        ];
+        let constraints: [(&str, &str, [Option<&str>; 4]); 6] = [
+            ("*", "*", [Some("1.0.1"), None, None, Some("1.0.1g")]),
+            ("*", "*", [None, Some("1.0"), Some("5.3"), None]),
+            ("1.0.1f", "*", [None; 4]),
+            ("5.3", "p1", [None; 4]),
+            ("*", "p2", [None, None, Some("5.3"), None]),
+            ("-", "*", [None; 4]),
+        ];
+        for (version_field, update, [si, se, ei, ee]) in constraints {
+            let mut m = crit(&format!(
+                "cpe:2.3:a:openssl:openssl:{version_field}:{update}:*:*:*:*:*:*"
+            ));
+            m.version_start_including = si.map(String::from);
+            m.version_start_excluding = se.map(String::from);
+            m.version_end_including = ei.map(String::from);
+            m.version_end_excluding = ee.map(String::from);
+            let screen = kensa_store::ScreenCriterion {
+                version: version_field,
+                update,
+                start_including: si,
+                start_excluding: se,
+                end_including: ei,
+                end_excluding: ee,
+            };
+            for v in versions {
+                assert_eq!(
+                    screen_covers(&screen, v),
+                    covers(&m, &target(v)),
+                    "{} at {v}",
+                    m.criteria
+                );
+            }
+        }
+    }
+
+    #[test]
     fn and_configuration_keeps_the_platform_as_a_condition() {
         let config = Configuration {
             operator: Some(Operator::And),

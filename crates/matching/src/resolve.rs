@@ -257,7 +257,6 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
     out
 }
 
-
 fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static str) {
     let base = match key.method {
         Method::Cpe => 0.99,

@@ -25,8 +25,8 @@ pub use portfolio::{
     VersionComponent, VersionSummary,
 };
 pub use read::{
-    ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, RecordFacts, SearchHit, SourceCount, Stats,
-    StoredRecord, VulnView, decode_record,
+    ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, RecordFacts, SearchHit,
+    SourceCount, Stats, StoredRecord, VulnView, decode_record,
 };
 pub use screen::{Screen, ScreenCriterion};
 pub use write::{Import, ImportCounts, IntelSink, Outcome, PreparedVuln};
@@ -91,8 +91,11 @@ pub struct Store {
 /// recompiled whenever a parameter is rebound: a scan spent a fifth of its
 /// instructions re-preparing the same few statements.
 fn stable_plans(conn: &Connection) -> rusqlite::Result<()> {
-    conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
-        .map(|_| ())
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map(|_| ())
 }
 
 impl Store {

@@ -50,9 +50,11 @@ impl Store {
     fn built_through(&self) -> Result<i64> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [BUILT_THROUGH], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                [BUILT_THROUGH],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(-1))
     }

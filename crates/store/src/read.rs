@@ -265,10 +265,15 @@ impl Store {
         product: &str,
     ) -> Result<Vec<ApplicabilityRecord>> {
         let mut out = Vec::new();
-        self.each_applicability_by_cpe(vendor, product, |_| true, |r| {
-            out.push(r);
-            Ok(())
-        })?;
+        self.each_applicability_by_cpe(
+            vendor,
+            product,
+            |_| true,
+            |r| {
+                out.push(r);
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 
@@ -293,7 +298,10 @@ impl Store {
             .prepare_cached("SELECT data FROM records WHERE id = ?1")?;
         let mut rows = stmt.query([vendor, product])?;
         while let Some(row) = rows.next()? {
-            let screen = row.get_ref(0)?.as_blob_or_null().map_err(rusqlite::Error::from)?;
+            let screen = row
+                .get_ref(0)?
+                .as_blob_or_null()
+                .map_err(rusqlite::Error::from)?;
             if crate::screen::screen_of(screen).is_some_and(|s| !may_apply(&s)) {
                 continue;
             }
@@ -763,4 +771,3 @@ impl Store {
         Ok(rows)
     }
 }
-

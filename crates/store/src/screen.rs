@@ -97,6 +97,9 @@ fn next_criterion<'a>(rest: &mut &'a [u8]) -> Result<ScreenCriterion<'a>, ()> {
     })
 }
 
+/// (vendor, product), compared as the matcher compares them.
+type NameKey<'a> = (Cow<'a, str>, Cow<'a, str>);
+
 /// The screen of every (vendor, product) key in `keys` that a screen can
 /// decide; keys left out are stored as NULL (always read the record).
 pub(crate) fn screens<'k>(
@@ -107,7 +110,8 @@ pub(crate) fn screens<'k>(
     if !rec.affected.is_empty() {
         return BTreeMap::new();
     }
-    let mut by_product: BTreeMap<(Cow<'_, str>, Cow<'_, str>), Option<Vec<u8>>> = BTreeMap::new();
+    // None: a criterion too long to encode; the record is read instead.
+    let mut by_product: BTreeMap<NameKey<'_>, Option<Vec<u8>>> = BTreeMap::new();
     for m in rec
         .configurations
         .iter()
@@ -283,7 +287,10 @@ mod tests {
 
     #[test]
     fn names_compare_unescaped_and_case_blind() {
-        let rec = record(vec![crit("cpe:2.3:a:Joomla:joomla\\!:3.4.0:*:*:*:*:*:*:*", true)]);
+        let rec = record(vec![crit(
+            "cpe:2.3:a:Joomla:joomla\\!:3.4.0:*:*:*:*:*:*:*",
+            true,
+        )]);
         let keys = [key("joomla", "joomla\\!")];
         let s = screens(&rec, keys.iter());
         assert_eq!(Screen(&s[&keys[0]]).criteria().count(), 1);

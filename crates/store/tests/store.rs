@@ -276,3 +276,70 @@ fn records_by_package_matches_ecosystem_exactly_and_name_in_any_case() {
     assert_eq!(ids("Debian", "openssl"), ["DSA-2896-1"]);
     assert!(ids("Deb", "openssl").is_empty());
 }
+
+fn naming(id: &str, criteria: &str) -> VulnRecord {
+    let mut r = record(id, "2020-01-01T00:00:00.000Z", "x");
+    r.configurations = vec![kensa_model::Configuration {
+        nodes: vec![kensa_model::Node {
+            cpe_match: vec![kensa_model::CpeMatch {
+                vulnerable: true,
+                criteria: criteria.into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }];
+    r
+}
+
+/// The product dictionary follows imports: stale after one, rebuilt once
+/// by the next refresh, looked up by normalised name.
+#[test]
+fn product_names_are_rebuilt_after_imports() {
+    let mut store = Store::open_in_memory().unwrap();
+    put(
+        &mut store,
+        naming(
+            "CVE-2020-0001",
+            "cpe:2.3:a:nodejs:node\\.js:1.0:*:*:*:*:*:*:*",
+        ),
+    );
+    assert!(!store.product_names_fresh().unwrap());
+    assert!(store.refresh_product_names().unwrap());
+    assert!(!store.refresh_product_names().unwrap(), "already fresh");
+    let named = store.products_named("node_js").unwrap();
+    assert_eq!(named.len(), 1);
+    assert_eq!(
+        (
+            named[0].vendor.as_str(),
+            named[0].product.as_str(),
+            named[0].records
+        ),
+        ("nodejs", "node\\.js", 1)
+    );
+    put(
+        &mut store,
+        naming(
+            "CVE-2020-0002",
+            "cpe:2.3:a:joyent:node\\.js:2.0:*:*:*:*:*:*:*",
+        ),
+    );
+    put(
+        &mut store,
+        naming(
+            "CVE-2020-0003",
+            "cpe:2.3:a:joyent:node\\.js:3.0:*:*:*:*:*:*:*",
+        ),
+    );
+    assert!(!store.product_names_fresh().unwrap());
+    assert!(store.refresh_product_names().unwrap());
+    let named: Vec<(String, u64)> = store
+        .products_named("node_js")
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.vendor, p.records))
+        .collect();
+    assert_eq!(named, [("joyent".into(), 2), ("nodejs".into(), 1)]);
+    assert!(store.products_named("nodejs").unwrap().is_empty());
+}

@@ -341,12 +341,14 @@ mod tests {
     /// letters between digits, post-release letters, separators, a `v`.
     fn generated(n: usize) -> Vec<String> {
         const PIECES: [&str; 22] = [
-            "0", "00", "1", "01", "2", "10", "9", "123", ".", ".", "-", "_", " ", "a", "B",
-            "rc", "RC", "beta", "p", "fips", "v", "SP",
+            "0", "00", "1", "01", "2", "10", "9", "123", ".", ".", "-", "_", " ", "a", "B", "rc",
+            "RC", "beta", "p", "fips", "v", "SP",
         ];
         let mut state: u64 = 0x2026_1122;
         let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 33) as usize
         };
         (0..n)

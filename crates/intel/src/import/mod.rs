@@ -215,7 +215,8 @@ const CHANNEL_DEPTH: usize = 4;
 
 /// An item parsed and (for vulnerabilities) serialised, ready to write.
 enum Prepared {
-    Vuln(PreparedVuln),
+    // Boxed: a prepared record is several times larger than a KEV entry.
+    Vuln(Box<PreparedVuln>),
     Kev(KevEntry),
     Epss(EpssScore),
     Csaf(Box<CsafDocument>),

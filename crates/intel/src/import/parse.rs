@@ -95,7 +95,7 @@ fn vulns(
         .into_iter()
         .map(|r| {
             PreparedVuln::with_size_hint(r, size_hint)
-                .map(Prepared::Vuln)
+                .map(|v| Prepared::Vuln(Box::new(v)))
                 .map_err(|e| RecordError::new(e.to_string()))
         })
         .collect()

@@ -66,7 +66,7 @@ fn write_items(
     };
     for item in items {
         match item {
-            Prepared::Vuln(v) => sink.put_vuln(v),
+            Prepared::Vuln(v) => sink.put_vuln(*v),
             Prepared::Kev(k) => sink.put_kev(&k),
             Prepared::Epss(s) => sink.put_epss(&s),
             Prepared::Csaf(d) => sink.put_csaf(&d),
