@@ -16,8 +16,27 @@ use crate::resolve::Purl;
 pub struct OsvPackage {
     /// The OSV ecosystem (`PyPI`, `npm`, `Maven`, …).
     pub ecosystem: &'static str,
-    /// The package name as OSV writes it for that ecosystem.
+    /// The package name as OSV writes it for that ecosystem; for a
+    /// distribution package, its source package when the purl says which
+    /// (`upstream=openssl`), as Debian's and Ubuntu's advisories name
+    /// source packages.
     pub name: String,
+    /// The distribution release the purl names (`11` for Debian 11 from
+    /// `distro=debian-11` or `bullseye`, or from a `+deb11u4` version;
+    /// `22.04`; Alpine `v3.18`): only that release's OSV entries apply,
+    /// since each release fixes at its own version.
+    pub release: Option<String>,
+    /// The source package's version, when the purl's `upstream` gives one
+    /// (`glibc@2.31-13`): OSV ranges are in source versions.
+    pub source_version: Option<String>,
+    /// The binary package the purl names, when `name` is its source
+    /// package (from `upstream`, or found by name).
+    pub binary: Option<String>,
+}
+
+/// The ecosystems whose advisories name source packages of a release.
+pub fn is_distribution(ecosystem: &str) -> bool {
+    matches!(ecosystem, "Debian" | "Ubuntu" | "Alpine")
 }
 
 /// The OSV package a purl names, for the purl types OSV has an ecosystem
@@ -46,7 +65,96 @@ pub fn package_of(purl: &Purl) -> Option<OsvPackage> {
         "apk" => ("Alpine", purl.name.clone()),
         _ => return None,
     };
-    Some(OsvPackage { ecosystem, name })
+    let mut package = OsvPackage {
+        ecosystem,
+        name,
+        release: None,
+        source_version: None,
+        binary: None,
+    };
+    if is_distribution(ecosystem) {
+        if let Some(upstream) = purl.qualifier("upstream") {
+            // Syft writes the source package as `upstream=name` or
+            // `upstream=name@version` when the versions differ.
+            let (source, version) = match upstream.split_once('@') {
+                Some((n, v)) => (n, Some(v)),
+                None => (upstream, None),
+            };
+            let source = source.trim();
+            if !source.is_empty() && source != package.name {
+                package.binary = Some(std::mem::replace(&mut package.name, source.to_string()));
+            }
+            package.source_version = version.map(|v| v.trim().to_string());
+        }
+        package.release = purl
+            .qualifier("distro")
+            .and_then(|d| release_of(ecosystem, d))
+            .or_else(|| {
+                let version = purl.version.as_deref()?;
+                (ecosystem == "Debian").then(|| debian_release_in_version(version))?
+            });
+    }
+    Some(package)
+}
+
+/// The OSV release of a purl `distro` qualifier: `debian-11`, `bullseye`,
+/// `ubuntu-22.04`, `jammy`, `alpine-3.18`, `3.18.4`.
+fn release_of(ecosystem: &str, distro: &str) -> Option<String> {
+    const DEBIAN: [(&str, &str); 7] = [
+        ("jessie", "8"),
+        ("stretch", "9"),
+        ("buster", "10"),
+        ("bullseye", "11"),
+        ("bookworm", "12"),
+        ("trixie", "13"),
+        ("forky", "14"),
+    ];
+    const UBUNTU: [(&str, &str); 6] = [
+        ("xenial", "16.04"),
+        ("bionic", "18.04"),
+        ("focal", "20.04"),
+        ("jammy", "22.04"),
+        ("noble", "24.04"),
+        ("plucky", "25.04"),
+    ];
+    let d = distro.trim().to_ascii_lowercase();
+    let number = d
+        .rsplit_once('-')
+        .map_or(d.as_str(), |(_, n)| n)
+        .trim_start_matches('v');
+    let numeric = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    match ecosystem {
+        "Debian" => DEBIAN
+            .iter()
+            .find(|(code, _)| *code == d)
+            .map(|(_, n)| n.to_string())
+            .or_else(|| numeric.then(|| number.split('.').next().unwrap_or(number).to_string())),
+        "Ubuntu" => UBUNTU
+            .iter()
+            .find(|(code, _)| *code == d)
+            .map(|(_, n)| n.to_string())
+            .or_else(|| numeric.then(|| number.to_string())),
+        "Alpine" => numeric.then(|| {
+            let mut parts = number.split('.');
+            match (parts.next(), parts.next()) {
+                (Some(major), Some(minor)) => format!("v{major}.{minor}"),
+                _ => format!("v{number}"),
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Debian's stable updates carry the release in the version:
+/// `1.1.1n-0+deb11u4` → `11`, `2.36-9+deb12u7` → `12`.
+fn debian_release_in_version(version: &str) -> Option<String> {
+    let at = version.rfind("deb")?;
+    let digits: String = version[at + 3..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let after = version[at + 3 + digits.len()..].chars().next();
+    (!digits.is_empty() && matches!(after, Some('u') | None)).then_some(digits)
 }
 
 /// A Python project name normalised as PEP 503 says: lower case, and each
@@ -87,6 +195,18 @@ fn same_package(a: &OsvAffected, ecosystem: &str, name: &str) -> bool {
 /// `affected` entry of that package covers it (or the versions cannot be
 /// compared). Explanations read `PyPI/pyopenssl: introduced 0, fixed 17.5.0`.
 pub fn affected_by(rec: &VulnRecord, ecosystem: &str, name: &str, version: &str) -> Option<String> {
+    affected_in(rec, ecosystem, name, None, version)
+}
+
+/// [`affected_by`], counting only the entries of one distribution release
+/// when `release` is given (`Debian:11`, and entries that name no release).
+pub fn affected_in(
+    rec: &VulnRecord,
+    ecosystem: &str,
+    name: &str,
+    release: Option<&str>,
+    version: &str,
+) -> Option<String> {
     let version = version.trim();
     if version.is_empty() {
         return None;
@@ -94,7 +214,7 @@ pub fn affected_by(rec: &VulnRecord, ecosystem: &str, name: &str, version: &str)
     for a in rec
         .osv_affected
         .iter()
-        .filter(|a| same_package(a, ecosystem, name))
+        .filter(|a| same_package(a, ecosystem, name) && in_release(a, release))
     {
         let eco = a.ecosystem.as_deref().unwrap_or(ecosystem);
         let pkg = a.name.as_deref().unwrap_or(name);
@@ -120,6 +240,18 @@ pub fn affected_by(rec: &VulnRecord, ecosystem: &str, name: &str, version: &str)
         }
     }
     None
+}
+
+/// Whether an entry belongs to the release: `Debian:11` and `Ubuntu:22.04:LTS`
+/// to `11` and `22.04`, an entry without a release to any.
+fn in_release(a: &OsvAffected, release: Option<&str>) -> bool {
+    let Some(release) = release else {
+        return true;
+    };
+    match a.ecosystem.as_deref().and_then(|e| e.split_once(':')) {
+        None => true,
+        Some((_, rest)) => rest.split(':').next() == Some(release),
+    }
 }
 
 /// Walks the events in order: each `introduced` opens an interval that the
@@ -186,6 +318,32 @@ fn range_covers(range: &OsvRange, scheme: Scheme, version: &str) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distro_qualifiers_name_osv_releases() {
+        for (eco, distro, want) in [
+            ("Debian", "debian-11", Some("11")),
+            ("Debian", "bookworm", Some("12")),
+            ("Debian", "debian-12.4", Some("12")),
+            ("Ubuntu", "ubuntu-22.04", Some("22.04")),
+            ("Ubuntu", "jammy", Some("22.04")),
+            ("Alpine", "alpine-3.18", Some("v3.18")),
+            ("Alpine", "3.18.4", Some("v3.18")),
+            ("Debian", "sid", None),
+        ] {
+            assert_eq!(release_of(eco, distro).as_deref(), want, "{eco} {distro}");
+        }
+        assert_eq!(
+            debian_release_in_version("1.1.1n-0+deb11u4").as_deref(),
+            Some("11")
+        );
+        assert_eq!(
+            debian_release_in_version("2.36-9+deb12u7").as_deref(),
+            Some("12")
+        );
+        assert_eq!(debian_release_in_version("1.2.3-1"), None);
+        assert_eq!(debian_release_in_version("1.0-1debian"), None);
+    }
     use kensa_model::{Source, SourceKind};
 
     fn ev(kind: &str, v: &str) -> OsvEvent {

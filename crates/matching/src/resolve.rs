@@ -494,6 +494,16 @@ fn distro_names(name: &str, known: &dyn Fn(&str) -> bool) -> Vec<(String, &'stat
     out
 }
 
+/// Source package names a distribution's binary package may be built from,
+/// by the packaging rules of [`distro_names`] alone (no dictionary):
+/// `libssl1.1` → `openssl`, `zlib1g` → `zlib`, `libcurl4` → `curl`.
+pub(crate) fn source_package_names(binary: &str) -> Vec<String> {
+    distro_names(binary, &|_| false)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect()
+}
+
 /// `stem` without its soname version: a separated one (`libsqlite3-0`,
 /// `libpng16-16`) or one glued to a library name (`libssl1.0.0`,
 /// `libcurl4`, `libc6`, `libssl3t64`); a glued one stays when the whole
@@ -627,6 +637,9 @@ pub struct Purl {
     pub namespace: Option<String>,
     pub name: String,
     pub version: Option<String>,
+    /// `?key=value&…`, values decoded, keys lower-cased (`distro`, `arch`,
+    /// `upstream`).
+    pub qualifiers: Vec<(String, String)>,
 }
 
 impl Purl {
@@ -634,7 +647,8 @@ impl Purl {
     /// the common escapes.
     pub fn parse(s: &str) -> Option<Purl> {
         let rest = s.strip_prefix("pkg:")?;
-        let rest = rest.split(['?', '#']).next()?;
+        let rest = rest.split('#').next()?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
         let (path, version) = match rest.rsplit_once('@') {
             Some((p, v)) if !p.is_empty() && !p.ends_with('/') => (p, Some(decode(v))),
             _ => (rest, None),
@@ -643,17 +657,34 @@ impl Purl {
         let kind = parts.next()?.to_ascii_lowercase();
         let segments: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
         let (name, ns) = segments.split_last()?;
+        let qualifiers = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .map(|(k, v)| (k.to_ascii_lowercase(), decode(v)))
+            .collect();
         Some(Purl {
             kind,
             namespace: (!ns.is_empty()).then(|| decode(&ns.join("/"))),
             name: decode(name),
             version,
+            qualifiers,
         })
+    }
+
+    /// The value of a qualifier (`distro`, `upstream`, …).
+    pub fn qualifier(&self, key: &str) -> Option<&str> {
+        self.qualifiers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
 fn decode(s: &str) -> String {
     s.replace("%40", "@")
+        .replace("%2B", "+")
+        .replace("%2b", "+")
         .replace("%2F", "/")
         .replace("%2f", "/")
         .replace("%3A", ":")
@@ -941,5 +972,14 @@ mod tests {
         let p = Purl::parse("pkg:npm/%40angular/core@1.0.0").unwrap();
         assert_eq!(p.namespace.as_deref(), Some("@angular"));
         assert!(Purl::parse("not a purl").is_none());
+        let p = Purl::parse(
+            "pkg:deb/debian/libssl1.1@1.1.1n-0%2Bdeb11u4?arch=amd64&upstream=openssl&distro=debian-11",
+        )
+        .unwrap();
+        assert_eq!(p.version.as_deref(), Some("1.1.1n-0+deb11u4"));
+        assert_eq!(p.qualifier("upstream"), Some("openssl"));
+        assert_eq!(p.qualifier("distro"), Some("debian-11"));
+        assert_eq!(p.qualifier("arch"), Some("amd64"));
+        assert_eq!(p.qualifier("type"), None);
     }
 }

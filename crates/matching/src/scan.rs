@@ -468,11 +468,9 @@ fn scan_component(
 ) -> Result<ComponentOutcome, StoreError> {
     let candidates = lookup.candidates(store, c, opts)?;
     let purl = c.purl.as_deref().and_then(Purl::parse);
-    let package = purl.as_ref().and_then(osv::package_of);
-    let osv_records = match &package {
-        Some(p) if OSV_CONFIDENCE >= opts.min_confidence => {
-            store.records_by_package(p.ecosystem, &p.name)?
-        }
+    let mut package = purl.as_ref().and_then(osv::package_of);
+    let osv_records = match &mut package {
+        Some(p) if OSV_CONFIDENCE >= opts.min_confidence => osv_records(store, p)?,
         _ => Vec::new(),
     };
     let advisory_products = lookup.advisories.named(c);
@@ -575,8 +573,14 @@ fn scan_component(
         // OSV ranges are in the ecosystem's own versions: the full
         // distribution version for deb/apk, not the upstream one.
         for rec in &osv_records {
-            let Some(why) = osv::affected_by(rec, package.ecosystem, &package.name, raw_version)
-            else {
+            let version = package.source_version.as_deref().unwrap_or(raw_version);
+            let Some(why) = osv::affected_in(
+                rec,
+                package.ecosystem,
+                &package.name,
+                package.release.as_deref(),
+                version,
+            ) else {
                 continue;
             };
             add_osv_finding(
@@ -588,8 +592,19 @@ fn scan_component(
                     confidence: OSV_CONFIDENCE,
                     matched: why.clone(),
                     evidence: format!(
-                        "purl {purl_text} names the OSV package {}/{}; {why}",
-                        package.ecosystem, package.name
+                        "purl {purl_text} names the OSV package {}/{}{}{}; {why}",
+                        package.ecosystem,
+                        package.name,
+                        package
+                            .binary
+                            .as_deref()
+                            .map(|b| format!(" (the source package of {b})"))
+                            .unwrap_or_default(),
+                        package
+                            .release
+                            .as_deref()
+                            .map(|r| format!(", release {r}"))
+                            .unwrap_or_default(),
                     ),
                 },
             );
@@ -600,6 +615,25 @@ fn scan_component(
     // A finding can be less sure than its candidate (an unbounded criterion).
     found.retain(|_, f| f.matched.confidence >= opts.min_confidence);
     Ok(ComponentOutcome::Findings(found.into_values().collect()))
+}
+
+/// The OSV records of a package. A distribution's advisories name source
+/// packages: when the binary package (`libssl1.1`) has none and the purl
+/// does not say its source, the source names its packaging suggests
+/// (`openssl`) are tried, and the package takes the first that has records.
+fn osv_records(store: &Store, p: &mut osv::OsvPackage) -> Result<Vec<VulnRecord>, StoreError> {
+    let found = store.records_by_package(p.ecosystem, &p.name)?;
+    if !found.is_empty() || p.binary.is_some() || !osv::is_distribution(p.ecosystem) {
+        return Ok(found);
+    }
+    for source in crate::resolve::source_package_names(&p.name) {
+        let found = store.records_by_package(p.ecosystem, &source)?;
+        if !found.is_empty() {
+            p.binary = Some(std::mem::replace(&mut p.name, source));
+            return Ok(found);
+        }
+    }
+    Ok(Vec::new())
 }
 
 /// Why a record covers a component: the criterion in words, and what else

@@ -261,6 +261,19 @@ pub fn vendor_product(name: &str) -> Option<(&str, &str, &str)> {
     Some((part, vendor, product))
 }
 
+/// Part, vendor, product, version and update of a CPE name, without
+/// reading (or checking) the fields after them: the store's version screens
+/// need only these, for every criterion of every imported record.
+pub fn head(name: &str) -> Option<[&str; 5]> {
+    let rest = name.strip_prefix("cpe:2.3:")?;
+    let mut it = SplitUnescaped { s: rest, pos: 0 };
+    let mut out = [""; 5];
+    for slot in &mut out {
+        *slot = it.next()?;
+    }
+    Some(out)
+}
+
 struct SplitUnescaped<'a> {
     s: &'a str,
     pos: usize,
@@ -291,6 +304,20 @@ impl<'a> Iterator for SplitUnescaped<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn head_reads_the_first_five_fields() {
+        assert_eq!(
+            head("cpe:2.3:a:openbsd:openssh:5.3:p1:*:*:*:*:*:*"),
+            Some(["a", "openbsd", "openssh", "5.3", "p1"])
+        );
+        assert_eq!(
+            head("cpe:2.3:a:joomla:joomla\\!:3\\.4:*"),
+            Some(["a", "joomla", "joomla\\!", "3\\.4", "*"])
+        );
+        assert_eq!(head("cpe:2.3:a:x:y:1"), None);
+        assert_eq!(head("cpe:/a:x:y:1:2"), None);
+    }
 
     #[test]
     fn parses_all_eleven_components() {

@@ -132,7 +132,6 @@ impl Store {
                 source,
             })?;
         conn.pragma_update(None, "cache_size", -65_536)?;
-        conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
         stable_plans(&conn)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))?;
         Ok(Some(Store {
@@ -165,8 +164,6 @@ impl Store {
         conn.pragma_update(None, "cache_size", -65_536)
             .map_err(open_err)?;
         conn.pragma_update(None, "temp_store", "MEMORY")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "mmap_size", 1i64 << 32)
             .map_err(open_err)?;
         stable_plans(&conn).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))

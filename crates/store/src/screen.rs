@@ -119,7 +119,8 @@ pub(crate) fn screens<'k>(
         .flat_map(|n| &n.cpe_match)
         .filter(|m| m.vulnerable)
     {
-        let Some(f) = kensa_model::cpe::fields(&m.criteria) else {
+        // Too short to name a version: the full evaluation rejects it too.
+        let Some(f) = kensa_model::cpe::head(&m.criteria) else {
             continue;
         };
         let slot = by_product
