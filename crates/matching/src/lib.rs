@@ -1,6 +1,7 @@
 //! Detection: which vulnerabilities apply to a component, and why.
 //!
-//! [`resolve`] turns a component into CPE vendor/product candidates,
+//! [`resolve`] turns a component into CPE vendor/product candidates (with
+//! [`fuzzy`] as its fenced last resort),
 //! [`applicability`] decides whether a record's configurations cover the
 //! component's version, [`osv`] matches package URLs against OSV ranges,
 //! [`advisory`] matches components to CSAF advisory products by name, maker
@@ -11,6 +12,7 @@
 pub mod advisory;
 pub mod applicability;
 pub mod cve5;
+pub mod fuzzy;
 pub mod osv;
 pub mod output;
 pub mod portfolio;

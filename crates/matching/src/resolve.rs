@@ -52,6 +52,9 @@ pub enum Method {
     Name,
     /// A packaging variant of the name equals the product.
     Alias,
+    /// Nothing matched exactly; the name is spelt like a product of a vendor
+    /// that agrees with the supplier (see [`crate::fuzzy`]).
+    Fuzzy,
     /// A CSAF advisory names the product and covers the version.
     Advisory,
 }
@@ -131,6 +134,9 @@ const SUFFIXES: &[&str] = &[
 /// product normalises to a name, most records first.
 pub trait Names {
     fn entries(&self, name: &str) -> Option<Arc<[Entry]>>;
+    /// The products of the vendors whose name, normalised without
+    /// separators (`rockwellautomation`), is `key`.
+    fn of_vendor(&self, key: &str) -> Vec<Entry>;
 }
 
 /// The dictionary of known vendor/product pairs, in memory, indexed by
@@ -144,6 +150,21 @@ impl Names for Dictionary {
     fn entries(&self, name: &str) -> Option<Arc<[Entry]>> {
         self.by_product.get(name).cloned()
     }
+
+    fn of_vendor(&self, key: &str) -> Vec<Entry> {
+        self.by_product
+            .values()
+            .flat_map(|v| v.iter())
+            .filter(|e| vendor_key(&e.vendor) == key)
+            .cloned()
+            .collect()
+    }
+}
+
+/// A vendor's name as supplier hints are compared: normalised, without
+/// separators (`rockwell_automation` → `rockwellautomation`).
+pub fn vendor_key(vendor: &str) -> String {
+    normalize(vendor).replace('_', "")
 }
 
 impl Dictionary {
@@ -253,8 +274,67 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             );
         }
     }
+    if out.is_empty() {
+        out = fuzzy_candidates(names, c, &hints);
+    }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     out
+}
+
+/// The fenced fuzzy step (see [`crate::fuzzy`]): the products of the
+/// vendors the supplier, manufacturer or purl namespace names, spelt like
+/// the component's name with the same numbers. At most three, best first.
+fn fuzzy_candidates(names: &impl Names, c: &Component, hints: &VendorHints) -> Vec<Candidate> {
+    let mut wanted = vec![normalize(&c.name)];
+    if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
+        wanted.push(normalize(&p.name));
+    }
+    let mut scored: Vec<(f64, Entry, String)> = Vec::new();
+    let mut seen_vendors: Vec<String> = Vec::new();
+    for hint in &hints.0 {
+        // A hint matches every vendor it starts with (`siemensag` → `siemens`).
+        for end in 3..=hint.len() {
+            let Some(key) = hint.get(..end) else {
+                continue;
+            };
+            if seen_vendors.iter().any(|k| k == key) {
+                continue;
+            }
+            seen_vendors.push(key.to_string());
+            for e in names.of_vendor(key) {
+                let product = normalize(&e.product);
+                // Devices are filed as their firmware: compare the model.
+                let model = product.strip_suffix("_firmware").unwrap_or(&product);
+                let best = wanted
+                    .iter()
+                    .flat_map(|w| [(w, product.as_str()), (w, model)])
+                    .filter_map(|(w, p)| crate::fuzzy::similarity(w, p))
+                    .fold(0.0_f64, f64::max);
+                if best >= crate::fuzzy::THRESHOLD {
+                    scored.push((best, e, hint.clone()));
+                }
+            }
+        }
+    }
+    scored.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| b.1.records.cmp(&a.1.records))
+    });
+    scored.dedup_by(|a, b| a.1.vendor == b.1.vendor && a.1.product == b.1.product);
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(similarity, e, hint)| Candidate {
+            confidence: crate::fuzzy::confidence(similarity),
+            evidence: format!(
+                "no product is named `{}`; it is spelt like `{}` (similarity {similarity:.2}, same numbers) of vendor `{}`, which matches the supplier ({hint}): a fuzzy match, confirm it",
+                c.name, e.product, e.vendor
+            ),
+            vendor: e.vendor,
+            product: e.product,
+            method: Method::Fuzzy,
+        })
+        .collect()
 }
 
 fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static str) {
@@ -263,6 +343,7 @@ fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static s
         Method::Purl => 0.95,
         Method::Name => 0.9,
         Method::Alias => 0.8,
+        Method::Fuzzy => 0.7,
         Method::Advisory => 0.9,
     };
     if hinted {
@@ -960,6 +1041,47 @@ mod tests {
         assert!(resolve("perl-busybox", "pkg:rpm/fedora/perl-busybox@1.0").is_empty());
         // Not a distribution package: no distro rules.
         assert!(resolve("busybox-syslogd", "pkg:pypi/busybox-syslogd@1.0").is_empty());
+    }
+
+    #[test]
+    fn fuzzy_names_need_the_suppliers_vendor_and_the_same_numbers() {
+        let mut typo = component("Micrologic 1400");
+        typo.supplier = Some("Rockwell Automation, Inc.".into());
+        let found = dict().resolve(&typo);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].product, "micrologix_1400_firmware");
+        assert_eq!(found[0].method, Method::Fuzzy);
+        assert!((0.45..=0.7).contains(&found[0].confidence), "{found:?}");
+        assert!(
+            found[0].evidence.contains("confirm"),
+            "{}",
+            found[0].evidence
+        );
+
+        // The family's firmware may still match by alias; never the 1400.
+        let mut other_model = component("MicroLogix 1100");
+        other_model.supplier = Some("Rockwell Automation".into());
+        let found = dict().resolve(&other_model);
+        assert!(
+            found
+                .iter()
+                .all(|c| c.method != Method::Fuzzy && c.product != "micrologix_1400_firmware"),
+            "{found:?}"
+        );
+
+        assert!(
+            dict().resolve(&component("Micrologic 1400")).is_empty(),
+            "no supplier, no fuzzy match"
+        );
+        let mut exact = component("openssl");
+        exact.supplier = Some("OpenSSL".into());
+        assert!(
+            dict()
+                .resolve(&exact)
+                .iter()
+                .all(|c| c.method != Method::Fuzzy),
+            "an exact match leaves no room for fuzzy ones"
+        );
     }
 
     #[test]

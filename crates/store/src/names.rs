@@ -71,8 +71,8 @@ impl Store {
             "SELECT vendor, product, min(part), count(*) FROM cpe_index GROUP BY vendor, product",
         )?;
         let mut insert = self.conn.prepare(
-            "INSERT INTO product_names (name, vendor, product, part, records)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO product_names (name, vendor, product, part, records, vendor_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         let mut rows = read.query([])?;
         while let Some(r) = rows.next()? {
@@ -81,7 +81,8 @@ impl Store {
             let part = r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
             let records: i64 = r.get(3)?;
             let name = kensa_model::names::normalize(product);
-            insert.execute(params![name, vendor, product, part, records])?;
+            let vendor_key = kensa_model::names::normalize(vendor).replace('_', "");
+            insert.execute(params![name, vendor, product, part, records, vendor_key])?;
         }
         self.conn.execute(
             "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
@@ -99,6 +100,26 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([name], |r| {
+                Ok(CpeProduct {
+                    vendor: r.get(0)?,
+                    product: r.get(1)?,
+                    part: r.get(2)?,
+                    records: r.get::<_, i64>(3)? as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// The products of the vendors whose normalised name without separators
+    /// is `key` (`rockwellautomation`).
+    pub fn products_of_vendor(&self, key: &str) -> Result<Vec<CpeProduct>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vendor, product, part, records FROM product_names WHERE vendor_key = ?1
+             ORDER BY vendor, product",
+        )?;
+        let rows = stmt
+            .query_map([key], |r| {
                 Ok(CpeProduct {
                     vendor: r.get(0)?,
                     product: r.get(1)?,

@@ -243,12 +243,16 @@ ALTER TABLE cpe_index ADD COLUMN screen BLOB;
     // 5: the product dictionary (see crate::names), rebuilt on first use.
     r#"
 CREATE TABLE product_names (
-    name    TEXT NOT NULL,
-    vendor  TEXT NOT NULL,
-    product TEXT NOT NULL,
-    part    TEXT NOT NULL,
-    records INTEGER NOT NULL,
+    name       TEXT NOT NULL,
+    vendor     TEXT NOT NULL,
+    product    TEXT NOT NULL,
+    part       TEXT NOT NULL,
+    records    INTEGER NOT NULL,
+    -- The vendor normalised without separators, as supplier names are
+    -- compared (`rockwellautomation`): fuzzy resolution lists its products.
+    vendor_key TEXT NOT NULL,
     PRIMARY KEY (name, vendor, product)
 ) WITHOUT ROWID;
+CREATE INDEX product_names_by_vendor ON product_names (vendor_key);
 "#,
 ];
