@@ -199,10 +199,11 @@ fn touches(r: &Resolution, changes: &ChangeSet) -> bool {
     // The package index keeps OSV's spelling and release suffix
     // (`Debian:11`, `pyOpenSSL`); compare as the lookup does.
     r.package.as_ref().is_some_and(|(eco, name)| {
-        changes
-            .packages
-            .iter()
-            .any(|(e, n)| e.split(':').next() == Some(eco.as_str()) && n.eq_ignore_ascii_case(name))
+        std::iter::once(name).chain(&r.source_packages).any(|name| {
+            changes.packages.iter().any(|(e, n)| {
+                e.split(':').next() == Some(eco.as_str()) && n.eq_ignore_ascii_case(name)
+            })
+        })
     })
 }
 

@@ -338,13 +338,21 @@ impl<'s> Scanner<'s> {
             .map(|cand| (cand.vendor, cand.product))
             .collect();
         cpe_pairs.sort();
-        let package = c
+        let osv_package = c
             .purl
             .as_deref()
             .and_then(Purl::parse)
             .as_ref()
-            .and_then(osv::package_of)
-            .map(|p| (p.ecosystem.to_string(), p.name.to_ascii_lowercase()));
+            .and_then(osv::package_of);
+        // A distribution package whose purl does not name its source may be
+        // found through the source names its packaging suggests.
+        let source_packages = match &osv_package {
+            Some(p) if p.binary.is_none() && osv::is_distribution(p.ecosystem) => {
+                crate::resolve::source_package_names(&p.name)
+            }
+            _ => Vec::new(),
+        };
+        let package = osv_package.map(|p| (p.ecosystem.to_string(), p.name.to_ascii_lowercase()));
         let mut advisories: Vec<i64> = self
             .lookup
             .advisories
@@ -357,6 +365,7 @@ impl<'s> Scanner<'s> {
         Ok(Resolution {
             cpe_pairs,
             package,
+            source_packages,
             advisories,
             names: crate::advisory::names(c),
         })
@@ -369,6 +378,10 @@ pub struct Resolution {
     pub cpe_pairs: Vec<(String, String)>,
     /// OSV ecosystem and lower-cased package name.
     pub package: Option<(String, String)>,
+    /// Source packages the scan may look the package up by, in the same
+    /// ecosystem (`libssl1.1` → `openssl`); not part of the fingerprint,
+    /// since they follow from the package's name.
+    pub source_packages: Vec<String>,
     /// The CSAF documents with a product of the component's name.
     pub advisories: Vec<i64>,
     /// The component's names, normalised: what CVE 5 `affected` entries

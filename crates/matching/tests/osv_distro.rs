@@ -97,3 +97,58 @@ fn without_a_release_every_release_counts() {
     let r = scan(&["pkg:deb/debian/openssl@1.1.1w-1"]);
     assert_eq!(r.findings.len(), 1);
 }
+
+/// A stored product's binary package is rescanned when an advisory for its
+/// source package arrives, though neither its purl nor its name says which
+/// source it is built from.
+#[test]
+fn a_rescan_follows_advisories_for_the_source_package() {
+    use kensa_matching::portfolio::{add_version, rescan, version_report};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("k.db")).unwrap();
+    // Something imported first, so the portfolio's cursor predates the advisory.
+    import_bytes(
+        &mut store,
+        "kev.json",
+        br#"{"title":"t","catalogVersion":"1","dateReleased":"2024-01-01T00:00:00Z","count":0,"vulnerabilities":[]}"#.to_vec(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let purl = "pkg:deb/debian/libssl1.1@1.1.1n-0%2Bdeb11u5";
+    let raw = format!(
+        r#"{{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{{"type":"library","bom-ref":"ssl","name":"libssl1.1","version":"1.1.1n-0+deb11u5","purl":"{purl}"}}]}}"#
+    );
+    let sbom = kensa_sbom::parse(raw.as_bytes(), &kensa_sbom::ParseOptions::default()).unwrap();
+    let opts = ScanOptions::default();
+    let version = kensa_store::NewVersion {
+        product: "gateway",
+        version: "1.0",
+        origin: "gateway.cdx.json",
+        format: "cyclonedx-json",
+        sbom: raw.as_bytes(),
+    };
+    add_version(&mut store, &version, &sbom, false, &opts).unwrap();
+    let findings = |store: &Store| {
+        version_report(store, "gateway", None)
+            .unwrap()
+            .unwrap()
+            .1
+            .findings
+    };
+    assert!(findings(&store).is_empty());
+    import_bytes(
+        &mut store,
+        "debian-test.json",
+        ADVISORY.as_bytes().to_vec(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let report = rescan(&mut store, &opts).unwrap();
+    assert_eq!(report.rescanned, 1);
+    let now = findings(&store);
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_eq!(
+        now[0].vulnerability.id, "CVE-2099-0001",
+        "filed under its CVE alias"
+    );
+}
