@@ -40,6 +40,16 @@ pub struct Entry {
     pub records: u64,
 }
 
+impl From<kensa_store::CpeProduct> for Entry {
+    fn from(p: kensa_store::CpeProduct) -> Entry {
+        Entry {
+            vendor: p.vendor,
+            product: p.product,
+            records: p.records,
+        }
+    }
+}
+
 /// How a candidate was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

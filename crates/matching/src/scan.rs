@@ -152,14 +152,7 @@ impl Names for NamesOn<'_> {
                 }
                 let entries = match store.products_named(name) {
                     Ok(rows) => (!rows.is_empty()).then(|| {
-                        let mut v: Vec<Entry> = rows
-                            .into_iter()
-                            .map(|p| Entry {
-                                vendor: p.vendor,
-                                product: p.product,
-                                records: p.records,
-                            })
-                            .collect();
+                        let mut v: Vec<Entry> = rows.into_iter().map(Entry::from).collect();
                         sort_entries(&mut v);
                         Arc::from(v)
                     }),
@@ -188,14 +181,7 @@ impl NamesOn<'_> {
             return Vec::new();
         };
         match store.products_of_vendor(key) {
-            Ok(rows) => rows
-                .into_iter()
-                .map(|p| Entry {
-                    vendor: p.vendor,
-                    product: p.product,
-                    records: p.records,
-                })
-                .collect(),
+            Ok(rows) => rows.into_iter().map(Entry::from).collect(),
             Err(e) => {
                 lock(&cache.failed).get_or_insert(e);
                 Vec::new()
@@ -249,11 +235,7 @@ impl<'s> Scanner<'s> {
         let names = match store.refresh_product_names() {
             Ok(_) => NameSource::Stored(NameCache::default()),
             Err(e) if e.is_read_only() => NameSource::Memory(Dictionary::new(
-                store.cpe_products()?.into_iter().map(|p| Entry {
-                    vendor: p.vendor,
-                    product: p.product,
-                    records: p.records,
-                }),
+                store.cpe_products()?.into_iter().map(Entry::from),
             )),
             Err(e) => return Err(e),
         };

@@ -99,14 +99,7 @@ impl Store {
              ORDER BY records DESC, vendor",
         )?;
         let rows = stmt
-            .query_map([name], |r| {
-                Ok(CpeProduct {
-                    vendor: r.get(0)?,
-                    product: r.get(1)?,
-                    part: r.get(2)?,
-                    records: r.get::<_, i64>(3)? as u64,
-                })
-            })?
+            .query_map([name], CpeProduct::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -119,14 +112,7 @@ impl Store {
              ORDER BY vendor, product",
         )?;
         let rows = stmt
-            .query_map([key], |r| {
-                Ok(CpeProduct {
-                    vendor: r.get(0)?,
-                    product: r.get(1)?,
-                    part: r.get(2)?,
-                    records: r.get::<_, i64>(3)? as u64,
-                })
-            })?
+            .query_map([key], CpeProduct::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

@@ -87,6 +87,18 @@ pub struct CpeProduct {
     pub records: u64,
 }
 
+impl CpeProduct {
+    /// From a row of (vendor, product, part, records).
+    pub(crate) fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CpeProduct> {
+        Ok(CpeProduct {
+            vendor: r.get(0)?,
+            product: r.get(1)?,
+            part: r.get(2)?,
+            records: r.get::<_, i64>(3)? as u64,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceCount {
     pub source: String,
@@ -244,14 +256,7 @@ impl Store {
             "SELECT vendor, product, min(part), count(*) FROM cpe_index GROUP BY vendor, product",
         )?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok(CpeProduct {
-                    vendor: r.get(0)?,
-                    product: r.get(1)?,
-                    part: r.get(2)?,
-                    records: r.get::<_, i64>(3)? as u64,
-                })
-            })?
+            .query_map([], CpeProduct::from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }

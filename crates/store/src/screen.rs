@@ -196,22 +196,16 @@ fn encode(buf: &mut Vec<u8>, version: &str, update: &str, m: &kensa_model::CpeMa
 
 /// Fills the screens of records stored before screens existed.
 pub(crate) fn backfill(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
-    let mut read = tx.prepare("SELECT id, vuln_id, data FROM records")?;
-    let mut update = tx.prepare_cached(
+    let mut update = tx.prepare(
         "UPDATE cpe_index SET screen = ?1 WHERE vendor = ?2 AND product = ?3 AND record_id = ?4",
     )?;
-    let mut rows = read.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let vuln: String = r.get(1)?;
-        let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-        let rec: VulnRecord = crate::blob::decode(blob, || vuln.clone())?;
-        let record_keys: Vec<(String, String)> = crate::write::cpe_keys(&rec).into_keys().collect();
-        for ((vendor, product), screen) in screens(&rec, record_keys.iter()) {
+    crate::write::each_stored_record(tx, "", |id, rec| {
+        let keys: Vec<(String, String)> = crate::write::cpe_keys(&rec).into_keys().collect();
+        for ((vendor, product), screen) in screens(&rec, keys.iter()) {
             update.execute(rusqlite::params![screen, vendor, product, id])?;
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -658,20 +658,32 @@ fn cpe_products(rec: &VulnRecord) -> BTreeSet<(&str, &str, &str)> {
 /// Indexes the names of the CVE 5 records stored before `affected_names`
 /// existed.
 pub(crate) fn backfill_affected_names(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    let mut read =
-        tx.prepare("SELECT id, vuln_id, data FROM records WHERE source_kind LIKE 'cve5%'")?;
     let mut insert = tx.prepare(
         "INSERT OR IGNORE INTO affected_names (product, vendor, record_id) VALUES (?1, ?2, ?3)",
     )?;
-    let mut rows = read.query([])?;
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0)?;
-        let vuln: String = r.get(1)?;
-        let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-        let rec: VulnRecord = crate::blob::decode(blob, || vuln.clone())?;
+    each_stored_record(tx, "WHERE source_kind LIKE 'cve5%'", |id, rec| {
         for (product, vendor) in affected_names(&rec) {
             insert.execute(params![product, vendor, id])?;
         }
+        Ok(())
+    })
+}
+
+/// Decodes every stored record the `filter` (a WHERE clause, or empty)
+/// selects, with its row id: how a migration fills a new derived table.
+pub(crate) fn each_stored_record(
+    tx: &rusqlite::Transaction<'_>,
+    filter: &str,
+    mut f: impl FnMut(i64, VulnRecord) -> Result<()>,
+) -> Result<()> {
+    let mut read = tx.prepare(&format!("SELECT id, vuln_id, data FROM records {filter}"))?;
+    let mut rows = read.query([])?;
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+        let rec: VulnRecord =
+            crate::blob::decode(blob, || r.get::<_, String>(1).unwrap_or_default())?;
+        f(id, rec)?;
     }
     Ok(())
 }
