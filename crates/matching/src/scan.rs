@@ -170,25 +170,18 @@ impl Names for NamesOn<'_> {
     fn of_vendor(&self, key: &str) -> Vec<Entry> {
         match self {
             NamesOn::Memory(d) => d.of_vendor(key),
-            NamesOn::Stored(..) => self.products_of_vendor(key),
+            NamesOn::Stored(cache, store) => match store.products_of_vendor(key) {
+                Ok(rows) => rows.into_iter().map(Entry::from).collect(),
+                Err(e) => {
+                    lock(&cache.failed).get_or_insert(e);
+                    Vec::new()
+                }
+            },
         }
     }
 }
 
 impl NamesOn<'_> {
-    fn products_of_vendor(&self, key: &str) -> Vec<Entry> {
-        let NamesOn::Stored(cache, store) = self else {
-            return Vec::new();
-        };
-        match store.products_of_vendor(key) {
-            Ok(rows) => rows.into_iter().map(Entry::from).collect(),
-            Err(e) => {
-                lock(&cache.failed).get_or_insert(e);
-                Vec::new()
-            }
-        }
-    }
-
     /// The first failed lookup: resolution treats it as an unknown name,
     /// and the scan reports it instead of going on.
     fn failure(&self) -> Result<(), StoreError> {

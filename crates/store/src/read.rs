@@ -371,25 +371,8 @@ impl Store {
             .collect()
     }
 
-    /// Every source's record of `id`, ordered by source, decoded into `T`:
-    /// a partial view of [`VulnRecord`] (serde skips the fields `T` lacks),
-    /// for readers that need a few fields of many vulnerabilities (triage
-    /// reads CVSS, weaknesses and SSVC, not configurations).
-    pub fn records_as<T: serde::de::DeserializeOwned>(&self, id: &str) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT data FROM records WHERE vuln_id = ?1 ORDER BY source_kind, source_name",
-        )?;
-        let blobs = stmt
-            .query_map([id], |r| r.get::<_, Vec<u8>>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        blobs
-            .iter()
-            .map(|blob| crate::blob::decode(blob, || id.to_string()))
-            .collect()
-    }
-
     /// What triage weighs of each of a vulnerability's records (ordered by
-    /// source, as [`Store::records_as`]), read from the derived tables
+    /// source kind and name), read from the derived tables
     /// instead of the record bodies: a scan triages thousands at once.
     pub fn record_facts(&self, id: &str) -> Result<Vec<RecordFacts>> {
         let ids: Vec<i64> = self

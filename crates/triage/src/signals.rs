@@ -40,7 +40,7 @@ impl Signals {
     }
 
     /// [`Signals::from_records`] from the triage fields of each record
-    /// (`Store::records_as::<RecordSignals>` decodes only those).
+    /// (a scan reads them from the store's derived tables, `Store::record_facts`).
     pub fn from_parts(
         id: &str,
         records: impl IntoIterator<Item = RecordSignals>,
