@@ -55,7 +55,9 @@ pub struct AddArgs {
     /// Replace a version that is already stored
     #[arg(long)]
     replace: bool,
-    /// Reject SBOMs that deviate from their specification instead of warning
+    /// Reject SBOMs that deviate from their specification instead of warning:
+    /// CycloneDX is validated against its official JSON schema or XSD, SPDX
+    /// against its JSON schema and the specification's rules
     #[arg(long)]
     strict: bool,
     /// Output format

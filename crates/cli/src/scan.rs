@@ -19,10 +19,17 @@ pub struct ScanArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     format: ScanFormat,
-    /// Leave out matches whose name resolution is less certain than this (0 to 1)
+    /// Leave out matches whose name resolution is less certain than this (0 to 1).
+    ///
+    /// SBOM CPEs give 0.99, OSV packages 0.97, exact names up to 0.95,
+    /// packaging aliases 0.65-0.85, fuzzy spellings 0.45-0.70; a criterion
+    /// that names every version lowers its finding by 0.8x. 0.75 keeps exact
+    /// and most alias matches and drops the fuzzy ones (docs/MATCHING.md).
     #[arg(long, default_value_t = 0.0, value_name = "X")]
     min_confidence: f64,
-    /// Reject SBOMs that deviate from their specification instead of warning
+    /// Reject SBOMs that deviate from their specification instead of warning:
+    /// CycloneDX is validated against its official JSON schema or XSD, SPDX
+    /// against its JSON schema and the specification's rules
     #[arg(long)]
     strict: bool,
     /// Product profile (YAML) for triage: safety and mission impact, exposure,
