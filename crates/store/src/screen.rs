@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 
 use kensa_model::VulnRecord;
 
+use crate::write::CpeKey;
+
 const UPDATE: u8 = 1;
 const START_INCLUDING: u8 = 1 << 1;
 const START_EXCLUDING: u8 = 1 << 2;
@@ -100,15 +102,13 @@ fn next_criterion<'a>(rest: &mut &'a [u8]) -> Result<ScreenCriterion<'a>, ()> {
 /// (vendor, product), compared as the matcher compares them.
 type NameKey<'a> = (Cow<'a, str>, Cow<'a, str>);
 
-/// The screen of every (vendor, product) key in `keys` that a screen can
-/// decide; keys left out are stored as NULL (always read the record).
-pub(crate) fn screens<'k>(
-    rec: &VulnRecord,
-    keys: impl Iterator<Item = &'k (String, String)>,
-) -> BTreeMap<(String, String), Vec<u8>> {
+/// Sets the screen of every (vendor, product) key of the record that a
+/// screen can decide; the others stay `None` (stored as NULL: read the
+/// record).
+pub(crate) fn fill(rec: &VulnRecord, keys: &mut BTreeMap<(String, String), CpeKey>) {
     // CVE 5 `affected` versions are matched from the body: no screen.
     if !rec.affected.is_empty() {
-        return BTreeMap::new();
+        return;
     }
     // None: a criterion too long to encode; the record is read instead.
     let mut by_product: BTreeMap<NameKey<'_>, Option<Vec<u8>>> = BTreeMap::new();
@@ -132,16 +132,13 @@ pub(crate) fn screens<'k>(
             *slot = None;
         }
     }
-    keys.filter_map(|(vendor, product)| {
-        match by_product.get(&(folded(vendor), folded(product))) {
-            Some(Some(buf)) => Some(((vendor.clone(), product.clone()), buf.clone())),
-            // A field too long to encode: read the record.
-            Some(None) => None,
+    for ((vendor, product), key) in keys.iter_mut() {
+        key.screen = match by_product.get(&(folded(vendor), folded(product))) {
+            Some(found) => found.clone(),
             // Named only as a platform, never vulnerable.
-            None => Some(((vendor.clone(), product.clone()), Vec::new())),
-        }
-    })
-    .collect()
+            None => Some(Vec::new()),
+        };
+    }
 }
 
 /// The comparison key of a CPE vendor or product: unescaped, lower case
@@ -200,9 +197,12 @@ pub(crate) fn backfill(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
         "UPDATE cpe_index SET screen = ?1 WHERE vendor = ?2 AND product = ?3 AND record_id = ?4",
     )?;
     crate::write::each_stored_record(tx, "", |id, rec| {
-        let keys: Vec<(String, String)> = crate::write::cpe_keys(&rec).into_keys().collect();
-        for ((vendor, product), screen) in screens(&rec, keys.iter()) {
-            update.execute(rusqlite::params![screen, vendor, product, id])?;
+        let mut keys = crate::write::cpe_keys(&rec);
+        fill(&rec, &mut keys);
+        for ((vendor, product), key) in keys {
+            if key.screen.is_some() {
+                update.execute(rusqlite::params![key.screen, vendor, product, id])?;
+            }
         }
         Ok(())
     })
@@ -212,6 +212,19 @@ pub(crate) fn backfill(tx: &rusqlite::Transaction<'_>) -> crate::Result<()> {
 mod tests {
     use super::*;
     use kensa_model::{Configuration, CpeMatch, Cve5Affected, Node};
+
+    /// The screens `fill` sets, keys without one left out.
+    fn screens<'k>(
+        rec: &VulnRecord,
+        keys: impl Iterator<Item = &'k (String, String)>,
+    ) -> BTreeMap<(String, String), Vec<u8>> {
+        let mut map: BTreeMap<(String, String), CpeKey> =
+            keys.map(|k| (k.clone(), CpeKey::default())).collect();
+        fill(rec, &mut map);
+        map.into_iter()
+            .filter_map(|(k, v)| v.screen.map(|s| (k, s)))
+            .collect()
+    }
 
     fn record(matches: Vec<CpeMatch>) -> VulnRecord {
         let mut rec = VulnRecord::new(

@@ -67,9 +67,6 @@ pub struct PreparedVuln {
     data: Vec<u8>,
     hash: i64,
     rows: Rows,
-    /// Version screens of `rows.cpe_keys` (see [`crate::screen`]); a key
-    /// without one is stored with a NULL screen.
-    screens: BTreeMap<(String, String), Vec<u8>>,
 }
 
 impl PreparedVuln {
@@ -87,8 +84,8 @@ impl PreparedVuln {
         })?;
         let hash = fingerprint(&json);
         let data = crate::blob::compress(&json);
-        let rows = Rows::of(&record);
-        let screens = crate::screen::screens(&record, rows.cpe_keys.keys());
+        let mut rows = Rows::of(&record);
+        crate::screen::fill(&record, &mut rows.cpe_keys);
         Ok(PreparedVuln {
             id: record.id,
             kind: record.source.kind,
@@ -98,9 +95,17 @@ impl PreparedVuln {
             data,
             hash,
             rows,
-            screens,
         })
     }
+}
+
+/// One `cpe_index` row of a record: the part (a/o/h) of the first
+/// criterion naming the product, and its version screen (see
+/// [`crate::screen`]; `None` is stored as NULL: read the record).
+#[derive(Debug, Default)]
+pub(crate) struct CpeKey {
+    pub(crate) part: String,
+    pub(crate) screen: Option<Vec<u8>>,
 }
 
 /// The rows of the index tables that one record owns.
@@ -111,7 +116,7 @@ pub(crate) struct Rows {
     cvss: Vec<CvssMetric>,
     cwes: BTreeSet<String>,
     /// (vendor, product) → part (a/o/h) of the first criterion naming it.
-    pub(crate) cpe_keys: BTreeMap<(String, String), String>,
+    pub(crate) cpe_keys: BTreeMap<(String, String), CpeKey>,
     pub(crate) packages: BTreeSet<(String, String)>,
     /// (product, vendor), normalised, of CVE 5 `affected` entries without CPEs.
     pub(crate) affected_names: BTreeSet<(String, String)>,
@@ -243,7 +248,7 @@ impl<'c> Import<'c> {
                 (id, Outcome::Updated)
             }
         };
-        self.write_rows(record_id, &v.id, &v.rows, &v.screens)?;
+        self.write_rows(record_id, &v.id, &v.rows)?;
         self.upsert_head(v)?;
         Ok(outcome)
     }
@@ -292,13 +297,7 @@ impl<'c> Import<'c> {
         Ok(())
     }
 
-    fn write_rows(
-        &self,
-        record_id: i64,
-        vuln_id: &str,
-        rows: &Rows,
-        screens: &BTreeMap<(String, String), Vec<u8>>,
-    ) -> Result<()> {
+    fn write_rows(&self, record_id: i64, vuln_id: &str, rows: &Rows) -> Result<()> {
         if !rows.english.is_empty() {
             self.tx
                 .prepare_cached("INSERT INTO descriptions_fts (rowid, text) VALUES (?1, ?2)")?
@@ -335,9 +334,8 @@ impl<'c> Import<'c> {
             "INSERT INTO cpe_index (vendor, product, record_id, part, screen)
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        for (key, part) in &rows.cpe_keys {
-            let (vendor, product) = key;
-            stmt.execute(params![vendor, product, record_id, part, screens.get(key)])?;
+        for ((vendor, product), key) in &rows.cpe_keys {
+            stmt.execute(params![vendor, product, record_id, key.part, key.screen])?;
         }
         let mut stmt = self.tx.prepare_cached(
             "INSERT INTO affected_names (product, vendor, record_id) VALUES (?1, ?2, ?3)",
@@ -625,13 +623,16 @@ pub(crate) fn english_text(rec: &VulnRecord) -> String {
 }
 
 /// (vendor, product) → part (a/o/h) of the first criterion naming it, for
-/// every product named anywhere in the record.
-pub(crate) fn cpe_keys(rec: &VulnRecord) -> BTreeMap<(String, String), String> {
+/// every product named anywhere in the record; no screens yet.
+pub(crate) fn cpe_keys(rec: &VulnRecord) -> BTreeMap<(String, String), CpeKey> {
     cpe_products(rec)
         .into_iter()
         .fold(BTreeMap::new(), |mut m, (p, v, n)| {
             m.entry((v.to_string(), n.to_string()))
-                .or_insert_with(|| p.to_string());
+                .or_insert_with(|| CpeKey {
+                    part: p.to_string(),
+                    screen: None,
+                });
             m
         })
 }
