@@ -14,15 +14,19 @@ use kensa_store::Store;
 
 const ADVISORY: &str = r#"{"schema_version":"1.6.0","id":"DEBIAN-TEST-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2099-0001"],"summary":"test advisory","affected":[{"package":{"ecosystem":"Debian:11","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1w-0+deb11u1"}]}]},{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.11-1~deb12u1"}]}]}]}"#;
 
-fn scan(purls: &[&str]) -> ScanReport {
-    let mut store = Store::open_in_memory().unwrap();
+fn import_advisory(store: &mut Store) {
     import_bytes(
-        &mut store,
+        store,
         "debian-test.json",
         ADVISORY.as_bytes().to_vec(),
         &ImportOptions::default(),
     )
     .unwrap();
+}
+
+fn scan(purls: &[&str]) -> ScanReport {
+    let mut store = Store::open_in_memory().unwrap();
+    import_advisory(&mut store);
     let components = purls
         .iter()
         .map(|p| {
@@ -136,13 +140,7 @@ fn a_rescan_follows_advisories_for_the_source_package() {
             .findings
     };
     assert!(findings(&store).is_empty());
-    import_bytes(
-        &mut store,
-        "debian-test.json",
-        ADVISORY.as_bytes().to_vec(),
-        &ImportOptions::default(),
-    )
-    .unwrap();
+    import_advisory(&mut store);
     let report = rescan(&mut store, &opts).unwrap();
     assert_eq!(report.rescanned, 1);
     let now = findings(&store);
