@@ -105,29 +105,26 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
 /// its product profile (safety impact, exposure, field patchability).
 fn print_queue(store: &mut kensa_store::Store, data: &Path) -> Result<()> {
     let sbom_path = data.join(SBOM);
-    let (raw, sbom) = crate::scan::read_sbom(&sbom_path, false, true)?;
+    let raw =
+        std::fs::read(&sbom_path).with_context(|| format!("reading {}", sbom_path.display()))?;
     let origin = sbom_path.to_string_lossy();
-    let new = kensa_store::NewVersion {
+    let new = kensa_app::products::AddVersion {
         product: "rtu-gateway",
         version: "2.8.1",
-        origin: &origin,
-        format: "CycloneDX",
         sbom: &raw,
+        origin: &origin,
+        team: None,
+        replace: true,
+        strict: false,
     };
-    kensa_matching::portfolio::add_version(
-        store,
-        &new,
-        &sbom,
-        true,
-        &kensa_matching::ScanOptions::default(),
-    )?;
+    kensa_app::products::add_version(store, &kensa_app::Actor::operator(), &new, true, &|_| {})?;
     let profile = data.join(PROFILE);
     let triager = crate::triage::load_triager(Some(&profile))?;
-    let mut rows = crate::queue::backlog(
+    let mut rows = kensa_app::queue::live_backlog(
         store,
         &["rtu-gateway".to_string()],
         &triager,
-        &crate::queue::Filter::default(),
+        &kensa_app::queue::QueueFilter::default(),
     )?;
     let total = rows.len();
     rows.truncate(8);

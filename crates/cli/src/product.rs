@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use kensa_matching::ScanOptions;
+use kensa_app::products;
+use kensa_app::{Actor, AppError};
 use kensa_matching::portfolio::{self, RescanReport};
-use kensa_store::{NewVersion, Store};
+use kensa_store::Store;
 
 use crate::scan::{ScanFormat, render_table};
 use crate::{Ctx, OutputFormat, outln, print_json};
@@ -55,6 +56,10 @@ pub struct AddArgs {
     /// Replace a version that is already stored
     #[arg(long)]
     replace: bool,
+    /// Put the product in this team (`kensa team add` creates teams); a
+    /// product belongs to at most one team
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
     /// Reject SBOMs that deviate from their specification instead of warning:
     /// CycloneDX is validated against its official JSON schema or XSD, SPDX
     /// against its JSON schema and the specification's rules
@@ -110,7 +115,7 @@ pub fn run_portfolio(ctx: &Ctx, cmd: PortfolioCommand) -> Result<ExitCode> {
     match cmd {
         PortfolioCommand::Rescan(args) => {
             let mut store = ctx.open_existing()?;
-            let report = portfolio::rescan(&mut store, &ScanOptions::default())?;
+            let report = products::rescan_portfolio(&mut store)?;
             match args.format {
                 OutputFormat::Json => print_json(&report)?,
                 OutputFormat::Text => print_rescan(&report, true),
@@ -130,25 +135,21 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
             args.sbom.clone().unwrap_or_default(),
         )],
     };
+    let actor = Actor::operator();
     // Store every version first, then scan what is new in one pass.
     let mut reports = Vec::new();
     for (name, version, sbom) in &entries {
-        let components = store_one(&mut store, name, version, sbom, &args, ctx.quiet)?;
+        let added = store_one(&mut store, &actor, name, version, sbom, &args, ctx.quiet)?;
         if args.format == OutputFormat::Text && !ctx.quiet {
             outln!(
                 "{name} {version}: {} components ({} new to the portfolio)",
-                components.0,
-                components.1
+                added.components,
+                added.new_components
             );
         }
-        reports.push(AddedVersion {
-            product: name.clone(),
-            version: version.clone(),
-            components: components.0,
-            new_components: components.1,
-        });
+        reports.push(added);
     }
-    let rescan = portfolio::rescan(&mut store, &ScanOptions::default())?;
+    let rescan = products::rescan_portfolio(&mut store)?;
     match args.format {
         OutputFormat::Json => print_json(&serde_json::json!({
             "added": reports,
@@ -174,45 +175,40 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(serde::Serialize)]
-struct AddedVersion {
-    product: String,
-    version: String,
-    components: usize,
-    new_components: usize,
-}
-
-/// Parses and stores one version; returns its component count and how
-/// many of them are new to the portfolio.
+/// Reads and stores one version without scanning it.
 fn store_one(
     store: &mut Store,
+    actor: &Actor,
     name: &str,
     version: &str,
     path: &Path,
     args: &AddArgs,
     quiet: bool,
-) -> Result<(usize, usize)> {
-    if name.trim().is_empty() || version.trim().is_empty() {
-        bail!("a product needs a non-empty name and version");
-    }
-    let (bytes, sbom) = crate::scan::read_sbom(path, args.strict, quiet)?;
-    let format = format!("{:?}", sbom.format);
+) -> Result<products::Added> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let origin = path.to_string_lossy();
-    let new = NewVersion {
+    let new = products::AddVersion {
         product: name,
         version,
-        origin: &origin,
-        format: &format,
         sbom: &bytes,
+        origin: &origin,
+        team: args.team.as_deref(),
+        replace: args.replace,
+        strict: args.strict,
     };
-    let fresh =
-        portfolio::store_version(store, &new, &sbom, args.replace).map_err(|e| match e {
-            kensa_store::StoreError::Conflict(msg) => {
-                anyhow::anyhow!("{msg}\n  hint: --replace stores the new SBOM in its place")
-            }
-            e => e.into(),
-        })?;
-    Ok((sbom.components.len(), fresh))
+    let added = products::add_version(store, actor, &new, false, &|_| {}).map_err(|e| match e {
+        AppError::Conflict(msg) => {
+            anyhow::anyhow!("{msg}\n  hint: --replace stores the new SBOM in its place")
+        }
+        AppError::BadInput(msg) => anyhow::anyhow!("{}: {msg}", path.display()),
+        e => e.into(),
+    })?;
+    if !quiet {
+        for w in &added.warnings {
+            eprintln!("warning: {}: {w}", path.display());
+        }
+    }
+    Ok(added)
 }
 
 /// `NAME<TAB>VERSION<TAB>SBOM` lines; SBOM paths relative to the manifest.
@@ -317,10 +313,12 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
 
 fn remove(ctx: &Ctx, args: RemoveArgs) -> Result<ExitCode> {
     let mut store = ctx.open_existing()?;
-    let n = store.remove_product(&args.name, args.version.as_deref())?;
-    if n == 0 {
-        bail!("nothing to remove: no such product or version");
-    }
+    let n = products::remove(
+        &mut store,
+        &Actor::operator(),
+        &args.name,
+        args.version.as_deref(),
+    )?;
     if !ctx.quiet {
         outln!("removed {n} version(s) of {}", args.name);
     }
@@ -336,7 +334,7 @@ pub fn rescan_after_import(
     if store.component_count()? == 0 {
         return Ok(None);
     }
-    let report = portfolio::rescan(store, &ScanOptions::default())?;
+    let report = products::rescan_portfolio(store)?;
     if !quiet {
         print_rescan(&report, format == OutputFormat::Text);
     }

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use chrono::{DateTime, NaiveDate, Utc};
 use clap::Args;
-use kensa_matching::portfolio;
-use kensa_triage::Triage;
-use serde::Serialize;
+use kensa_app::Actor;
+use kensa_app::page::MAX_LIMIT;
+use kensa_app::queue::{self, QueueFilter, QueueItem};
+use kensa_store::Store;
 
 use crate::{Ctx, OutputFormat, outln, print_json};
 
@@ -22,7 +22,8 @@ pub struct QueueArgs {
     /// Only these products (repeatable) [default: all stored products]
     #[arg(long, value_name = "NAME")]
     product: Vec<String>,
-    /// Product profile (YAML) for triage [default: conservative defaults]
+    /// Product profile (YAML) for triage, computed live [default: the stored
+    /// triage, with conservative defaults]
     #[arg(long, value_name = "FILE")]
     profile: Option<PathBuf>,
     /// Only findings with this SSVC decision (repeatable; case-insensitive), e.g. immediate
@@ -31,6 +32,9 @@ pub struct QueueArgs {
     /// Only findings with at least this priority (0-100)
     #[arg(long, value_name = "N", default_value_t = 0)]
     min_priority: u8,
+    /// Only known-exploited vulnerabilities (CISA KEV)
+    #[arg(long)]
+    kev: bool,
     /// Show at most this many rows (0: all)
     #[arg(long, value_name = "N", default_value_t = 0)]
     limit: usize,
@@ -38,31 +42,8 @@ pub struct QueueArgs {
     format: OutputFormat,
 }
 
-/// One finding of one product in the backlog.
-#[derive(Serialize)]
-pub struct Row {
-    product: String,
-    version: String,
-    component: String,
-    vulnerability: String,
-    priority: u8,
-    decision: String,
-    /// CISA KEV remediation due date.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kev_due: Option<String>,
-    /// CRA early warning and notification deadlines, counted from the day
-    /// CISA listed the exploitation (the latest a maker can claim to have
-    /// become aware of it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cra_early_warning_due: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cra_notification_due: Option<String>,
-    triage: Triage,
-}
-
 pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
-    let store = ctx.open_existing()?;
-    let triager = crate::triage::load_triager(args.profile.as_deref())?;
+    let mut store = ctx.open_existing()?;
     let stored: Vec<String> = store.products()?.into_iter().map(|p| p.name).collect();
     if stored.is_empty() {
         bail!(
@@ -70,24 +51,38 @@ pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
              `kensa scan SBOM` triages an SBOM without storing it"
         );
     }
-    let products: Vec<String> = if args.product.is_empty() {
-        stored
-    } else {
-        for p in &args.product {
-            if !stored.contains(p) {
-                bail!("no product {p} is stored\n  hint: `kensa product list` shows what is");
-            }
+    for p in &args.product {
+        if !stored.contains(p) {
+            bail!("no product {p} is stored\n  hint: `kensa product list` shows what is");
         }
-        args.product.clone()
-    };
-    let filter = Filter {
-        decisions: args.decision.iter().map(|d| d.to_lowercase()).collect(),
-        min_priority: args.min_priority,
-    };
-    let mut rows = backlog(&store, &products, &triager, &filter)?;
-    if args.limit > 0 {
-        rows.truncate(args.limit);
     }
+    if kensa_app::findings::findings_are_stale(&store)? && !ctx.quiet {
+        eprintln!(
+            "note: data was imported since the last rescan; `kensa portfolio rescan` brings these findings up to date"
+        );
+    }
+    let filter = QueueFilter {
+        products: args.product.clone(),
+        min_priority: args.min_priority,
+        decisions: args.decision.clone(),
+        kev_only: args.kev,
+        vulnerability: None,
+    };
+    let limit = (args.limit > 0).then_some(args.limit);
+    let rows = match &args.profile {
+        Some(profile) => {
+            let triager = crate::triage::load_triager(Some(profile))?;
+            let products = if args.product.is_empty() {
+                stored
+            } else {
+                args.product.clone()
+            };
+            let mut rows = queue::live_backlog(&store, &products, &triager, &filter)?;
+            rows.truncate(limit.unwrap_or(usize::MAX));
+            rows
+        }
+        None => stored_backlog(&mut store, &filter, limit)?,
+    };
     match args.format {
         OutputFormat::Json => print_json(&rows)?,
         OutputFormat::Text => print_table(&rows),
@@ -95,95 +90,34 @@ pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Which findings a queue keeps.
-#[derive(Default)]
-pub struct Filter {
-    /// Lower-case SSVC decisions; empty keeps all.
-    pub decisions: Vec<String>,
-    pub min_priority: u8,
-}
-
-/// The newest version of each product, its findings triaged, most urgent
-/// first.
-pub fn backlog(
-    store: &kensa_store::Store,
-    products: &[String],
-    triager: &kensa_triage::Triager,
-    filter: &Filter,
-) -> Result<Vec<Row>> {
-    let mut reports = Vec::new();
-    for product in products {
-        if let Some((version, report)) = portfolio::version_report(store, product, None)? {
-            reports.push((product, version, report));
+/// The backlog ranked by the stored triage (default profile), brought up
+/// to date first when the database can be written.
+pub fn stored_backlog(
+    store: &mut Store,
+    filter: &QueueFilter,
+    limit: Option<usize>,
+) -> Result<Vec<QueueItem>> {
+    if let Err(e) = kensa_app::triage::refresh_stored_triage(store) {
+        match e {
+            kensa_app::AppError::Store(s) if s.is_read_only() => {}
+            e => return Err(e.into()),
         }
     }
-    // Products share vulnerabilities: each distinct one is triaged once,
-    // from one report holding every product's findings.
-    let mut all = kensa_matching::ScanReport::of(std::iter::empty(), 0);
-    all.findings = reports
-        .iter()
-        .flat_map(|(_, _, r)| r.findings.iter().cloned())
-        .collect();
-    let triages = crate::triage::triage_findings(store, &all, triager)?;
+    let actor = Actor::operator();
     let mut rows = Vec::new();
-    for (product, version, report) in &reports {
-        for f in &report.findings {
-            let Some(t) = triages.get(&f.vulnerability.id) else {
-                continue;
-            };
-            if t.priority < filter.min_priority
-                || (!filter.decisions.is_empty()
-                    && !filter.decisions.contains(&t.ssvc.decision.to_lowercase()))
-            {
-                continue;
-            }
-            rows.push(row(product, version, f, t));
+    let mut cursor: Option<String> = None;
+    loop {
+        let want = limit.map_or(MAX_LIMIT, |l| (l - rows.len()).min(MAX_LIMIT));
+        let page = queue::page(store, &actor, filter, cursor.as_deref(), Some(want))?;
+        rows.extend(page.items);
+        match page.next_cursor {
+            Some(c) if limit.is_none_or(|l| rows.len() < l) => cursor = Some(c),
+            _ => return Ok(rows),
         }
     }
-    rows.sort_by(|a, b| {
-        b.priority
-            .cmp(&a.priority)
-            .then_with(|| a.kev_due.cmp(&b.kev_due))
-            .then_with(|| a.vulnerability.cmp(&b.vulnerability))
-            .then_with(|| a.product.cmp(&b.product))
-    });
-    Ok(rows)
 }
 
-fn row(product: &str, version: &str, f: &kensa_matching::Finding, t: &Triage) -> Row {
-    let (early, notification) = match (&t.cra, &t.kev) {
-        (Some(cra), Some(kev)) => match kev_day(&kev.date_added) {
-            Some(aware) => {
-                let (e, n) = cra.deadlines(aware);
-                (Some(e.to_rfc3339()), Some(n.to_rfc3339()))
-            }
-            None => (None, None),
-        },
-        _ => (None, None),
-    };
-    Row {
-        product: product.to_string(),
-        version: version.to_string(),
-        component: match &f.component.version {
-            Some(v) => format!("{} {v}", f.component.name),
-            None => f.component.name.clone(),
-        },
-        vulnerability: f.vulnerability.id.clone(),
-        priority: t.priority,
-        decision: t.ssvc.decision.clone(),
-        kev_due: t.kev.as_ref().map(|k| k.due_date.clone()),
-        cra_early_warning_due: early,
-        cra_notification_due: notification,
-        triage: t.clone(),
-    }
-}
-
-fn kev_day(date: &str) -> Option<DateTime<Utc>> {
-    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-    Some(day.and_hms_opt(0, 0, 0)?.and_utc())
-}
-
-pub fn print_table(rows: &[Row]) {
+pub fn print_table(rows: &[QueueItem]) {
     if rows.is_empty() {
         outln!("nothing in the queue matches");
         return;

@@ -73,7 +73,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         args.min_confidence,
         ctx.quiet,
     )?;
-    let triages = crate::triage::triage_findings(&store, &report, &triager)?;
+    let triages = kensa_app::triage::triage_findings(&store, &report.findings, &triager)?;
     crate::triage::sort_by_priority(&mut report, &triages);
     if !args.vex.is_empty() {
         let triage = crate::assess::TriageContext {

@@ -11,14 +11,14 @@
 //! (a small set of answers that alone fix the root's value) or, when
 //! undecided, the open questions that could still decide it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::answers::{Answer, AnswerValue, Answers, AnswersError};
 use crate::conditions::{Condition, ConditionKind, Conditions, GroupOp, Node};
 use crate::fingerprint::{fingerprint, origin};
 use crate::vex::Justification;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Affected,
@@ -37,7 +37,7 @@ impl Status {
 }
 
 /// A condition whose answer decided the verdict.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decisive {
     pub id: String,
     pub kind: ConditionKind,
@@ -59,6 +59,7 @@ pub struct OpenQuestion {
     pub state: &'static str,
 }
 
+/// A verdict reads back from JSON (a stored assessment) as it was written.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub vulnerability: String,
@@ -79,6 +80,91 @@ pub struct Verdict {
     pub conditions_origin: &'static str,
     pub conditions: usize,
     pub answered: usize,
+}
+
+// The `'static` strings above read back as the values the writer used
+// (serde would otherwise borrow them from the input).
+
+/// `s` as one of `known`.
+fn one_of(s: String, known: &[&'static str], field: &str) -> Result<&'static str, String> {
+    known
+        .iter()
+        .find(|k| **k == s)
+        .copied()
+        .ok_or_else(|| format!("{field}: unknown value `{s}`"))
+}
+
+#[derive(Deserialize)]
+struct OpenQuestionWire {
+    id: String,
+    kind: ConditionKind,
+    question: String,
+    state: String,
+}
+
+impl TryFrom<OpenQuestionWire> for OpenQuestion {
+    type Error = String;
+    fn try_from(w: OpenQuestionWire) -> Result<Self, String> {
+        Ok(OpenQuestion {
+            id: w.id,
+            kind: w.kind,
+            question: w.question,
+            state: one_of(w.state, &["unknown", "unanswered"], "state")?,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for OpenQuestion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        OpenQuestionWire::deserialize(d)?
+            .try_into()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl<'de> Deserialize<'de> for Verdict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        VerdictWire::deserialize(d)?
+            .try_into()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Deserialize)]
+struct VerdictWire {
+    vulnerability: String,
+    status: Status,
+    basis: String,
+    deciding: Vec<Decisive>,
+    open: Vec<OpenQuestion>,
+    #[serde(default)]
+    justification: Option<Justification>,
+    conditions_fingerprint: String,
+    conditions_origin: String,
+    conditions: usize,
+    answered: usize,
+}
+
+impl TryFrom<VerdictWire> for Verdict {
+    type Error = String;
+    fn try_from(w: VerdictWire) -> Result<Self, String> {
+        Ok(Verdict {
+            vulnerability: w.vulnerability,
+            status: w.status,
+            basis: w.basis,
+            deciding: w.deciding,
+            open: w.open,
+            justification: w.justification,
+            conditions_fingerprint: w.conditions_fingerprint,
+            conditions_origin: one_of(
+                w.conditions_origin,
+                &["rules", "llm", "analyst"],
+                "conditions_origin",
+            )?,
+            conditions: w.conditions,
+            answered: w.answered,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

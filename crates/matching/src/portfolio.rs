@@ -21,6 +21,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use kensa_model::{Component, Sbom};
+use kensa_store::team::AuditEntry;
 use kensa_store::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, Store, StoreError, fingerprint,
 };
@@ -87,8 +88,9 @@ pub fn add_version(
     sbom: &Sbom,
     replace: bool,
     opts: &ScanOptions,
+    entry: AuditEntry,
 ) -> Result<AddReport, StoreError> {
-    let new_components = store_version(store, new, sbom, replace)?;
+    let new_components = store_version(store, new, sbom, replace, entry)?;
     let rescan = rescan(store, opts)?;
     Ok(AddReport {
         product: new.product.to_string(),
@@ -107,6 +109,7 @@ pub fn store_version(
     new: &NewVersion<'_>,
     sbom: &Sbom,
     replace: bool,
+    entry: AuditEntry,
 ) -> Result<usize, StoreError> {
     let identities = sbom
         .components
@@ -123,7 +126,7 @@ pub fn store_version(
             body: c,
         })
         .collect();
-    let (_, fresh) = store.add_product_version(new, &components, replace)?;
+    let (_, fresh) = store.add_product_version(new, &components, replace, entry)?;
     Ok(fresh.len())
 }
 

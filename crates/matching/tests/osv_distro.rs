@@ -11,6 +11,7 @@ use kensa_intel::{ImportOptions, import_bytes};
 use kensa_matching::{ScanOptions, ScanReport, Scanner};
 use kensa_model::{Component, Sbom, SbomFormat};
 use kensa_store::Store;
+use kensa_store::team::AuditEntry;
 
 const ADVISORY: &str = r#"{"schema_version":"1.6.0","id":"DEBIAN-TEST-0001","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2099-0001"],"summary":"test advisory","affected":[{"package":{"ecosystem":"Debian:11","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1.1w-0+deb11u1"}]}]},{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.11-1~deb12u1"}]}]}]}"#;
 
@@ -130,8 +131,17 @@ fn a_rescan_follows_advisories_for_the_source_package() {
         origin: "gateway.cdx.json",
         format: "cyclonedx-json",
         sbom: raw.as_bytes(),
+        team: None,
     };
-    add_version(&mut store, &version, &sbom, false, &opts).unwrap();
+    add_version(
+        &mut store,
+        &version,
+        &sbom,
+        false,
+        &opts,
+        AuditEntry::default(),
+    )
+    .unwrap();
     let findings = |store: &Store| {
         version_report(store, "gateway", None)
             .unwrap()

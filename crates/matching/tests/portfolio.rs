@@ -12,6 +12,7 @@ use kensa_intel::{ImportOptions, import_bytes};
 use kensa_matching::portfolio::{add_version, rescan, version_report};
 use kensa_matching::{ScanOptions, ScanReport, Scanner};
 use kensa_model::Sbom;
+use kensa_store::team::AuditEntry;
 use kensa_store::{NewVersion, Store};
 
 fn demo(name: &str) -> std::path::PathBuf {
@@ -56,6 +57,7 @@ fn version<'a>(raw: &'a [u8], version: &'a str) -> NewVersion<'a> {
         origin: "demo/rtu-gateway.cdx.json",
         format: "cyclonedx-json",
         sbom: raw,
+        team: None,
     }
 }
 
@@ -84,7 +86,15 @@ fn incremental_rescan_equals_a_full_scan() {
     let (first, second) = records.split_at(records.len() / 2);
     import(&mut store, "first-half", first);
 
-    let added = add_version(&mut store, &version(&raw, "2.8.1"), &sbom, false, &opts).unwrap();
+    let added = add_version(
+        &mut store,
+        &version(&raw, "2.8.1"),
+        &sbom,
+        false,
+        &opts,
+        AuditEntry::default(),
+    )
+    .unwrap();
     assert_eq!(added.new_components, sbom.components.len());
     assert_eq!(keys(&stored(&store)), keys(&full_scan(&store, &sbom)));
     let before = keys(&stored(&store)).len();
@@ -146,11 +156,27 @@ fn products_share_components_and_versions_are_kept_apart() {
     let raw = std::fs::read(demo("rtu-gateway.cdx.json")).unwrap();
     let sbom = kensa_sbom::parse(&raw, &kensa_sbom::ParseOptions::default()).unwrap();
     let opts = ScanOptions::default();
-    add_version(&mut store, &version(&raw, "2.8.1"), &sbom, false, &opts).unwrap();
+    add_version(
+        &mut store,
+        &version(&raw, "2.8.1"),
+        &sbom,
+        false,
+        &opts,
+        AuditEntry::default(),
+    )
+    .unwrap();
     // The next version drops one component: a new version, same components.
     let mut next = sbom.clone();
     let dropped = next.components.pop().unwrap();
-    let added = add_version(&mut store, &version(&raw, "2.9.0"), &next, false, &opts).unwrap();
+    let added = add_version(
+        &mut store,
+        &version(&raw, "2.9.0"),
+        &next,
+        false,
+        &opts,
+        AuditEntry::default(),
+    )
+    .unwrap();
     assert_eq!(added.new_components, 0, "components are stored once");
     assert_eq!(added.rescan.rescanned, 0);
     let old = version_report(&store, "rtu-gateway", Some("2.8.1"))
@@ -170,7 +196,14 @@ fn products_share_components_and_versions_are_kept_apart() {
     );
     assert_eq!(keys(&old), keys(&full_scan(&store, &sbom)));
     // Adding the same version again is refused unless replacing.
-    let again = add_version(&mut store, &version(&raw, "2.9.0"), &next, false, &opts);
+    let again = add_version(
+        &mut store,
+        &version(&raw, "2.9.0"),
+        &next,
+        false,
+        &opts,
+        AuditEntry::default(),
+    );
     assert!(
         again
             .unwrap_err()
@@ -178,7 +211,9 @@ fn products_share_components_and_versions_are_kept_apart() {
             .contains("already has version 2.9.0")
     );
     assert_eq!(
-        store.remove_product("rtu-gateway", Some("2.8.1")).unwrap(),
+        store
+            .remove_product("rtu-gateway", Some("2.8.1"), AuditEntry::default())
+            .unwrap(),
         1
     );
     assert_eq!(

@@ -10,6 +10,7 @@ pub mod cpe;
 pub mod feeds;
 pub mod names;
 pub mod sbom;
+pub mod team;
 pub mod time;
 pub mod vuln;
 

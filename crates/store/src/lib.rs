@@ -11,9 +11,11 @@
 mod blob;
 mod names;
 mod portfolio;
+mod queue;
 mod read;
 mod schema;
 mod screen;
+pub mod team;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,
 };
+pub use queue::{FindingCounts, QueueKey, QueueQuery, QueueRow, TriageRow};
 pub use read::{
     ApplicabilityRecord, CpeProduct, CsafMention, CsafProductRow, RecordFacts, SearchHit,
     SourceCount, Stats, StoredRecord, VulnView, decode_record,
@@ -57,6 +60,11 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A write based on a revision that is no longer the current one.
+    #[error("the stored revision is {current}; the change was based on an older one")]
+    Stale { current: i64 },
     #[error("stored data for {what} is not valid: {message}")]
     Corrupt { what: String, message: String },
     #[error("cannot encode {what}: {source}")]

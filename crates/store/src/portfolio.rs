@@ -9,10 +9,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::team::AuditEntry;
 use crate::{Result, Store, StoreError};
 
 /// A product and its stored versions.
@@ -34,12 +35,15 @@ pub struct VersionSummary {
 }
 
 /// A product version to store: its SBOM as given, and where it came from.
+#[derive(Default)]
 pub struct NewVersion<'a> {
     pub product: &'a str,
     pub version: &'a str,
     pub origin: &'a str,
     pub format: &'a str,
     pub sbom: &'a [u8],
+    /// The team the product belongs to (set or moved); `None` leaves it.
+    pub team: Option<&'a str>,
 }
 
 /// One component of a new product version: its place in the SBOM, its
@@ -104,80 +108,11 @@ impl Store {
         new: &NewVersion<'_>,
         components: &[NewComponent<'_, C>],
         replace: bool,
+        entry: AuditEntry,
     ) -> Result<(i64, Vec<i64>)> {
-        let NewVersion {
-            product,
-            version,
-            origin,
-            format,
-            sbom,
-        } = *new;
-        let tx = self.conn.transaction()?;
-        let now = crate::write::now();
-        tx.execute(
-            "INSERT INTO products (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
-            params![product, now],
-        )?;
-        let product_id: i64 =
-            tx.query_row("SELECT id FROM products WHERE name = ?1", [product], |r| {
-                r.get(0)
-            })?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
-                params![product_id, version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = existing {
-            if !replace {
-                return Err(StoreError::Conflict(format!(
-                    "product {product} already has version {version}"
-                )));
-            }
-            tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
-            tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
-        }
-        tx.execute(
-            "INSERT INTO product_versions (product_id, version, sbom_origin, sbom_format, sbom, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                product_id,
-                version,
-                origin,
-                format,
-                crate::blob::compress(sbom),
-                now
-            ],
-        )?;
-        let version_id = tx.last_insert_rowid();
-        let mut fresh = Vec::new();
-        {
-            let mut find = tx.prepare_cached("SELECT id FROM components WHERE identity = ?1")?;
-            let mut insert =
-                tx.prepare_cached("INSERT INTO components (identity, data) VALUES (?1, ?2)")?;
-            let mut link = tx.prepare_cached(
-                "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (seq, c) in components.iter().enumerate() {
-                let id = match find
-                    .query_row([c.identity], |r| r.get::<_, i64>(0))
-                    .optional()?
-                {
-                    Some(id) => id,
-                    None => {
-                        insert.execute(params![c.identity, encode(c.body, "component")?])?;
-                        let id = tx.last_insert_rowid();
-                        fresh.push(id);
-                        id
-                    }
-                };
-                link.execute(params![version_id, seq as i64, id, c.bom_ref])?;
-            }
-        }
-        tx.commit()?;
-        Ok((version_id, fresh))
+        self.audited(entry, |tx, entry| {
+            add_version(tx, new, components, replace, entry)
+        })
     }
 
     /// Every product with its versions, by name.
@@ -214,36 +149,15 @@ impl Store {
     /// Removes a product version (or, with `version` = `None`, the whole
     /// product). Components no product uses any more go with it. Returns
     /// how many versions were removed.
-    pub fn remove_product(&mut self, product: &str, version: Option<&str>) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let ids: Vec<i64> = {
-            let mut stmt = tx.prepare(
-                "SELECT v.id FROM product_versions v JOIN products p ON p.id = v.product_id
-                 WHERE p.name = ?1 AND (?2 IS NULL OR v.version = ?2)",
-            )?;
-            stmt.query_map(params![product, version], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        for id in &ids {
-            tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
-            tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
-        }
-        tx.execute(
-            "DELETE FROM products WHERE name = ?1
-             AND NOT EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = products.id)",
-            [product],
-        )?;
-        let orphans = "component_id NOT IN (SELECT component_id FROM product_components)";
-        tx.execute(
-            &format!("DELETE FROM component_findings WHERE {orphans}"),
-            [],
-        )?;
-        tx.execute(
-            "DELETE FROM components WHERE id NOT IN (SELECT component_id FROM product_components)",
-            [],
-        )?;
-        tx.commit()?;
-        Ok(ids.len())
+    /// Removing the whole product also removes its grants and assessments
+    /// (the audit trail keeps what they were).
+    pub fn remove_product(
+        &mut self,
+        product: &str,
+        version: Option<&str>,
+        entry: AuditEntry,
+    ) -> Result<usize> {
+        self.audited(entry, |tx, entry| remove(tx, product, version, entry))
     }
 
     /// The number of distinct components in the portfolio.
@@ -474,6 +388,164 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Stores a version in `tx` (see [`Store::add_product_version`]).
+fn add_version<C: Serialize>(
+    tx: &Transaction<'_>,
+    new: &NewVersion<'_>,
+    components: &[NewComponent<'_, C>],
+    replace: bool,
+    entry: &mut AuditEntry,
+) -> Result<(i64, Vec<i64>)> {
+    let NewVersion {
+        product,
+        version,
+        origin,
+        format,
+        sbom,
+        team,
+    } = *new;
+    let now = crate::write::now();
+    tx.execute(
+        "INSERT INTO products (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        params![product, now],
+    )?;
+    let (product_id, team_before): (i64, Option<String>) = tx.query_row(
+        "SELECT p.id, t.name FROM products p LEFT JOIN teams t ON t.id = p.team_id WHERE p.name = ?1",
+        [product],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if let Some(team) = team {
+        let team_id = crate::team::team_id(tx, team)?;
+        tx.execute(
+            "UPDATE products SET team_id = ?2 WHERE id = ?1",
+            params![product_id, team_id],
+        )?;
+    }
+    entry.product_id = Some(product_id);
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
+            params![product_id, version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        if !replace {
+            return Err(StoreError::Conflict(format!(
+                "product {product} already has version {version}"
+            )));
+        }
+        tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
+        tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+    }
+    tx.execute(
+        "INSERT INTO product_versions (product_id, version, sbom_origin, sbom_format, sbom, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            product_id,
+            version,
+            origin,
+            format,
+            crate::blob::compress(sbom),
+            now
+        ],
+    )?;
+    let version_id = tx.last_insert_rowid();
+    let mut fresh = Vec::new();
+    {
+        let mut find = tx.prepare_cached("SELECT id FROM components WHERE identity = ?1")?;
+        let mut insert =
+            tx.prepare_cached("INSERT INTO components (identity, data) VALUES (?1, ?2)")?;
+        let mut link = tx.prepare_cached(
+            "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (seq, c) in components.iter().enumerate() {
+            let id = match find
+                .query_row([c.identity], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                Some(id) => id,
+                None => {
+                    insert.execute(params![c.identity, encode(c.body, "component")?])?;
+                    let id = tx.last_insert_rowid();
+                    fresh.push(id);
+                    id
+                }
+            };
+            link.execute(params![version_id, seq as i64, id, c.bom_ref])?;
+        }
+    }
+    entry.change = Some(serde_json::json!({
+        "before": existing.map(|_| serde_json::json!({"version": version, "replaced": true})),
+        "after": {"version": version, "sbom_origin": origin, "sbom_format": format,
+                  "components": components.len(), "team": team.map(str::to_string).or(team_before)},
+    }));
+    Ok((version_id, fresh))
+}
+
+/// Removes versions in `tx` (see [`Store::remove_product`]).
+fn remove(
+    tx: &Transaction<'_>,
+    product: &str,
+    version: Option<&str>,
+    entry: &mut AuditEntry,
+) -> Result<usize> {
+    entry.product_id = tx
+        .query_row("SELECT id FROM products WHERE name = ?1", [product], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare(
+            "SELECT v.id FROM product_versions v JOIN products p ON p.id = v.product_id
+             WHERE p.name = ?1 AND (?2 IS NULL OR v.version = ?2)",
+        )?;
+        stmt.query_map(params![product, version], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for id in &ids {
+        tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
+        tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+    }
+    // The product goes with its last version, and what hangs on its id.
+    if !has_versions(tx, product)? {
+        for table in [
+            "grants WHERE scope = 'product' AND scope_id",
+            "assessments WHERE product_id",
+            "assessment_history WHERE product_id",
+        ] {
+            tx.execute(&format!("DELETE FROM {table} = ?1"), [entry.product_id])?;
+        }
+    }
+    tx.execute(
+        "DELETE FROM products WHERE name = ?1
+         AND NOT EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = products.id)",
+        [product],
+    )?;
+    let orphans = "component_id NOT IN (SELECT component_id FROM product_components)";
+    tx.execute(
+        &format!("DELETE FROM component_findings WHERE {orphans}"),
+        [],
+    )?;
+    tx.execute(
+        "DELETE FROM components WHERE id NOT IN (SELECT component_id FROM product_components)",
+        [],
+    )?;
+    entry.change =
+        Some(serde_json::json!({"before": {"versions_removed": ids.len(), "version": version}}));
+    Ok(ids.len())
+}
+
+fn has_versions(tx: &Transaction<'_>, product: &str) -> Result<bool> {
+    Ok(tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM product_versions v JOIN products p ON p.id = v.product_id
+         WHERE p.name = ?1)",
+        [product],
+        |r| r.get(0),
+    )?)
 }
 
 const CURSOR: &str = "portfolio.scanned_through_import";

@@ -255,4 +255,135 @@ CREATE TABLE product_names (
 ) WITHOUT ROWID;
 CREATE INDEX product_names_by_vendor ON product_names (vendor_key);
 "#,
+    // 6: the team: people, what they may do, what they decided, and the
+    // audit trail of every write (see crate::team).
+    r#"
+CREATE TABLE teams (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+);
+-- A product belongs to at most one team.
+ALTER TABLE products ADD COLUMN team_id INTEGER REFERENCES teams (id);
+
+CREATE TABLE users (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          TEXT NOT NULL UNIQUE,
+    -- argon2id PHC string; NULL: no password, API tokens only.
+    password_hash TEXT,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL
+);
+
+-- One role per user and scope; a user's role on a product is the highest
+-- of the grants whose scope covers it (the product, its team, global).
+-- scope_id: the product's or team's id; 0 for global.
+CREATE TABLE grants (
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    scope      TEXT NOT NULL CHECK (scope IN ('global', 'team', 'product')),
+    scope_id   INTEGER NOT NULL,
+    role       TEXT NOT NULL CHECK (role IN ('viewer', 'analyst', 'approver', 'admin')),
+    granted_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, scope, scope_id)
+) WITHOUT ROWID;
+CREATE INDEX grants_by_scope ON grants (scope, scope_id);
+
+-- API tokens: only a SHA-256 of the secret is kept.
+CREATE TABLE tokens (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id      INTEGER NOT NULL REFERENCES users (id),
+    label        TEXT,
+    hash         TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT,
+    revoked_at   TEXT,
+    last_used_at TEXT
+);
+
+-- Web sessions, by a SHA-256 of the cookie's secret.
+CREATE TABLE sessions (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    hash       TEXT NOT NULL UNIQUE,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    client     TEXT
+);
+
+-- The current assessment of a vulnerability in a product, and every
+-- revision of it. answers and verdict are JSON (kensa-logic's shapes).
+CREATE TABLE assessments (
+    product_id        INTEGER NOT NULL REFERENCES products (id),
+    vuln_id           TEXT NOT NULL,
+    revision          INTEGER NOT NULL,
+    status            TEXT NOT NULL,
+    answers           TEXT NOT NULL,
+    note              TEXT,
+    verdict           TEXT NOT NULL,
+    saved_by          TEXT NOT NULL,
+    saved_at          TEXT NOT NULL,
+    approved_revision INTEGER,
+    approved_by       TEXT,
+    approved_at       TEXT,
+    PRIMARY KEY (product_id, vuln_id)
+) WITHOUT ROWID;
+CREATE TABLE assessment_history (
+    product_id INTEGER NOT NULL,
+    vuln_id    TEXT NOT NULL,
+    revision   INTEGER NOT NULL,
+    action     TEXT NOT NULL CHECK (action IN ('saved', 'approved')),
+    status     TEXT NOT NULL,
+    answers    TEXT NOT NULL,
+    note       TEXT,
+    verdict    TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    PRIMARY KEY (product_id, vuln_id, revision, action)
+) WITHOUT ROWID;
+
+-- Every write, appended in the transaction of the change it records.
+CREATE TABLE audit (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at         TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    via        TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    object     TEXT NOT NULL,
+    product_id INTEGER,
+    change     TEXT,
+    client     TEXT
+);
+CREATE INDEX audit_by_product ON audit (product_id, id);
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit rows are append-only'); END;
+
+-- Work that outlives a request (scanning an uploaded SBOM).
+CREATE TABLE jobs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    product_id INTEGER,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    progress   TEXT,
+    result     TEXT,
+    error      TEXT
+);
+
+-- Triage of every vulnerability the portfolio has findings on, with the
+-- default profile, so that queues rank without recomputing it. `data` is
+-- kensa-triage's Triage (LZ4 JSON). meta 'triage.through_import' tells
+-- which import it reflects.
+CREATE TABLE vuln_triage (
+    vuln_id  TEXT PRIMARY KEY,
+    priority INTEGER NOT NULL,
+    decision TEXT NOT NULL,
+    kev      INTEGER NOT NULL,
+    data     BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX vuln_triage_by_priority ON vuln_triage (priority DESC, vuln_id);
+"#,
 ];

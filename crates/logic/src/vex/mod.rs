@@ -5,14 +5,14 @@ pub mod apply;
 pub mod read;
 pub mod write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conditions::ConditionKind;
 
 /// Why a product is not affected, as Kensa decides it from the kinds of
 /// the conditions answered "no". Each format has its own vocabulary; the
 /// methods give the code in each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 ///
 /// The declaration order is the rank [`Justification::for_kinds`] uses:

@@ -366,3 +366,86 @@ pub fn write(format: VexFormat, v: &Verdict, s: &Subject, i: &Issuer) -> Value {
         VexFormat::Csaf => csaf(v, s, i),
     }
 }
+
+/// Several verdicts on one product as one document: a product's VEX.
+/// Each verdict becomes one vulnerability (CycloneDX, CSAF) or statement
+/// (OpenVEX) exactly as [`write`] states it alone; `draft` marks a CSAF
+/// document's tracking status (the others have no such field).
+pub fn write_product(
+    format: VexFormat,
+    verdicts: &[Verdict],
+    s: &Subject,
+    i: &Issuer,
+    draft: bool,
+) -> Value {
+    let Some(first) = verdicts.first() else {
+        return Value::Null;
+    };
+    let key = match format {
+        VexFormat::OpenVex => "statements",
+        VexFormat::CycloneDx | VexFormat::Csaf => "vulnerabilities",
+    };
+    let mut doc = write(format, first, s, i);
+    let entries: Vec<Value> = verdicts
+        .iter()
+        .flat_map(
+            |v| match write(format, v, s, i).get_mut(key).map(Value::take) {
+                Some(Value::Array(a)) => a,
+                _ => Vec::new(),
+            },
+        )
+        .collect();
+    doc[key] = Value::Array(entries);
+    let (a, b) = product_hash(verdicts, s, i);
+    match format {
+        VexFormat::CycloneDx => {
+            let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+            doc["serialNumber"] = json!(format!(
+                "urn:uuid:{:08x}-{:04x}-5{:03x}-{:04x}-{:012x}",
+                a >> 32,
+                (a >> 16) & 0xffff,
+                a & 0x0fff,
+                b >> 48,
+                b & 0xffff_ffff_ffff
+            ));
+        }
+        VexFormat::OpenVex => {
+            doc["@id"] = json!(format!(
+                "{}/vex/{a:016x}{b:016x}",
+                i.namespace.trim_end_matches('/')
+            ));
+        }
+        VexFormat::Csaf => {
+            let d = &mut doc["document"];
+            d["title"] = json!(format!("VEX for {}", s.reference()));
+            d["tracking"]["id"] = json!(format!("KENSA-VEX-{:016x}", a));
+            d["tracking"]["status"] = json!(if draft { "draft" } else { "final" });
+            if draft {
+                // CSAF 6.1.16: a draft's version is 0 or pre-release.
+                d["tracking"]["version"] = json!("0");
+                d["tracking"]["revision_history"][0]["number"] = json!("0");
+            }
+            d["notes"][0]["text"] = json!(format!(
+                "Kensa's assessments of whether {} vulnerabilities can be triggered in {}, from the answers to their trigger conditions.",
+                verdicts.len(),
+                s.name
+            ));
+        }
+    }
+    doc
+}
+
+/// A stable id for a product document: its verdicts, product and time.
+fn product_hash(verdicts: &[Verdict], s: &Subject, i: &Issuer) -> (u64, u64) {
+    let mut key = format!("{}\u{0}{}", s.reference(), i.timestamp);
+    for v in verdicts {
+        key.push('\u{0}');
+        key.push_str(&v.vulnerability);
+        key.push('\u{0}');
+        key.push_str(v.status.as_str());
+        key.push('\u{0}');
+        key.push_str(&v.conditions_fingerprint);
+    }
+    let a = fnv(key.as_bytes(), 0xcbf2_9ce4_8422_2325);
+    (a, fnv(key.as_bytes(), a))
+}

@@ -1,0 +1,256 @@
+//! Products: adding a version's SBOM, listing what the actor may see,
+//! removing, and keeping findings current (rescan with triage).
+
+use kensa_matching::ScanOptions;
+use kensa_matching::portfolio::{self, RescanReport};
+use kensa_model::team::Role;
+use kensa_store::{FindingCounts, NewVersion, Store, VersionSummary};
+use serde::Serialize;
+
+use crate::access::{self, Actor};
+use crate::{AppError, Result};
+
+/// A product version to add.
+pub struct AddVersion<'a> {
+    pub product: &'a str,
+    pub version: &'a str,
+    /// The SBOM as given: any format `kensa scan` reads.
+    pub sbom: &'a [u8],
+    /// Where it came from (a path, an upload).
+    pub origin: &'a str,
+    /// Put the product in this team.
+    pub team: Option<&'a str>,
+    /// Replace a version already stored.
+    pub replace: bool,
+    /// Validate the SBOM against its specification's schema.
+    pub strict: bool,
+}
+
+/// What adding a version did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Added {
+    pub product: String,
+    pub version: String,
+    pub components: usize,
+    /// Components the portfolio did not hold before.
+    pub new_components: usize,
+    /// What the SBOM reader warned about.
+    pub warnings: Vec<String>,
+    /// The rescan that matched it; `None` when the caller defers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rescan: Option<RescanReport>,
+}
+
+/// How far long work has come, for progress displays.
+#[derive(Debug, Clone, Serialize)]
+pub struct Progress {
+    pub stage: &'static str,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Checks a product or version name from outside.
+pub fn check_label(field: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return Err(AppError::invalid(field, "must not be empty"));
+    }
+    if value.chars().count() > 200 || value.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            field,
+            "must be at most 200 characters, without control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// Who may add a version: the product's admins; for a new product, global
+/// admins or the admins of the team it goes to. Moving a product to a team
+/// needs admin rights there too.
+fn authorise_add(store: &Store, actor: &Actor, product: &str, team: Option<&str>) -> Result<()> {
+    let team_admin = |team: &str| -> Result<bool> {
+        let id = store.team_id(team)?;
+        Ok(actor.role_on_team(id) == Some(Role::Admin))
+    };
+    if store.product_ref(product)?.is_some() {
+        access::product(store, actor, product, Role::Admin)?;
+        if let Some(t) = team
+            && !team_admin(t)?
+        {
+            return Err(AppError::Forbidden(format!(
+                "moving {product} to team {t} needs the admin role on that team"
+            )));
+        }
+        return Ok(());
+    }
+    if actor.is_global_admin() {
+        if let Some(t) = team {
+            store.team_id(t)?;
+        }
+        return Ok(());
+    }
+    match team {
+        Some(t) if team_admin(t)? => Ok(()),
+        Some(t) => Err(AppError::Forbidden(format!(
+            "creating a product in team {t} needs the admin role on that team"
+        ))),
+        None => Err(AppError::Forbidden(format!(
+            "there is no product {product}; creating one needs a global admin grant, \
+             or the admin role on the team given with `team`"
+        ))),
+    }
+}
+
+/// Stores a product version's SBOM; with `rescan`, matches it at once
+/// (a batch stores every version first, then rescans once).
+pub fn add_version(
+    store: &mut Store,
+    actor: &Actor,
+    new: &AddVersion<'_>,
+    rescan: bool,
+    progress: &dyn Fn(Progress),
+) -> Result<Added> {
+    check_label("product", new.product)?;
+    check_label("version", new.version)?;
+    authorise_add(store, actor, new.product, new.team)?;
+    progress(Progress {
+        stage: "reading the SBOM",
+        done: 0,
+        total: 0,
+    });
+    let opts = if new.strict {
+        kensa_sbom::ParseOptions::strict()
+    } else {
+        kensa_sbom::ParseOptions::default()
+    };
+    let sbom = kensa_sbom::parse(new.sbom, &opts).map_err(|e| AppError::BadInput(e.to_string()))?;
+    let components = sbom.components.len();
+    progress(Progress {
+        stage: "storing components",
+        done: 0,
+        total: components,
+    });
+    let format = format!("{:?}", sbom.format);
+    let version = NewVersion {
+        product: new.product,
+        version: new.version,
+        origin: new.origin,
+        format: &format,
+        sbom: new.sbom,
+        team: new.team,
+    };
+    let entry = actor.entry(
+        "product.version.add",
+        format!("product:{}@{}", new.product, new.version),
+    );
+    let new_components = portfolio::store_version(store, &version, &sbom, new.replace, entry)
+        .map_err(|e| match e {
+            kensa_store::StoreError::Conflict(m) => AppError::Conflict(m),
+            e => e.into(),
+        })?;
+    let rescan = if rescan {
+        progress(Progress {
+            stage: "matching components",
+            done: 0,
+            total: new_components,
+        });
+        Some(rescan_portfolio(store)?)
+    } else {
+        None
+    };
+    Ok(Added {
+        product: new.product.to_string(),
+        version: new.version.to_string(),
+        components,
+        new_components,
+        warnings: sbom.warnings.iter().map(|w| w.to_string()).collect(),
+        rescan,
+    })
+}
+
+/// Brings every product's findings up to date with the database, then the
+/// stored triage that ranks the queue.
+pub fn rescan_portfolio(store: &mut Store) -> Result<RescanReport> {
+    let report = portfolio::rescan(store, &ScanOptions::default())?;
+    crate::triage::refresh_stored_triage(store)?;
+    Ok(report)
+}
+
+/// A product as lists show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProductOverview {
+    pub name: String,
+    pub team: Option<String>,
+    /// The asker's role on it.
+    pub role: Role,
+    pub versions: Vec<VersionSummary>,
+    /// Counts of the newest version's findings.
+    pub counts: FindingCounts,
+}
+
+/// The products the actor may see, by name, with their newest version's
+/// finding counts.
+pub fn list(store: &Store, actor: &Actor) -> Result<Vec<ProductOverview>> {
+    let visible = access::visible_products(store, actor)?;
+    let ids: Vec<i64> = visible.iter().map(|(p, _)| p.id).collect();
+    let mut counts = store.finding_counts(&ids)?;
+    let mut versions: std::collections::HashMap<String, Vec<VersionSummary>> = store
+        .products()?
+        .into_iter()
+        .map(|p| (p.name, p.versions))
+        .collect();
+    Ok(visible
+        .into_iter()
+        .map(|(p, role)| ProductOverview {
+            counts: counts.remove(&p.id).unwrap_or_default(),
+            versions: versions.remove(&p.name).unwrap_or_default(),
+            name: p.name,
+            team: p.team,
+            role,
+        })
+        .collect())
+}
+
+/// One product the actor may see.
+pub fn get(store: &Store, actor: &Actor, name: &str) -> Result<ProductOverview> {
+    let (p, role) = access::product(store, actor, name, Role::Viewer)?;
+    let counts = store
+        .finding_counts(&[p.id])?
+        .remove(&p.id)
+        .unwrap_or_default();
+    let versions = store
+        .products()?
+        .into_iter()
+        .find(|x| x.name == p.name)
+        .map(|x| x.versions)
+        .unwrap_or_default();
+    Ok(ProductOverview {
+        name: p.name,
+        team: p.team,
+        role,
+        versions,
+        counts,
+    })
+}
+
+/// Removes a version, or the whole product (with its grants and
+/// assessments; the audit trail keeps what they were).
+pub fn remove(
+    store: &mut Store,
+    actor: &Actor,
+    name: &str,
+    version: Option<&str>,
+) -> Result<usize> {
+    access::product(store, actor, name, Role::Admin)?;
+    let object = match version {
+        Some(v) => format!("product:{name}@{v}"),
+        None => format!("product:{name}"),
+    };
+    let n = store.remove_product(name, version, actor.entry("product.remove", object))?;
+    if n == 0 {
+        return Err(AppError::NotFound(format!(
+            "no version {} of product {name}",
+            version.unwrap_or("")
+        )));
+    }
+    Ok(n)
+}
