@@ -39,9 +39,17 @@ enum Rights {
 impl Actor {
     /// The command line's operator: every right.
     pub fn operator() -> Actor {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".into());
+        let os_user = ["USER", "LOGNAME", "USERNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .or_else(|| {
+                std::env::var_os("HOME").and_then(|h| {
+                    std::path::Path::new(&h)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                })
+            })
+            .unwrap_or_else(|| "unknown".into());
         Actor {
             name: format!("cli:{os_user}"),
             user_id: None,

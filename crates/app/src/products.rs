@@ -66,7 +66,12 @@ pub fn check_label(field: &str, value: &str) -> Result<()> {
 /// Who may add a version: the product's admins; for a new product, global
 /// admins or the admins of the team it goes to. Moving a product to a team
 /// needs admin rights there too.
-fn authorise_add(store: &Store, actor: &Actor, product: &str, team: Option<&str>) -> Result<()> {
+pub fn authorise_add(
+    store: &Store,
+    actor: &Actor,
+    product: &str,
+    team: Option<&str>,
+) -> Result<()> {
     let team_admin = |team: &str| -> Result<bool> {
         let id = store.team_id(team)?;
         Ok(actor.role_on_team(id) == Some(Role::Admin))
@@ -122,7 +127,12 @@ pub fn add_version(
     } else {
         kensa_sbom::ParseOptions::default()
     };
-    let sbom = kensa_sbom::parse(new.sbom, &opts).map_err(|e| AppError::BadInput(e.to_string()))?;
+    // Bytes that are not even JSON or XML are bad input; a document that
+    // parses but is no SBOM (or breaks its schema) is an invalid value.
+    let sbom = kensa_sbom::parse(new.sbom, &opts).map_err(|e| match e {
+        kensa_sbom::SbomError::Syntax { .. } => AppError::BadInput(e.to_string()),
+        e => AppError::invalid("sbom", e.to_string()),
+    })?;
     let components = sbom.components.len();
     progress(Progress {
         stage: "storing components",

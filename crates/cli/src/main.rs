@@ -11,7 +11,10 @@ mod product;
 mod progress;
 mod queue;
 mod scan;
+mod serve;
 mod sync;
+mod team;
+mod term;
 mod triage;
 mod vuln;
 
@@ -83,6 +86,23 @@ enum Command {
     /// Assess trigger conditions: the AND/OR logic under which a vulnerability can be triggered
     #[command(subcommand)]
     Logic(logic::LogicCommand),
+    /// Run the team server: web UI and REST API on this database
+    Serve(serve::ServeArgs),
+    /// Manage the team server's users
+    #[command(subcommand)]
+    User(team::UserCommand),
+    /// Manage API tokens (they act with their user's grants)
+    #[command(subcommand)]
+    Token(team::TokenCommand),
+    /// Manage teams (groups of products)
+    #[command(subcommand)]
+    Team(team::TeamCommand),
+    /// Give a user a role on a product, a team, or everything
+    Grant(team::GrantArgs),
+    /// Take a user's grant away
+    Revoke(team::RevokeArgs),
+    /// Read the audit trail: every write, who made it, when, from where
+    Audit(team::AuditArgs),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -151,6 +171,13 @@ fn main() -> ExitCode {
         Command::Vex(args) => assess::run_vex(&ctx, args),
         Command::Ot(cmd) => ot::run(&ctx, cmd),
         Command::Logic(cmd) => logic::run(&ctx, cmd),
+        Command::Serve(args) => serve::run(&ctx, args),
+        Command::User(cmd) => team::run_user(&ctx, cmd),
+        Command::Token(cmd) => team::run_token(&ctx, cmd),
+        Command::Team(cmd) => team::run_team(&ctx, cmd),
+        Command::Grant(args) => team::run_grant(&ctx, args),
+        Command::Revoke(args) => team::run_revoke(&ctx, args),
+        Command::Audit(args) => team::run_audit(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -201,6 +201,9 @@ fn store_one(
             anyhow::anyhow!("{msg}\n  hint: --replace stores the new SBOM in its place")
         }
         AppError::BadInput(msg) => anyhow::anyhow!("{}: {msg}", path.display()),
+        AppError::Invalid { field, message } if field == "sbom" => {
+            anyhow::anyhow!("{}: {message}", path.display())
+        }
         e => e.into(),
     })?;
     if !quiet {

@@ -76,6 +76,21 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// The database is busy or locked by another writer, or cannot be
+    /// opened: worth retrying later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Open { .. } => true,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::CannotOpen
+            ),
+            _ => false,
+        }
+    }
+
     /// The database file (or its directory) cannot be written.
     pub fn is_read_only(&self) -> bool {
         matches!(

@@ -1,0 +1,126 @@
+//! `kensa serve`: the team server on the database the command line uses.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use clap::Args;
+
+use crate::Ctx;
+
+#[derive(Args)]
+#[command(
+    after_help = "The server reads and writes the same database as the command line.\n\
+Create the first user before logging in:\n  \
+kensa user add alice --admin\n  \
+kensa serve --listen 0.0.0.0:8080\n\n\
+Behind a TLS-terminating reverse proxy, pass --secure-cookies (and --trust-proxy\n\
+to audit the client's address from X-Forwarded-For). API clients authenticate\n\
+with `Authorization: Bearer TOKEN` (`kensa token create USER`); the API is\n\
+described at /api/v1/openapi.json."
+)]
+pub struct ServeArgs {
+    /// Address and port to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM)
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Largest request body accepted, e.g. 64MiB, 500KB, 1048576
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Mark session cookies Secure (automatic with --tls-cert)
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Take the client address from X-Forwarded-For (only behind a proxy you run)
+    #[arg(long)]
+    pub trust_proxy: bool,
+    /// Seconds an SBOM upload waits for its scan before answering 202 with a job
+    #[arg(long, value_name = "SECS", default_value_t = 2)]
+    pub upload_wait: u64,
+    /// Concurrent database connections
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub connections: usize,
+    /// The organisation VEX documents name as their author
+    #[arg(long, value_name = "NAME", default_value = "Unknown author")]
+    pub publisher: String,
+    /// The organisation's URI (CSAF publisher namespace, OpenVEX @id base)
+    #[arg(long, value_name = "URI", default_value = "urn:x-kensa:unconfigured")]
+    pub publisher_namespace: String,
+}
+
+/// `64MiB`, `500KB`, `2G`, `1048576`: binary multiples either way.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size (e.g. 64MiB, 500KB, 1048576)"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}`; use KiB, MiB or GiB")),
+    };
+    n.checked_mul(factor)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("`{text}` is out of range"))
+}
+
+pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
+    let mut config = kensa_server::Config::new(ctx.db_path()?);
+    config.listen = args.listen;
+    config.tls = args.tls_cert.clone().zip(args.tls_key.clone());
+    config.max_body = args.max_body;
+    config.secure_cookies = args.secure_cookies || config.tls.is_some();
+    config.trust_proxy = args.trust_proxy;
+    config.upload_wait = Duration::from_secs(args.upload_wait);
+    if args.connections == 0 {
+        bail!("--connections must be at least 1");
+    }
+    config.pool_size = args.connections;
+    config.publisher = kensa_app::vex::Publisher {
+        name: args.publisher.clone(),
+        namespace: args.publisher_namespace.clone(),
+    };
+    Ok(config)
+}
+
+pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<ExitCode> {
+    let config = config(ctx, &args)?;
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let db = config.db.display().to_string();
+    let quiet = ctx.quiet;
+    kensa_server::serve(config, move |addr| {
+        if !quiet {
+            eprintln!("kensa serve: {scheme}://{addr}/ on {db} (Ctrl-C stops)");
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500 << 10));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("5PB").is_err());
+    }
+}
