@@ -98,6 +98,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.clone(),
             metrics::track,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(state.config.max_body))
+        .layer(axum::middleware::from_fn(web::security_headers))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             extract::refuse_large_bodies,
