@@ -8,6 +8,7 @@ use kensa_store::{FindingCounts, NewVersion, Store, VersionSummary};
 use serde::Serialize;
 
 use crate::access::{self, Actor};
+use crate::page::{self, Page};
 use crate::{AppError, Result};
 
 /// A product version to add.
@@ -197,18 +198,35 @@ pub struct ProductOverview {
     pub counts: FindingCounts,
 }
 
-/// The products the actor may see, by name, with their newest version's
-/// finding counts.
-pub fn list(store: &Store, actor: &Actor) -> Result<Vec<ProductOverview>> {
-    let visible = access::visible_products(store, actor)?;
+/// A page of the products the actor may see, by name, each with its
+/// newest version's finding counts (counted for the page only: across a
+/// large portfolio that is hundreds of thousands of findings).
+pub fn list(
+    store: &Store,
+    actor: &Actor,
+    after: Option<&str>,
+    limit: Option<usize>,
+) -> Result<Page<ProductOverview>> {
+    let limit = page::limit(limit)?;
+    let mut visible: Vec<_> = access::visible_products(store, actor)?
+        .into_iter()
+        .filter(|(p, _)| after.is_none_or(|a| p.name.as_str() > a))
+        .take(limit + 1)
+        .collect();
+    let more = visible.len() > limit;
+    visible.truncate(limit);
     let ids: Vec<i64> = visible.iter().map(|(p, _)| p.id).collect();
+    let names: Vec<&str> = visible.iter().map(|(p, _)| p.name.as_str()).collect();
     let mut counts = store.finding_counts(&ids)?;
     let mut versions: std::collections::HashMap<String, Vec<VersionSummary>> = store
-        .products()?
+        .portfolio_products(Some(&names))?
         .into_iter()
         .map(|p| (p.name, p.versions))
         .collect();
-    Ok(visible
+    let next_cursor = more
+        .then(|| visible.last().map(|(p, _)| page::encode_cursor(&[&p.name])))
+        .flatten();
+    let items = visible
         .into_iter()
         .map(|(p, role)| ProductOverview {
             counts: counts.remove(&p.id).unwrap_or_default(),
@@ -217,7 +235,8 @@ pub fn list(store: &Store, actor: &Actor) -> Result<Vec<ProductOverview>> {
             team: p.team,
             role,
         })
-        .collect())
+        .collect();
+    Ok(Page { items, next_cursor })
 }
 
 /// One product the actor may see.
@@ -228,9 +247,9 @@ pub fn get(store: &Store, actor: &Actor, name: &str) -> Result<ProductOverview> 
         .remove(&p.id)
         .unwrap_or_default();
     let versions = store
-        .products()?
+        .portfolio_products(Some(&[p.name.as_str()]))?
         .into_iter()
-        .find(|x| x.name == p.name)
+        .next()
         .map(|x| x.versions)
         .unwrap_or_default();
     Ok(ProductOverview {

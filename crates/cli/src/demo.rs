@@ -16,6 +16,18 @@ pub struct DemoArgs {
     /// Keep the demo database at this path instead of a temporary file
     #[arg(long, value_name = "PATH")]
     keep: Option<PathBuf>,
+    /// Then start the team server on the demo data, with a demo admin whose
+    /// password is printed, and keep serving until Ctrl-C
+    #[arg(long)]
+    serve: bool,
+    /// Where --serve listens
+    #[arg(
+        long,
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080",
+        requires = "serve"
+    )]
+    listen: std::net::SocketAddr,
 }
 
 /// The feeds in import order: vulnerabilities first, then the signals.
@@ -91,6 +103,9 @@ pub fn run(ctx: &Ctx, args: DemoArgs) -> Result<ExitCode> {
     print_queue(&mut store, &data)?;
     print_checklist(&store)?;
     print_ot(&store, &data)?;
+    if args.serve {
+        return serve(ctx, store, &db_path, args.listen);
+    }
     if args.keep.is_some() {
         crate::outln!(
             "\nExplore further: kensa --db {} queue, kensa --db {} vuln search WORDS",
@@ -279,4 +294,37 @@ fn default_data_dir() -> Result<PathBuf> {
         .find(|p| p.join(FEEDS[0]).exists())
         .context("demo data not found; pass --data DIR (the demo/ folder of the Kensa sources)")?;
     Ok(dir.canonicalize().unwrap_or(dir))
+}
+
+/// The team server on the demo database: a demo admin with a fresh
+/// password, printed with the address to open.
+fn serve(
+    ctx: &Ctx,
+    mut store: kensa_store::Store,
+    db_path: &Path,
+    listen: std::net::SocketAddr,
+) -> Result<ExitCode> {
+    let actor = kensa_app::Actor::operator();
+    let password = kensa_app::secret::new_secret()?[..16].to_string();
+    let user = "demo";
+    match kensa_app::accounts::add_user(&mut store, &actor, user, Some(&password), true) {
+        Ok(()) => {}
+        Err(kensa_app::AppError::Conflict(_)) => {
+            kensa_app::accounts::set_password(&mut store, &actor, user, &password)?
+        }
+        Err(e) => return Err(e.into()),
+    }
+    drop(store);
+    let mut config = kensa_server::Config::new(db_path.to_path_buf());
+    config.listen = listen;
+    let quiet = ctx.quiet;
+    kensa_server::serve(config, move |addr| {
+        crate::outln!(
+            "\nThe team server is running on the demo data: open http://{addr}/ and log in as\n  user:     {user}\n  password: {password}\n(Ctrl-C stops it.)"
+        );
+        if !quiet {
+            eprintln!("kensa serve: http://{addr}/");
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
 }

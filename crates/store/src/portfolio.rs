@@ -117,13 +117,20 @@ impl Store {
 
     /// Every product with its versions, by name.
     pub fn products(&self) -> Result<Vec<ProductSummary>> {
-        let mut stmt = self.conn.prepare(
+        self.portfolio_products(None)
+    }
+
+    /// These products (all with `None`) with their versions, by name.
+    pub fn portfolio_products(&self, names: Option<&[&str]>) -> Result<Vec<ProductSummary>> {
+        let names = names.map(|n| serde_json::to_string(n).unwrap_or_default());
+        let mut stmt = self.conn.prepare_cached(
             "SELECT p.name, v.id, v.version, v.sbom_origin, v.sbom_format, v.added_at,
                     (SELECT count(*) FROM product_components c WHERE c.version_id = v.id)
              FROM products p JOIN product_versions v ON v.product_id = p.id
+             WHERE ?1 IS NULL OR p.name IN (SELECT value FROM json_each(?1))
              ORDER BY p.name, v.added_at, v.id",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([names])?;
         let mut out: Vec<ProductSummary> = Vec::new();
         while let Some(r) = rows.next()? {
             let name: String = r.get(0)?;

@@ -277,9 +277,11 @@ impl Store {
             .collect();
         let latest = "WITH latest AS (SELECT max(id) AS vid, product_id FROM product_versions
                       WHERE product_id IN (SELECT value FROM json_each(?1)) GROUP BY product_id)";
+        // One pass, by product and decision: a vulnerability has one
+        // decision, so distinct counts per group add up per product.
         let mut stmt = self.conn.prepare_cached(&format!(
             "{latest}
-             SELECT l.product_id, count(*), count(DISTINCT cf.vuln_id),
+             SELECT l.product_id, t.decision, count(*), count(DISTINCT cf.vuln_id),
                     coalesce(sum(t.priority >= 80), 0),
                     coalesce(sum(t.priority >= 60 AND t.priority < 80), 0),
                     coalesce(sum(t.priority >= 40 AND t.priority < 60), 0),
@@ -288,32 +290,22 @@ impl Store {
              FROM latest l JOIN product_components pc ON pc.version_id = l.vid
              JOIN component_findings cf ON cf.component_id = pc.component_id
              LEFT JOIN vuln_triage t ON t.vuln_id = cf.vuln_id
-             GROUP BY l.product_id"
-        ))?;
-        let mut rows = stmt.query([&ids])?;
-        while let Some(r) = rows.next()? {
-            let c = out.entry(r.get(0)?).or_default();
-            let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
-            c.findings = n(1)?;
-            c.vulnerabilities = n(2)?;
-            c.critical = n(3)?;
-            c.high = n(4)?;
-            c.medium = n(5)?;
-            c.low = n(6)?;
-            c.kev = n(7)?;
-        }
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{latest}
-             SELECT l.product_id, t.decision, count(*)
-             FROM latest l JOIN product_components pc ON pc.version_id = l.vid
-             JOIN component_findings cf ON cf.component_id = pc.component_id
-             JOIN vuln_triage t ON t.vuln_id = cf.vuln_id
              GROUP BY l.product_id, t.decision"
         ))?;
         let mut rows = stmt.query([&ids])?;
         while let Some(r) = rows.next()? {
             let c = out.entry(r.get(0)?).or_default();
-            c.decisions.insert(r.get(1)?, r.get::<_, i64>(2)? as u64);
+            let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
+            c.findings += n(2)?;
+            c.vulnerabilities += n(3)?;
+            c.critical += n(4)?;
+            c.high += n(5)?;
+            c.medium += n(6)?;
+            c.low += n(7)?;
+            c.kev += n(8)?;
+            if let Some(decision) = r.get::<_, Option<String>>(1)? {
+                *c.decisions.entry(decision).or_default() += n(2)?;
+            }
         }
         let mut stmt = self.conn.prepare_cached(
             "SELECT product_id, status, count(*) FROM assessments

@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kensa_app::Actor;
 use kensa_app::findings::{FindingFilter, FindingSort};
-use kensa_app::page::{self, Page};
+use kensa_app::page;
 use kensa_app::products::{self, AddVersion};
 use kensa_store::Store;
 use kensa_store::team::JobState;
@@ -32,22 +32,16 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let p = Params::from_query(query.as_deref(), &["limit", "cursor"])?;
-    let limit = page::limit(p.parse("limit", "a number")?)?;
+    let limit = p.parse("limit", "a number")?;
     let after = p
         .get("cursor")
         .map(|c| page::decode_cursor(c, 1).map(|mut v| v.remove(0)))
         .transpose()?;
-    let all = state
+    let page = state
         .pool
-        .run(move |store| kensa_app::products::list(store, &actor))
+        .run(move |store| kensa_app::products::list(store, &actor, after.as_deref(), limit))
         .await??;
-    let rest: Vec<_> = all
-        .into_iter()
-        .filter(|p| after.as_ref().is_none_or(|a| p.name.as_str() > a.as_str()))
-        .collect();
-    let next_cursor = (rest.len() > limit).then(|| page::encode_cursor(&[&rest[limit - 1].name]));
-    let items = rest.into_iter().take(limit).collect();
-    Ok(Json(Page { items, next_cursor }).into_response())
+    Ok(Json(page).into_response())
 }
 
 /// One product: its team, versions, and finding counts.

@@ -19,7 +19,7 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// Products on one dashboard page.
-const PRODUCTS_PER_PAGE: usize = 100;
+const PRODUCTS_PER_PAGE: usize = 50;
 /// Findings on one product page.
 const FINDINGS_PER_PAGE: usize = 200;
 
@@ -46,7 +46,7 @@ struct Dashboard {
     stale: bool,
     can_create: bool,
     teams: Vec<String>,
-    next: Option<usize>,
+    next: Option<String>,
 }
 
 fn counts_text(map: &BTreeMap<String, u64>) -> String {
@@ -61,16 +61,18 @@ pub async fn dashboard(
     user: WebUser,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let p = Params::from_query(query.as_deref(), &["page"]).map_err(|e| user.fail(e, "/"))?;
-    let page: usize = p
-        .parse("page", "a page number")
-        .map_err(|e| user.fail(e, "/"))?
-        .unwrap_or(0);
+    let p = Params::from_query(query.as_deref(), &["after"]).map_err(|e| user.fail(e, "/"))?;
+    let after = p.get("after").map(str::to_string);
     let actor = user.actor.clone();
     let (products, stale, teams) = state
         .pool
         .run(move |store| -> kensa_app::Result<_> {
-            let products = kensa_app::products::list(store, &actor)?;
+            let products = kensa_app::products::list(
+                store,
+                &actor,
+                after.as_deref(),
+                Some(PRODUCTS_PER_PAGE),
+            )?;
             let stale = kensa_app::findings::findings_are_stale(store)?;
             let teams = kensa_app::accounts::list_teams(store, &actor)?;
             Ok((products, stale, teams))
@@ -83,11 +85,13 @@ pub async fn dashboard(
             || user.actor.grants().iter().any(|g| {
                 g.role == Role::Admin && matches!(g.scope, kensa_model::team::Scope::Team(_))
             });
-    let next = (products.len() > (page + 1) * PRODUCTS_PER_PAGE).then_some(page + 1);
+    let next = products
+        .next_cursor
+        .as_ref()
+        .and(products.items.last().map(|p| p.name.clone()));
     let rows = products
+        .items
         .into_iter()
-        .skip(page * PRODUCTS_PER_PAGE)
-        .take(PRODUCTS_PER_PAGE)
         .map(|p| ProductRow {
             version: p
                 .versions
