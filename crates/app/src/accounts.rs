@@ -291,10 +291,14 @@ pub fn login(
     let refused = || AppError::Unauthenticated("wrong user name or password".into());
     let user = store.user_auth(name)?;
     let ok = match &user {
-        Some(u) => u
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| secret::verify_password(password, h)),
+        Some(u) => match u.password_hash.as_deref() {
+            Some(h) => secret::verify_password(password, h),
+            // An API-only account: refuse in the time a check takes.
+            None => {
+                secret::burn_password_check(password);
+                false
+            }
+        },
         None => {
             secret::burn_password_check(password);
             false

@@ -87,6 +87,13 @@ pub struct AssessArgs {
     /// The answers: YAML or JSON, condition id → yes / no / unknown
     #[arg(long, value_name = "FILE")]
     answers: PathBuf,
+    /// Store the verdict as this product's assessment (a new revision, in
+    /// its history and the audit trail); needs the vulnerability's id
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["record", "conditions", "extractor"])]
+    product: Option<String>,
+    /// A note stored with the assessment
+    #[arg(long, value_name = "TEXT", requires = "product")]
+    note: Option<String>,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
@@ -148,11 +155,52 @@ pub fn run_checklist(ctx: &Ctx, args: ChecklistArgs) -> Result<ExitCode> {
 }
 
 pub fn run_assess(ctx: &Ctx, args: AssessArgs) -> Result<ExitCode> {
+    if let Some(product) = &args.product {
+        return store_assessment(ctx, &args, product);
+    }
     let tree = load_tree(ctx, &args.source)?;
     let verdict = verdict(&tree, &args.answers)?;
     match args.format {
         OutputFormat::Json => print_json(&verdict)?,
         OutputFormat::Text => crate::out!("{}", render_verdict(&verdict)),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kensa assess ID --answers FILE --product NAME`: the verdict stored as
+/// the product's assessment, as the team server stores it.
+fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitCode> {
+    let id = args
+        .source
+        .id
+        .as_deref()
+        .context("--product needs the vulnerability's id (the tree comes from the database)")?;
+    let bytes = read_bounded(&args.answers, kensa_logic::answers::MAX_FILE_BYTES)?;
+    let parsed = kensa_logic::answers::parse(&bytes)
+        .with_context(|| format!("answers file {}", args.answers.display()))?;
+    let answers: serde_json::Map<String, serde_json::Value> = parsed
+        .entries
+        .iter()
+        .map(|(k, a)| Ok((k.clone(), serde_json::to_value(a)?)))
+        .collect::<Result<_, serde_json::Error>>()?;
+    let mut store = ctx.open_existing()?;
+    let req = kensa_app::assessments::SaveAssessment {
+        answers: serde_json::Value::Object(answers),
+        note: args.note.clone(),
+        expected_revision: None,
+    };
+    let view =
+        kensa_app::assessments::save(&mut store, &kensa_app::Actor::operator(), product, id, &req)
+            .with_context(|| format!("answers file {}", args.answers.display()))?;
+    match args.format {
+        OutputFormat::Json => print_json(&view)?,
+        OutputFormat::Text => outln!(
+            "{} in {product}: {} (revision {}, stored)\n  {}",
+            view.vulnerability,
+            view.verdict,
+            view.version,
+            crate::term::safe(&view.basis)
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

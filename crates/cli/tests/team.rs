@@ -344,3 +344,56 @@ fn serve_over_tls_marks_cookies_secure() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[test]
+fn assess_with_product_stores_the_verdict_with_its_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = setup(dir.path());
+    let answers = dir.path().join("answers.yaml");
+    std::fs::write(
+        &answers,
+        "answers:\n  c2:\n    answer: no\n    note: no CGI\n",
+    )
+    .unwrap();
+    let run = |note: &str| {
+        let o = ok(kensa(&db)
+            .args([
+                "assess",
+                "CVE-2014-6271",
+                "--product",
+                "gw",
+                "--format",
+                "json",
+                "--note",
+                note,
+                "--answers",
+            ])
+            .arg(&answers));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let first = run("first look");
+    assert_eq!(first["verdict"], "not_affected");
+    assert_eq!(first["version"], 1);
+    assert_eq!(first["saved_by"], "cli:ops");
+    assert_eq!(
+        run("second look")["version"],
+        2,
+        "each save is a new revision"
+    );
+    let trail = stdout(&ok(kensa(&db).args(["audit", "--product", "gw"])));
+    assert_eq!(trail.matches("assessment.save").count(), 2, "{trail}");
+    // Without the product, nothing is stored; with an unknown one, an error.
+    let e = fails(
+        kensa(&db)
+            .args(["assess", "CVE-2014-6271", "--product", "nope", "--answers"])
+            .arg(&answers),
+    );
+    assert!(e.contains("no product nope"), "{e}");
+    std::fs::write(&answers, "answers:\n  c99: no\n").unwrap();
+    let e = fails(
+        kensa(&db)
+            .args(["assess", "CVE-2014-6271", "--product", "gw", "--answers"])
+            .arg(&answers),
+    );
+    assert!(e.contains("c99") && e.contains("answers file"), "{e}");
+}
