@@ -2,6 +2,10 @@
 //! removing, and keeping findings current (rescan with triage).
 
 use kensa_matching::ScanOptions;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
 use kensa_matching::portfolio::{self, RescanReport};
 use kensa_model::team::Role;
 use kensa_store::{FindingCounts, NewVersion, Store, VersionSummary};
@@ -113,7 +117,7 @@ pub fn add_version(
     actor: &Actor,
     new: &AddVersion<'_>,
     rescan: bool,
-    progress: &dyn Fn(Progress),
+    progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Added> {
     check_label("product", new.product)?;
     check_label("version", new.version)?;
@@ -159,12 +163,7 @@ pub fn add_version(
             e => e.into(),
         })?;
     let rescan = if rescan {
-        progress(Progress {
-            stage: "matching components",
-            done: 0,
-            total: new_components,
-        });
-        Some(rescan_portfolio(store)?)
+        Some(rescan_reporting(store, new_components, progress)?)
     } else {
         None
     };
@@ -182,6 +181,48 @@ pub fn add_version(
 /// stored triage that ranks the queue.
 pub fn rescan_portfolio(store: &mut Store) -> Result<RescanReport> {
     let report = portfolio::rescan(store, &ScanOptions::default())?;
+    crate::triage::refresh_stored_triage(store)?;
+    Ok(report)
+}
+
+/// [`rescan_portfolio`], telling `progress` how many of about `expected`
+/// components are matched, a few times a second.
+fn rescan_reporting(
+    store: &mut Store,
+    expected: usize,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<RescanReport> {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let opts = ScanOptions {
+        progress: Some(counter.clone()),
+        ..ScanOptions::default()
+    };
+    let (stop, stopped) = mpsc::channel::<()>();
+    let report = std::thread::scope(|s| {
+        let counter = &counter;
+        s.spawn(move || {
+            loop {
+                progress(Progress {
+                    stage: "matching components",
+                    done: counter.load(Ordering::Relaxed).min(expected),
+                    total: expected,
+                });
+                // Ends at once when the rescan drops `stop`.
+                match stopped.recv_timeout(Duration::from_millis(300)) {
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => break,
+                }
+            }
+        });
+        let report = portfolio::rescan(store, &opts);
+        drop(stop);
+        report
+    })?;
+    progress(Progress {
+        stage: "ranking findings",
+        done: expected,
+        total: expected,
+    });
     crate::triage::refresh_stored_triage(store)?;
     Ok(report)
 }

@@ -138,7 +138,13 @@ pub fn scan_sbom(
 ) -> Result<(Sbom, ScanReport)> {
     let (_, sbom) = read_sbom(path, strict, quiet)?;
     let scanner = Scanner::new(store)?;
-    let report = scanner.scan(&sbom, &ScanOptions { min_confidence })?;
+    let report = scanner.scan(
+        &sbom,
+        &ScanOptions {
+            min_confidence,
+            ..ScanOptions::default()
+        },
+    )?;
     Ok((sbom, report))
 }
 

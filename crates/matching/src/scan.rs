@@ -17,16 +17,19 @@ use crate::applicability::{Target, evaluate, screen_covers};
 use crate::osv;
 use crate::resolve::{Candidate, Dictionary, Entry, Method, Names, Purl, resolve, sort_entries};
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScanOptions {
     /// Candidates below this confidence are not matched.
     pub min_confidence: f64,
+    /// Counts scanned components as the scan goes, for progress displays.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             min_confidence: 0.0,
+            progress: None,
         }
     }
 }
@@ -470,7 +473,13 @@ fn scan_share(
     store.read(|store| {
         (first..components.len())
             .step_by(stride)
-            .map(|i| Ok((i, scan_component(lookup, store, components[i], opts)?)))
+            .map(|i| {
+                let outcome = scan_component(lookup, store, components[i], opts)?;
+                if let Some(p) = &opts.progress {
+                    p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok((i, outcome))
+            })
             .collect()
     })
 }

@@ -86,6 +86,7 @@ fn every_version_criteria_are_flagged_and_less_sure() {
             &sbom,
             &ScanOptions {
                 min_confidence: bounded.matched.confidence - 0.01,
+                ..ScanOptions::default()
             },
         )
         .unwrap();

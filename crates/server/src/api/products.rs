@@ -231,9 +231,11 @@ fn run_upload(
 ) -> Result<kensa_app::products::Added, kensa_app::AppError> {
     store.update_job(job, JobState::Running, None)?;
     // Progress goes through a connection of its own: the scan holds this one.
-    let progress_store = Store::open(path).ok();
+    let progress_store = std::sync::Mutex::new(Store::open(path).ok());
     let progress = |p: kensa_app::products::Progress| {
-        if let Some(s) = &progress_store {
+        if let Ok(guard) = progress_store.lock()
+            && let Some(s) = guard.as_ref()
+        {
             let _ = s.update_job(job, JobState::Running, Some(&json!(p)));
         }
     };
