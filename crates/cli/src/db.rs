@@ -155,10 +155,13 @@ pub fn import_files(
                         reports.len()
                     )
                 };
+                // Only bad records can be skipped: a damaged stream, a
+                // missing file or a database that cannot be written cannot.
+                let skippable = matches!(e, kensa_intel::ImportError::Record { .. });
                 return Err(anyhow!(
                     "{e}\n  nothing from {} was stored (the import was rolled back){done}{}",
                     file.display(),
-                    if keep_going {
+                    if keep_going || !skippable {
                         ""
                     } else {
                         "\n  hint: --keep-going skips bad records and imports the rest"

@@ -61,7 +61,8 @@ pub struct Row {
 }
 
 pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
-    let store = ctx.open_existing()?;
+    let mut store = ctx.open_existing()?;
+    crate::database::prepare_findings(&mut store)?.require_vulnerability_data("a queue")?;
     let triager = crate::triage::load_triager(args.profile.as_deref())?;
     let stored: Vec<String> = store.products()?.into_iter().map(|p| p.name).collect();
     if stored.is_empty() {
@@ -204,15 +205,16 @@ pub fn print_table(rows: &[Row]) {
             .map(|d| format!("CRA {}", &d[..10]))
             .or_else(|| r.kev_due.clone())
             .unwrap_or_default();
+        use crate::term::field;
         outln!(
             "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<14} {}",
             r.priority,
             r.decision,
-            r.vulnerability,
-            format!("{} {}", r.product, r.version),
-            r.component,
+            field(&r.vulnerability),
+            field(&format!("{} {}", r.product, r.version)),
+            field(&r.component),
             due,
-            r.triage.reasons.first().map(String::as_str).unwrap_or("")
+            field(r.triage.reasons.first().map(String::as_str).unwrap_or(""))
         );
     }
     outln!("{} findings", rows.len());

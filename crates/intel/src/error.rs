@@ -99,9 +99,11 @@ pub enum ImportError {
     /// A bug in Kensa, not in the input; the import was rolled back.
     #[error("{path}: internal error: {message}")]
     Internal { path: PathBuf, message: String },
-    #[error("{path}: {source}")]
+    /// The database failed, not the input: named first.
+    #[error("{}\n  while importing {}", source.describe(database), path.display())]
     Store {
         path: PathBuf,
+        database: PathBuf,
         #[source]
         source: kensa_store::StoreError,
     },

@@ -105,79 +105,40 @@ impl Store {
         components: &[NewComponent<'_, C>],
         replace: bool,
     ) -> Result<(i64, Vec<i64>)> {
-        let NewVersion {
-            product,
-            version,
-            origin,
-            format,
-            sbom,
-        } = *new;
         let tx = self.conn.transaction()?;
-        let now = crate::write::now();
-        tx.execute(
-            "INSERT INTO products (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
-            params![product, now],
-        )?;
-        let product_id: i64 =
-            tx.query_row("SELECT id FROM products WHERE name = ?1", [product], |r| {
-                r.get(0)
-            })?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
-                params![product_id, version],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(id) = existing {
-            if !replace {
-                return Err(StoreError::Conflict(format!(
-                    "product {product} already has version {version}"
-                )));
-            }
-            tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
-            tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
-        }
-        tx.execute(
-            "INSERT INTO product_versions (product_id, version, sbom_origin, sbom_format, sbom, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                product_id,
-                version,
-                origin,
-                format,
-                crate::blob::compress(sbom),
-                now
-            ],
-        )?;
-        let version_id = tx.last_insert_rowid();
-        let mut fresh = Vec::new();
-        {
-            let mut find = tx.prepare_cached("SELECT id FROM components WHERE identity = ?1")?;
-            let mut insert =
-                tx.prepare_cached("INSERT INTO components (identity, data) VALUES (?1, ?2)")?;
-            let mut link = tx.prepare_cached(
-                "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (seq, c) in components.iter().enumerate() {
-                let id = match find
-                    .query_row([c.identity], |r| r.get::<_, i64>(0))
-                    .optional()?
-                {
-                    Some(id) => id,
-                    None => {
-                        insert.execute(params![c.identity, encode(c.body, "component")?])?;
-                        let id = tx.last_insert_rowid();
-                        fresh.push(id);
-                        id
-                    }
-                };
-                link.execute(params![version_id, seq as i64, id, c.bom_ref])?;
-            }
+        let added = insert_version(&tx, new, components, replace)?;
+        tx.commit()?;
+        Ok(added)
+    }
+
+    /// Stores several product versions in one transaction: all of them, or
+    /// (on any error, a conflict included) none. Returns, per version, its
+    /// id and the components the portfolio did not hold before.
+    #[allow(clippy::type_complexity)]
+    pub fn add_product_versions<C: Serialize>(
+        &mut self,
+        versions: &[(NewVersion<'_>, Vec<NewComponent<'_, C>>)],
+        replace: bool,
+    ) -> Result<Vec<(i64, Vec<i64>)>> {
+        let tx = self.conn.transaction()?;
+        let mut out = Vec::with_capacity(versions.len());
+        for (new, components) in versions {
+            out.push(insert_version(&tx, new, components, replace)?);
         }
         tx.commit()?;
-        Ok((version_id, fresh))
+        Ok(out)
+    }
+
+    /// Components stored but never matched: a `product add` whose matching
+    /// was interrupted (killed, failed) leaves them, and whoever reads the
+    /// portfolio next must match them before reporting.
+    pub fn unscanned_component_count(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM components WHERE resolution IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
     }
 
     /// Every product with its versions, by name.
@@ -474,6 +435,86 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// Inserts one product version inside the caller's transaction.
+fn insert_version<C: Serialize>(
+    tx: &rusqlite::Transaction<'_>,
+    new: &NewVersion<'_>,
+    components: &[NewComponent<'_, C>],
+    replace: bool,
+) -> Result<(i64, Vec<i64>)> {
+    let NewVersion {
+        product,
+        version,
+        origin,
+        format,
+        sbom,
+    } = *new;
+    let now = crate::write::now();
+    tx.execute(
+        "INSERT INTO products (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        params![product, now],
+    )?;
+    let product_id: i64 =
+        tx.query_row("SELECT id FROM products WHERE name = ?1", [product], |r| {
+            r.get(0)
+        })?;
+    let existing: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
+            params![product_id, version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        if !replace {
+            return Err(StoreError::Conflict(format!(
+                "product {product} already has version {version}"
+            )));
+        }
+        tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
+        tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+    }
+    tx.execute(
+            "INSERT INTO product_versions (product_id, version, sbom_origin, sbom_format, sbom, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                product_id,
+                version,
+                origin,
+                format,
+                crate::blob::compress(sbom),
+                now
+            ],
+        )?;
+    let version_id = tx.last_insert_rowid();
+    let mut fresh = Vec::new();
+    {
+        let mut find = tx.prepare_cached("SELECT id FROM components WHERE identity = ?1")?;
+        let mut insert =
+            tx.prepare_cached("INSERT INTO components (identity, data) VALUES (?1, ?2)")?;
+        let mut link = tx.prepare_cached(
+            "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
+                 VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (seq, c) in components.iter().enumerate() {
+            let id = match find
+                .query_row([c.identity], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                Some(id) => id,
+                None => {
+                    insert.execute(params![c.identity, encode(c.body, "component")?])?;
+                    let id = tx.last_insert_rowid();
+                    fresh.push(id);
+                    id
+                }
+            };
+            link.execute(params![version_id, seq as i64, id, c.bom_ref])?;
+        }
+    }
+    Ok((version_id, fresh))
 }
 
 const CURSOR: &str = "portfolio.scanned_through_import";
