@@ -226,7 +226,11 @@ fn load_tree(ctx: &Ctx, source: &TreeSource) -> Result<Conditions> {
             kensa_intel::parse_record(&bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         }
-        (None, Some(id)) => records_in_db(&ctx.open_existing()?, id)?,
+        (None, Some(id)) => {
+            let store = ctx.open_existing()?;
+            crate::database::DatabaseInfo::of(&store)?.require_vulnerability_data("assessing")?;
+            records_in_db(&store, id)?
+        }
         (None, None) => bail!("give a vulnerability id, --record FILE or --conditions FILE"),
     };
     match source.extractor {

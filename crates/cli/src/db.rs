@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use kensa_intel::{FileReport, ImportOptions};
-use kensa_store::Store;
+use kensa_store::{CheckDepth, Store, StoreError};
 
 use crate::{Ctx, OutputFormat, print_json, progress, sync, thousands};
 
@@ -21,6 +21,24 @@ pub enum DbCommand {
     Sync(sync::SyncArgs),
     /// Count what the database holds, per record type and per source
     Stats(StatsArgs),
+    /// Check the database file for damage (exit status 1 when damaged)
+    #[command(long_about = CHECK_ABOUT)]
+    Check(CheckArgs),
+}
+
+const CHECK_ABOUT: &str = "Check the database file for damage: every page and record is read \
+and its structure verified (SQLite's quick_check); --full also checks that every index matches \
+its table (integrity_check), which takes longer. Exit status 1 when damaged.\n\n\
+The quick check also runs by itself before `db import` and `db sync` write, and when a \
+database is opened after a process died while writing to it.";
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// Also check every index against its table
+    #[arg(long)]
+    full: bool,
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
 }
 
 const IMPORT_ABOUT: &str = "Import vulnerability-intelligence files into the database.\n\n\
@@ -100,11 +118,68 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
         DbCommand::Import(args) => import(ctx, args),
         DbCommand::Sync(args) => sync::run(ctx, args),
         DbCommand::Stats(args) => stats(ctx, args),
+        DbCommand::Check(args) => check(ctx, args),
     }
+}
+
+fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
+    let path = ctx.db_path()?;
+    if !path.exists() {
+        // The same message as any command reading a database.
+        ctx.open_existing()?;
+    }
+    let depth = if args.full {
+        CheckDepth::Full
+    } else {
+        CheckDepth::Quick
+    };
+    // Opening checks by itself after an unclean shutdown: its findings are
+    // the report, not an error.
+    let problems = match Store::open(&path) {
+        Ok(store) => store
+            .check(depth)
+            .map_err(|e| crate::database::named(e, &path))?,
+        Err(StoreError::Damaged { problems, .. }) => problems,
+        Err(e) => return Err(crate::database::named(e, &path)),
+    };
+    let ok = problems.is_empty();
+    if args.format == OutputFormat::Json {
+        print_json(&serde_json::json!({
+            "database": path,
+            "check": if args.full { "full" } else { "quick" },
+            "ok": ok,
+            "problems": problems,
+        }))?;
+    } else if ok {
+        crate::outln!(
+            "database {}: no problems found ({} check)",
+            path.display(),
+            if args.full { "full" } else { "quick" }
+        );
+    } else {
+        crate::outln!(
+            "database {} is damaged: {} problem(s) found",
+            path.display(),
+            problems.len()
+        );
+        for p in &problems {
+            crate::outln!("  {}", crate::term::field(p));
+        }
+        crate::outln!("  hint: restore a copy, or import the data again into a new database");
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     let mut store = ctx.open_store()?;
+    // Never write into a damaged file.
+    store
+        .ensure_sound()
+        .map_err(|e| crate::database::named(e, store.path()))?;
     let reports = import_files(
         &mut store,
         &args.files,

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Largest single JSON Lines line or document held in memory at once.
 /// Real records stay far below (the largest NVD record is ~2 MiB); anything
@@ -71,7 +71,16 @@ pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(DynRead, Compression
     let mut raw = BufReader::with_capacity(BUF_SIZE, raw);
     let head = peek(&mut raw, 6)?;
     let compression = Compression::sniff(&head);
-    let raw = Box::new(Cursor::new(head).chain(raw));
+    let ended = Arc::new(AtomicBool::new(false));
+    let raw = EndFlag {
+        inner: Cursor::new(head).chain(raw),
+        ended: ended.clone(),
+    };
+    let explained = |name| Explained {
+        inner: (),
+        name,
+        ended: ended.clone(),
+    };
     let reader: DynRead = match compression {
         Compression::None => Box::new(BufReader::with_capacity(BUF_SIZE, raw)),
         Compression::Gzip => Box::new(BufReader::with_capacity(
@@ -80,28 +89,38 @@ pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(DynRead, Compression
         )),
         Compression::Xz => Box::new(BufReader::with_capacity(
             BUF_SIZE,
-            Explained {
-                inner: lzma_rust2::XzReader::new(raw, true),
-                name: "xz",
-            },
+            explained("xz").wrap(lzma_rust2::XzReader::new(raw, true)),
         )),
         Compression::Zstd => {
             let dec = ruzstd::decoding::StreamingDecoder::new(raw).map_err(|e| {
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!("corrupt zstd stream: {e}"),
-                )
+                let e = io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+                explain("zstd", e, ended.load(Ordering::Relaxed))
             })?;
             Box::new(BufReader::with_capacity(
                 BUF_SIZE,
-                Explained {
-                    inner: dec,
-                    name: "zstd",
-                },
+                explained("zstd").wrap(dec),
             ))
         }
     };
     Ok((reader, compression))
+}
+
+/// Notes when the compressed input has run out: a decoder that fails
+/// after that failed because the file was cut short, whatever its own
+/// error says.
+struct EndFlag<R> {
+    inner: R,
+    ended: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for EndFlag<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
 }
 
 /// Turns a decompressor's terse errors ("failed to fill whole buffer")
@@ -109,21 +128,37 @@ pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(DynRead, Compression
 struct Explained<R> {
     inner: R,
     name: &'static str,
+    ended: Arc<AtomicBool>,
+}
+
+impl Explained<()> {
+    fn wrap<R>(self, inner: R) -> Explained<R> {
+        Explained {
+            inner,
+            name: self.name,
+            ended: self.ended,
+        }
+    }
 }
 
 impl<R: Read> Read for Explained<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).map_err(|e| explain(self.name, e))
+        self.inner
+            .read(buf)
+            .map_err(|e| explain(self.name, e, self.ended.load(Ordering::Relaxed)))
     }
 }
 
-fn explain(name: &str, e: io::Error) -> io::Error {
-    let what = if e.kind() == io::ErrorKind::UnexpectedEof {
-        format!("truncated {name} stream (the file ends before its compressed data does)")
-    } else {
-        format!("corrupt {name} stream")
-    };
-    io::Error::new(e.kind(), format!("{what}: {e}"))
+fn explain(name: &str, e: io::Error, input_ended: bool) -> io::Error {
+    // The decoders' own words for an early end ("failed to fill whole
+    // buffer") say nothing more.
+    if e.kind() == io::ErrorKind::UnexpectedEof || input_ended {
+        return io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("truncated {name} stream (the file ends before its compressed data does)"),
+        );
+    }
+    io::Error::new(e.kind(), format!("corrupt {name} stream: {e}"))
 }
 
 /// The members of a gzip file, one after another (as `gzip -d` reads
@@ -171,7 +206,7 @@ impl<R: BufRead> Read for GzipMembers<R> {
             let Some(member) = self.member.as_mut() else {
                 return Ok(0);
             };
-            let n = member.read(buf).map_err(|e| explain("gzip", e))?;
+            let n = member.read(buf).map_err(|e| explain("gzip", e, false))?;
             if n > 0 || buf.is_empty() {
                 return Ok(n);
             }

@@ -540,4 +540,50 @@ mod tests {
         doc.push_str("answers:\n  c1: yes\n");
         assert!(parse(doc.as_bytes()).is_err());
     }
+
+    #[test]
+    fn a_wrong_answer_is_named_at_its_entry_in_plain_words() {
+        // Issue #18: not serde's "did not match any variant of untagged
+        // enum", and the entry's own line, not the `answers:` line.
+        for (text, path, line) in [
+            (
+                "answers:\n  c1: yes\n\n  c2: [no]\n",
+                "answers.c2",
+                "line 4",
+            ),
+            ("answers:\n  c1: 5\n", "answers.c1", "line 2"),
+            (
+                "answers:\n  c1:\n    answer: [x]\n",
+                "answers.c1.answer",
+                "line 3",
+            ),
+            ("{\"answers\": {\"c1\": [true]}}", "answers.c1", "column 20"),
+        ] {
+            let e = parse(text.as_bytes()).unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                matches!(&e, AnswersError::Invalid { path: p, .. } if p == path),
+                "{text:?}: {msg}"
+            );
+            assert!(msg.contains(line), "{text:?}: {msg}");
+            assert!(!msg.contains("untagged"), "{text:?}: {msg}");
+            assert!(msg.contains("yes, no or unknown"), "{text:?}: {msg}");
+        }
+        let e = parse(b"answers:\n  c1:\n    answer: yes\n    notes: x\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `notes`"), "{e}");
+        let e = parse(b"answers:\n  c1:\n    note: x\n").unwrap_err();
+        assert!(e.to_string().contains("missing field `answer`"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_is_placed_by_line_not_by_an_unknown_path() {
+        for text in ["answers:\n  c1: {answer: yes\n", "{: [\n"] {
+            let msg = parse(text.as_bytes()).unwrap_err().to_string();
+            assert!(msg.contains("line"), "{text:?}: {msg}");
+            assert!(!msg.contains('?'), "{text:?}: {msg}");
+        }
+        // The YAML error does not repeat the path the message already gives.
+        let msg = parse(b"answers: [\n  ]\n").unwrap_err().to_string();
+        assert!(!msg.contains("answers: answers:"), "{msg}");
+    }
 }

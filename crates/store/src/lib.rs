@@ -191,8 +191,10 @@ impl Store {
             })?;
         }
         // A journal left by a process that died inside a write: SQLite rolls
-        // it back at the first read; the file is then checked once.
-        let unclean = health::has_hot_journal(path);
+        // it back at the first read (opening reads the schema), and the file
+        // is then checked once. A journal still there after that belongs to
+        // another process's transaction in progress.
+        let journal_before = health::has_hot_journal(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -201,7 +203,7 @@ impl Store {
             source,
         })?;
         let store = Self::init(conn, path.to_path_buf())?;
-        if unclean {
+        if journal_before && !health::has_hot_journal(path) {
             store.ensure_sound()?;
         }
         Ok(store)
