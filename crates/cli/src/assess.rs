@@ -317,7 +317,7 @@ fn render_verdict(v: &Verdict) -> String {
         v.answered,
         v.conditions,
         v.conditions_fingerprint,
-        field(&v.conditions_origin.to_string())
+        field(v.conditions_origin)
     );
     o
 }

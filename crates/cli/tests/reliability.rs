@@ -51,7 +51,7 @@ fn a_manifest_with_a_bad_line_stores_nothing_and_names_the_line() {
         kensa_db(&db).args(["product", "list", "--format", "json"])
     ));
     assert_eq!(list, serde_json::json!([]), "nothing stored");
-    fails(&mut kensa_db(&db).args(["product", "show", "gw"]));
+    fails(kensa_db(&db).args(["product", "show", "gw"]));
 }
 
 #[test]
@@ -148,7 +148,7 @@ fn scanning_or_queueing_without_vulnerability_records_is_an_error() {
     ok(kensa_db(&db)
         .args(["-q", "product", "add", "gw", "--version", "1", "--sbom"])
         .arg(demo("rtu-gateway.cdx.json")));
-    let o = fails(&mut kensa_db(&db).arg("queue"));
+    let o = fails(kensa_db(&db).arg("queue"));
     assert!(
         stderr(&o).contains("no vulnerability records"),
         "{}",
@@ -245,7 +245,7 @@ fn every_view_of_findings_says_when_they_predate_the_data() {
         );
     }
     ok(kensa_db(&db).args(["-q", "portfolio", "rescan"]));
-    let o = ok(&mut kensa_db(&db).arg("queue"));
+    let o = ok(kensa_db(&db).arg("queue"));
     assert!(!stderr(&o).contains("predate"), "{}", stderr(&o));
 }
 

@@ -99,11 +99,11 @@ pub enum ImportError {
     /// A bug in Kensa, not in the input; the import was rolled back.
     #[error("{path}: internal error: {message}")]
     Internal { path: PathBuf, message: String },
-    /// The database failed, not the input: named first.
-    #[error("{}\n  while importing {}", source.describe(database), path.display())]
+    /// The database failed, not the input: `source` names the database
+    /// ([`kensa_store::StoreError::at`]), and comes first.
+    #[error("{source}\n  while importing {}", path.display())]
     Store {
         path: PathBuf,
-        database: PathBuf,
         #[source]
         source: kensa_store::StoreError,
     },

@@ -3,9 +3,10 @@
 //! can state what it was matched against, and an empty or old database is
 //! never mistaken for a clean result.
 //!
-//! Counts come from indexes; the newest modification of each source is kept
-//! in `source_newest` by every import (see [`NewestTracker`]), since finding
-//! it in the records would read the whole table.
+//! Each source's record count and newest modification are kept in
+//! `source_summary` by every import's commit (see [`NewestTracker`]):
+//! counting the records at every scan cost a tenth of a small scan's
+//! instructions, and finding the newest in them would read the whole table.
 
 use std::collections::BTreeMap;
 
@@ -68,52 +69,39 @@ impl DataSummary {
 impl Store {
     /// The sources the database holds, with counts and newest modification.
     pub fn data_summary(&self) -> Result<DataSummary> {
-        let newest: BTreeMap<String, String> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached("SELECT source, newest FROM source_newest")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
         let mut summary = DataSummary::default();
-        {
-            // Counted on the records_by_source index, not the table.
-            let mut stmt = self.conn.prepare_cached(
-                "SELECT source_kind, count(*) FROM records INDEXED BY records_by_source
-                 GROUP BY source_kind ORDER BY source_kind",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-            for row in rows {
-                let (source, n) = row?;
-                summary.records += n as u64;
-                let newest_modified = newest.get(&source).cloned();
-                if let Some(m) = &newest_modified
-                    && summary.newest_modified.as_ref().is_none_or(|n| m > n)
-                {
-                    summary.newest_modified = Some(m.clone());
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source, records, newest FROM source_summary WHERE records > 0
+             ORDER BY source IN ('kev', 'epss'), source",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(SourceData {
+                source: r.get(0)?,
+                records: r.get::<_, i64>(1)? as u64,
+                newest_modified: r.get(2)?,
+            })
+        })?;
+        for row in rows {
+            let s = row?;
+            match s.source.as_str() {
+                "kev" => summary.kev_entries = s.records,
+                "epss" => summary.epss_scores = s.records,
+                _ => {
+                    summary.records += s.records;
+                    if let Some(m) = &s.newest_modified
+                        && summary.newest_modified.as_ref().is_none_or(|n| m > n)
+                    {
+                        summary.newest_modified = Some(m.clone());
+                    }
                 }
-                summary.sources.push(SourceData {
-                    source,
-                    records: n as u64,
-                    newest_modified,
-                });
             }
+            summary.sources.push(s);
         }
-        let count = |sql: &str| -> Result<u64> {
-            Ok(self.conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64)
-        };
-        summary.csaf_advisories = count("SELECT count(*) FROM csaf_documents")?;
-        summary.kev_entries = count("SELECT count(*) FROM kev")?;
-        summary.epss_scores = count("SELECT count(*) FROM epss")?;
-        for (source, n) in [("kev", summary.kev_entries), ("epss", summary.epss_scores)] {
-            if n > 0 {
-                summary.sources.push(SourceData {
-                    source: source.to_string(),
-                    records: n,
-                    newest_modified: newest.get(source).cloned(),
-                });
-            }
-        }
+        summary.csaf_advisories =
+            self.conn
+                .query_row("SELECT count(*) FROM csaf_documents", [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64;
         summary.last_import = self.conn.query_row(
             "SELECT max(finished_at) FROM imports WHERE finished_at IS NOT NULL",
             [],
@@ -123,32 +111,41 @@ impl Store {
     }
 }
 
-/// The newest modification an import wrote, per source; saved with the
-/// import's commit.
+/// The sources an import wrote, with the newest modification among what it
+/// wrote; saved (with each source's new record count) at its commit.
 #[derive(Debug, Default)]
-pub(crate) struct NewestTracker(BTreeMap<&'static str, String>);
+pub(crate) struct NewestTracker(BTreeMap<&'static str, Option<String>>);
 
 impl NewestTracker {
     pub(crate) fn note(&mut self, source: &'static str, modified: Option<&str>) {
-        let Some(m) = modified.filter(|m| !m.is_empty()) else {
-            return;
-        };
-        match self.0.get_mut(source) {
-            Some(have) if have.as_str() >= m => {}
-            Some(have) => *have = m.to_string(),
-            None => {
-                self.0.insert(source, m.to_string());
-            }
+        let newest = self.0.entry(source).or_default();
+        if let Some(m) = modified.filter(|m| !m.is_empty())
+            && newest.as_deref().is_none_or(|n| m > n)
+        {
+            *newest = Some(m.to_string());
         }
     }
 
     pub(crate) fn save(&self, tx: &Transaction<'_>) -> Result<()> {
-        let mut stmt = tx.prepare_cached(
-            "INSERT INTO source_newest (source, newest) VALUES (?1, ?2)
-             ON CONFLICT (source) DO UPDATE SET newest = max(newest, excluded.newest)",
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO source_summary (source, records, newest) VALUES (?1, ?2, ?3)
+             ON CONFLICT (source) DO UPDATE SET records = excluded.records,
+                 newest = CASE WHEN newest IS NULL OR excluded.newest > newest
+                               THEN excluded.newest ELSE newest END",
         )?;
         for (source, newest) in &self.0 {
-            stmt.execute(params![source, newest])?;
+            // Counted on an index, once per source per import.
+            let records: i64 = match *source {
+                "kev" => tx.query_row("SELECT count(*) FROM kev", [], |r| r.get(0))?,
+                "epss" => tx.query_row("SELECT count(*) FROM epss", [], |r| r.get(0))?,
+                kind => tx.query_row(
+                    "SELECT count(*) FROM records INDEXED BY records_by_source
+                     WHERE source_kind = ?1",
+                    [kind],
+                    |r| r.get(0),
+                )?,
+            };
+            upsert.execute(params![source, records, newest])?;
         }
         Ok(())
     }

@@ -66,6 +66,12 @@ pub enum StoreError {
         path: PathBuf,
         problems: Vec<String>,
     },
+    /// Another error, about the database at `path` (see [`StoreError::at`]).
+    #[error("{}", inner.describe(path))]
+    At {
+        path: PathBuf,
+        inner: Box<StoreError>,
+    },
     #[error("cannot create directory {path}: {source}")]
     CreateDir {
         path: PathBuf,
@@ -92,8 +98,20 @@ impl StoreError {
         self.sqlite_code() == Some(rusqlite::ErrorCode::ReadOnly)
     }
 
+    /// This error, naming the database it is about in its message.
+    pub fn at(self, db: &Path) -> StoreError {
+        match self {
+            e @ StoreError::At { .. } => e,
+            e => StoreError::At {
+                path: db.to_path_buf(),
+                inner: Box::new(e),
+            },
+        }
+    }
+
     fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
         match self {
+            StoreError::At { inner, .. } => inner.sqlite_code(),
             StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
             | StoreError::Open {
                 source: rusqlite::Error::SqliteFailure(e, _),
@@ -107,6 +125,9 @@ impl StoreError {
     /// written, is locked, full or damaged) rather than about the data.
     pub fn is_database_fault(&self) -> bool {
         use rusqlite::ErrorCode as C;
+        if let StoreError::At { inner, .. } = self {
+            return inner.is_database_fault();
+        }
         matches!(
             self,
             StoreError::Damaged { .. } | StoreError::Foreign { .. }
@@ -130,6 +151,9 @@ impl StoreError {
     /// for a full disk, its filesystem.
     pub fn describe(&self, db: &Path) -> String {
         use rusqlite::ErrorCode as C;
+        if let StoreError::At { path, inner } = self {
+            return inner.describe(path);
+        }
         let name = db.display();
         match self.sqlite_code() {
             Some(C::DiskFull) => match health::filesystem_of(db) {

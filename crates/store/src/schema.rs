@@ -255,21 +255,22 @@ CREATE TABLE product_names (
 ) WITHOUT ROWID;
 CREATE INDEX product_names_by_vendor ON product_names (vendor_key);
 "#,
-    // 6: the newest modification of each source's data (see crate::freshness),
-    // kept by every import, so a scan can state what it was matched against
-    // without reading the records. Filled from what is stored.
+    // 6: what each source holds (see crate::freshness): its record count and
+    // newest modification, kept by every import's commit, so a scan can state
+    // what it was matched against without counting or reading the records.
+    // Filled from what is stored.
     r#"
-CREATE TABLE IF NOT EXISTS source_newest (
+CREATE TABLE IF NOT EXISTS source_summary (
     -- records.source_kind (nvd, cve5-cna, osv, csaf, ...), or kev / epss.
-    source TEXT PRIMARY KEY,
-    newest TEXT NOT NULL
+    source  TEXT PRIMARY KEY,
+    records INTEGER NOT NULL,
+    newest  TEXT
 ) WITHOUT ROWID;
-INSERT OR REPLACE INTO source_newest (source, newest)
-    SELECT source_kind, max(last_modified) FROM records
-    WHERE last_modified IS NOT NULL GROUP BY source_kind;
-INSERT OR REPLACE INTO source_newest (source, newest)
-    SELECT 'kev', max(date_added) FROM kev HAVING count(*) > 0;
-INSERT OR REPLACE INTO source_newest (source, newest)
-    SELECT 'epss', max(score_date) FROM epss WHERE score_date IS NOT NULL HAVING count(*) > 0;
+INSERT OR REPLACE INTO source_summary (source, records, newest)
+    SELECT source_kind, count(*), max(last_modified) FROM records GROUP BY source_kind;
+INSERT OR REPLACE INTO source_summary (source, records, newest)
+    SELECT 'kev', count(*), max(date_added) FROM kev HAVING count(*) > 0;
+INSERT OR REPLACE INTO source_summary (source, records, newest)
+    SELECT 'epss', count(*), max(score_date) FROM epss HAVING count(*) > 0;
 "#,
 ];

@@ -63,7 +63,7 @@ fn new_and_older_kensa_databases_are_recognised() {
     // migrated, not refused.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "PRAGMA application_id = 0; PRAGMA user_version = 5; DROP TABLE source_newest;",
+        "PRAGMA application_id = 0; PRAGMA user_version = 5; DROP TABLE source_summary;",
     )
     .unwrap();
     drop(conn);
@@ -209,8 +209,8 @@ fn the_data_summary_follows_imports() {
         vec![
             ("cve5-cna", 1, Some("2024-02-01T00:00:00.000Z")),
             ("nvd", 3, Some("2024-03-01T00:00:00.000Z")),
-            ("kev", 1, Some("2024-05-01")),
             ("epss", 1, Some("2024-06-01")),
+            ("kev", 1, Some("2024-05-01")),
         ]
     );
     assert!(s.last_import.is_some());

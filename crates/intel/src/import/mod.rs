@@ -279,12 +279,12 @@ fn run(
     if result.is_err() && store.recover_after_failed_write() {
         return Err(ImportError::Store {
             path: path.to_path_buf(),
-            database: store.path().to_path_buf(),
             source: kensa_store::StoreError::Conflict(format!(
                 "the failed import could not be rolled back yet; its journal {} remains and \
                  is rolled back when the database is next opened",
                 kensa_store::journal_path(store.path()).display()
-            )),
+            ))
+            .at(store.path()),
         });
     }
     result
@@ -301,10 +301,9 @@ fn run_in_transaction(
 ) -> Result<FileReport, ImportError> {
     let started = Instant::now();
     let database = store.path().to_path_buf();
-    let store_err = |source| ImportError::Store {
+    let store_err = |source: kensa_store::StoreError| ImportError::Store {
         path: path.to_path_buf(),
-        database: database.clone(),
-        source,
+        source: source.at(&database),
     };
     let origin = path.display().to_string();
     if let Some(p) = opts.progress {

@@ -62,10 +62,9 @@ fn write_items(
     sink: &mut dyn IntelSink,
     items: Vec<Prepared>,
 ) -> Result<(), ImportError> {
-    let store_err = |source| ImportError::Store {
+    let store_err = |source: kensa_store::StoreError| ImportError::Store {
         path: path.to_path_buf(),
-        database: database.to_path_buf(),
-        source,
+        source: source.at(database),
     };
     for item in items {
         match item {
