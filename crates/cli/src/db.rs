@@ -52,8 +52,14 @@ compression are read transparently. Supported:\n  \
 - FIRST EPSS: the daily CSV\n  \
 - CSAF 2.0: one advisory, JSON Lines, or a directory\n\n\
 Each FILE (a directory or archive counts as one) is imported in one transaction: if anything \
-in it is bad, nothing of it is stored. Importing the same data again changes nothing; a record \
+in it is bad, nothing of it is stored. In a directory or archive, a damaged member (an empty \
+.json/.yaml/.csv file, JSON or YAML that does not parse: a half-finished download) is bad too; \
+files in other formats (README, LICENSE) are listed as ignored. --keep-going skips bad records \
+and damaged members, naming each. Importing the same data again changes nothing; a record \
 with a newer modification time replaces the stored one from the same source.\n\n\
+Before anything is written, the database file is checked for damage (as `kensa db check`; \
+about 1 s per 400 MB), and nothing is written into a damaged file. A failed import is rolled \
+back before the command ends, so a full disk gets its space back.\n\n\
 When products are stored (`kensa product add`), their findings are brought up to date \
 afterwards, scanning only the components the new records can concern (--no-rescan skips it).";
 

@@ -66,6 +66,7 @@ enum Command {
     #[command(subcommand)]
     Vuln(vuln::VulnCommand),
     /// Match an SBOM's components against the database and explain each finding
+    #[command(long_about = scan::SCAN_ABOUT)]
     Scan(scan::ScanArgs),
     /// Keep products' SBOMs in the database; their findings follow every import
     #[command(subcommand)]

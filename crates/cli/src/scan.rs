@@ -11,7 +11,19 @@ use kensa_store::Store;
 
 use crate::{Ctx, print_json};
 
+pub const SCAN_ABOUT: &str = "Match an SBOM's components against the database and explain each \
+finding.\n\n\
+Every scan states what it was matched against: the table starts with a `matched against` line \
+(the database, each source's record count, the newest modification), the JSON has a `database` \
+object (the same, with `age_days` and `stale`). When the newest modification is more than 7 \
+days old, a warning says that later vulnerabilities are missing. A database without \
+vulnerability records is an error, never a clean result.";
+
 #[derive(Args)]
+#[command(after_help = "Examples:\n  \
+kensa scan product.cdx.json\n  \
+kensa scan product.spdx.json --format json --profile product.profile.yaml\n  \
+kensa scan product.cdx.json --vex vendor.openvex.json --min-confidence 0.75")]
 pub struct ScanArgs {
     /// The SBOM: CycloneDX (JSON or XML) or SPDX 2.x (JSON or tag-value)
     #[arg(value_name = "SBOM")]
@@ -49,7 +61,7 @@ pub enum ScanFormat {
     /// One line per finding, for people
     #[default]
     Table,
-    /// `{"findings": [{..., "triage": {...}}], "unversioned": [...], "unresolved": [...], "summary": {...}, "triage": {...}}`
+    /// `{"findings": [{..., "triage": {...}}], "unversioned": [...], "unresolved": [...], "summary": {...}, "triage": {...}, "database": {...}}`
     Json,
     /// SARIF 2.1.0 for code-scanning dashboards
     Sarif,

@@ -169,7 +169,7 @@ impl std::fmt::Display for Filesystem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "filesystem {}", self.mount_point.display())?;
         if let Some(n) = self.available_bytes {
-            write!(f, ", {} available", human_bytes(n))?;
+            write!(f, ", {} available now", human_bytes(n))?;
         }
         Ok(())
     }
