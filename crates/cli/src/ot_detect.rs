@@ -212,7 +212,12 @@ fn render_summary(r: &Report) -> String {
         ));
     }
     for a in &r.alerts {
-        out.push_str(&format!("frame {}: {}\n", a.frame, a.explanation));
+        // Explanations quote values from the capture.
+        out.push_str(&format!(
+            "frame {}: {}\n",
+            a.frame,
+            crate::term::field(&a.explanation)
+        ));
     }
     out
 }
