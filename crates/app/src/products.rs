@@ -7,6 +7,7 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use kensa_matching::portfolio::{self, RescanReport};
+use kensa_model::Sbom;
 use kensa_model::team::Role;
 use kensa_store::{FindingCounts, NewVersion, Store, VersionSummary};
 use serde::Serialize;
@@ -29,6 +30,9 @@ pub struct AddVersion<'a> {
     pub replace: bool,
     /// Validate the SBOM against its specification's schema.
     pub strict: bool,
+    /// The SBOM already parsed by the caller (who read it with its own
+    /// limits and messages); `None` parses `sbom`.
+    pub parsed: Option<&'a Sbom>,
 }
 
 /// What adding a version did.
@@ -119,61 +123,125 @@ pub fn add_version(
     rescan: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Added> {
-    check_label("product", new.product)?;
-    check_label("version", new.version)?;
-    authorise_add(store, actor, new.product, new.team)?;
+    add_versions(store, actor, std::slice::from_ref(new), rescan, progress)
+        .map(|mut v| v.remove(0))
+        .map_err(|e| e.error)
+}
+
+/// Why a batch of versions was refused: the error, and which version it is
+/// about (`None` when the store refused the batch as a whole).
+#[derive(Debug)]
+pub struct BatchError {
+    pub index: Option<usize>,
+    pub error: AppError,
+}
+
+/// Stores several versions all or none (a manifest): every one is checked
+/// and its SBOM parsed before anything is stored, then all go in one
+/// transaction, each audited; with `rescan`, they are matched in one pass.
+pub fn add_versions(
+    store: &mut Store,
+    actor: &Actor,
+    batch: &[AddVersion<'_>],
+    rescan: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> std::result::Result<Vec<Added>, BatchError> {
+    let at = |index: usize| {
+        move |error: AppError| BatchError {
+            index: Some(index),
+            error,
+        }
+    };
     progress(Progress {
         stage: "reading the SBOM",
         done: 0,
         total: 0,
     });
-    let opts = if new.strict {
-        kensa_sbom::ParseOptions::strict()
-    } else {
-        kensa_sbom::ParseOptions::default()
-    };
-    // Bytes that are not even JSON or XML are bad input; a document that
-    // parses but is no SBOM (or breaks its schema) is an invalid value.
-    let sbom = kensa_sbom::parse(new.sbom, &opts).map_err(|e| match e {
-        kensa_sbom::SbomError::Syntax { .. } => AppError::BadInput(e.to_string()),
-        e => AppError::invalid("sbom", e.to_string()),
-    })?;
-    let components = sbom.components.len();
+    let mut parsed: Vec<std::borrow::Cow<'_, Sbom>> = Vec::with_capacity(batch.len());
+    for (i, new) in batch.iter().enumerate() {
+        check_label("product", new.product).map_err(at(i))?;
+        check_label("version", new.version).map_err(at(i))?;
+        authorise_add(store, actor, new.product, new.team).map_err(at(i))?;
+        let sbom = match new.parsed {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(parse_sbom(new).map_err(at(i))?),
+        };
+        parsed.push(sbom);
+    }
+    let components: usize = parsed.iter().map(|s| s.components.len()).sum();
     progress(Progress {
         stage: "storing components",
         done: 0,
         total: components,
     });
-    let format = format!("{:?}", sbom.format);
-    let version = NewVersion {
-        product: new.product,
-        version: new.version,
-        origin: new.origin,
-        format: &format,
-        sbom: new.sbom,
-        team: new.team,
-    };
-    let entry = actor.entry(
-        "product.version.add",
-        format!("product:{}@{}", new.product, new.version),
-    );
-    let new_components = portfolio::store_version(store, &version, &sbom, new.replace, entry)
-        .map_err(|e| match e {
-            kensa_store::StoreError::Conflict(m) => AppError::Conflict(m),
-            e => e.into(),
+    let formats: Vec<String> = parsed.iter().map(|s| format!("{:?}", s.format)).collect();
+    let versions: Vec<NewVersion<'_>> = batch
+        .iter()
+        .zip(&formats)
+        .map(|(new, format)| NewVersion {
+            product: new.product,
+            version: new.version,
+            origin: new.origin,
+            format,
+            sbom: new.sbom,
+            team: new.team,
+        })
+        .collect();
+    let rows: Vec<(&NewVersion<'_>, &Sbom, kensa_store::team::AuditEntry)> = versions
+        .iter()
+        .zip(&parsed)
+        .map(|(v, sbom)| {
+            let entry = actor.entry(
+                "product.version.add",
+                format!("product:{}@{}", v.product, v.version),
+            );
+            (v, sbom.as_ref(), entry)
+        })
+        .collect();
+    let fresh =
+        portfolio::store_versions(store, &rows, batch.iter().any(|b| b.replace)).map_err(|e| {
+            BatchError {
+                index: None,
+                error: match e {
+                    kensa_store::StoreError::Conflict(m) => AppError::Conflict(m),
+                    e => e.into(),
+                },
+            }
         })?;
-    let rescan = if rescan {
-        Some(rescan_reporting(store, new_components, progress)?)
+    let mut report = if rescan {
+        let expected = fresh.iter().sum();
+        Some(
+            rescan_reporting(store, expected, progress)
+                .map_err(|error| BatchError { index: None, error })?,
+        )
     } else {
         None
     };
-    Ok(Added {
-        product: new.product.to_string(),
-        version: new.version.to_string(),
-        components,
-        new_components,
-        warnings: sbom.warnings.iter().map(|w| w.to_string()).collect(),
-        rescan,
+    Ok(batch
+        .iter()
+        .zip(parsed.iter().zip(fresh))
+        .map(|(new, (sbom, new_components))| Added {
+            product: new.product.to_string(),
+            version: new.version.to_string(),
+            components: sbom.components.len(),
+            new_components,
+            warnings: sbom.warnings.iter().map(|w| w.to_string()).collect(),
+            rescan: report.take(),
+        })
+        .collect())
+}
+
+/// Bytes that are not even JSON or XML are bad input; a document that
+/// parses but is no SBOM (or breaks its schema) is an invalid value.
+fn parse_sbom(new: &AddVersion<'_>) -> Result<Sbom> {
+    let opts = if new.strict {
+        kensa_sbom::ParseOptions::strict()
+    } else {
+        kensa_sbom::ParseOptions::default()
+    };
+    kensa_sbom::parse(new.sbom, &opts).map_err(|e| match e {
+        kensa_sbom::SbomError::Syntax { .. } => AppError::BadInput(e.to_string()),
+        e => AppError::invalid("sbom", e.to_string()),
     })
 }
 

@@ -175,7 +175,11 @@ fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitC
         .id
         .as_deref()
         .context("--product needs the vulnerability's id (the tree comes from the database)")?;
-    let bytes = read_bounded(&args.answers, kensa_logic::answers::MAX_FILE_BYTES)?;
+    let bytes = read_bounded(
+        &args.answers,
+        kensa_logic::answers::MAX_FILE_BYTES,
+        "answers file",
+    )?;
     let parsed = kensa_logic::answers::parse(&bytes)
         .with_context(|| format!("answers file {}", args.answers.display()))?;
     let answers: serde_json::Map<String, serde_json::Value> = parsed
@@ -199,7 +203,7 @@ fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitC
             view.vulnerability,
             view.verdict,
             view.version,
-            crate::term::safe(&view.basis)
+            crate::term::field(&view.basis)
         ),
     }
     Ok(ExitCode::SUCCESS)
@@ -237,42 +241,48 @@ pub fn run_vex(ctx: &Ctx, args: VexArgs) -> Result<ExitCode> {
 }
 
 fn verdict(tree: &Conditions, answers_path: &Path) -> Result<Verdict> {
-    let bytes = read_bounded(answers_path, kensa_logic::answers::MAX_FILE_BYTES)?;
+    let bytes = read_bounded(
+        answers_path,
+        kensa_logic::answers::MAX_FILE_BYTES,
+        "answers file",
+    )?;
     let answers = kensa_logic::answers::parse(&bytes)
         .with_context(|| format!("answers file {}", answers_path.display()))?;
     evaluate(tree, &answers).with_context(|| format!("answers file {}", answers_path.display()))
 }
 
-/// Reads a file, refusing one larger than `limit` before reading it.
-fn read_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("reading {}", path.display()))?
-        .len();
-    if size > limit as u64 {
-        bail!(
-            "{}: {size} bytes; more than {limit} is refused",
-            path.display()
-        );
-    }
-    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+/// Reads a file, refusing (while reading) more than `limit` bytes.
+fn read_bounded(path: &Path, limit: usize, what: &str) -> Result<Vec<u8>> {
+    crate::bounded::read(path, limit as u64, what)
 }
 
 /// The condition tree of the source: a conditions document as written, or
 /// the chosen extractor over the vulnerability's records.
 fn load_tree(ctx: &Ctx, source: &TreeSource) -> Result<Conditions> {
     if let Some(path) = &source.conditions {
-        let bytes = read_bounded(path, kensa_logic::document::MAX_DOCUMENT_BYTES)?;
+        let bytes = read_bounded(
+            path,
+            kensa_logic::document::MAX_DOCUMENT_BYTES,
+            "conditions document",
+        )?;
         return kensa_logic::document::parse_conditions(&bytes)
             .with_context(|| format!("conditions document {}", path.display()));
     }
     let records = match (&source.record, &source.id) {
         (Some(path), _) => {
-            let bytes =
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let bytes = crate::bounded::read(
+                path,
+                kensa_intel::input::MAX_UNIT_BYTES as u64,
+                "record file",
+            )?;
             kensa_intel::parse_record(&bytes)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
         }
-        (None, Some(id)) => records_in_db(&ctx.open_existing()?, id)?,
+        (None, Some(id)) => {
+            let store = ctx.open_existing()?;
+            crate::database::DatabaseInfo::of(&store)?.require_vulnerability_data("assessing")?;
+            records_in_db(&store, id)?
+        }
         (None, None) => bail!("give a vulnerability id, --record FILE or --conditions FILE"),
     };
     match source.extractor {
@@ -314,9 +324,11 @@ fn records_in_db(store: &Store, id: &str) -> Result<Vec<VulnRecord>> {
 }
 
 fn render_verdict(v: &Verdict) -> String {
+    // Ids, texts and notes come from the answers file and the records.
+    use crate::term::field;
     use std::fmt::Write as _;
     let mut o = String::new();
-    let _ = write!(o, "{}: {}", v.vulnerability, v.status.as_str());
+    let _ = write!(o, "{}: {}", field(&v.vulnerability), v.status.as_str());
     if let Some(j) = v.justification {
         let _ = write!(
             o,
@@ -325,23 +337,39 @@ fn render_verdict(v: &Verdict) -> String {
             j.openvex()
         );
     }
-    let _ = writeln!(o, "\n  {}", v.basis);
+    let _ = writeln!(o, "\n  {}", field(&v.basis));
     for d in &v.deciding {
-        let _ = writeln!(o, "  {} [{:?}] {}: {}", d.id, d.kind, d.answer, d.text);
+        let _ = writeln!(
+            o,
+            "  {} [{:?}] {}: {}",
+            field(&d.id),
+            d.kind,
+            d.answer,
+            field(&d.text)
+        );
         if let Some(e) = &d.evidence {
-            let _ = writeln!(o, "      evidence: {e}");
+            let _ = writeln!(o, "      evidence: {}", field(e));
         }
     }
     if v.status == Status::UnderInvestigation && !v.open.is_empty() {
         let _ = writeln!(o, "  open questions:");
         for q in &v.open {
-            let _ = writeln!(o, "    {} ({}): {}", q.id, q.state, q.question);
+            let _ = writeln!(
+                o,
+                "    {} ({}): {}",
+                field(&q.id),
+                q.state,
+                field(&q.question)
+            );
         }
     }
     let _ = writeln!(
         o,
         "  {} of {} conditions answered; conditions fingerprint {} ({})",
-        v.answered, v.conditions, v.conditions_fingerprint, v.conditions_origin
+        v.answered,
+        v.conditions,
+        v.conditions_fingerprint,
+        field(v.conditions_origin)
     );
     o
 }
@@ -362,6 +390,8 @@ pub struct TriageContext<'a> {
     pub triages: &'a std::collections::BTreeMap<String, kensa_triage::Triage>,
     pub triager: &'a kensa_triage::Triager,
     pub profile: Option<&'a Path>,
+    /// What the scan was matched against.
+    pub database: &'a crate::database::DatabaseInfo,
 }
 
 pub fn print_scan_with_vex(
@@ -375,7 +405,7 @@ pub fn print_scan_with_vex(
 ) -> Result<()> {
     let mut statements: Vec<Statement> = Vec::new();
     for path in vex_files {
-        let bytes = read_bounded(path, kensa_logic::vex::read::MAX_VEX_BYTES)?;
+        let bytes = read_bounded(path, kensa_logic::vex::read::MAX_VEX_BYTES, "VEX document")?;
         statements.extend(kensa_logic::vex::read::parse(
             &bytes,
             &path.display().to_string(),
@@ -405,6 +435,8 @@ pub fn print_scan_with_vex(
             }
         }
         out["vex"] = serde_json::to_value(&summary).context("encoding the VEX summary")?;
+        out["database"] =
+            serde_json::to_value(triage.database).context("encoding the database summary")?;
         return print_json(&out);
     }
     let mut kept = report.clone();
@@ -418,6 +450,7 @@ pub fn print_scan_with_vex(
     recount(&mut kept);
     match format {
         ScanFormat::Table => {
+            outln!("{}", triage.database.header());
             crate::out!(
                 "{}",
                 crate::triage::render_triaged_table(&kept, triage.triages)
@@ -426,12 +459,12 @@ pub fn print_scan_with_vex(
                 if let Some(d) = d.as_ref().filter(|d| !d.suppressed) {
                     outln!(
                         "vex: {} in {}: {}{}",
-                        f.vulnerability.id,
-                        f.component.name,
+                        crate::term::field(&f.vulnerability.id),
+                        crate::term::field(&f.component.name),
                         d.status.as_str(),
                         d.note
                             .as_deref()
-                            .map(|n| format!(" ({n})"))
+                            .map(|n| format!(" ({})", crate::term::field(n)))
                             .unwrap_or_default()
                     );
                 }

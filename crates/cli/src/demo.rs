@@ -131,6 +131,7 @@ fn print_queue(store: &mut kensa_store::Store, data: &Path) -> Result<()> {
         team: None,
         replace: true,
         strict: false,
+        parsed: None,
     };
     kensa_app::products::add_version(store, &kensa_app::Actor::operator(), &new, true, &|_| {})?;
     let profile = data.join(PROFILE);
@@ -221,14 +222,16 @@ fn print_ot(store: &kensa_store::Store, data: &Path) -> Result<()> {
             .filter_map(|r| serde_json::to_value(r).ok()?.as_str().map(str::to_string))
             .collect();
         crate::outln!("  {:<15} {}", d.ip, roles.join(", "));
+        // Identities are strings the devices sent.
+        use crate::term::field;
         for id in &d.identity {
             crate::outln!(
                 "  {:<15} {} {} ({}), firmware {}",
                 "",
-                id.vendor.as_deref().unwrap_or("?"),
-                id.product_name.as_deref().unwrap_or("?"),
-                id.order_number.as_deref().unwrap_or("no order number"),
-                id.revision.as_deref().unwrap_or("?")
+                field(id.vendor.as_deref().unwrap_or("?")),
+                field(id.product_name.as_deref().unwrap_or("?")),
+                field(id.order_number.as_deref().unwrap_or("no order number")),
+                field(id.revision.as_deref().unwrap_or("?"))
             );
         }
     }

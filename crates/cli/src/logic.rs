@@ -118,7 +118,11 @@ fn extract_cmd(ctx: &Ctx, args: ExtractArgs) -> Result<ExitCode> {
 }
 
 fn read_record_file(path: &Path) -> Result<Vec<VulnRecord>> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::bounded::read(
+        path,
+        kensa_intel::input::MAX_UNIT_BYTES as u64,
+        "record file",
+    )?;
     kensa_intel::parse_record(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 

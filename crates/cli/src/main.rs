@@ -2,9 +2,12 @@
 //! industrial and IoT products, offline.
 
 mod assess;
+mod bounded;
+mod database;
 mod db;
 mod demo;
 mod logic;
+mod manifest;
 mod ot;
 mod ot_detect;
 mod product;
@@ -65,6 +68,7 @@ enum Command {
     #[command(subcommand)]
     Vuln(vuln::VulnCommand),
     /// Match an SBOM's components against the database and explain each finding
+    #[command(long_about = scan::SCAN_ABOUT)]
     Scan(scan::ScanArgs),
     /// Keep products' SBOMs in the database; their findings follow every import
     #[command(subcommand)]
@@ -134,21 +138,13 @@ impl Ctx {
     }
 
     pub fn open_store(&self) -> Result<Store> {
-        let path = self.db_path()?;
-        Store::open(&path).with_context(|| format!("opening database {}", path.display()))
+        database::open(&self.db_path()?)
     }
 
-    /// Opens the database for reading; a missing file is an error that says
-    /// how to create one, rather than a silently empty database.
+    /// Opens the database for reading; a missing or empty file is an error
+    /// that says how to fill it, rather than a silently empty database.
     pub fn open_existing(&self) -> Result<Store> {
-        let path = self.db_path()?;
-        if !path.exists() {
-            anyhow::bail!(
-                "no database at {}\n  hint: import data first (`kensa db import FILE`), or point --db / KENSA_DB at a database",
-                path.display()
-            );
-        }
-        self.open_store()
+        database::open_existing(&self.db_path()?)
     }
 }
 
@@ -182,9 +178,19 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            // A store error names the database it is about; messages may
+            // quote input, so terminal controls are escaped.
+            let db = ctx.db_path().ok();
+            let mut causes = e.chain().map(|c| database::render_cause(c, db.as_deref()));
+            let first = causes.next().unwrap_or_default();
+            eprintln!("error: {}", term::line(&first));
+            let mut last = first;
+            for cause in causes {
+                // A context that already says what its cause says.
+                if !last.contains(&cause) {
+                    eprintln!("  caused by: {}", term::line(&cause));
+                }
+                last = cause;
             }
             ExitCode::FAILURE
         }
@@ -207,6 +213,10 @@ macro_rules! out {
 
 pub fn emit(text: &str) {
     use std::io::Write;
+    // The last line of defence: whatever a command forgot to escape
+    // cannot drive the terminal (values are escaped where they are
+    // formatted, line breaks included; see `term`).
+    let text = term::line(text);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(text.as_bytes())

@@ -165,6 +165,7 @@ fn render_summary(s: &Stats) -> String {
         thousands(s.truncated_packets),
     );
     line("malformed headers", thousands(s.malformed_headers));
+    line("malformed capture blocks", thousands(s.malformed_blocks));
     line("unsupported link types", thousands(s.unsupported_link));
     line("retransmitted bytes", thousands(s.retransmitted_bytes));
     line("out-of-order segments", thousands(s.out_of_order_segments));

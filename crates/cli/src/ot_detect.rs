@@ -166,8 +166,7 @@ pub fn baseline(ctx: &Ctx, cmd: BaselineCommand) -> Result<ExitCode> {
 
 pub fn detect(ctx: &Ctx, args: DetectArgs) -> Result<ExitCode> {
     let path = &args.baseline;
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading baseline {}", path.display()))?;
+    let text = crate::bounded::read_text(path, crate::bounded::BASELINE_BYTES, "baseline")?;
     let baseline = Baseline::from_json(&text, &path.display().to_string())?;
     let mut all = Report {
         alerts: Vec::new(),
@@ -213,7 +212,12 @@ fn render_summary(r: &Report) -> String {
         ));
     }
     for a in &r.alerts {
-        out.push_str(&format!("frame {}: {}\n", a.frame, a.explanation));
+        // Explanations quote values from the capture.
+        out.push_str(&format!(
+            "frame {}: {}\n",
+            a.frame,
+            crate::term::field(&a.explanation)
+        ));
     }
     out
 }

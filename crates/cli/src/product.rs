@@ -1,10 +1,10 @@
 //! `kensa product …` and `kensa portfolio …`: products' SBOMs kept in the
 //! database, their findings kept current as intelligence is imported.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use kensa_app::products;
 use kensa_app::{Actor, AppError};
@@ -115,6 +115,7 @@ pub fn run_portfolio(ctx: &Ctx, cmd: PortfolioCommand) -> Result<ExitCode> {
     match cmd {
         PortfolioCommand::Rescan(args) => {
             let mut store = ctx.open_existing()?;
+            crate::database::DatabaseInfo::of(&store)?.warn_if_stale();
             let report = products::rescan_portfolio(&mut store)?;
             match args.format {
                 OutputFormat::Json => print_json(&report)?,
@@ -128,45 +129,60 @@ pub fn run_portfolio(ctx: &Ctx, cmd: PortfolioCommand) -> Result<ExitCode> {
 fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
     let mut store = ctx.open_existing()?;
     let entries = match &args.manifest {
-        Some(path) => read_manifest(path)?,
-        None => vec![(
-            args.name.clone().unwrap_or_default(),
-            args.version.clone().unwrap_or_default(),
-            args.sbom.clone().unwrap_or_default(),
-        )],
+        Some(path) => crate::manifest::read(path)?,
+        None => vec![crate::manifest::Entry {
+            name: args.name.clone().unwrap_or_default(),
+            version: args.version.clone().unwrap_or_default(),
+            sbom: args.sbom.clone().unwrap_or_default(),
+            listed_at: None,
+        }],
     };
-    let actor = Actor::operator();
-    // Store every version first, then scan what is new in one pass.
+    // Every SBOM is read before anything is stored; all versions are then
+    // stored in one transaction and matched in one pass. A match that is
+    // interrupted leaves its components pending, and the next command that
+    // reads the portfolio matches them.
+    let loaded = crate::manifest::load_all(entries, args.strict, ctx.quiet)?;
+    let added = store_all(&mut store, &loaded, &args)?;
     let mut reports = Vec::new();
-    for (name, version, sbom) in &entries {
-        let added = store_one(&mut store, &actor, name, version, sbom, &args, ctx.quiet)?;
+    for a in added {
         if args.format == OutputFormat::Text && !ctx.quiet {
             outln!(
-                "{name} {version}: {} components ({} new to the portfolio)",
-                added.components,
-                added.new_components
+                "{} {}: {} components ({} new to the portfolio)",
+                crate::term::field(&a.product),
+                crate::term::field(&a.version),
+                a.components,
+                a.new_components
             );
         }
-        reports.push(added);
+        reports.push(a);
     }
     let rescan = products::rescan_portfolio(&mut store)?;
+    let info = crate::database::DatabaseInfo::of(&store)?;
+    if !info.data.has_vulnerability_data() {
+        eprintln!(
+            "warning: database {} holds no vulnerability records yet, so nothing was found; \
+             findings follow the next `kensa db import`",
+            store.path().display()
+        );
+    }
     match args.format {
         OutputFormat::Json => print_json(&serde_json::json!({
             "added": reports,
             "rescan": rescan,
         }))?,
         OutputFormat::Text if !ctx.quiet => {
-            let last = &entries.last().expect("at least one entry").0;
+            let last = &loaded.last().expect("at least one entry").entry.name;
             if let Some((_, r)) = portfolio::version_report(&store, last, None)?
-                && entries.len() == 1
+                && loaded.len() == 1
             {
                 let s = &r.summary;
                 outln!(
-                    "{} findings ({} vulnerabilities) in {} of {} components; `kensa product show {last}` lists them",
+                    "{} findings ({} vulnerabilities) in {} of {} components; `kensa product show {}` lists them",
                     s.findings,
                     s.vulnerabilities,
                     s.components_with_findings,
-                    s.components
+                    s.components,
+                    crate::term::field(last)
                 );
             }
         }
@@ -175,75 +191,45 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads and stores one version without scanning it.
-fn store_one(
+/// Stores every loaded version in one transaction, all or none, each
+/// audited as the operator's write.
+fn store_all(
     store: &mut Store,
-    actor: &Actor,
-    name: &str,
-    version: &str,
-    path: &Path,
+    loaded: &[crate::manifest::Loaded],
     args: &AddArgs,
-    quiet: bool,
-) -> Result<products::Added> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let origin = path.to_string_lossy();
-    let new = products::AddVersion {
-        product: name,
-        version,
-        sbom: &bytes,
-        origin: &origin,
-        team: args.team.as_deref(),
-        replace: args.replace,
-        strict: args.strict,
-    };
-    let added = products::add_version(store, actor, &new, false, &|_| {}).map_err(|e| match e {
-        AppError::Conflict(msg) => {
-            anyhow::anyhow!("{msg}\n  hint: --replace stores the new SBOM in its place")
+) -> Result<Vec<products::Added>> {
+    let origins: Vec<String> = loaded
+        .iter()
+        .map(|l| l.entry.sbom.to_string_lossy().into_owned())
+        .collect();
+    let batch: Vec<products::AddVersion<'_>> = loaded
+        .iter()
+        .zip(&origins)
+        .map(|(l, origin)| products::AddVersion {
+            product: &l.entry.name,
+            version: &l.entry.version,
+            sbom: &l.bytes,
+            origin,
+            team: args.team.as_deref(),
+            replace: args.replace,
+            strict: args.strict,
+            parsed: Some(&l.sbom),
+        })
+        .collect();
+    products::add_versions(store, &Actor::operator(), &batch, false, &|_| {}).map_err(|e| {
+        let at = e
+            .index
+            .and_then(|i| loaded[i].entry.listed_at.clone())
+            .map(|a| format!("{a}: "))
+            .unwrap_or_default();
+        match e.error {
+            AppError::Conflict(msg) => anyhow::anyhow!(
+                "{at}{msg}\n  nothing was stored\n  hint: --replace stores the new SBOM in its place"
+            ),
+            AppError::Store(s) => crate::database::named(s, store.path()),
+            other => anyhow::anyhow!("{at}{other}\n  nothing was stored"),
         }
-        AppError::BadInput(msg) => anyhow::anyhow!("{}: {msg}", path.display()),
-        AppError::Invalid { field, message } if field == "sbom" => {
-            anyhow::anyhow!("{}: {message}", path.display())
-        }
-        e => e.into(),
-    })?;
-    if !quiet {
-        for w in &added.warnings {
-            eprintln!("warning: {}: {w}", path.display());
-        }
-    }
-    Ok(added)
-}
-
-/// `NAME<TAB>VERSION<TAB>SBOM` lines; SBOM paths relative to the manifest.
-fn read_manifest(path: &Path) -> Result<Vec<(String, String, PathBuf)>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let base = path.parent().unwrap_or(Path::new(""));
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        let fields: Vec<&str> = line.split('\t').collect();
-        let [name, version, sbom] = fields[..] else {
-            bail!(
-                "{}:{}: expected NAME<TAB>VERSION<TAB>SBOM, found {} field(s)",
-                path.display(),
-                i + 1,
-                fields.len()
-            );
-        };
-        out.push((
-            name.trim().to_string(),
-            version.trim().to_string(),
-            base.join(sbom.trim()),
-        ));
-    }
-    if out.is_empty() {
-        bail!("{}: no products listed", path.display());
-    }
-    Ok(out)
+    })
 }
 
 fn list(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
@@ -260,11 +246,11 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
         for v in &p.versions {
             outln!(
                 "{:<24} {:<12} {:>6} components  {}  {}",
-                p.name,
-                v.version,
+                crate::term::field(&p.name),
+                crate::term::field(&v.version),
                 v.components,
                 &v.added_at[..v.added_at.len().min(10)],
-                v.sbom_origin
+                crate::term::field(&v.sbom_origin)
             );
         }
     }
@@ -272,7 +258,8 @@ fn list(ctx: &Ctx, args: ListArgs) -> Result<ExitCode> {
 }
 
 fn show(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
-    let store = ctx.open_existing()?;
+    let mut store = ctx.open_existing()?;
+    let database = crate::database::prepare_findings(&mut store)?;
     let Some((version, report)) =
         portfolio::version_report(&store, &args.name, args.version.as_deref())?
     else {
@@ -287,18 +274,18 @@ fn show(ctx: &Ctx, args: ShowArgs) -> Result<ExitCode> {
             ),
         }
     };
-    if let Some(cursor) = store.portfolio_cursor()?
-        && cursor < store.latest_import()?
-        && !ctx.quiet
-    {
-        eprintln!(
-            "note: data was imported since the last rescan; `kensa portfolio rescan` brings these findings up to date"
-        );
-    }
     match args.format {
-        ScanFormat::Json => print_json(&report)?,
+        ScanFormat::Json => print_json(&crate::database::WithDatabase {
+            report: &report,
+            database: &database,
+        })?,
         ScanFormat::Table => {
-            outln!("{} {version}", args.name);
+            outln!(
+                "{} {}",
+                crate::term::field(&args.name),
+                crate::term::field(&version)
+            );
+            outln!("{}", database.header());
             crate::out!("{}", render_table(&report))
         }
         ScanFormat::Sarif => print_json(&kensa_matching::output::sarif(
@@ -323,7 +310,10 @@ fn remove(ctx: &Ctx, args: RemoveArgs) -> Result<ExitCode> {
         args.version.as_deref(),
     )?;
     if !ctx.quiet {
-        outln!("removed {n} version(s) of {}", args.name);
+        outln!(
+            "removed {n} version(s) of {}",
+            crate::term::field(&args.name)
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -360,8 +350,10 @@ fn print_rescan(r: &RescanReport, to_stdout: bool) {
                 products.push_str(&format!(" and {} more", c.products.len() - 4));
             }
             text.push_str(&format!(
-                "  {sign} {:<16} {:<28} {products}\n",
-                c.vulnerability, c.component,
+                "  {sign} {:<16} {:<28} {}\n",
+                crate::term::field(&c.vulnerability),
+                crate::term::field(&c.component),
+                crate::term::field(&products),
             ));
         }
         if list.len() > 20 {

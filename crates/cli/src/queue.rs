@@ -44,6 +44,7 @@ pub struct QueueArgs {
 
 pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
     let mut store = ctx.open_existing()?;
+    crate::database::prepare_findings(&mut store)?.require_vulnerability_data("a queue")?;
     let stored: Vec<String> = store.products()?.into_iter().map(|p| p.name).collect();
     if stored.is_empty() {
         bail!(
@@ -55,11 +56,6 @@ pub fn run(ctx: &Ctx, args: QueueArgs) -> Result<ExitCode> {
         if !stored.contains(p) {
             bail!("no product {p} is stored\n  hint: `kensa product list` shows what is");
         }
-    }
-    if kensa_app::findings::findings_are_stale(&store)? && !ctx.quiet {
-        eprintln!(
-            "note: data was imported since the last rescan; `kensa portfolio rescan` brings these findings up to date"
-        );
     }
     let filter = QueueFilter {
         products: args.product.clone(),
@@ -138,15 +134,16 @@ pub fn print_table(rows: &[QueueItem]) {
             .map(|d| format!("CRA {}", &d[..10]))
             .or_else(|| r.kev_due.clone())
             .unwrap_or_default();
+        use crate::term::field;
         outln!(
             "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<14} {}",
             r.priority,
             r.decision,
-            r.vulnerability,
-            format!("{} {}", r.product, r.version),
-            r.component,
+            field(&r.vulnerability),
+            field(&format!("{} {}", r.product, r.version)),
+            field(&r.component),
             due,
-            r.triage.reasons.first().map(String::as_str).unwrap_or("")
+            field(r.triage.reasons.first().map(String::as_str).unwrap_or(""))
         );
     }
     outln!("{} findings", rows.len());

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use kensa_matching::{ScanOptions, ScanReport, Scanner};
 use kensa_model::Sbom;
@@ -11,7 +11,19 @@ use kensa_store::Store;
 
 use crate::{Ctx, print_json};
 
+pub const SCAN_ABOUT: &str = "Match an SBOM's components against the database and explain each \
+finding.\n\n\
+Every scan states what it was matched against: the table starts with a `matched against` line \
+(the database, each source's record count, the newest modification), the JSON has a `database` \
+object (the same, with `age_days` and `stale`). When the newest modification is more than 7 \
+days old, a warning says that later vulnerabilities are missing. A database without \
+vulnerability records is an error, never a clean result.";
+
 #[derive(Args)]
+#[command(after_help = "Examples:\n  \
+kensa scan product.cdx.json\n  \
+kensa scan product.spdx.json --format json --profile product.profile.yaml\n  \
+kensa scan product.cdx.json --vex vendor.openvex.json --min-confidence 0.75")]
 pub struct ScanArgs {
     /// The SBOM: CycloneDX (JSON or XML) or SPDX 2.x (JSON or tag-value)
     #[arg(value_name = "SBOM")]
@@ -49,7 +61,7 @@ pub enum ScanFormat {
     /// One line per finding, for people
     #[default]
     Table,
-    /// `{"findings": [{..., "triage": {...}}], "unversioned": [...], "unresolved": [...], "summary": {...}, "triage": {...}}`
+    /// `{"findings": [{..., "triage": {...}}], "unversioned": [...], "unresolved": [...], "summary": {...}, "triage": {...}, "database": {...}}`
     Json,
     /// SARIF 2.1.0 for code-scanning dashboards
     Sarif,
@@ -66,6 +78,11 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
     }
     let triager = crate::triage::load_triager(args.profile.as_deref())?;
     let store = ctx.open_existing()?;
+    // What the findings are matched against; nothing to match is an error,
+    // never a clean result.
+    let database = crate::database::DatabaseInfo::of(&store)?;
+    database.require_vulnerability_data("scanning")?;
+    database.warn_if_stale();
     let (sbom, mut report) = scan_sbom(
         &store,
         &args.sbom,
@@ -80,6 +97,7 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
             triages: &triages,
             triager: &triager,
             profile: args.profile.as_deref(),
+            database: &database,
         };
         crate::assess::print_scan_with_vex(
             &store,
@@ -93,13 +111,17 @@ pub fn run(ctx: &Ctx, args: ScanArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     match args.format {
-        ScanFormat::Json => print_json(&crate::triage::triaged_report(
-            &report,
-            &triages,
-            &triager,
-            args.profile.as_deref(),
-        ))?,
+        ScanFormat::Json => print_json(&crate::database::WithDatabase {
+            report: crate::triage::triaged_report(
+                &report,
+                &triages,
+                &triager,
+                args.profile.as_deref(),
+            ),
+            database: &database,
+        })?,
         ScanFormat::Table => {
+            crate::outln!("{}", database.header());
             crate::out!("{}", crate::triage::render_triaged_table(&report, &triages))
         }
         ScanFormat::Sarif => print_json(&kensa_matching::output::sarif(
@@ -151,7 +173,7 @@ pub fn scan_sbom(
 /// Reads and parses an SBOM file (warnings to stderr unless quiet); the
 /// bytes come back too, for callers that store them.
 pub fn read_sbom(path: &Path, strict: bool, quiet: bool) -> Result<(Vec<u8>, Sbom)> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = crate::bounded::read(path, crate::bounded::SBOM_BYTES, "SBOM")?;
     let opts = if strict {
         kensa_sbom::ParseOptions::strict()
     } else {
@@ -161,7 +183,11 @@ pub fn read_sbom(path: &Path, strict: bool, quiet: bool) -> Result<(Vec<u8>, Sbo
         kensa_sbom::parse(&bytes, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     if !quiet {
         for w in &sbom.warnings {
-            eprintln!("warning: {}: {w}", path.display());
+            eprintln!(
+                "warning: {}: {}",
+                crate::term::field(&path.display().to_string()),
+                crate::term::field(&w.to_string())
+            );
         }
     }
     Ok((bytes, sbom))
@@ -169,6 +195,7 @@ pub fn read_sbom(path: &Path, strict: bool, quiet: bool) -> Result<(Vec<u8>, Sbo
 
 /// Findings grouped by component, then what could not be matched.
 pub fn render_table(r: &ScanReport) -> String {
+    use crate::term::field;
     use std::fmt::Write as _;
     let mut o = String::new();
     let mut last = "";
@@ -178,36 +205,40 @@ pub fn render_table(r: &ScanReport) -> String {
             let _ = writeln!(
                 o,
                 "{} {}",
-                f.component.name,
-                f.component.version.as_deref().unwrap_or("")
+                field(&f.component.name),
+                field(f.component.version.as_deref().unwrap_or(""))
             );
         }
         let _ = writeln!(
             o,
             "  {:<16} {:.2} {:<6} {}",
-            f.vulnerability.id,
+            field(&f.vulnerability.id),
             f.matched.confidence,
             serde_json::to_value(f.matched.method)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            f.matched.matched
+            field(&f.matched.matched)
         );
         for p in &f.platform_conditions {
-            let _ = writeln!(o, "  {:<16}      only if {p}", "");
+            let _ = writeln!(o, "  {:<16}      only if {}", "", field(&p.to_string()));
         }
     }
     for u in &r.unversioned {
         let _ = writeln!(
             o,
             "{}: no version in the SBOM; {} candidate vulnerabilities for {} (not reported as findings)",
-            u.component.name,
+            field(&u.component.name),
             u.candidates.len(),
-            u.products.join(", ")
+            field(&u.products.join(", "))
         );
     }
     if !r.unresolved.is_empty() {
-        let names: Vec<&str> = r.unresolved.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<String> = r
+            .unresolved
+            .iter()
+            .map(|c| field(&c.name).into_owned())
+            .collect();
         let _ = writeln!(
             o,
             "no known product for: {} (a CPE or purl in the SBOM would help)",

@@ -96,6 +96,10 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
         bail!("--nvd-interval must be a number of seconds, 0 or more");
     }
     let mut store = ctx.open_store()?;
+    // Never write into a damaged file.
+    store
+        .ensure_sound()
+        .map_err(|e| crate::database::named(e, store.path()))?;
     let sources = chosen_sources(&store, &args, since.is_some(), ctx.quiet)?;
     let log = |line: &str| {
         if !ctx.quiet {

@@ -214,12 +214,12 @@ pub fn run_user(ctx: &Ctx, cmd: UserCommand) -> Result<ExitCode> {
                         .collect();
                     outln!(
                         "{:<20} {:<9} {}",
-                        crate::term::safe(&u.name),
+                        crate::term::field(&u.name),
                         if u.disabled { "disabled" } else { "active" },
                         if grants.is_empty() {
                             "(no grants)".to_string()
                         } else {
-                            crate::term::safe(&grants.join(", ")).into_owned()
+                            crate::term::field(&grants.join(", ")).into_owned()
                         }
                     );
                 }
@@ -309,8 +309,8 @@ pub fn run_token(ctx: &Ctx, cmd: TokenCommand) -> Result<ExitCode> {
                     outln!(
                         "{:>4}  {:<16} {:<28} {}  last used {}",
                         t.id,
-                        crate::term::safe(&t.user),
-                        crate::term::safe(t.label.as_deref().unwrap_or("")),
+                        crate::term::field(&t.user),
+                        crate::term::field(t.label.as_deref().unwrap_or("")),
                         state,
                         t.last_used_at.as_deref().unwrap_or("never")
                     );
@@ -345,8 +345,8 @@ pub fn run_team(ctx: &Ctx, cmd: TeamCommand) -> Result<ExitCode> {
                 for t in &teams {
                     outln!(
                         "{:<20} {}",
-                        crate::term::safe(&t.name),
-                        crate::term::safe(&t.products.join(", "))
+                        crate::term::field(&t.name),
+                        crate::term::field(&t.products.join(", "))
                     );
                 }
             }
@@ -442,10 +442,10 @@ pub fn run_audit(ctx: &Ctx, args: AuditArgs) -> Result<ExitCode> {
                     "{:>6}  {}  {:<16} {:<11} {:<22} {}",
                     r.id,
                     &r.at[..r.at.len().min(19)],
-                    crate::term::safe(&r.actor),
-                    crate::term::safe(&r.via),
+                    crate::term::field(&r.actor),
+                    crate::term::field(&r.via),
                     r.action,
-                    crate::term::safe(&r.object)
+                    crate::term::field(&r.object)
                 );
             }
         }

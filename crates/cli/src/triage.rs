@@ -39,24 +39,25 @@ pub fn render_triaged_table(r: &ScanReport, triages: &BTreeMap<String, Triage>) 
             "PRIO", "DECISION", "VULNERABILITY", "COMPONENT"
         );
     }
+    use crate::term::field;
     for f in &r.findings {
         let t = triages.get(&f.vulnerability.id);
         let component = format!(
             "{} {}",
-            f.component.name,
-            f.component.version.as_deref().unwrap_or("")
+            field(&f.component.name),
+            field(f.component.version.as_deref().unwrap_or(""))
         );
         let _ = writeln!(
             o,
             "{:>4}  {:<13} {:<16} {:<28} {}",
             t.map_or(String::from("-"), |t| t.priority.to_string()),
             t.map_or("-", |t| t.ssvc.decision.as_str()),
-            f.vulnerability.id,
+            field(&f.vulnerability.id),
             component,
-            t.map_or("", headline),
+            field(t.map_or("", headline)),
         );
         for p in &f.platform_conditions {
-            let _ = writeln!(o, "{:>49} only if {p}", "");
+            let _ = writeln!(o, "{:>49} only if {}", "", field(&p.to_string()));
         }
     }
     let table = crate::scan::render_table(&ScanReport {

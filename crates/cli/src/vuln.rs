@@ -251,7 +251,11 @@ fn search(store: &Store, args: SearchArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     for h in hits {
-        crate::outln!("{:<18} {}", h.id, h.snippet.replace('\n', " "));
+        crate::outln!(
+            "{:<18} {}",
+            crate::term::field(&h.id),
+            crate::term::field(&h.snippet.replace('\n', " "))
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

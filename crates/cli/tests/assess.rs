@@ -223,6 +223,7 @@ fn an_unreadable_vex_file_is_named() {
         .arg("--db")
         .arg(&db)
         .args(["-q", "db", "import"])
+        .arg(repo("demo/nvd-demo.api2.jsonl.gz"))
         .arg(repo("demo/kev-demo.json")));
     let bad = dir.path().join("not-vex.json");
     std::fs::write(&bad, "{\"hello\": 1}").unwrap();

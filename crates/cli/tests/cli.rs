@@ -574,8 +574,13 @@ fn scan_triages_every_finding_and_ranks_kev_first() {
         .arg("scan")
         .arg(repo("demo/rtu-gateway.cdx.json")));
     let text = stdout(&o);
-    let first = text.lines().nth(1).unwrap();
-    assert!(text.starts_with("PRIO  DECISION"), "{text}");
+    // A line saying what the scan was matched against, then the table.
+    assert!(text.starts_with("matched against"), "{text}");
+    let first = text.lines().nth(2).unwrap();
+    assert!(
+        text.lines().nth(1).unwrap().starts_with("PRIO  DECISION"),
+        "{text}"
+    );
     assert!(
         first.contains("Immediate") && first.contains("KEV"),
         "{first}"

@@ -99,7 +99,9 @@ pub enum ImportError {
     /// A bug in Kensa, not in the input; the import was rolled back.
     #[error("{path}: internal error: {message}")]
     Internal { path: PathBuf, message: String },
-    #[error("{path}: {source}")]
+    /// The database failed, not the input: `source` names the database
+    /// ([`kensa_store::StoreError::at`]), and comes first.
+    #[error("{source}\n  while importing {}", path.display())]
     Store {
         path: PathBuf,
         #[source]

@@ -3,7 +3,7 @@
 
 use std::io::{self, BufRead, BufReader, Cursor, Read};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Largest single JSON Lines line or document held in memory at once.
 /// Real records stay far below (the largest NVD record is ~2 MiB); anything
@@ -71,39 +71,154 @@ pub fn decompress(raw: Box<dyn Read + Send>) -> io::Result<(DynRead, Compression
     let mut raw = BufReader::with_capacity(BUF_SIZE, raw);
     let head = peek(&mut raw, 6)?;
     let compression = Compression::sniff(&head);
-    let raw = Box::new(Cursor::new(head).chain(raw));
+    let ended = Arc::new(AtomicBool::new(false));
+    let raw = EndFlag {
+        inner: Cursor::new(head).chain(raw),
+        ended: ended.clone(),
+    };
+    let explained = |name| Explained {
+        inner: (),
+        name,
+        ended: ended.clone(),
+    };
     let reader: DynRead = match compression {
         Compression::None => Box::new(BufReader::with_capacity(BUF_SIZE, raw)),
         Compression::Gzip => Box::new(BufReader::with_capacity(
             BUF_SIZE,
-            GzipErrors(flate2::read::MultiGzDecoder::new(raw)),
+            GzipMembers::new(BufReader::with_capacity(BUF_SIZE, raw)),
         )),
         Compression::Xz => Box::new(BufReader::with_capacity(
             BUF_SIZE,
-            lzma_rust2::XzReader::new(raw, true),
+            explained("xz").wrap(lzma_rust2::XzReader::new(raw, true)),
         )),
         Compression::Zstd => {
-            let dec = ruzstd::decoding::StreamingDecoder::new(raw)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("zstd: {e}")))?;
-            Box::new(BufReader::with_capacity(BUF_SIZE, dec))
+            let dec = ruzstd::decoding::StreamingDecoder::new(raw).map_err(|e| {
+                let e = io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+                explain("zstd", e, ended.load(Ordering::Relaxed))
+            })?;
+            Box::new(BufReader::with_capacity(
+                BUF_SIZE,
+                explained("zstd").wrap(dec),
+            ))
         }
     };
     Ok((reader, compression))
 }
 
-/// Turns flate2's terse errors into ones a user can act on.
-struct GzipErrors<R>(R);
+/// Notes when the compressed input has run out: a decoder that fails
+/// after that failed because the file was cut short, whatever its own
+/// error says.
+struct EndFlag<R> {
+    inner: R,
+    ended: Arc<AtomicBool>,
+}
 
-impl<R: Read> Read for GzipErrors<R> {
+impl<R: Read> Read for EndFlag<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf).map_err(|e| {
-            let what = if e.kind() == io::ErrorKind::UnexpectedEof {
-                "truncated gzip stream (the file ends before its compressed data does)"
-            } else {
-                "corrupt gzip stream"
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended.store(true, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Turns a decompressor's terse errors ("failed to fill whole buffer")
+/// into ones a user can act on.
+struct Explained<R> {
+    inner: R,
+    name: &'static str,
+    ended: Arc<AtomicBool>,
+}
+
+impl Explained<()> {
+    fn wrap<R>(self, inner: R) -> Explained<R> {
+        Explained {
+            inner,
+            name: self.name,
+            ended: self.ended,
+        }
+    }
+}
+
+impl<R: Read> Read for Explained<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner
+            .read(buf)
+            .map_err(|e| explain(self.name, e, self.ended.load(Ordering::Relaxed)))
+    }
+}
+
+fn explain(name: &str, e: io::Error, input_ended: bool) -> io::Error {
+    // The decoders' own words for an early end ("failed to fill whole
+    // buffer") say nothing more.
+    if e.kind() == io::ErrorKind::UnexpectedEof || input_ended {
+        return io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("truncated {name} stream (the file ends before its compressed data does)"),
+        );
+    }
+    io::Error::new(e.kind(), format!("corrupt {name} stream: {e}"))
+}
+
+/// The members of a gzip file, one after another (as `gzip -d` reads
+/// them). What follows the last member must be another member or zero
+/// padding: anything else is reported as trailing data, not as a
+/// truncation.
+struct GzipMembers<R: BufRead> {
+    member: Option<flate2::bufread::GzDecoder<R>>,
+}
+
+impl<R: BufRead> GzipMembers<R> {
+    fn new(inner: R) -> Self {
+        GzipMembers {
+            member: Some(flate2::bufread::GzDecoder::new(inner)),
+        }
+    }
+
+    /// After a member: `true` when another one starts, `false` at the end
+    /// of the input (zero padding allowed).
+    fn next_member(inner: &mut R) -> io::Result<bool> {
+        loop {
+            let buf = inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(false);
+            }
+            if buf[0] == 0x1f {
+                return Ok(true);
+            }
+            let zeros = buf.iter().take_while(|&&b| b == 0).count();
+            if zeros == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "trailing data after the end of the gzip stream (bytes that are neither a \
+                     gzip member nor zero padding follow its last member)",
+                ));
+            }
+            inner.consume(zeros);
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let Some(member) = self.member.as_mut() else {
+                return Ok(0);
             };
-            io::Error::new(e.kind(), format!("{what}: {e}"))
-        })
+            let n = member.read(buf).map_err(|e| explain("gzip", e, false))?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            let mut inner = self
+                .member
+                .take()
+                .expect("a member is being read")
+                .into_inner();
+            if Self::next_member(&mut inner)? {
+                self.member = Some(flate2::bufread::GzDecoder::new(inner));
+            }
+        }
     }
 }
 
@@ -117,7 +232,9 @@ pub fn peek<R: Read>(r: &mut R, n: usize) -> io::Result<Vec<u8>> {
 
 /// Reads the first line (without its newline) after skipping blank lines,
 /// reading at most `limit + 1` bytes of it. Returns the bytes read (to chain
-/// back) and the range of the line inside them.
+/// back) and the range of the line inside them. Blank lines before it count
+/// against the same limit: an input of nothing but newlines is refused once
+/// it passes `limit`, not held in memory whole.
 pub fn first_line<R: BufRead>(
     r: &mut R,
     limit: usize,
@@ -125,6 +242,15 @@ pub fn first_line<R: BufRead>(
     let mut buf = Vec::new();
     loop {
         let start = buf.len();
+        if start > limit {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "more than {limit} bytes ({} MiB) of blank lines before the first record; refusing to read on",
+                    limit >> 20
+                ),
+            ));
+        }
         let n = r
             .by_ref()
             .take(limit as u64 + 1)

@@ -26,7 +26,9 @@ pub fn parse_yaml(bytes: &[u8]) -> Result<VulnRecord, RecordError> {
 fn from_yaml<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RecordError> {
     let de = serde_norway::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
+        // A syntax error inside a value ends the path in `?` (no field
+        // could be read there); the line and column say where it is.
+        let path = known_path(&e.path().to_string());
         let message = e.into_inner().to_string();
         // serde_norway prefixes the path itself; it already goes in `field`.
         let message = message
@@ -39,6 +41,14 @@ fn from_yaml<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RecordError> {
             message,
         }
     })
+}
+
+/// A serde path without its unknown (`?`) segments.
+pub(crate) fn known_path(path: &str) -> String {
+    path.split('.')
+        .filter(|seg| *seg != "?")
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// The database an OSV id belongs to, from its prefix (`GHSA-...` → GitHub).

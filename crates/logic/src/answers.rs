@@ -212,10 +212,23 @@ fn too_deep(text: &str) -> Option<usize> {
 }
 
 /// A serde error with its path (`answers.c2.answer`) and, for syntax
-/// errors, the line and column the parser reports.
+/// errors, the line and column the parser reports. A syntax error inside a
+/// value leaves an unknown (`?`) last segment, which says nothing: the
+/// line and column do.
 fn located<E>(e: serde_path_to_error::Error<E>, show: impl Fn(&E) -> String) -> AnswersError {
-    let path = e.path().to_string();
+    let path = e
+        .path()
+        .to_string()
+        .split('.')
+        .filter(|seg| *seg != "?")
+        .collect::<Vec<_>>()
+        .join(".");
     let message = show(e.inner());
+    // The YAML parser may lead with (part of) the path itself.
+    let message = match message.split_once(": ") {
+        Some((lead, rest)) if !lead.contains(' ') && path.starts_with(lead) => rest.to_string(),
+        _ => message,
+    };
     if path == "." || path.is_empty() {
         AnswersError::Syntax { message }
     } else {
@@ -283,25 +296,83 @@ impl<'de> Deserialize<'de> for RawAnswers {
 }
 
 /// `c1: yes`, `c1: true`, or `c1: {answer: no, note: …, evidence: …}`.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// Read by hand rather than as an untagged enum: its errors then say what
+/// an answer may be, at the entry's own line.
 enum RawAnswer {
-    Bool(bool),
-    Word(String),
+    Value(RawValue),
     Full {
         answer: RawValue,
-        #[serde(default)]
         note: Option<String>,
-        #[serde(default)]
         evidence: Option<String>,
     },
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
 enum RawValue {
     Bool(bool),
     Word(String),
+}
+
+const ANSWER_FIELDS: &[&str] = &["answer", "note", "evidence"];
+
+impl<'de> Deserialize<'de> for RawAnswer {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawAnswer;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "an answer: yes, no or unknown, or a map with `answer` (and `note`, `evidence`)",
+                )
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<RawAnswer, E> {
+                Ok(RawAnswer::Value(RawValue::Bool(b)))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawAnswer, E> {
+                Ok(RawAnswer::Value(RawValue::Word(s.to_string())))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawAnswer, A::Error> {
+                let (mut answer, mut note, mut evidence) = (None, None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    let slot = match key.as_str() {
+                        "answer" => {
+                            answer = Some(map.next_value::<RawValue>()?);
+                            continue;
+                        }
+                        "note" => &mut note,
+                        "evidence" => &mut evidence,
+                        other => return Err(de::Error::unknown_field(other, ANSWER_FIELDS)),
+                    };
+                    *slot = map.next_value::<Option<Text>>()?.map(|t| t.0);
+                }
+                let answer = answer.ok_or_else(|| de::Error::missing_field("answer"))?;
+                Ok(RawAnswer::Full {
+                    answer,
+                    note,
+                    evidence,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("yes, no or unknown")
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<RawValue, E> {
+                Ok(RawValue::Bool(b))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<RawValue, E> {
+                Ok(RawValue::Word(s.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl RawValue {
@@ -315,11 +386,41 @@ impl RawValue {
     }
 }
 
+/// A note or evidence: text, or a number or flag written without quotes.
+struct Text(String);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("text")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(Text(s.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
+                Ok(Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl RawAnswer {
     fn into_answer(self) -> Result<Answer, String> {
         let (value, note, evidence) = match self {
-            RawAnswer::Bool(b) => (RawValue::Bool(b), None, None),
-            RawAnswer::Word(w) => (RawValue::Word(w), None, None),
+            RawAnswer::Value(v) => (v, None, None),
             RawAnswer::Full {
                 answer,
                 note,
@@ -438,5 +539,51 @@ mod tests {
         }
         doc.push_str("answers:\n  c1: yes\n");
         assert!(parse(doc.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_wrong_answer_is_named_at_its_entry_in_plain_words() {
+        // Issue #18: not serde's "did not match any variant of untagged
+        // enum", and the entry's own line, not the `answers:` line.
+        for (text, path, line) in [
+            (
+                "answers:\n  c1: yes\n\n  c2: [no]\n",
+                "answers.c2",
+                "line 4",
+            ),
+            ("answers:\n  c1: 5\n", "answers.c1", "line 2"),
+            (
+                "answers:\n  c1:\n    answer: [x]\n",
+                "answers.c1.answer",
+                "line 3",
+            ),
+            ("{\"answers\": {\"c1\": [true]}}", "answers.c1", "column 20"),
+        ] {
+            let e = parse(text.as_bytes()).unwrap_err();
+            let msg = e.to_string();
+            assert!(
+                matches!(&e, AnswersError::Invalid { path: p, .. } if p == path),
+                "{text:?}: {msg}"
+            );
+            assert!(msg.contains(line), "{text:?}: {msg}");
+            assert!(!msg.contains("untagged"), "{text:?}: {msg}");
+            assert!(msg.contains("yes, no or unknown"), "{text:?}: {msg}");
+        }
+        let e = parse(b"answers:\n  c1:\n    answer: yes\n    notes: x\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `notes`"), "{e}");
+        let e = parse(b"answers:\n  c1:\n    note: x\n").unwrap_err();
+        assert!(e.to_string().contains("missing field `answer`"), "{e}");
+    }
+
+    #[test]
+    fn a_syntax_error_is_placed_by_line_not_by_an_unknown_path() {
+        for text in ["answers:\n  c1: {answer: yes\n", "{: [\n"] {
+            let msg = parse(text.as_bytes()).unwrap_err().to_string();
+            assert!(msg.contains("line"), "{text:?}: {msg}");
+            assert!(!msg.contains('?'), "{text:?}: {msg}");
+        }
+        // The YAML error does not repeat the path the message already gives.
+        let msg = parse(b"answers: [\n  ]\n").unwrap_err().to_string();
+        assert!(!msg.contains("answers: answers:"), "{msg}");
     }
 }

@@ -32,6 +32,8 @@ pub const MAX_CONDITIONS: usize = 64;
 pub const MAX_DEPTH: usize = 6;
 /// Larger responses are refused.
 pub const MAX_RESPONSE_BYTES: u64 = 4 << 20;
+/// Largest LLM settings file read.
+pub const MAX_CONFIG_BYTES: u64 = 64 << 10;
 
 /// Where and how to reach the model.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,8 +133,23 @@ impl LlmConfig {
     /// `api_key` or `api_key_env`, and `timeout_secs`.
     pub fn from_file(path: &Path) -> Result<LlmConfig, LlmError> {
         let bad = |m: String| LlmError::Config(format!("{}: {m}", path.display()));
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let f: ConfigFile = serde_norway::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        // Bounded while reading: the settings are a few lines.
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(
+                std::fs::File::open(path).map_err(|e| bad(e.to_string()))?,
+                MAX_CONFIG_BYTES + 1,
+            ),
+            &mut text,
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        if text.len() as u64 > MAX_CONFIG_BYTES {
+            return Err(bad(format!(
+                "larger than the limit of {MAX_CONFIG_BYTES} bytes (64 KiB); refusing to read it"
+            )));
+        }
+        let text = text.trim_start_matches('\u{feff}');
+        let f: ConfigFile = serde_norway::from_str(text).map_err(|e| bad(e.to_string()))?;
         let api_key = match (&f.api_key, &f.api_key_env) {
             (Some(k), _) => Some(k.clone()),
             (None, Some(var)) => Some(

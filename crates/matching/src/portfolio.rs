@@ -111,23 +111,80 @@ pub fn store_version(
     replace: bool,
     entry: AuditEntry,
 ) -> Result<usize, StoreError> {
-    let identities = sbom
-        .components
+    Ok(store_versions(store, &[(new, sbom, entry)], replace)?[0])
+}
+
+/// Stores several product versions in one transaction, all or none (a
+/// manifest). Returns, per version, how many of its components the
+/// portfolio did not hold before. Until a [`rescan`] (or
+/// [`complete_pending`]) matches them, the new components are pending.
+/// Each version is audited with its entry, in the same transaction.
+pub fn store_versions(
+    store: &mut Store,
+    versions: &[(&NewVersion<'_>, &Sbom, AuditEntry)],
+    replace: bool,
+) -> Result<Vec<usize>, StoreError> {
+    let identities: Vec<Vec<i64>> = versions
         .iter()
-        .map(identity)
-        .collect::<Result<Vec<_>, _>>()?;
-    let components: Vec<NewComponent<'_, Component>> = sbom
-        .components
+        .map(|(_, sbom, _)| sbom.components.iter().map(identity).collect())
+        .collect::<Result<_, _>>()?;
+    #[allow(clippy::type_complexity)]
+    let batch: Vec<(NewVersion<'_>, Vec<NewComponent<'_, Component>>, AuditEntry)> = versions
         .iter()
         .zip(&identities)
-        .map(|(c, &identity)| NewComponent {
-            bom_ref: &c.bom_ref,
-            identity,
-            body: c,
+        .map(|((new, sbom, entry), ids)| {
+            let components = sbom
+                .components
+                .iter()
+                .zip(ids)
+                .map(|(c, &identity)| NewComponent {
+                    bom_ref: &c.bom_ref,
+                    identity,
+                    body: c,
+                })
+                .collect();
+            (
+                NewVersion {
+                    product: new.product,
+                    version: new.version,
+                    origin: new.origin,
+                    format: new.format,
+                    sbom: new.sbom,
+                    team: new.team,
+                },
+                components,
+                entry.clone(),
+            )
         })
         .collect();
-    let (_, fresh) = store.add_product_version(new, &components, replace, entry)?;
-    Ok(fresh.len())
+    let added = store.add_product_versions(&batch, replace)?;
+    Ok(added.into_iter().map(|(_, fresh)| fresh.len()).collect())
+}
+
+/// Matches the components stored but never matched (a `product add`
+/// killed or failed while matching), without moving the portfolio's
+/// cursor: what later imports changed is still a [`rescan`]'s to find.
+/// `None` when nothing was pending.
+pub fn complete_pending(
+    store: &mut Store,
+    opts: &ScanOptions,
+) -> Result<Option<RescanReport>, StoreError> {
+    if store.unscanned_component_count()? == 0 {
+        return Ok(None);
+    }
+    let report = match store.portfolio_cursor()? {
+        // Never scanned: a rescan has exactly these components to match.
+        None => rescan(store, opts)?,
+        Some(cursor) => rescan_with(
+            store,
+            opts,
+            ChangeSet {
+                through_import: cursor,
+                ..ChangeSet::default()
+            },
+        )?,
+    };
+    Ok(Some(report))
 }
 
 /// Brings every stored component's findings up to date with the store's
@@ -143,6 +200,16 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
             ..ChangeSet::default()
         },
     };
+    rescan_with(store, opts, changes)
+}
+
+/// A rescan for the changes given; the cursor moves to their
+/// `through_import`.
+fn rescan_with(
+    store: &mut Store,
+    opts: &ScanOptions,
+    changes: ChangeSet,
+) -> Result<RescanReport, StoreError> {
     // With nothing imported since the last rescan, only components never
     // scanned can need it.
     let only_unscanned = changes.vulns.is_empty()

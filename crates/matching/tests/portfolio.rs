@@ -222,3 +222,73 @@ fn products_share_components_and_versions_are_kept_apart() {
         "the dropped component goes with the last version that had it"
     );
 }
+
+/// Issue #18: versions stored but not yet matched (a `product add` killed
+/// between its store and its match) are pending; completing them gives the
+/// full scan's findings without moving the cursor past imports a rescan
+/// has yet to see.
+#[test]
+fn pending_components_are_completed_without_moving_the_cursor() {
+    use kensa_matching::portfolio::{complete_pending, store_versions};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("kensa.db")).unwrap();
+    let raw = std::fs::read(demo("rtu-gateway.cdx.json")).unwrap();
+    let sbom = kensa_sbom::parse(&raw, &Default::default()).unwrap();
+    let lines = nvd_lines();
+    import(&mut store, "first", &lines[..100]);
+    add_version(
+        &mut store,
+        &version(&raw, "1"),
+        &sbom,
+        false,
+        &ScanOptions::default(),
+    )
+    .unwrap();
+    let cursor = store.portfolio_cursor().unwrap();
+    import(&mut store, "second", &lines[100..]);
+
+    // Stored both at once, matched not at all: pending.
+    let (one, two) = (version(&raw, "2"), version(&raw, "3"));
+    let fresh = store_versions(&mut store, &[(&one, &sbom), (&two, &sbom)], false).unwrap();
+    assert_eq!(fresh, vec![0, 0], "the same components as version 1");
+    assert_eq!(store.unscanned_component_count().unwrap(), 0);
+    // A new component never matched is what pending means.
+    let mut extra = sbom.clone();
+    extra.components.truncate(1);
+    extra.components[0].version = Some("1.0.1e".into());
+    extra.components[0].bom_ref = "other-openssl".into();
+    extra.components[0].cpes = vec!["cpe:2.3:a:openssl:openssl:1.0.1e:*:*:*:*:*:*:*".into()];
+    let four = version(&raw, "4");
+    store_versions(&mut store, &[(&four, &extra)], false).unwrap();
+    assert_eq!(store.unscanned_component_count().unwrap(), 1);
+
+    let report = complete_pending(&mut store, &ScanOptions::default())
+        .unwrap()
+        .expect("something was pending");
+    assert_eq!(report.rescanned, 1);
+    assert_eq!(store.unscanned_component_count().unwrap(), 0);
+    assert_eq!(
+        store.portfolio_cursor().unwrap(),
+        cursor,
+        "the cursor stays"
+    );
+    let shown = version_report(&store, "rtu-gateway", Some("4"))
+        .unwrap()
+        .unwrap()
+        .1;
+    assert_eq!(keys(&shown), keys(&full_scan(&store, &extra)));
+    assert!(
+        complete_pending(&mut store, &ScanOptions::default())
+            .unwrap()
+            .is_none()
+    );
+
+    // A duplicate within one batch stores nothing at all.
+    let (five, again) = (version(&raw, "5"), version(&raw, "5"));
+    assert!(store_versions(&mut store, &[(&five, &sbom), (&again, &sbom)], false).is_err());
+    assert!(
+        version_report(&store, "rtu-gateway", Some("5"))
+            .unwrap()
+            .is_none()
+    );
+}

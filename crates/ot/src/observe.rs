@@ -60,7 +60,9 @@ pub fn observe_capture<R: Read>(
             Err(e) => return Err(e),
         }
     }
-    Ok(pipeline.stats())
+    let mut stats = pipeline.stats();
+    stats.malformed_blocks = reader.malformed_blocks();
+    Ok(stats)
 }
 
 fn view<'a>(frame: u64, pkt: &Packet<'a>) -> Option<PacketView<'a>> {

@@ -612,5 +612,7 @@ pub fn decode_capture<R: Read>(
             Err(e) => return Err(e),
         }
     }
-    Ok(pipeline.stats())
+    let mut stats = pipeline.stats();
+    stats.malformed_blocks = reader.malformed_blocks();
+    Ok(stats)
 }

@@ -15,6 +15,9 @@ pub struct Stats {
     pub truncated_packets: u64,
     /// The capture file ended inside a record.
     pub truncated_file: bool,
+    /// pcapng blocks whose trailing length differs from the leading one, or
+    /// whose options overrun the block; their packets are not decoded.
+    pub malformed_blocks: u64,
     pub unsupported_link: u64,
     pub non_ip: u64,
     /// Frames too short for their own link, IP or transport headers.

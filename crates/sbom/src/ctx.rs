@@ -37,7 +37,10 @@ impl<'o> Ctx<'o> {
     ) -> Result<(), SbomError> {
         let message = message.into();
         if self.opts.strict {
-            Err(SbomError::Invalid { at, message })
+            Err(SbomError::Invalid {
+                at,
+                message: strict_wording(message),
+            })
         } else {
             self.note(at, message);
             Ok(())
@@ -99,6 +102,17 @@ impl<'o> Ctx<'o> {
                 .push(format!("{} further warnings not shown", self.suppressed));
         }
         self.warnings
+    }
+}
+
+/// A deviation's message as an error: the lenient reader's "…; ignored"
+/// (what it did instead) is not what strict mode does.
+fn strict_wording(message: String) -> String {
+    match message.rsplit_once("; ") {
+        Some((head, tail)) if tail.ends_with("ignored") || tail.ends_with("best effort") => {
+            head.to_string()
+        }
+        _ => message,
     }
 }
 

@@ -101,7 +101,8 @@ pub struct ParseOptions {
     pub strict: bool,
     /// Deepest nesting of JSON arrays/objects or XML elements accepted.
     pub max_depth: usize,
-    /// Most components (nested ones and the subject included) accepted.
+    /// Most components accepted (nested ones included; the subject, which
+    /// is not one of the components, not).
     pub max_components: usize,
 }
 

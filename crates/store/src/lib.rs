@@ -9,6 +9,8 @@
 //! so a failing file leaves the database exactly as it was.
 
 mod blob;
+mod freshness;
+mod health;
 mod names;
 mod portfolio;
 mod queue;
@@ -22,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
+pub use freshness::{DataSummary, SourceData};
+pub use health::{CheckDepth, Filesystem, filesystem_of, journal_path};
 pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,
@@ -49,6 +53,27 @@ pub enum StoreError {
         path: PathBuf,
         found: i64,
         known: i64,
+    },
+    #[error(
+        "{path} is not a Kensa database: it is an SQLite database of another application ({what}); \
+         refusing to change it\n  hint: point --db (or KENSA_DB) at a new file or an existing Kensa database"
+    )]
+    Foreign { path: PathBuf, what: String },
+    #[error(
+        "database {path} is damaged: {}{}\n  hint: `kensa db check` lists the problems; restore a copy, \
+         or import the data again into a new database",
+        problems.first().map(String::as_str).unwrap_or("integrity check failed"),
+        if problems.len() > 1 { format!(" (and {} more problems)", problems.len() - 1) } else { String::new() }
+    )]
+    Damaged {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+    /// Another error, about the database at `path` (see [`StoreError::at`]).
+    #[error("{}", inner.describe(path))]
+    At {
+        path: PathBuf,
+        inner: Box<StoreError>,
     },
     #[error("cannot create directory {path}: {source}")]
     CreateDir {
@@ -79,25 +104,105 @@ impl StoreError {
     /// The database is busy or locked by another writer, or cannot be
     /// opened: worth retrying later.
     pub fn is_transient(&self) -> bool {
-        match self {
-            StoreError::Open { .. } => true,
-            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _)) => matches!(
-                e.code,
-                rusqlite::ErrorCode::DatabaseBusy
-                    | rusqlite::ErrorCode::DatabaseLocked
-                    | rusqlite::ErrorCode::CannotOpen
-            ),
-            _ => false,
-        }
+        matches!(self, StoreError::Open { .. })
+            || matches!(
+                self.sqlite_code(),
+                Some(
+                    rusqlite::ErrorCode::DatabaseBusy
+                        | rusqlite::ErrorCode::DatabaseLocked
+                        | rusqlite::ErrorCode::CannotOpen
+                )
+            )
     }
 
     /// The database file (or its directory) cannot be written.
     pub fn is_read_only(&self) -> bool {
+        self.sqlite_code() == Some(rusqlite::ErrorCode::ReadOnly)
+    }
+
+    /// This error, naming the database it is about in its message.
+    pub fn at(self, db: &Path) -> StoreError {
+        match self {
+            e @ StoreError::At { .. } => e,
+            e => StoreError::At {
+                path: db.to_path_buf(),
+                inner: Box::new(e),
+            },
+        }
+    }
+
+    fn sqlite_code(&self) -> Option<rusqlite::ErrorCode> {
+        match self {
+            StoreError::At { inner, .. } => inner.sqlite_code(),
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+            | StoreError::Open {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => Some(e.code),
+            _ => None,
+        }
+    }
+
+    /// Whether this error is about the database file itself (it cannot be
+    /// written, is locked, full or damaged) rather than about the data.
+    pub fn is_database_fault(&self) -> bool {
+        use rusqlite::ErrorCode as C;
+        if let StoreError::At { inner, .. } = self {
+            return inner.is_database_fault();
+        }
         matches!(
             self,
-            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ReadOnly
+            StoreError::Damaged { .. } | StoreError::Foreign { .. }
+        ) || matches!(
+            self.sqlite_code(),
+            Some(
+                C::ReadOnly
+                    | C::DatabaseBusy
+                    | C::DatabaseLocked
+                    | C::DiskFull
+                    | C::DatabaseCorrupt
+                    | C::NotADatabase
+                    | C::SystemIoFailure
+                    | C::CannotOpen
+                    | C::PermissionDenied
+            )
         )
+    }
+
+    /// What went wrong with the database at `db`, in words that name it and,
+    /// for a full disk, its filesystem.
+    pub fn describe(&self, db: &Path) -> String {
+        use rusqlite::ErrorCode as C;
+        if let StoreError::At { path, inner } = self {
+            return inner.describe(path);
+        }
+        let name = db.display();
+        match self.sqlite_code() {
+            Some(C::DiskFull) => match health::filesystem_of(db) {
+                Some(fs) => format!("database {name}: the disk is full ({fs})"),
+                None => format!("database {name}: the disk is full"),
+            },
+            Some(C::ReadOnly) => {
+                format!("database {name} cannot be written: the file or its directory is read-only")
+            }
+            Some(C::DatabaseBusy | C::DatabaseLocked) => {
+                format!("database {name} is locked by another process (waited 30 s for it)")
+            }
+            Some(C::DatabaseCorrupt | C::NotADatabase) => format!(
+                "database {name} is damaged or not a database: {self}\n  hint: `kensa db check` looks at it"
+            ),
+            _ => match self {
+                StoreError::Sql(e) => format!("database {name}: {e}"),
+                other => {
+                    let text = other.to_string();
+                    if text.contains(&name.to_string()) {
+                        text
+                    } else {
+                        format!("database {name}: {text}")
+                    }
+                }
+            },
+        }
     }
 }
 
@@ -131,6 +236,11 @@ impl Store {
                 source,
             })?;
         }
+        // A journal left by a process that died inside a write: SQLite rolls
+        // it back at the first read (opening reads the schema), and the file
+        // is then checked once. A journal still there after that belongs to
+        // another process's transaction in progress.
+        let journal_before = health::has_hot_journal(path);
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -138,7 +248,11 @@ impl Store {
             path: path.to_path_buf(),
             source,
         })?;
-        Self::init(conn, path.to_path_buf())
+        let store = Self::init(conn, path.to_path_buf())?;
+        if journal_before && !health::has_hot_journal(path) {
+            store.ensure_sound()?;
+        }
+        Ok(store)
     }
 
     /// A second, read-only connection to this store's file, for a worker
@@ -173,6 +287,10 @@ impl Store {
             path: path.clone(),
             source,
         };
+        // First, so that the settings below wait for a process creating or
+        // writing the same file instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(open_err)?;
         // A rollback journal, not WAL: an import mostly appends new pages,
         // which a rollback journal writes once and WAL writes twice (log, then
         // checkpoint). Readers wait (busy timeout) while an import commits.
@@ -189,8 +307,6 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(open_err)?;
         stable_plans(&conn).map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(open_err)?;
         let mut store = Store { conn, path };
         store.migrate()?;
         Ok(store)
@@ -206,21 +322,19 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let current: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = Self::schema_version();
-        if current > known {
-            return Err(StoreError::TooNew {
-                path: self.path.clone(),
-                found: current,
-                known,
-            });
-        }
+        let current = self.user_version()?;
+        refuse_unless_kensa(&self.conn, &self.path, current, known)?;
         if current == known {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        // IMMEDIATE: two processes creating the same new database queue
+        // here, and the second finds the schema the first wrote.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        refuse_unless_kensa(&tx, &self.path, current, known)?;
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql)?;
             // A new index over stored records is filled from their bodies.
@@ -231,9 +345,16 @@ impl Store {
                 screen::backfill(&tx)?;
             }
         }
+        tx.pragma_update(None, "application_id", health::APPLICATION_ID)?;
         tx.pragma_update(None, "user_version", known)?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn user_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Starts a transactional import of one file (or one sync batch).
@@ -273,6 +394,32 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Refuses a file that is not a Kensa database (another application's
+/// SQLite file) or is one from a newer Kensa.
+fn refuse_unless_kensa(conn: &Connection, path: &Path, current: i64, known: i64) -> Result<()> {
+    let foreign = |what| {
+        Err(StoreError::Foreign {
+            path: path.to_path_buf(),
+            what,
+        })
+    };
+    match health::identify(conn)? {
+        health::Identity::Foreign(what) => return foreign(what),
+        health::Identity::Empty if current != 0 => {
+            return foreign(format!("schema version {current} and no tables"));
+        }
+        health::Identity::Empty | health::Identity::Kensa => {}
+    }
+    if current > known {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: current,
+            known,
+        });
+    }
+    Ok(())
 }
 
 /// A stable 64-bit content fingerprint, eight bytes per step (std's hasher

@@ -115,6 +115,41 @@ impl Store {
         })
     }
 
+    /// Stores several product versions in one transaction: all of them, or
+    /// (on any error, a conflict included) none. Returns, per version, its
+    /// id and the components the portfolio did not hold before.
+    #[allow(clippy::type_complexity)]
+    /// Each version is audited with its own entry, in the same transaction.
+    pub fn add_product_versions<C: Serialize>(
+        &mut self,
+        versions: &[(NewVersion<'_>, Vec<NewComponent<'_, C>>, AuditEntry)],
+        replace: bool,
+    ) -> Result<Vec<(i64, Vec<i64>)>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut out = Vec::with_capacity(versions.len());
+        for (new, components, entry) in versions {
+            let mut entry = entry.clone();
+            out.push(add_version(&tx, new, components, replace, &mut entry)?);
+            crate::team::append_audit(&tx, &entry)?;
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Components stored but never matched: a `product add` whose matching
+    /// was interrupted (killed, failed) leaves them, and whoever reads the
+    /// portfolio next must match them before reporting.
+    pub fn unscanned_component_count(&self) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM components WHERE resolution IS NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
     /// Every product with its versions, by name.
     pub fn products(&self) -> Result<Vec<ProductSummary>> {
         self.portfolio_products(None)

@@ -385,5 +385,22 @@ CREATE TABLE vuln_triage (
     data     BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX vuln_triage_by_priority ON vuln_triage (priority DESC, vuln_id);
+    // 7: what each source holds (see crate::freshness): its record count and
+    // newest modification, kept by every import's commit, so a scan can state
+    // what it was matched against without counting or reading the records.
+    // Filled from what is stored.
+    r#"
+CREATE TABLE IF NOT EXISTS source_summary (
+    -- records.source_kind (nvd, cve5-cna, osv, csaf, ...), or kev / epss.
+    source  TEXT PRIMARY KEY,
+    records INTEGER NOT NULL,
+    newest  TEXT
+) WITHOUT ROWID;
+INSERT OR REPLACE INTO source_summary (source, records, newest)
+    SELECT source_kind, count(*), max(last_modified) FROM records GROUP BY source_kind;
+INSERT OR REPLACE INTO source_summary (source, records, newest)
+    SELECT 'kev', count(*), max(date_added) FROM kev HAVING count(*) > 0;
+INSERT OR REPLACE INTO source_summary (source, records, newest)
+    SELECT 'epss', count(*), max(score_date) FROM epss HAVING count(*) > 0;
 "#,
 ];

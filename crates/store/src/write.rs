@@ -158,6 +158,7 @@ pub struct Import<'c> {
     tx: Transaction<'c>,
     import_id: i64,
     counts: ImportCounts,
+    newest: crate::freshness::NewestTracker,
 }
 
 impl<'c> Import<'c> {
@@ -172,6 +173,7 @@ impl<'c> Import<'c> {
             tx,
             import_id,
             counts: ImportCounts::default(),
+            newest: Default::default(),
         })
     }
 
@@ -195,6 +197,7 @@ impl<'c> Import<'c> {
                 self.import_id
             ],
         )?;
+        self.newest.save(&self.tx)?;
         self.tx.commit()?;
         Ok(c)
     }
@@ -250,6 +253,7 @@ impl<'c> Import<'c> {
         };
         self.write_rows(record_id, &v.id, &v.rows)?;
         self.upsert_head(v)?;
+        self.newest.note(kind, v.last_modified.as_deref());
         Ok(outcome)
     }
 
@@ -545,6 +549,7 @@ impl IntelSink for Import<'_> {
                     self.import_id,
                     json
                 ])?;
+            self.newest.note("kev", Some(&e.date_added));
         }
         self.counts.add(outcome);
         Ok(outcome)
@@ -573,6 +578,7 @@ impl IntelSink for Import<'_> {
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![s.cve_id, s.epss, s.percentile, s.model_version, s.score_date])?;
+            self.newest.note("epss", s.score_date.as_deref());
         }
         self.counts.add(outcome);
         Ok(outcome)

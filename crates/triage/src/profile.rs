@@ -183,6 +183,32 @@ pub struct Environment {
     pub user_interaction: Option<UserInteraction>,
 }
 
+/// Largest profile or decision table read; a real one is a few KiB.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// A text file of at most `limit` bytes, enforced while reading (a device
+/// or pipe has no size to check first), without a UTF-8 byte-order mark.
+pub(crate) fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            format!(
+                "larger than the limit of {limit} bytes ({} MiB); refusing to read it",
+                limit >> 20
+            ),
+        ));
+    }
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     #[error("{path}: {source}")]
@@ -201,7 +227,7 @@ pub enum ProfileError {
 
 impl Profile {
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+        let text = read_text(path, MAX_FILE_BYTES).map_err(|source| ProfileError::Read {
             path: path.display().to_string(),
             source,
         })?;

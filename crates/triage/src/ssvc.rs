@@ -213,10 +213,13 @@ impl DecisionTable {
 
     /// Loads a team's own table for `kind` from a CSV file.
     pub fn load(kind: TreeKind, path: &Path) -> Result<DecisionTable, SsvcError> {
-        let text = std::fs::read_to_string(path).map_err(|e| SsvcError::Read {
-            origin: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+        let text =
+            crate::profile::read_text(path, crate::profile::MAX_FILE_BYTES).map_err(|e| {
+                SsvcError::Read {
+                    origin: path.display().to_string(),
+                    message: e.to_string(),
+                }
+            })?;
         DecisionTable::parse(kind, &text, &path.display().to_string())
     }
 

@@ -273,10 +273,37 @@ fn run(
     counter: Arc<AtomicU64>,
     opts: &ImportOptions<'_>,
 ) -> Result<FileReport, ImportError> {
+    let result = run_in_transaction(store, path, source, compression, total, counter, opts);
+    // The transaction is gone; a failed write (a full disk) may still have
+    // left the file grown and its journal behind until someone reads it.
+    if result.is_err() && store.recover_after_failed_write() {
+        return Err(ImportError::Store {
+            path: path.to_path_buf(),
+            source: kensa_store::StoreError::Conflict(format!(
+                "the failed import could not be rolled back yet; its journal {} remains and \
+                 is rolled back when the database is next opened",
+                kensa_store::journal_path(store.path()).display()
+            ))
+            .at(store.path()),
+        });
+    }
+    result
+}
+
+fn run_in_transaction(
+    store: &mut Store,
+    path: &Path,
+    source: Source,
+    compression: input::Compression,
+    total: Option<u64>,
+    counter: Arc<AtomicU64>,
+    opts: &ImportOptions<'_>,
+) -> Result<FileReport, ImportError> {
     let started = Instant::now();
-    let store_err = |source| ImportError::Store {
+    let database = store.path().to_path_buf();
+    let store_err = |source: kensa_store::StoreError| ImportError::Store {
         path: path.to_path_buf(),
-        source,
+        source: source.at(&database),
     };
     let origin = path.display().to_string();
     if let Some(p) = opts.progress {
@@ -305,8 +332,15 @@ fn run(
                 path: path.to_path_buf(),
                 source,
             })?;
-        let written =
-            write::write_stage(path, &mut import, from_parser, opts, &counter, &mut skipped);
+        let written = write::write_stage(
+            path,
+            &database,
+            &mut import,
+            from_parser,
+            opts,
+            &counter,
+            &mut skipped,
+        );
         // Both stages end once the writer stops listening. A stage that
         // panicked fails the import (and so rolls it back).
         let crashed = |stage: &str| ImportError::Internal {

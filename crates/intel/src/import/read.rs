@@ -153,7 +153,11 @@ fn read_stream<'r>(
     top: bool,
 ) -> Result<(), Stop> {
     let mut reader = reader;
-    let head = input::peek(&mut reader, 512).map_err(io_stop(path))?;
+    let mut head = input::peek(&mut reader, 512).map_err(io_stop(path))?;
+    // Windows tools start text with a UTF-8 byte-order mark.
+    if head.starts_with(BOM) {
+        head.drain(..BOM.len());
+    }
     if head.len() >= 262 && &head[257..262] == b"ustar" {
         let reader = std::io::Cursor::new(head).chain(reader);
         return read_tar(path, reader, batcher, seen);
@@ -195,6 +199,17 @@ fn read_stream<'r>(
     };
     let Some((format, wrapped, layout)) = detected else {
         if !top {
+            let shape = Shape {
+                blank: first.is_empty(),
+                json: is_json,
+                one_line_json,
+            };
+            // A damaged member of a mirror (a half-finished download) fails
+            // the import like a bad record: --keep-going skips it.
+            if let Some(damage) = damage(path, shape, reader, batcher.limit) {
+                let location = Location::Member(path.display().to_string());
+                return batcher.push_parsed(location, Err(RecordError::new(damage)));
+            }
             seen.ignore(path.display().to_string());
             return Ok(());
         }
@@ -234,6 +249,72 @@ fn read_stream<'r>(
             read_document(path, location, unit, reader, batcher)
         }
     }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What the start of a member in no recognised format looked like.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// Nothing but blank lines.
+    blank: bool,
+    /// Starts like JSON.
+    json: bool,
+    /// Its first line is a whole JSON value.
+    one_line_json: bool,
+}
+
+/// Why a member in no recognised format is damaged rather than merely
+/// something else (a README, a licence, an index such as cvelistV5's
+/// `delta.json`): it is empty though named as data, or is JSON or YAML
+/// that does not parse. `None` for a member to ignore.
+fn damage(path: &Path, shape: Shape, reader: impl Read, limit: usize) -> Option<String> {
+    let data_file = data_extension(path);
+    if shape.blank {
+        return data_file.then(|| {
+            "the file is empty: a data file with no records (an interrupted download?)".into()
+        });
+    }
+    let yaml = matches!(extension(path).as_deref(), Some("yaml" | "yml"));
+    if shape.one_line_json || !(shape.json || yaml) {
+        return None;
+    }
+    let mut whole = Vec::new();
+    if reader
+        .take(limit as u64 + 1)
+        .read_to_end(&mut whole)
+        .is_err()
+        || whole.len() > limit
+    {
+        return None;
+    }
+    if shape.json {
+        let e = serde_json::from_slice::<IgnoredAny>(&whole).err()?;
+        return Some(format!(
+            "{} (a damaged or partly downloaded file?)",
+            json_doc_error(&e).message
+        ));
+    }
+    let e = serde_norway::from_slice::<serde_norway::Value>(&whole).err()?;
+    Some(format!("invalid YAML: {}", e))
+}
+
+/// The extension, lower-case, looking through a compression suffix.
+fn extension(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let name = ["gz", "xz", "zst", "zstd"]
+        .iter()
+        .find_map(|c| name.strip_suffix(&format!(".{c}")))
+        .unwrap_or(&name);
+    Some(name.rsplit_once('.')?.1.to_string())
+}
+
+/// Named like a file of records.
+fn data_extension(path: &Path) -> bool {
+    matches!(
+        extension(path).as_deref(),
+        Some("json" | "jsonl" | "ndjson" | "yaml" | "yml" | "csv")
+    )
 }
 
 fn too_large(what: &str, limit: usize) -> RecordError {

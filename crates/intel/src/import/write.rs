@@ -11,6 +11,7 @@ use crate::error::ImportError;
 
 pub(super) fn write_stage(
     path: &Path,
+    database: &Path,
     sink: &mut dyn IntelSink,
     from_parser: Receiver<ToWriter>,
     opts: &ImportOptions<'_>,
@@ -25,7 +26,7 @@ pub(super) fn write_stage(
         };
         for (location, result) in parsed {
             match result {
-                Ok(items) => write_items(path, sink, items)?,
+                Ok(items) => write_items(path, database, sink, items)?,
                 Err(error) => {
                     let e = ImportError::Record {
                         path: path.to_path_buf(),
@@ -57,12 +58,13 @@ pub(super) fn write_stage(
 
 fn write_items(
     path: &Path,
+    database: &Path,
     sink: &mut dyn IntelSink,
     items: Vec<Prepared>,
 ) -> Result<(), ImportError> {
-    let store_err = |source| ImportError::Store {
+    let store_err = |source: kensa_store::StoreError| ImportError::Store {
         path: path.to_path_buf(),
-        source,
+        source: source.at(database),
     };
     for item in items {
         match item {

@@ -58,6 +58,9 @@ pub enum CaptureError {
     BadMagic([u8; 4]),
     #[error("capture ends inside a record at byte offset {offset}")]
     Truncated { offset: u64 },
+    /// Too short to hold its own file header: nothing was read.
+    #[error("capture ends inside its {what} (the file is too short to be a capture)")]
+    TruncatedHeader { what: &'static str },
     #[error("{what} at byte offset {offset}: {detail}")]
     Corrupt {
         what: &'static str,
@@ -101,6 +104,14 @@ impl<R: Read> CaptureReader<R> {
         match self {
             Self::Pcap(r) => r.next_packet(),
             Self::Pcapng(r) => r.next_packet(),
+        }
+    }
+
+    /// Blocks of inconsistent framing skipped (pcapng; 0 for pcap).
+    pub fn malformed_blocks(&self) -> u64 {
+        match self {
+            Self::Pcap(_) => 0,
+            Self::Pcapng(r) => r.malformed_blocks(),
         }
     }
 

@@ -34,7 +34,9 @@ impl<R: Read> PcapReader<R> {
         };
         let mut rest = [0u8; 20];
         if read_full(&mut input, &mut rest)? < rest.len() {
-            return Err(CaptureError::Truncated { offset: 4 });
+            return Err(CaptureError::TruncatedHeader {
+                what: "pcap file header (24 bytes)",
+            });
         }
         // The FCS/flags bits share the link-type word in newer files.
         let link_type = endian.u32(&rest[16..20]) & 0x0fff_ffff;

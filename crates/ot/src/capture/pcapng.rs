@@ -56,6 +56,10 @@ pub struct PcapngReader<R: Read> {
     body: Vec<u8>,
     /// The magic bytes format detection already consumed.
     pending_magic: Option<[u8; 4]>,
+    /// The block just read is inconsistent: its trailing length differs
+    /// from the leading one, or its options overrun it.
+    bad_block: bool,
+    malformed_blocks: u64,
 }
 
 impl<R: Read> PcapngReader<R> {
@@ -67,17 +71,41 @@ impl<R: Read> PcapngReader<R> {
             offset: 0,
             body: Vec::new(),
             pending_magic: Some(magic),
+            bad_block: false,
+            malformed_blocks: 0,
         };
         // Read the first section header now so a garbage file fails early.
-        let block_type = r
-            .read_block()?
-            .ok_or(CaptureError::Truncated { offset: 0 })?;
+        let block_type = r.read_block().map_err(|e| match e {
+            CaptureError::Truncated { offset: 0 } => CaptureError::TruncatedHeader {
+                what: "pcapng section header",
+            },
+            e => e,
+        })?;
+        let block_type = block_type.ok_or(CaptureError::TruncatedHeader {
+            what: "pcapng section header",
+        })?;
         debug_assert_eq!(block_type, SHB);
+        r.count_bad_block();
         Ok(r)
     }
 
     pub fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// Blocks skipped (packet blocks) or read with doubt (section and
+    /// interface blocks, kept so that interface numbers stay right) because
+    /// their framing is inconsistent.
+    pub fn malformed_blocks(&self) -> u64 {
+        self.malformed_blocks
+    }
+
+    fn count_bad_block(&mut self) -> bool {
+        let bad = std::mem::take(&mut self.bad_block);
+        if bad {
+            self.malformed_blocks += 1;
+        }
+        bad
     }
 
     pub fn next_packet(&mut self) -> Result<Option<Packet<'_>>, CaptureError> {
@@ -86,7 +114,14 @@ impl<R: Read> PcapngReader<R> {
             let Some(block_type) = self.read_block()? else {
                 return Ok(None);
             };
-            if let Some((range, meta)) = self.packet_in_block(block_type, block_offset)? {
+            if self.count_bad_block() && matches!(block_type, EPB | SPB | PB_OBSOLETE) {
+                continue;
+            }
+            let found = self.packet_in_block(block_type, block_offset)?;
+            if self.count_bad_block() {
+                continue;
+            }
+            if let Some((range, meta)) = found {
                 return Ok(Some(Packet {
                     data: &self.body[range],
                     ..meta
@@ -138,13 +173,17 @@ impl<R: Read> PcapngReader<R> {
             self.interfaces.clear();
             let total = self.block_len(&head[4..8], block_offset)?;
             self.offset += 12;
-            self.read_body(total - 12, block_offset)?;
+            self.read_body(total - 12, total, block_offset)?;
+            // Version (4 bytes) and section length (8), then options.
+            if !self.options_fit(12) {
+                self.bad_block = true;
+            }
             return Ok(Some(SHB));
         }
         let block_type = self.endian.u32(&head[0..4]);
         let total = self.block_len(&head[4..8], block_offset)?;
         self.offset += 8;
-        self.read_body(total - 8, block_offset)?;
+        self.read_body(total - 8, total, block_offset)?;
         if block_type == IDB {
             self.add_interface(block_offset)?;
         }
@@ -166,8 +205,14 @@ impl<R: Read> PcapngReader<R> {
     }
 
     /// Reads the rest of a block (body plus the 4-byte trailing length) and
-    /// keeps only the body.
-    fn read_body(&mut self, rest: usize, block_offset: u64) -> Result<(), CaptureError> {
+    /// keeps only the body. A trailing length that is not `total` marks the
+    /// block bad.
+    fn read_body(
+        &mut self,
+        rest: usize,
+        total: usize,
+        block_offset: u64,
+    ) -> Result<(), CaptureError> {
         self.body.resize(rest, 0);
         if read_full(&mut self.input, &mut self.body)? < rest {
             return Err(CaptureError::Truncated {
@@ -175,8 +220,37 @@ impl<R: Read> PcapngReader<R> {
             });
         }
         self.offset += rest as u64;
-        self.body.truncate(rest.saturating_sub(4));
+        let body_len = rest.saturating_sub(4);
+        if self.endian.u32(&self.body[body_len..]) as usize != total {
+            self.bad_block = true;
+        }
+        self.body.truncate(body_len);
         Ok(())
+    }
+
+    /// Whether the options from `start` in the body lie inside it: each a
+    /// 4-byte header and a value padded to 4 bytes, up to `opt_endofopt` or
+    /// the end of the body.
+    fn options_fit(&self, start: usize) -> bool {
+        let Some(mut opts) = self.body.get(start..) else {
+            return false;
+        };
+        while !opts.is_empty() {
+            if opts.len() < 4 {
+                return false;
+            }
+            let code = self.endian.u16(&opts[0..2]);
+            let len = self.endian.u16(&opts[2..4]) as usize;
+            if code == OPT_END {
+                return true;
+            }
+            let padded = (len + 3) & !3;
+            match opts.get(4 + padded..) {
+                Some(rest) => opts = rest,
+                None => return false,
+            }
+        }
+        true
     }
 
     fn add_interface(&mut self, block_offset: u64) -> Result<(), CaptureError> {
@@ -203,6 +277,9 @@ impl<R: Read> PcapngReader<R> {
             binary: false,
             offset_secs: 0,
         };
+        if !self.options_fit(8) {
+            self.bad_block = true;
+        }
         let mut opts = &b[8..];
         while opts.len() >= 4 {
             let code = e.u16(&opts[0..2]);
@@ -239,7 +316,7 @@ impl<R: Read> PcapngReader<R> {
     /// For a packet-carrying block: where its bytes lie in `body`, and the
     /// packet's metadata. Other block types yield `None`.
     fn packet_in_block(
-        &self,
+        &mut self,
         block_type: u32,
         block_offset: u64,
     ) -> Result<Option<(std::ops::Range<usize>, Packet<'static>)>, CaptureError> {
@@ -300,6 +377,12 @@ impl<R: Read> PcapngReader<R> {
                 block_offset,
                 &format!("captured length {caplen} overruns the block"),
             ));
+        }
+        // Enhanced and obsolete packet blocks carry options after the
+        // padded packet data.
+        if block_type != SPB && !self.options_fit(start + ((caplen as usize + 3) & !3)) {
+            self.bad_block = true;
+            return Ok(None);
         }
         let meta = Packet {
             ts_nanos: ticks.map_or(0, |t| iface.to_nanos(t)),

@@ -99,7 +99,10 @@ fn walk(
             )?;
             continue;
         };
-        ctx.count_component(|| at(&pointer))?;
+        // The subject (metadata.component) is not one of the components.
+        if !subject {
+            ctx.count_component(|| at(&pointer))?;
+        }
         let component = component(ctx, rules, obj, &pointer)?;
         let i = asm.push(Node {
             component,

@@ -165,7 +165,10 @@ impl Reader<'_, '_> {
     ) -> Result<(), SbomError> {
         let mut stack = vec![(id, parent, subject)];
         while let Some((id, parent, subject)) = stack.pop() {
-            ctx.count_component(|| self.doc.location(id))?;
+            // The subject (metadata/component) is not one of the components.
+            if !subject {
+                ctx.count_component(|| self.doc.location(id))?;
+            }
             let component = self.component(ctx, id)?;
             let i = asm.push(Node {
                 component,

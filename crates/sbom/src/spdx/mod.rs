@@ -149,7 +149,6 @@ pub(crate) fn assemble(doc: Document, ctx: &mut Ctx<'_>) -> Result<Sbom, SbomErr
     let mut index: HashMap<String, usize> = HashMap::new();
     for p in packages {
         let at = p.at.unwrap_or(Location::Document);
-        ctx.count_component(|| at.clone())?;
         let bom_ref = p.id.unwrap_or_default();
         let i = asm.push(Node {
             component: Component {
@@ -279,6 +278,12 @@ pub(crate) fn assemble(doc: Document, ctx: &mut Ctx<'_>) -> Result<Sbom, SbomErr
         }
     }
     asm.subject = subjects.first().copied();
+    // Counted once the subject is known: it is not one of the components.
+    for (i, node) in asm.nodes.iter().enumerate() {
+        if Some(i) != asm.subject {
+            ctx.count_component(|| node.at.clone())?;
+        }
+    }
     let (subject, components) = asm.finish(ctx)?;
     Ok(Sbom {
         format,

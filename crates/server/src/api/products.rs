@@ -247,6 +247,7 @@ fn run_upload(
         team: upload.team.as_deref(),
         replace: upload.replace,
         strict: upload.strict,
+        parsed: None,
     };
     let result = products::add_version(store, actor, &new, true, &progress);
     match &result {

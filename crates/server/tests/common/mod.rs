@@ -85,6 +85,7 @@ impl Fixture {
                 team,
                 replace: false,
                 strict: false,
+                parsed: None,
             };
             add_version(&mut store, &op, &new, true, &|_| {}).unwrap();
         }

@@ -22,6 +22,7 @@ pub use accounts::{
     GrantRow, NewToken, SessionOwner, TeamRow, TokenOwner, TokenRow, UserAuth, UserRow,
 };
 pub use assessments::{AssessmentRecord, HistoryRow, NewAssessment};
+pub(crate) use audit::append as append_audit;
 pub use audit::{AuditFilter, AuditRow};
 pub use jobs::{JobRow, JobState};
 
