@@ -182,9 +182,10 @@ fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
 
 fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     let mut store = ctx.open_store()?;
-    // Never write into a damaged file.
+    // Never write into a damaged file (checked unless untouched since
+    // Kensa last found it sound).
     store
-        .ensure_sound()
+        .ensure_sound_since_last_check()
         .map_err(|e| crate::database::named(e, store.path()))?;
     let reports = import_files(
         &mut store,
@@ -199,6 +200,8 @@ fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     if !args.no_rescan {
         crate::product::rescan_after_import(&mut store, ctx.quiet, args.format)?;
     }
+    // The file is as this command left it: the next import need not check it.
+    store.seal();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -96,9 +96,10 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
         bail!("--nvd-interval must be a number of seconds, 0 or more");
     }
     let mut store = ctx.open_store()?;
-    // Never write into a damaged file.
+    // Never write into a damaged file (checked unless untouched since
+    // Kensa last found it sound).
     store
-        .ensure_sound()
+        .ensure_sound_since_last_check()
         .map_err(|e| crate::database::named(e, store.path()))?;
     let sources = chosen_sources(&store, &args, since.is_some(), ctx.quiet)?;
     let log = |line: &str| {
@@ -137,6 +138,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
     }
     // What was stored counts even when a source failed: products follow it.
     crate::product::rescan_after_import(&mut store, ctx.quiet, args.format)?;
+    store.seal();
     let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     if failed > 0 {
         bail!(

@@ -160,7 +160,10 @@ fn human_output_escapes_terminal_controls_from_inputs() {
     );
     assert!(text.contains("evil\\r\\n0 findings"), "{text}");
 
-    ok(kensa_db(&db)
+    // Product names and versions with control characters are refused (they
+    // end up in URLs and reports); the SBOM's hostile component names are
+    // stored and shown escaped.
+    let refused = kensa_db(&db)
         .args([
             "-q",
             "product",
@@ -170,9 +173,21 @@ fn human_output_escapes_terminal_controls_from_inputs() {
             "1\r\n2",
             "--sbom",
         ])
+        .arg(&sbom)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let e = stderr(&refused);
+    assert!(
+        e.contains("without control characters") && e.contains("nothing was stored"),
+        "{e}"
+    );
+    assert_no_controls(&e, "the refusal");
+    ok(kensa_db(&db)
+        .args(["-q", "product", "add", "gw", "--version", "1", "--sbom"])
         .arg(&sbom));
     for args in [
-        &["product", "show", "gw\u{1b}[2J"][..],
+        &["product", "show", "gw"][..],
         &["product", "list"],
         &["queue"],
     ] {

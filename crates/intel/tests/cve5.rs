@@ -325,7 +325,12 @@ fn upgrading_a_database_indexes_stored_names_and_screens() {
         // Back to the schema before both.
         conn.execute_batch(
             "DROP TABLE product_names; DROP TABLE affected_names;
-             ALTER TABLE cpe_index DROP COLUMN screen; PRAGMA user_version = 2;",
+             ALTER TABLE cpe_index DROP COLUMN screen;
+             DROP TABLE teams; DROP TABLE users; DROP TABLE grants; DROP TABLE tokens;
+             DROP TABLE sessions; DROP TABLE assessments; DROP TABLE assessment_history;
+             DROP TABLE audit; DROP TABLE jobs; DROP TABLE vuln_triage;
+             ALTER TABLE products DROP COLUMN team_id; DROP TABLE source_summary;
+             PRAGMA user_version = 2;",
         )
         .unwrap();
         before

@@ -242,6 +242,7 @@ fn pending_components_are_completed_without_moving_the_cursor() {
         &sbom,
         false,
         &ScanOptions::default(),
+        AuditEntry::default(),
     )
     .unwrap();
     let cursor = store.portfolio_cursor().unwrap();
@@ -249,7 +250,15 @@ fn pending_components_are_completed_without_moving_the_cursor() {
 
     // Stored both at once, matched not at all: pending.
     let (one, two) = (version(&raw, "2"), version(&raw, "3"));
-    let fresh = store_versions(&mut store, &[(&one, &sbom), (&two, &sbom)], false).unwrap();
+    let fresh = store_versions(
+        &mut store,
+        &[
+            (&one, &sbom, AuditEntry::default()),
+            (&two, &sbom, AuditEntry::default()),
+        ],
+        false,
+    )
+    .unwrap();
     assert_eq!(fresh, vec![0, 0], "the same components as version 1");
     assert_eq!(store.unscanned_component_count().unwrap(), 0);
     // A new component never matched is what pending means.
@@ -259,7 +268,7 @@ fn pending_components_are_completed_without_moving_the_cursor() {
     extra.components[0].bom_ref = "other-openssl".into();
     extra.components[0].cpes = vec!["cpe:2.3:a:openssl:openssl:1.0.1e:*:*:*:*:*:*:*".into()];
     let four = version(&raw, "4");
-    store_versions(&mut store, &[(&four, &extra)], false).unwrap();
+    store_versions(&mut store, &[(&four, &extra, AuditEntry::default())], false).unwrap();
     assert_eq!(store.unscanned_component_count().unwrap(), 1);
 
     let report = complete_pending(&mut store, &ScanOptions::default())
@@ -285,7 +294,17 @@ fn pending_components_are_completed_without_moving_the_cursor() {
 
     // A duplicate within one batch stores nothing at all.
     let (five, again) = (version(&raw, "5"), version(&raw, "5"));
-    assert!(store_versions(&mut store, &[(&five, &sbom), (&again, &sbom)], false).is_err());
+    assert!(
+        store_versions(
+            &mut store,
+            &[
+                (&five, &sbom, AuditEntry::default()),
+                (&again, &sbom, AuditEntry::default())
+            ],
+            false
+        )
+        .is_err()
+    );
     assert!(
         version_report(&store, "rtu-gateway", Some("5"))
             .unwrap()

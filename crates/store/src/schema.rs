@@ -263,8 +263,10 @@ CREATE TABLE teams (
     name       TEXT NOT NULL UNIQUE,
     created_at TEXT NOT NULL
 );
--- A product belongs to at most one team.
-ALTER TABLE products ADD COLUMN team_id INTEGER REFERENCES teams (id);
+-- A product belongs to at most one team (teams.id; no REFERENCES clause,
+-- which SQLite does not enforce here and which would keep the column from
+-- ever being dropped).
+ALTER TABLE products ADD COLUMN team_id INTEGER;
 
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -385,6 +387,7 @@ CREATE TABLE vuln_triage (
     data     BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX vuln_triage_by_priority ON vuln_triage (priority DESC, vuln_id);
+"#,
     // 7: what each source holds (see crate::freshness): its record count and
     // newest modification, kept by every import's commit, so a scan can state
     // what it was matched against without counting or reading the records.

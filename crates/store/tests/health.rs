@@ -59,11 +59,11 @@ fn new_and_older_kensa_databases_are_recognised() {
             .unwrap()
     };
     assert_eq!(app_id(&path), 0x4b4e_5341, "marked as Kensa's");
-    // A database from before the mark (schema 5, no application id) is
+    // A database from before the mark (schema 6, no application id) is
     // migrated, not refused.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "PRAGMA application_id = 0; PRAGMA user_version = 5; DROP TABLE source_summary;",
+        "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;",
     )
     .unwrap();
     drop(conn);
@@ -252,4 +252,40 @@ fn database_errors_are_described_with_the_database_named() {
     );
     let other = sql(rusqlite::ErrorCode::ConstraintViolation, 19).describe(db);
     assert!(other.starts_with("database /data/team.db: "), "{other}");
+}
+
+#[test]
+fn a_file_changed_since_it_was_sealed_is_checked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let mut store = Store::open(&path).unwrap();
+    let mut import = store.import("test", "test").unwrap();
+    for i in 0..2000 {
+        let mut r = record(&format!("CVE-2020-{i:05}"), SourceKind::Nvd, "2020-01-01");
+        r.descriptions.push(kensa_model::LangText {
+            lang: "en".into(),
+            value: "x".repeat(300),
+        });
+        import.put_vuln(PreparedVuln::new(r).unwrap()).unwrap();
+    }
+    import.commit().unwrap();
+    store.ensure_sound_since_last_check().unwrap();
+    assert!(
+        dir.path().join("k.db-checked").exists(),
+        "a sound check is noted"
+    );
+    // Untouched since: no second check is needed, and none fails.
+    store.ensure_sound_since_last_check().unwrap();
+    drop(store);
+    // Damaged behind Kensa's back: the stamp no longer matches, so the
+    // next check runs and finds it.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2 / 16384 * 16384;
+    bytes[mid..mid + 4096].fill(0x5a);
+    std::fs::write(&path, bytes).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert!(matches!(
+        store.ensure_sound_since_last_check(),
+        Err(StoreError::Damaged { .. })
+    ));
 }
