@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 pub use crate::decode::Protocol;
-use crate::decode::{dnp3::Dnp3, enip::Enip, iec104::Iec104, modbus::Modbus, s7comm::S7comm};
+use crate::decode::s7comm::{S7comm, S7commPlus};
+use crate::decode::{dnp3::Dnp3, enip::Enip, iec104::Iec104, modbus::Modbus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
@@ -30,6 +31,7 @@ pub enum EventKind<'a> {
     Modbus(Modbus),
     Dnp3(Dnp3<'a>),
     S7comm(S7comm),
+    S7commPlus(S7commPlus),
     Enip(Enip<'a>),
     Iec104(Iec104<'a>),
     /// A PDU of `protocol` that could not be framed or decoded.
@@ -83,6 +85,7 @@ impl Serialize for Event<'_> {
             EventKind::Modbus(v) => m.serialize_entry("modbus", v)?,
             EventKind::Dnp3(v) => m.serialize_entry("dnp3", v)?,
             EventKind::S7comm(v) => m.serialize_entry("s7comm", v)?,
+            EventKind::S7commPlus(v) => m.serialize_entry("s7comm-plus", v)?,
             EventKind::Enip(v) => m.serialize_entry("enip", v)?,
             EventKind::Iec104(v) => m.serialize_entry("iec104", v)?,
             EventKind::Malformed { reason } => {

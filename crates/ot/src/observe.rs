@@ -60,6 +60,7 @@ pub fn observe_capture<R: Read>(
             Err(e) => return Err(e),
         }
     }
+    pipeline.finish(&mut |e| observer.event(e));
     Ok(pipeline.stats())
 }
 

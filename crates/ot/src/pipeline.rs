@@ -10,7 +10,7 @@ use crate::event::{Endpoint, Event, EventKind, Transport};
 use crate::ip::{self, IpSkip, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_SYN};
 use crate::link;
 use crate::stats::Stats;
-use crate::tcp::{FlowKey, FlowTable, IngestReport, Side, StreamLimits};
+use crate::tcp::{Flow, FlowKey, FlowTable, IngestReport, Origin, Side, StreamLimits};
 
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineConfig {
@@ -126,6 +126,17 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// The same flow direction, for bytes that arrived with `origin`.
+    fn at(&self, origin: Origin) -> Ctx {
+        Ctx {
+            frame: origin.frame,
+            ts_nanos: origin.ts_nanos,
+            ..*self
+        }
+    }
+}
+
 /// After bytes were lost or dropped, a direction scans for the next
 /// plausible PDU header instead of framing from where it stood.
 fn resync_after(dir: &mut DirState, report: &IngestReport) {
@@ -178,6 +189,33 @@ impl Pipeline {
     /// Flows currently tracked.
     pub fn live_flows(&self) -> usize {
         self.flows.len()
+    }
+
+    /// The end of the input: every flow's segments still held behind a
+    /// hole are decoded (the hole is given up), so that the last PDUs of
+    /// a capture filtered to some packets are not lost.
+    pub fn finish(&mut self, sink: &mut Sink<'_>) {
+        // In the order of the held segments, so that output is deterministic.
+        let mut held: Vec<(u64, FlowKey)> = self
+            .flows
+            .iter_mut()
+            .filter_map(|(k, f)| {
+                let first = f
+                    .streams
+                    .iter()
+                    .filter_map(|s| s.first_held_frame())
+                    .min()?;
+                Some((first, *k))
+            })
+            .collect();
+        held.sort_unstable_by_key(|(frame, _)| *frame);
+        let (stats, scratch, limits) =
+            (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
+        for (_, key) in held {
+            if let Some(flow) = self.flows.get_mut(&key) {
+                flush_flow(&key, flow, stats, scratch, limits, sink);
+            }
+        }
     }
 
     /// Feeds one captured packet; every PDU it completes goes to `sink`.
@@ -243,9 +281,10 @@ impl Pipeline {
                 let dir = &mut app.dirs[peer.index()];
                 let (stats, scratch, limits) =
                     (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
-                let report = streams[peer.index()].on_peer_ack(seg.ack, limits, &mut |bytes| {
-                    consume_stream(&ctx, dir, scratch, stats, bytes, sink)
-                });
+                let report =
+                    streams[peer.index()].on_peer_ack(seg.ack, limits, &mut |bytes, origin| {
+                        consume_stream(&ctx.at(origin), dir, scratch, stats, bytes, sink)
+                    });
                 record_ingest(stats, &report);
                 resync_after(dir, &report);
             }
@@ -284,11 +323,31 @@ impl Pipeline {
             dir.resync();
             return;
         }
+        if let Some(already) = stream.partly_delivered_at_boundary(seg.seq, seg.payload.len())
+            && !ctx.protocol.starts_pdu(&seg.payload[already..])
+        {
+            // A retransmission that rewrites the stream (as injections
+            // do): its new bytes do not start a PDU where the old ones
+            // ended. Skip them, as Wireshark does, and resume at the next
+            // segment rather than report garbage.
+            self.stats.gap_bytes += stream.skip(seg.seq, seg.payload.len());
+            dir.synced = false;
+            dir.scan = false;
+            return;
+        }
         let (stats, scratch, limits) =
             (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
-        let report = stream.ingest(seg.seq, seg.payload, limits, &mut |bytes| {
-            consume_stream(&ctx, dir, scratch, stats, bytes, sink)
-        });
+        let origin = Origin {
+            frame: self.frame,
+            ts_nanos: pkt.ts_nanos,
+        };
+        let report = stream.ingest(
+            seg.seq,
+            seg.payload,
+            origin,
+            limits,
+            &mut |bytes, origin| consume_stream(&ctx.at(origin), dir, scratch, stats, bytes, sink),
+        );
         record_ingest(stats, &report);
         resync_after(dir, &report);
         if dir.misdetected {
@@ -361,8 +420,12 @@ impl Pipeline {
     }
 }
 
-/// Decides the flow's protocol on its first payload: by registered port,
-/// else by probing the content. Returns whether the flow is to be decoded.
+/// Decides the flow's protocol on its first payload. Content decides over
+/// port: a payload that is exactly whole PDUs of one protocol is that
+/// protocol, whatever port it uses (a DNP3 master whose ephemeral port is
+/// 44818 still speaks DNP3). When the content is inconclusive (a capture
+/// that starts mid-PDU, a PDU split over segments), the registered port
+/// decides. Returns whether the flow is to be decoded.
 fn recognise(
     app: &mut FlowApp,
     stats: &mut Stats,
@@ -381,18 +444,31 @@ fn recognise(
     // The registered port marks the server even when the capture shows the
     // other side opening the connection (devices that call out to their
     // master); otherwise the SYN's receiver, else this packet's receiver.
-    let (protocol, server) = if let Some(p) = by_port(dst.port) {
-        (Some(p), side.other())
-    } else if let Some(p) = by_port(src.port) {
-        (Some(p), side)
-    } else {
-        app.by_content = true;
-        (Protocol::probe(payload), app.server.unwrap_or(side.other()))
+    let server_of = |p: Protocol| -> Option<Side> {
+        if by_port(dst.port).map(Protocol::framing) == Some(p) {
+            Some(side.other())
+        } else if by_port(src.port).map(Protocol::framing) == Some(p) {
+            Some(side)
+        } else {
+            None
+        }
     };
+    let by_port_hint = by_port(dst.port).or_else(|| by_port(src.port));
+    // CIP class 0/1 I/O (UDP 2222) has no header for content to judge.
+    let io_port = by_port_hint == Some(Protocol::Enip) && (dst.port == 2222 || src.port == 2222);
+    let content = match by_port_hint {
+        Some(p) if io_port || (p.starts_pdu(payload) && p.frames_exactly(payload)) => Some(p),
+        _ => Protocol::probe(payload),
+    };
+    let protocol = content.or(by_port_hint);
     match protocol {
         Some(p) => {
+            let server = server_of(p);
+            // Neither port belongs to the protocol: a guess from content,
+            // dropped quietly if it then fails to frame.
+            app.by_content = server.is_none();
             app.protocol = Some(p);
-            app.server = Some(server);
+            app.server = Some(server.unwrap_or(app.server.unwrap_or(side.other())));
             stats.ot_flows += 1;
             true
         }
@@ -401,6 +477,33 @@ fn recognise(
             app.ignored = app.probes >= cfg.probe_packets;
             false
         }
+    }
+}
+
+/// Decodes what a TCP flow still holds behind holes in either direction.
+fn flush_flow(
+    key: &FlowKey,
+    flow: &mut Flow<FlowApp>,
+    stats: &mut Stats,
+    scratch: &mut Scratch,
+    limits: &StreamLimits,
+    sink: &mut Sink<'_>,
+) {
+    if key.proto != PROTO_TCP {
+        return;
+    }
+    let endpoint = |(ip, port)| Endpoint { ip, port };
+    let (a, b) = (endpoint(key.a), endpoint(key.b));
+    for (side, ends) in [(Side::A, (a, b)), (Side::B, (b, a))] {
+        let app = &mut flow.app;
+        let Some(ctx) = Ctx::of(0, 0, app, side, ends, Transport::Tcp) else {
+            return;
+        };
+        let dir = &mut app.dirs[side.index()];
+        let report = flow.streams[side.index()].flush(limits, &mut |bytes, origin| {
+            consume_stream(&ctx.at(origin), dir, scratch, stats, bytes, sink)
+        });
+        record_ingest(stats, &report);
     }
 }
 
@@ -446,7 +549,10 @@ fn consume_stream(
                 if dir.synced {
                     emit(ctx, stats, EventKind::Malformed { reason }, sink);
                     dir.synced = false;
-                    dir.scan = false;
+                    // IEC 104's start byte and strict APCI make the next
+                    // APDU easy to find again (as Wireshark does); other
+                    // protocols resume at the next segment.
+                    dir.scan = ctx.protocol == Protocol::Iec104;
                 }
                 if !dir.scan {
                     return bytes.len();
@@ -467,9 +573,14 @@ const RESYNC_KEEP: usize = 512;
 /// first plausible PDU header, or `Err(offset)` of the bytes to keep for
 /// the next try when none is found yet.
 fn resync(protocol: Protocol, bytes: &[u8]) -> Result<usize, usize> {
-    (0..bytes.len())
-        .find(|&i| protocol.starts_pdu(&bytes[i..]))
-        .ok_or(bytes.len().saturating_sub(RESYNC_KEEP))
+    let found = if protocol == Protocol::Iec104 {
+        // The next start byte with a possible length, as Wireshark does:
+        // an APDU cut by the end of the segment is completed by the next.
+        (0..bytes.len()).find(|&i| iec104::starts_apdu(&bytes[i..]))
+    } else {
+        (0..bytes.len()).find(|&i| protocol.starts_pdu(&bytes[i..]))
+    };
+    found.ok_or(bytes.len().saturating_sub(RESYNC_KEEP))
 }
 
 fn decode_pdu(
@@ -485,7 +596,7 @@ fn decode_pdu(
         Protocol::Enip => enip::parse(pdu, &mut scratch.cip_embedded).map(EventKind::Enip),
         Protocol::Iec104 => iec104::parse(pdu, &mut scratch.ioas).map(EventKind::Iec104),
         Protocol::Dnp3 => return decode_dnp3(ctx, dir, scratch, stats, pdu, sink),
-        Protocol::S7comm => return decode_s7(ctx, dir, stats, pdu, sink),
+        Protocol::S7comm | Protocol::S7commPlus => return decode_s7(ctx, dir, stats, pdu, sink),
     };
     let kind = kind.unwrap_or_else(|m| EventKind::Malformed { reason: m.0 });
     emit(ctx, stats, kind, sink);
@@ -563,9 +674,25 @@ fn decode_s7(ctx: &Ctx, dir: &mut DirState, stats: &mut Stats, pdu: &[u8], sink:
         &joined
     };
     match s7comm::parse(payload) {
-        Ok(Some(s7)) => emit(ctx, stats, EventKind::S7comm(s7), sink),
+        Ok(Some(s7comm::S7Pdu::Classic(s7))) => emit(ctx, stats, EventKind::S7comm(s7), sink),
+        Ok(Some(s7comm::S7Pdu::Plus(plus))) => {
+            let plus_ctx = Ctx {
+                protocol: Protocol::S7commPlus,
+                ..*ctx
+            };
+            emit(&plus_ctx, stats, EventKind::S7commPlus(plus), sink)
+        }
         Ok(None) => {}
-        Err(m) => emit(ctx, stats, EventKind::Malformed { reason: m.0 }, sink),
+        Err(m) => {
+            // The protocol id says which of the two failed to decode.
+            let protocol = if payload.first() == Some(&0x72) {
+                Protocol::S7commPlus
+            } else {
+                Protocol::S7comm
+            };
+            let bad_ctx = Ctx { protocol, ..*ctx };
+            emit(&bad_ctx, stats, EventKind::Malformed { reason: m.0 }, sink)
+        }
     }
     // Keep the allocation for the next split PDU.
     dir.cotp = joined;
@@ -612,5 +739,6 @@ pub fn decode_capture<R: Read>(
             Err(e) => return Err(e),
         }
     }
+    pipeline.finish(sink);
     Ok(pipeline.stats())
 }

@@ -30,13 +30,7 @@ use crate::{Endpoint, Protocol};
 
 /// The protocol's everyday name, for sentences.
 pub fn protocol_label(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Modbus => "Modbus/TCP",
-        Protocol::Dnp3 => "DNP3",
-        Protocol::S7comm => "S7comm",
-        Protocol::Enip => "EtherNet/IP",
-        Protocol::Iec104 => "IEC 60870-5-104",
-    }
+    p.label()
 }
 
 fn host_label(state: &State, ip: std::net::IpAddr) -> String {
@@ -197,7 +191,7 @@ fn new_operation(
     if !e.to_server
         && matches!(
             e.protocol,
-            Protocol::Modbus | Protocol::S7comm | Protocol::Enip
+            Protocol::Modbus | Protocol::S7comm | Protocol::S7commPlus | Protocol::Enip
         )
         && !op.key.contains("exception")
     {
@@ -445,10 +439,11 @@ fn malformed(
 }
 
 fn registered_port(p: Protocol, t: Transport, port: u16) -> bool {
-    match t {
-        Transport::Tcp => Protocol::by_tcp_port(port) == Some(p),
-        Transport::Udp => Protocol::by_udp_port(port) == Some(p),
-    }
+    let registered = match t {
+        Transport::Tcp => Protocol::by_tcp_port(port),
+        Transport::Udp => Protocol::by_udp_port(port),
+    };
+    registered == Some(p.framing())
 }
 
 /// A known protocol on a server port other than its registered one.

@@ -129,6 +129,14 @@ impl<T> FlowTable<T> {
             .sum()
     }
 
+    pub fn get_mut(&mut self, key: &FlowKey) -> Option<&mut Flow<T>> {
+        self.flows.get_mut(key)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&FlowKey, &mut Flow<T>)> {
+        self.flows.iter_mut()
+    }
+
     pub fn remove(&mut self, key: &FlowKey) {
         self.flows.remove(key);
     }
