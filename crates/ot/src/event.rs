@@ -10,10 +10,17 @@ pub use crate::decode::Protocol;
 use crate::decode::s7comm::{S7comm, S7commPlus};
 use crate::decode::{dnp3::Dnp3, enip::Enip, iec104::Iec104, modbus::Modbus};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Endpoint {
     pub ip: IpAddr,
     pub port: u16,
+}
+
+/// `10.0.0.1:502`, `[fe80::1]:502`.
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::net::SocketAddr::new(self.ip, self.port).fmt(f)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

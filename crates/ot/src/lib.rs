@@ -16,14 +16,17 @@ pub mod identity;
 pub mod inventory;
 pub mod ip;
 pub mod link;
+pub mod network;
 pub mod observe;
 pub mod ops;
 pub mod oui;
 pub mod pipeline;
+pub mod service;
 pub mod stats;
 pub mod synth;
 pub mod tcp;
 pub mod values;
+pub mod wire;
 
 pub use capture::{CaptureError, CaptureReader, Packet};
 pub use event::{Endpoint, Event, EventKind, Protocol};

@@ -18,6 +18,9 @@ pub struct PipelineConfig {
     pub stream_limits: StreamLimits,
     /// Payload-carrying packets probed before an unrecognised flow is ignored.
     pub probe_packets: u8,
+    /// A flow with no packet for this long (capture time) is decoded as far
+    /// as it goes and dropped.
+    pub flow_idle_ns: i64,
 }
 
 impl Default for PipelineConfig {
@@ -26,6 +29,7 @@ impl Default for PipelineConfig {
             max_flows: 100_000,
             stream_limits: StreamLimits::default(),
             probe_packets: 4,
+            flow_idle_ns: 300 * 1_000_000_000,
         }
     }
 }
@@ -161,6 +165,7 @@ pub struct Pipeline {
     scratch: Scratch,
     stats: Stats,
     frame: u64,
+    last_ageing: i64,
 }
 
 impl Pipeline {
@@ -171,6 +176,7 @@ impl Pipeline {
             scratch: Scratch::default(),
             stats: Stats::default(),
             frame: 0,
+            last_ageing: i64::MIN,
         }
     }
 
@@ -218,8 +224,29 @@ impl Pipeline {
         }
     }
 
+    /// Flows with no packet since `cutoff` (capture time) are decoded as
+    /// far as they go and dropped, so that days of traffic hold only the
+    /// flows still active.
+    pub fn expire_idle(&mut self, cutoff: i64, sink: &mut Sink<'_>) {
+        let idle = self.flows.idle_since(cutoff);
+        let (stats, scratch, limits) =
+            (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
+        for key in idle {
+            if let Some(flow) = self.flows.get_mut(&key) {
+                flush_flow(&key, flow, stats, scratch, limits, sink);
+            }
+            self.flows.remove(&key);
+            stats.flows_expired += 1;
+        }
+    }
+
     /// Feeds one captured packet; every PDU it completes goes to `sink`.
     pub fn process(&mut self, pkt: &Packet<'_>, sink: &mut Sink<'_>) {
+        if pkt.ts_nanos >= self.last_ageing.saturating_add(1_000_000_000) {
+            // Once per second of capture time.
+            self.last_ageing = pkt.ts_nanos;
+            self.expire_idle(pkt.ts_nanos.saturating_sub(self.cfg.flow_idle_ns), sink);
+        }
         self.frame += 1;
         self.stats.packets += 1;
         self.stats.bytes += pkt.caplen as u64;
@@ -259,6 +286,7 @@ impl Pipeline {
         };
         let (key, side) = FlowKey::of(PROTO_TCP, (ip.src, seg.src_port), (ip.dst, seg.dst_port));
         let flow = self.flows.get_or_insert(key, FlowApp::default);
+        flow.last_ts = pkt.ts_nanos;
         let (streams, app) = (&mut flow.streams, &mut flow.app);
         if seg.flags & TCP_SYN != 0 {
             streams[side.index()].on_syn(seg.seq);
@@ -373,6 +401,7 @@ impl Pipeline {
         };
         let (key, side) = FlowKey::of(PROTO_UDP, (ip.src, dg.src_port), (ip.dst, dg.dst_port));
         let flow = self.flows.get_or_insert(key, FlowApp::default);
+        flow.last_ts = pkt.ts_nanos;
         let app = &mut flow.app;
         if !recognise(
             app,

@@ -32,7 +32,7 @@ impl Side {
 }
 
 /// Direction-independent flow key: the lower endpoint first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub proto: u8,
     pub a: (IpAddr, u16),
@@ -70,6 +70,8 @@ pub struct Flow<T> {
     pub streams: [Stream; 2],
     pub app: T,
     pub last_seen: u64,
+    /// Capture time of the flow's last packet, for idle expiry.
+    pub last_ts: i64,
 }
 
 pub struct FlowTable<T> {
@@ -115,6 +117,7 @@ impl<T> FlowTable<T> {
             streams: [Stream::default(), Stream::default()],
             app: init(),
             last_seen: clock,
+            last_ts: i64::MIN,
         });
         flow.last_seen = clock;
         flow
@@ -135,6 +138,18 @@ impl<T> FlowTable<T> {
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&FlowKey, &mut Flow<T>)> {
         self.flows.iter_mut()
+    }
+
+    /// Keys of the flows whose last packet is older than `cutoff`, oldest first.
+    pub fn idle_since(&self, cutoff: i64) -> Vec<FlowKey> {
+        let mut idle: Vec<(i64, FlowKey)> = self
+            .flows
+            .iter()
+            .filter(|(_, f)| f.last_ts < cutoff)
+            .map(|(k, f)| (f.last_ts, *k))
+            .collect();
+        idle.sort_unstable();
+        idle.into_iter().map(|(_, k)| k).collect()
     }
 
     pub fn remove(&mut self, key: &FlowKey) {
