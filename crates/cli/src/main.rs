@@ -6,6 +6,7 @@ mod db;
 mod demo;
 mod logic;
 mod ot;
+mod ot_conversations;
 mod ot_detect;
 mod product;
 mod progress;

@@ -17,6 +17,8 @@ pub enum OtCommand {
     /// Decode the industrial protocol PDUs (Modbus/TCP, DNP3, S7comm, EtherNet/IP/CIP,
     /// IEC 60870-5-104) in a pcap or pcapng capture
     Decode(DecodeArgs),
+    /// Every IP conversation (a connection log): endpoints, service, bytes, packets, outcome
+    Conversations(crate::ot_conversations::ConversationsArgs),
     /// Asset inventory: devices, roles, protocols, peers and identity (JSON or CycloneDX)
     Inventory(crate::ot_detect::InventoryArgs),
     /// Baselines of normal behaviour
@@ -67,6 +69,7 @@ pub fn run(ctx: &Ctx, cmd: OtCommand) -> Result<ExitCode> {
     match cmd {
         OtCommand::Decode(args) => decode(ctx, args),
         OtCommand::Synth(args) => synth(ctx, args),
+        OtCommand::Conversations(args) => crate::ot_conversations::conversations(ctx, args),
         OtCommand::Inventory(args) => crate::ot_detect::inventory(ctx, args),
         OtCommand::Baseline(cmd) => crate::ot_detect::baseline(ctx, cmd),
         OtCommand::Detect(args) => crate::ot_detect::detect(ctx, args),
@@ -126,7 +129,7 @@ fn decode(ctx: &Ctx, args: DecodeArgs) -> Result<ExitCode> {
 }
 
 /// A closed pipe (`| head`) ends the command quietly; other errors are real.
-fn finish_output_error(e: io::Error) -> Result<ExitCode> {
+pub(crate) fn finish_output_error(e: io::Error) -> Result<ExitCode> {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return Ok(ExitCode::SUCCESS);
     }

@@ -92,7 +92,7 @@ pub enum DetectFormat {
     Summary,
 }
 
-fn open(path: &Path) -> Result<BufReader<File>> {
+pub(crate) fn open(path: &Path) -> Result<BufReader<File>> {
     let f = File::open(path).with_context(|| format!("opening capture {}", path.display()))?;
     Ok(BufReader::with_capacity(1 << 20, f))
 }

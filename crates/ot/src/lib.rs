@@ -26,6 +26,7 @@ pub mod stats;
 pub mod synth;
 pub mod tcp;
 pub mod values;
+pub mod window;
 pub mod wire;
 
 pub use capture::{CaptureError, CaptureReader, Packet};

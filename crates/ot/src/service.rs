@@ -285,7 +285,11 @@ pub fn by_port(tcp: bool, port: u16) -> Option<Service> {
 pub fn port_payload_plausible(service: Service, p: &[u8]) -> bool {
     match service {
         Service::Dns => p.len() >= 12,
-        Service::Ntp => p.len() >= 48 && matches!((p[0] >> 3) & 7, 1..=4),
+        // Time packets are 48 bytes or more; control (6) and private (7)
+        // mode messages are shorter.
+        Service::Ntp => {
+            !p.is_empty() && matches!((p[0] >> 3) & 7, 1..=4) && (p.len() >= 48 || p[0] & 7 >= 6)
+        }
         Service::Snmp => p.first() == Some(&0x30),
         _ => true,
     }

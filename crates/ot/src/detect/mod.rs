@@ -2,10 +2,12 @@
 //! checked by the rules in [`rules`], each a small function with a fixed or
 //! documented severity. Alerts are de-duplicated per (rule, subject): the
 //! first occurrence is reported with where it happened, later ones only
-//! raise its `count`, `last_frame` and `last_ts`, so a flood of a million
-//! PDUs yields one alert with a count, not a million lines. Output is sorted
-//! by first frame and rule, so detection is deterministic.
+//! raise its `count`, `last_frame` and `last_ts` (and its severity, with the
+//! explanation of the graver repeat), so a flood of a million PDUs yields
+//! one alert with a count, not a million lines. Output is sorted by first
+//! frame and rule, so detection is deterministic.
 
+pub mod network;
 pub mod rules;
 
 use std::collections::{HashMap, HashSet};
@@ -18,6 +20,7 @@ use crate::Protocol;
 use crate::baseline::{Baseline, FrameWindow, RateWindow};
 use crate::capture::CaptureError;
 use crate::event::Event;
+use crate::network::NetEvent;
 use crate::observe::{Observer, PacketView, observe_capture};
 use crate::oui::Mac;
 use crate::pipeline::PipelineConfig;
@@ -92,6 +95,15 @@ impl Alerts {
             a.count += 1;
             a.last_frame = at.frame;
             a.last_ts = ts;
+            // A repeat that is graver (a new host now reaching a
+            // controller) raises the alert and says why.
+            if f.severity > a.severity {
+                a.severity = f.severity;
+                a.explanation = f.explanation;
+                a.evidence = f.evidence;
+                a.src = f.src;
+                a.dst = f.dst;
+            }
             return;
         }
         if self.list.len() >= MAX_ALERTS {
@@ -136,6 +148,7 @@ pub struct Detector<'b> {
     baseline: &'b Baseline,
     window: FrameWindow,
     state: State,
+    net: network::NetState,
     alerts: Alerts,
 }
 
@@ -152,6 +165,7 @@ impl<'b> Detector<'b> {
             baseline,
             window,
             state: State::default(),
+            net: network::NetState::new(baseline.network.as_ref()),
             alerts: Alerts::default(),
         }
     }
@@ -185,6 +199,25 @@ impl<'b> Detector<'b> {
 }
 
 impl Observer for Detector<'_> {
+    fn wants_network(&self) -> bool {
+        true
+    }
+
+    fn net(&mut self, n: &NetEvent<'_>) {
+        let mut findings = Vec::new();
+        network::net_rules(
+            self.baseline.network.as_ref(),
+            &mut self.net,
+            n,
+            &mut findings,
+        );
+        for (at, f) in findings {
+            if self.window.contains(at.frame) {
+                self.alerts.add(at, f);
+            }
+        }
+    }
+
     fn packet(&mut self, p: &PacketView<'_>) {
         if let Some(mac) = p.src_mac {
             self.state.macs.insert(p.src.ip, mac);
@@ -208,6 +241,7 @@ impl Observer for Detector<'_> {
             frame: e.frame,
             ts_nanos: e.ts_nanos,
         };
+        network::learn_live_roles(&mut self.net, e);
         let mut findings = Vec::new();
         rules::event_rules(self.baseline, &mut self.state, e, &mut findings);
         if self.window.contains(e.frame) {

@@ -44,8 +44,12 @@ pub fn event_rules(b: &Baseline, st: &mut State, e: &Event<'_>, out: &mut Vec<Fi
     let (client, server) = ops::client_server(e);
     let pk = pair_key(client.ip, server.ip, e.protocol);
     let op = ops::operation(e);
-    out.extend(new_talker(b, st, e, client, server));
-    out.extend(new_flow(b, e, client, server));
+    // With the network learned, new hosts and pairs are the network
+    // rules' (new_host, new_conversation, new_service): one alert each.
+    if b.network.is_none() {
+        out.extend(new_talker(b, st, e, client, server));
+        out.extend(new_flow(b, e, client, server));
+    }
     out.extend(unusual_port(b, e, client, server));
     out.extend(rate(b, st, e, &pk, client, server));
     match &op {

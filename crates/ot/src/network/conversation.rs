@@ -10,6 +10,7 @@ use serde::ser::{SerializeMap, Serializer};
 use crate::Endpoint;
 use crate::oui::{Mac, format_mac};
 use crate::service::{self, Evidence, Service};
+use crate::window::Volume;
 
 /// The transport of a conversation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -91,6 +92,10 @@ pub struct Conversation {
     pub payload_bytes: [u64; 2],
     /// The destination is a broadcast or multicast address.
     pub to_group: bool,
+    /// Bytes (both ways) in the last ten seconds, and the most seen.
+    pub recent: Volume,
+    pub recent_bytes: u64,
+    pub peak_bytes_10s: u64,
     /// The service was settled (first payload seen, or the conversation ended).
     pub(crate) settled: bool,
     pub(crate) probes_left: u8,
@@ -127,6 +132,9 @@ impl Conversation {
             bytes: [0; 2],
             payload_bytes: [0; 2],
             to_group: is_group(server.ip),
+            recent: Volume::default(),
+            recent_bytes: 0,
+            peak_bytes_10s: 0,
             settled: !matches!(proto, NetProto::Tcp | NetProto::Udp),
             probes_left: 4,
             fins: [false; 2],
@@ -197,6 +205,7 @@ impl Serialize for Conversation {
         m.serialize_entry("bytes_to_server", &self.bytes[0])?;
         m.serialize_entry("bytes_to_client", &self.bytes[1])?;
         m.serialize_entry("duration_s", &((self.last_ts - self.first_ts) as f64 / 1e9))?;
+        m.serialize_entry("peak_bytes_10s", &self.peak_bytes_10s)?;
         if self.to_group {
             m.serialize_entry("to_group", &true)?;
         }

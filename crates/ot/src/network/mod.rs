@@ -282,6 +282,8 @@ impl Tracker {
         conv.packets[d] += 1;
         conv.bytes[d] += ip.len as u64;
         conv.payload_bytes[d] += payload.len() as u64;
+        conv.recent_bytes = conv.recent.add(f.ts_nanos, ip.len as u64);
+        conv.peak_bytes_10s = conv.peak_bytes_10s.max(conv.recent_bytes);
         conv.last_frame = f.frame;
         conv.last_ts = f.ts_nanos;
         let mac = if to_server {
