@@ -16,6 +16,7 @@ pub mod identity;
 pub mod inventory;
 pub mod ip;
 pub mod link;
+pub mod monitor;
 pub mod network;
 pub mod observe;
 pub mod ops;

@@ -7,8 +7,11 @@
 //! one alert with a count, not a million lines. Output is sorted by first
 //! frame and rule, so detection is deterministic.
 
+mod alerts;
 pub mod network;
 pub mod rules;
+
+pub use alerts::Alerts;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -41,6 +44,9 @@ pub enum Severity {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
+    /// Stable identifier of the alert (its rule and subject): repeats and
+    /// updates of one alert share it.
+    pub id: String,
     /// Frame of the first occurrence.
     pub frame: u64,
     pub ts: f64,
@@ -78,54 +84,6 @@ pub struct Finding {
 pub struct At {
     pub frame: u64,
     pub ts_nanos: i64,
-}
-
-#[derive(Debug, Default)]
-struct Alerts {
-    list: Vec<Alert>,
-    index: HashMap<(&'static str, String), usize>,
-    dropped: u64,
-}
-
-impl Alerts {
-    fn add(&mut self, at: At, f: Finding) {
-        let ts = at.ts_nanos as f64 / 1e9;
-        if let Some(&i) = self.index.get(&(f.rule, f.subject.clone())) {
-            let a = &mut self.list[i];
-            a.count += 1;
-            a.last_frame = at.frame;
-            a.last_ts = ts;
-            // A repeat that is graver (a new host now reaching a
-            // controller) raises the alert and says why.
-            if f.severity > a.severity {
-                a.severity = f.severity;
-                a.explanation = f.explanation;
-                a.evidence = f.evidence;
-                a.src = f.src;
-                a.dst = f.dst;
-            }
-            return;
-        }
-        if self.list.len() >= MAX_ALERTS {
-            self.dropped += 1;
-            return;
-        }
-        self.index.insert((f.rule, f.subject), self.list.len());
-        self.list.push(Alert {
-            frame: at.frame,
-            ts,
-            severity: f.severity,
-            rule: f.rule,
-            src: f.src,
-            dst: f.dst,
-            protocol: f.protocol,
-            explanation: f.explanation,
-            evidence: f.evidence,
-            count: 1,
-            last_frame: at.frame,
-            last_ts: ts,
-        });
-    }
 }
 
 /// Running state the rules read and update.
@@ -171,14 +129,33 @@ impl<'b> Detector<'b> {
     }
 
     pub fn finish(self) -> Report {
-        let mut alerts = self.alerts.list;
-        alerts.sort_by(|a, b| {
-            (a.frame, a.rule, &a.src, &a.dst).cmp(&(b.frame, b.rule, &b.src, &b.dst))
-        });
+        let dropped_alerts = self.alerts.dropped;
         Report {
-            alerts,
-            dropped_alerts: self.alerts.dropped,
+            alerts: self.alerts.into_sorted(),
+            dropped_alerts,
         }
+    }
+
+    /// A detector that runs for days: when the alert table is full, the
+    /// alerts quiet longest are forgotten (they were written out already).
+    pub fn live(mut self) -> Self {
+        self.alerts.live = true;
+        self
+    }
+
+    /// Alerts new or raised since the last call.
+    pub fn drain_raised(&mut self) -> Vec<Alert> {
+        self.alerts.drain_raised()
+    }
+
+    /// Alerts that repeated since they were last drained.
+    pub fn drain_changed(&mut self) -> Vec<Alert> {
+        self.alerts.drain_changed()
+    }
+
+    /// Distinct alerts held.
+    pub fn alert_count(&self) -> usize {
+        self.alerts.len()
     }
 
     fn trim_state(&mut self) {

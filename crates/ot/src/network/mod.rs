@@ -538,14 +538,14 @@ fn recognise(
             conv.service = Some(s);
             conv.evidence = Some(Evidence::Content);
         }
-        None if !content_known => {
-            if conv
+        // A payload that plainly is not the port's protocol.
+        None if !content_known
+            && conv
                 .service
-                .is_some_and(|s| !service::port_payload_plausible(s, payload))
-            {
-                conv.service = None;
-                conv.evidence = None;
-            }
+                .is_some_and(|s| !service::port_payload_plausible(s, payload)) =>
+        {
+            conv.service = None;
+            conv.evidence = None;
         }
         _ => {}
     }
