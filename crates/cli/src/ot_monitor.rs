@@ -163,6 +163,9 @@ pub fn monitor(ctx: &Ctx, args: MonitorArgs) -> Result<ExitCode> {
                 Err(e) => return Err(anyhow::Error::new(e).context("reading capture")),
             },
         };
+        if !raised.is_empty() && out.has_enricher() {
+            out.learn_identities(monitor.identities());
+        }
         if !out.write_all(&raised, false)? {
             break;
         }
@@ -175,6 +178,9 @@ pub fn monitor(ctx: &Ctx, args: MonitorArgs) -> Result<ExitCode> {
         }
     }
     let (raised, changed) = monitor.finish();
+    if out.has_enricher() {
+        out.learn_identities(monitor.identities());
+    }
     out.write_all(&raised, false)?;
     out.write_all(&changed, true)?;
     out.flush()?;

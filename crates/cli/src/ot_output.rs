@@ -70,6 +70,20 @@ impl AlertWriter {
         }
     }
 
+    /// Identities the monitored traffic revealed, for naming assets.
+    pub fn learn_identities(
+        &mut self,
+        ids: &std::collections::BTreeMap<std::net::IpAddr, Vec<kensa_ot::identity::Identity>>,
+    ) {
+        if let Some(e) = &mut self.enricher {
+            e.learn_all(ids);
+        }
+    }
+
+    pub fn has_enricher(&self) -> bool {
+        self.enricher.is_some()
+    }
+
     pub fn flush(&mut self) -> Result<()> {
         match &mut self.file {
             Some(f) => f.flush().context("writing alerts"),

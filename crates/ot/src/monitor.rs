@@ -57,6 +57,13 @@ impl<'b> Monitor<'b> {
         (raised, self.detector.drain_changed())
     }
 
+    /// The identities seen so far, per host.
+    pub fn identities(
+        &self,
+    ) -> &std::collections::BTreeMap<std::net::IpAddr, Vec<crate::identity::Identity>> {
+        self.detector.identities()
+    }
+
     pub fn stats(&self) -> MonitorStats {
         let s = self.engine.stats();
         let tracker = self.engine.tracker();

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::CaptureError;
 use crate::event::{Event, Transport};
+use crate::identity::{Identity, IdentityReader};
 use crate::network::NetEvent;
 use crate::observe::{Observer, PacketView, observe_capture};
 use crate::ops::{self, AddressRange, Category};
@@ -63,6 +64,10 @@ pub struct Baseline {
     /// Every conversation, host and service (v2); absent in v1 baselines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkBaseline>,
+    /// IP -> the identities its protocols revealed (vendor, product,
+    /// firmware), so that alerts can name the asset they concern.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub assets: BTreeMap<String, Vec<Identity>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -188,6 +193,7 @@ impl Default for Baseline {
             values: BTreeMap::new(),
             overflow: Overflow::default(),
             network: None,
+            assets: BTreeMap::new(),
         }
     }
 }
@@ -306,6 +312,15 @@ impl Baseline {
         }
         for (k, v) in other.values {
             add_value_range(&mut self.values, &mut self.overflow, k, v);
+        }
+        for (ip, ids) in other.assets {
+            let mine = self.assets.entry(ip).or_default();
+            for id in ids {
+                match mine.iter_mut().find(|m| m.source == id.source) {
+                    Some(m) => crate::identity::merge(m, id),
+                    None => mine.push(id),
+                }
+            }
         }
         if let Some(n) = other.network {
             self.network
@@ -461,6 +476,7 @@ pub struct Learner {
     values: ModbusValues,
     net: network::NetLearner,
     ics: IcsBehaviour,
+    ids: IdentityReader,
 }
 
 /// What each host did in industrial protocols, for its roles.
@@ -524,6 +540,7 @@ impl Learner {
             values: ModbusValues::default(),
             net: network::NetLearner::default(),
             ics: IcsBehaviour::default(),
+            ids: IdentityReader::default(),
         }
     }
 
@@ -535,6 +552,10 @@ impl Learner {
         }
         // Learning that saw no frames (events fed directly) knows nothing
         // of the network: the network rules then stay silent.
+        self.b.assets = std::mem::take(&mut self.ids.identities)
+            .into_iter()
+            .map(|(ip, ids)| (ip.to_string(), ids))
+            .collect();
         let network = self.net.finish(&self.ics.roles());
         self.b.network = (network.frames > 0).then_some(network);
         self.b
@@ -569,6 +590,7 @@ impl Observer for Learner {
         if !self.window.contains(p.frame) {
             return;
         }
+        self.ids.packet(p);
         if let Some(mac) = p.src_mac {
             let set = self.macs.entry(p.src.ip).or_default();
             if set.len() < 8 {
@@ -718,6 +740,18 @@ mod tests {
         let var = xs.iter().map(|x| (x - 3.5f64).powi(2)).sum::<f64>() / 4.0;
         assert!((t.stddev_s - var.sqrt()).abs() < 1e-12);
         assert_eq!((t.min_s, t.max_s), (1.0, 7.0));
+    }
+
+    #[test]
+    fn first_version_baselines_still_load_without_the_network() {
+        let mut v1 = Baseline {
+            schema: SCHEMA_V1.into(),
+            ..Baseline::default()
+        };
+        v1.hosts.insert("10.0.0.1".into(), Host::default());
+        let back = Baseline::from_json(&v1.to_json(), "old.json").unwrap();
+        assert_eq!(back.network, None);
+        assert_eq!(back.hosts.len(), 1);
     }
 
     #[test]

@@ -23,6 +23,7 @@ use crate::Protocol;
 use crate::baseline::{Baseline, FrameWindow, RateWindow};
 use crate::capture::CaptureError;
 use crate::event::Event;
+use crate::identity::{Identity, IdentityReader};
 use crate::network::NetEvent;
 use crate::observe::{Observer, PacketView, observe_capture};
 use crate::oui::Mac;
@@ -108,6 +109,7 @@ pub struct Detector<'b> {
     state: State,
     net: network::NetState,
     alerts: Alerts,
+    ids: IdentityReader,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +127,7 @@ impl<'b> Detector<'b> {
             state: State::default(),
             net: network::NetState::new(baseline.network.as_ref()),
             alerts: Alerts::default(),
+            ids: IdentityReader::default(),
         }
     }
 
@@ -151,6 +154,11 @@ impl<'b> Detector<'b> {
     /// Alerts that repeated since they were last drained.
     pub fn drain_changed(&mut self) -> Vec<Alert> {
         self.alerts.drain_changed()
+    }
+
+    /// The identities the checked traffic revealed, per host.
+    pub fn identities(&self) -> &std::collections::BTreeMap<IpAddr, Vec<Identity>> {
+        &self.ids.identities
     }
 
     /// Distinct alerts held.
@@ -196,6 +204,7 @@ impl Observer for Detector<'_> {
     }
 
     fn packet(&mut self, p: &PacketView<'_>) {
+        self.ids.packet(p);
         if let Some(mac) = p.src_mac {
             self.state.macs.insert(p.src.ip, mac);
         }

@@ -11,7 +11,7 @@ mod roles;
 pub use cyclonedx::firmware_cpe;
 pub use roles::{Role, ics_roles, it_roles};
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::net::IpAddr;
 
@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::Protocol;
 use crate::capture::CaptureError;
-use crate::event::{Event, Transport};
-use crate::identity::{self, Identity};
+use crate::event::Event;
+use crate::identity::{Identity, IdentityReader};
 use crate::network::{Conversation, NetEvent, is_group};
 use crate::observe::{Observer, PacketView, observe_capture};
 use crate::ops::{self, Category};
@@ -58,6 +58,18 @@ pub struct Device {
     answered: BTreeSet<Service>,
 }
 
+impl Device {
+    /// A device known by its address and identities only (for scanning
+    /// the firmware of an asset an alert concerns).
+    pub fn identified(ip: IpAddr, identity: Vec<Identity>) -> Device {
+        Device {
+            ip: ip.to_string(),
+            identity,
+            ..Device::default()
+        }
+    }
+}
+
 /// One service a host answered or used.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ServiceUse {
@@ -89,17 +101,20 @@ pub struct Inventory {
 pub struct InventoryBuilder {
     devices: BTreeMap<IpAddr, Device>,
     macs: BTreeMap<IpAddr, BTreeSet<String>>,
-    identities: BTreeMap<IpAddr, Vec<Identity>>,
-    /// CIP identity requests awaiting their reply: (client, port, server).
-    cip_pending: HashSet<(IpAddr, u16, IpAddr)>,
+    ids: IdentityReader,
     captures: Vec<String>,
     dropped: u64,
 }
 
 impl InventoryBuilder {
+    /// Identities known from elsewhere (a baseline, an inventory file).
+    pub fn add_identity(&mut self, ip: IpAddr, id: Identity) {
+        self.ids.add(ip, id);
+    }
+
     pub fn add_capture<R: Read>(&mut self, name: &str, input: R) -> Result<(), CaptureError> {
         self.captures.push(name.to_string());
-        self.cip_pending.clear();
+        self.ids.new_capture();
         observe_capture(input, PipelineConfig::default(), self)?;
         Ok(())
     }
@@ -119,16 +134,6 @@ impl InventoryBuilder {
         }))
     }
 
-    fn add_identity(&mut self, ip: IpAddr, id: Identity) {
-        let list = self.identities.entry(ip).or_default();
-        // Replies of one source (e.g. several SZL reads) complete each other.
-        if let Some(same) = list.iter_mut().find(|i| i.source == id.source) {
-            merge_identity(same, id);
-        } else if list.len() < 8 {
-            list.push(id);
-        }
-    }
-
     pub fn finish(mut self) -> Inventory {
         let mut devices = Vec::with_capacity(self.devices.len());
         for (ip, mut d) in std::mem::take(&mut self.devices) {
@@ -138,7 +143,7 @@ impl InventoryBuilder {
                 .iter()
                 .filter_map(|m| parse_mac(m))
                 .find_map(|m| oui::vendor(&m));
-            d.identity = self.identities.remove(&ip).unwrap_or_default();
+            d.identity = self.ids.identities.remove(&ip).unwrap_or_default();
             d.roles = ics_roles(&d.serves, &d.uses, d.engineering);
             let used_any = d.service_map.keys().any(|k| k.1 == "client");
             let it = it_roles(&d.answered, used_any);
@@ -156,23 +161,6 @@ impl InventoryBuilder {
             hosts_dropped: self.dropped,
         }
     }
-}
-
-fn merge_identity(into: &mut Identity, from: Identity) {
-    macro_rules! fill {
-        ($($f:ident),*) => { $( if into.$f.is_none() { into.$f = from.$f; } )* };
-    }
-    fill!(
-        vendor,
-        vendor_id,
-        device_type,
-        product_code,
-        product_name,
-        model,
-        order_number,
-        revision,
-        serial
-    );
 }
 
 fn parse_mac(s: &str) -> Option<oui::Mac> {
@@ -252,31 +240,7 @@ impl Observer for InventoryBuilder {
                 set.insert(format_mac(&mac));
             }
         }
-        if p.payload.is_empty() {
-            return;
-        }
-        let found = match (p.transport, p.src.port, p.dst.port) {
-            (Transport::Tcp, 502, _) => identity::modbus_device_id(p.payload),
-            (Transport::Tcp, 102, _) => identity::s7_szl(p.payload),
-            (_, 44818, _) => identity::enip_list_identity(p.payload).or_else(|| {
-                let key = (p.dst.ip, p.dst.port, p.src.ip);
-                if self.cip_pending.remove(&key) {
-                    identity::cip_identity_reply(p.payload)
-                } else {
-                    None
-                }
-            }),
-            (Transport::Tcp, _, 44818) => {
-                if identity::is_cip_identity_request(p.payload) && self.cip_pending.len() < 4096 {
-                    self.cip_pending.insert((p.src.ip, p.src.port, p.dst.ip));
-                }
-                None
-            }
-            _ => None,
-        };
-        if let Some(id) = found {
-            self.add_identity(p.src.ip, id);
-        }
+        self.ids.packet(p);
     }
 
     fn event(&mut self, e: &Event<'_>) {
