@@ -9,6 +9,7 @@ mod ot;
 mod ot_assets;
 mod ot_conversations;
 mod ot_detect;
+mod ot_evaluate;
 mod ot_live;
 mod ot_monitor;
 mod ot_output;

@@ -26,6 +26,8 @@ pub enum OtCommand {
     Baseline(crate::ot_detect::BaselineCommand),
     /// Check captures against a baseline and write alerts
     Detect(crate::ot_detect::DetectArgs),
+    /// Measure detection on a capture with per-packet labels: episodes found, false alarms per 1,000 normal packets
+    Evaluate(crate::ot_evaluate::EvaluateArgs),
     /// Watch a network interface live: alerts as they happen (JSON Lines), statistics at the stop
     Monitor(crate::ot_monitor::MonitorArgs),
     /// Write a synthetic Modbus/DNP3 capture (for benchmarks)
@@ -76,6 +78,7 @@ pub fn run(ctx: &Ctx, cmd: OtCommand) -> Result<ExitCode> {
         OtCommand::Baseline(cmd) => crate::ot_detect::baseline(ctx, cmd),
         OtCommand::Detect(args) => crate::ot_detect::detect(ctx, args),
         OtCommand::Monitor(args) => crate::ot_monitor::monitor(ctx, args),
+        OtCommand::Evaluate(args) => crate::ot_evaluate::evaluate(ctx, args),
     }
 }
 

@@ -554,8 +554,10 @@ fn arp_spoofing(
                 .flat_map(|h| h.macs.iter().cloned()),
         );
     }
-    let changed_now = previous != mac;
+    // A flip between MACs both learned for the address (two interfaces,
+    // a redundant pair) is known behaviour.
     let unlearned = !learned.is_empty() && !learned.contains(&mac_text);
+    let changed_now = previous != mac && (learned.is_empty() || unlearned);
     if !changed_now && !unlearned {
         return None;
     }

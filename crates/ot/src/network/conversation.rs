@@ -160,10 +160,19 @@ impl Conversation {
     }
 }
 
-/// A service's name, or `transport/port` when none was recognised.
+/// Where operating systems pick ephemeral ports (Linux from 32768, IANA
+/// and Windows from 49152): a server there is most likely an application's
+/// dynamic data channel, not a service of its own.
+pub const EPHEMERAL_PORTS: u16 = 32768;
+
+/// A service's name, or `transport/port` when none was recognised
+/// (`tcp/ephemeral` for an unrecognised server in the ephemeral range).
 pub fn service_key(service: Option<Service>, proto: NetProto, port: u16) -> String {
     match (service, proto) {
         (Some(s), _) => s.name().to_string(),
+        (None, NetProto::Tcp | NetProto::Udp) if port >= EPHEMERAL_PORTS => {
+            format!("{}/ephemeral", proto.name())
+        }
         (None, NetProto::Tcp | NetProto::Udp) => format!("{}/{port}", proto.name()),
         (None, p) => p.name(),
     }
