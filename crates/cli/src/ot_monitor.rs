@@ -251,6 +251,8 @@ fn render_stats(s: &RunStats) -> String {
     line("application PDUs", thousands(s.monitor.pdus));
     line("malformed PDUs", thousands(s.monitor.malformed_pdus));
     line("conversations", thousands(s.monitor.conversations));
+    line("ARP frames", thousands(s.monitor.arp_frames));
+    line("other non-IP frames", thousands(s.monitor.non_ip_frames));
     line("alerts raised", thousands(s.alerts_written));
     line("alert updates", thousands(s.updates_written));
     o

@@ -25,6 +25,9 @@ pub struct MonitorStats {
     pub malformed_pdus: u64,
     pub conversations: u64,
     pub open_conversations: usize,
+    pub arp_frames: u64,
+    /// Frames of other EtherTypes (LLDP, GOOSE, PROFINET...).
+    pub non_ip_frames: u64,
     pub flows_tracked: usize,
     pub alerts: usize,
 }
@@ -74,6 +77,8 @@ impl<'b> Monitor<'b> {
             malformed_pdus: s.total_malformed(),
             conversations: tracker.map_or(0, |t| t.stats().conversations),
             open_conversations: tracker.map_or(0, |t| t.open_conversations()),
+            arp_frames: tracker.map_or(0, |t| t.stats().arp_frames),
+            non_ip_frames: tracker.map_or(0, |t| t.stats().non_ip_frames.values().sum()),
             flows_tracked: self.engine.pipeline().live_flows(),
             alerts: self.detector.alert_count(),
         }

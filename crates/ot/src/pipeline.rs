@@ -166,6 +166,9 @@ pub struct Pipeline {
     stats: Stats,
     frame: u64,
     last_ageing: i64,
+    /// (deadline, flow) in creation order: a flow is looked at when its
+    /// deadline passes and re-queued if it was active since.
+    idle_queue: std::collections::VecDeque<(i64, FlowKey)>,
 }
 
 impl Pipeline {
@@ -177,6 +180,7 @@ impl Pipeline {
             stats: Stats::default(),
             frame: 0,
             last_ageing: i64::MIN,
+            idle_queue: std::collections::VecDeque::new(),
         }
     }
 
@@ -228,15 +232,34 @@ impl Pipeline {
     /// far as they go and dropped, so that days of traffic hold only the
     /// flows still active.
     pub fn expire_idle(&mut self, cutoff: i64, sink: &mut Sink<'_>) {
-        let idle = self.flows.idle_since(cutoff);
+        let idle_ns = self.cfg.flow_idle_ns;
         let (stats, scratch, limits) =
             (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
-        for key in idle {
-            if let Some(flow) = self.flows.get_mut(&key) {
-                flush_flow(&key, flow, stats, scratch, limits, sink);
+        while let Some(&(due, key)) = self.idle_queue.front() {
+            if due - idle_ns >= cutoff {
+                break;
             }
+            self.idle_queue.pop_front();
+            let Some(flow) = self.flows.get_mut(&key) else {
+                continue;
+            };
+            if flow.last_ts >= cutoff {
+                self.idle_queue.push_back((flow.last_ts + idle_ns, key));
+                continue;
+            }
+            flush_flow(&key, flow, stats, scratch, limits, sink);
             self.flows.remove(&key);
             stats.flows_expired += 1;
+        }
+    }
+
+    /// Queues a new flow's idle deadline; drops the deadlines of evicted
+    /// flows when the queue grows well past the table.
+    fn track_idle(&mut self, key: FlowKey, ts: i64) {
+        self.idle_queue.push_back((ts + self.cfg.flow_idle_ns, key));
+        if self.idle_queue.len() > 4 * self.cfg.max_flows.max(1024) {
+            let flows = &mut self.flows;
+            self.idle_queue.retain(|(_, k)| flows.get_mut(k).is_some());
         }
     }
 
@@ -285,6 +308,9 @@ impl Pipeline {
             port: seg.dst_port,
         };
         let (key, side) = FlowKey::of(PROTO_TCP, (ip.src, seg.src_port), (ip.dst, seg.dst_port));
+        if self.flows.get_mut(&key).is_none() {
+            self.track_idle(key, pkt.ts_nanos);
+        }
         let flow = self.flows.get_or_insert(key, FlowApp::default);
         flow.last_ts = pkt.ts_nanos;
         let (streams, app) = (&mut flow.streams, &mut flow.app);
@@ -400,6 +426,9 @@ impl Pipeline {
             port: dg.dst_port,
         };
         let (key, side) = FlowKey::of(PROTO_UDP, (ip.src, dg.src_port), (ip.dst, dg.dst_port));
+        if self.flows.get_mut(&key).is_none() {
+            self.track_idle(key, pkt.ts_nanos);
+        }
         let flow = self.flows.get_or_insert(key, FlowApp::default);
         flow.last_ts = pkt.ts_nanos;
         let app = &mut flow.app;

@@ -272,7 +272,7 @@ impl FanOutWindows {
                 ..
             } if initiated_unicast(conv) => {
                 let c = conv.client.ip;
-                let k = key_of(&[conv.server.ip.to_string().as_bytes()]);
+                let k = ip_key(conv.server.ip);
                 let n = self.hosts.entry(c, window).add(*ts_nanos, k);
                 out.push(FanOutUpdate::Hosts(c, n as u64));
             }
@@ -300,6 +300,13 @@ impl FanOutWindows {
             _ => {}
         }
         out
+    }
+}
+
+fn ip_key(ip: IpAddr) -> u64 {
+    match ip {
+        IpAddr::V4(v4) => key_of(&[&v4.octets()]),
+        IpAddr::V6(v6) => key_of(&[&v6.octets()]),
     }
 }
 

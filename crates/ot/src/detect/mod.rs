@@ -97,6 +97,8 @@ pub struct State {
     /// flows whose first datagram was checked.
     pub flows_checked: HashSet<(IpAddr, u16, IpAddr, u16)>,
     pub values: ModbusValues,
+    /// The baseline's polled-register ranges, by point.
+    pub polled: HashMap<(IpAddr, u8, u8, u16), crate::baseline::ValueRange>,
 }
 
 /// Bound on the per-flow and per-pair state maps; past it they restart
@@ -124,7 +126,10 @@ impl<'b> Detector<'b> {
         Detector {
             baseline,
             window,
-            state: State::default(),
+            state: State {
+                polled: rules::polled_points(baseline),
+                ..State::default()
+            },
             net: network::NetState::new(baseline.network.as_ref()),
             alerts: Alerts::default(),
             ids: IdentityReader::default(),

@@ -22,7 +22,9 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde_json::json;
 
 use super::{At, Finding, Severity};
-use crate::baseline::network::{FanOutUpdate, FanOutWindows, NetworkBaseline, class_key, pair_of};
+use crate::baseline::network::{
+    FanOutUpdate, FanOutWindows, NetHost, NetworkBaseline, class_key, pair_of,
+};
 use crate::inventory::Role;
 use crate::network::{Conversation, NetEvent, is_group};
 use crate::oui::{self, Mac, format_mac};
@@ -52,6 +54,12 @@ pub struct NetState {
     pub live_roles: Bounded<IpAddr, BTreeSet<Role>>,
     /// Learned MAC -> the addresses it had.
     learned_macs: HashMap<String, BTreeSet<String>>,
+    /// The learned hosts by address (the baseline keys them by text).
+    hosts: HashMap<IpAddr, NetHost>,
+    /// Addresses that claimed themselves in ARP during learning.
+    arp_learned: HashSet<IpAddr>,
+    /// Scans already alerted, with their severity.
+    scans_reported: Bounded<String, Severity>,
 }
 
 impl NetState {
@@ -62,7 +70,23 @@ impl NetState {
             arp_now: Bounded::new(200_000),
             live_roles: Bounded::new(200_000),
             learned_macs: nb.map(mac_index).unwrap_or_default(),
+            hosts: nb
+                .map(|n| {
+                    n.hosts
+                        .iter()
+                        .filter_map(|(ip, h)| Some((ip.parse().ok()?, h.clone())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            arp_learned: nb
+                .map(|n| n.arp.keys().filter_map(|ip| ip.parse().ok()).collect())
+                .unwrap_or_default(),
+            scans_reported: Bounded::new(100_000),
         }
+    }
+
+    fn host(&self, ip: IpAddr) -> Option<&NetHost> {
+        self.hosts.get(&ip)
     }
 }
 
@@ -78,11 +102,8 @@ fn mac_index(nb: &NetworkBaseline) -> HashMap<String, BTreeSet<String>> {
 }
 
 /// The roles known for a host: learned, and shown in this run.
-fn roles(nb: Option<&NetworkBaseline>, st: &NetState, ip: IpAddr) -> BTreeSet<Role> {
-    let mut r: BTreeSet<Role> = nb
-        .and_then(|n| n.host(ip))
-        .map(|h| h.roles.clone())
-        .unwrap_or_default();
+fn roles(_nb: Option<&NetworkBaseline>, st: &NetState, ip: IpAddr) -> BTreeSet<Role> {
+    let mut r: BTreeSet<Role> = st.host(ip).map(|h| h.roles.clone()).unwrap_or_default();
     if let Some(live) = st.live_roles.map.get(&ip) {
         r.extend(live.iter().copied());
     }
@@ -155,18 +176,35 @@ pub fn net_rules(
                 frame: *frame,
                 ts_nanos: *ts_nanos,
             };
+            // Per conversation, not per packet: its opening, the server's
+            // first answer, and the service once known.
+            let first_answer = !*to_server && conv.packets[1] == 1;
             if let Some(nb) = nb {
-                out.extend(new_host(nb, st, conv, *to_server).map(|f| (at, f)));
+                if *opened || first_answer {
+                    out.extend(new_host(nb, st, conv, *to_server).map(|f| (at, f)));
+                }
                 if *opened {
                     out.extend(new_conversation(nb, st, conv).map(|f| (at, f)));
                 }
-                out.extend(volume(nb, st, conv).map(|f| (at, f)));
+                // Cheap test first: the limit is at least the margin.
+                if conv.recent_bytes > VOLUME_MARGIN {
+                    out.extend(volume(nb, st, conv).map(|f| (at, f)));
+                }
             }
-            if !*to_server && conv.settled && !conv.to_group {
-                let f = it_protocol_with_controller(nb, st, conv)
-                    .or_else(|| nb.and_then(|nb| new_service(nb, st, conv)));
-                out.extend(f.map(|f| (at, f)));
+            if first_answer && conv.settled {
+                out.extend(service_rules(nb, st, conv).map(|f| (at, f)));
             }
+        }
+        NetEvent::Service {
+            conv,
+            frame,
+            ts_nanos,
+        } if conv.answered() => {
+            let at = At {
+                frame: *frame,
+                ts_nanos: *ts_nanos,
+            };
+            out.extend(service_rules(nb, st, conv).map(|f| (at, f)));
         }
         NetEvent::Arp {
             arp,
@@ -181,7 +219,7 @@ pub fn net_rules(
             out.extend(arp_spoofing(nb, st, arp.sender_ip, arp.sender_mac).map(|f| (at, f)));
             if let Some(nb) = nb {
                 let ip = IpAddr::V4(arp.sender_ip);
-                if nb.host(ip).is_none() && !nb.arp.contains_key(&ip.to_string()) {
+                if st.host(ip).is_none() && !st.arp_learned.contains(&ip) {
                     out.push((
                         at,
                         new_host_finding(
@@ -198,6 +236,20 @@ pub fn net_rules(
         }
         _ => {}
     }
+}
+
+/// The rules about what a conversation carries, once the server answered
+/// and the service is known.
+fn service_rules(
+    nb: Option<&NetworkBaseline>,
+    st: &NetState,
+    conv: &Conversation,
+) -> Option<Finding> {
+    if conv.to_group {
+        return None;
+    }
+    it_protocol_with_controller(nb, st, conv)
+        .or_else(|| nb.and_then(|nb| new_service(nb, st, conv)))
 }
 
 fn at_of(n: &NetEvent<'_>) -> At {
@@ -253,7 +305,7 @@ fn new_host(
     } else {
         (conv.server.ip, conv.server_mac, conv.client.ip)
     };
-    if ip.is_unspecified() || is_group(ip) || nb.host(ip).is_some() {
+    if ip.is_unspecified() || is_group(ip) || st.host(ip).is_some() {
         return None;
     }
     // IPv6 hosts take new (temporary, link-local) addresses all the time;
@@ -318,8 +370,8 @@ fn new_host_finding(
 fn new_conversation(nb: &NetworkBaseline, st: &NetState, conv: &Conversation) -> Option<Finding> {
     let (c, s) = (conv.client.ip, conv.server.ip);
     if conv.to_group
-        || nb.host(c).is_none()
-        || nb.host(s).is_none()
+        || st.host(c).is_none()
+        || st.host(s).is_none()
         || st.pairs.contains(&pair_of(c, s))
     {
         return None;
@@ -346,7 +398,7 @@ fn new_service(nb: &NetworkBaseline, st: &NetState, conv: &Conversation) -> Opti
     let (c, s) = (conv.client.ip, conv.server.ip);
     let service = conv.service_key();
     let key = class_key(c, s, &service);
-    let (Some(client), Some(server)) = (nb.host(c), nb.host(s)) else {
+    let (Some(client), Some(server)) = (st.host(c), st.host(s)) else {
         return None;
     };
     if nb.conversations.contains_key(&key) || !st.pairs.contains(&pair_of(c, s)) {
@@ -470,7 +522,7 @@ fn it_protocol_with_controller(
 
 fn scan(
     nb: Option<&NetworkBaseline>,
-    st: &NetState,
+    st: &mut NetState,
     u: &FanOutUpdate,
     n: &NetEvent<'_>,
 ) -> Option<Finding> {
@@ -500,6 +552,24 @@ fn scan(
     if value < floor || value <= 2 * learned {
         return None;
     }
+    let subject = match u {
+        FanOutUpdate::PortsOnHost(_, dst, _) => format!("{src} ports {dst}"),
+        _ => format!("{src} {kind}"),
+    };
+    // A scan in progress repeats its alert with every attempt: count it
+    // without composing the sentence again.
+    if let Some(severity) = st.scans_reported.map.get(&subject) {
+        return Some(Finding {
+            rule: "scan",
+            severity: *severity,
+            subject,
+            src: String::new(),
+            dst: String::new(),
+            protocol: None,
+            explanation: String::new(),
+            evidence: serde_json::Value::Null,
+        });
+    }
     let target = match u {
         FanOutUpdate::PortsOnHost(_, dst, _) => Some(*dst),
         _ => match n {
@@ -512,13 +582,12 @@ fn scan(
     let sentence = what
         .replace("{n}", &value.to_string())
         .replace("{dst}", &dst_text);
+    let severity = for_target(Severity::Medium, &target_roles);
+    st.scans_reported.entry(subject.clone(), || severity);
     Some(Finding {
         rule: "scan",
-        severity: for_target(Severity::Medium, &target_roles),
-        subject: match u {
-            FanOutUpdate::PortsOnHost(_, dst, _) => format!("{src} ports {dst}"),
-            _ => format!("{src} {kind}"),
-        },
+        severity,
+        subject,
         src: src.to_string(),
         dst: target.map_or_else(String::new, |t| t.to_string()),
         protocol: None,

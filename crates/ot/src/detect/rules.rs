@@ -68,8 +68,31 @@ pub fn packet_rules(b: &Baseline, st: &mut State, p: &PacketView<'_>, out: &mut 
     let mut seen = Vec::new();
     st.values.packet(p, &mut |v| seen.push(v));
     for v in seen {
-        out.extend(value_range(b, &v, p));
+        out.extend(value_range(b, st, &v, p));
     }
+}
+
+/// The learned polled-register ranges by point, parsed once from the
+/// baseline's `server/unit/hr|ir/address` keys, so that checking a value
+/// formats nothing.
+pub fn polled_points(
+    b: &Baseline,
+) -> std::collections::HashMap<(std::net::IpAddr, u8, u8, u16), crate::baseline::ValueRange> {
+    b.values
+        .iter()
+        .filter_map(|(k, v)| {
+            let mut parts = k.split('/');
+            let server = parts.next()?.parse().ok()?;
+            let unit = parts.next()?.parse().ok()?;
+            let function = match parts.next()? {
+                "hr" => 3,
+                "ir" => 4,
+                _ => return None,
+            };
+            let address = parts.next()?.parse().ok()?;
+            Some(((server, unit, function, address), *v))
+        })
+        .collect()
 }
 
 fn base(
@@ -284,12 +307,17 @@ fn outside(min: i64, max: i64, v: i64) -> bool {
 }
 
 /// A polled register value outside its learned range.
-fn value_range(b: &Baseline, v: &RegisterValue, p: &PacketView<'_>) -> Option<Finding> {
-    let key = v.point_key();
-    let learned = b.values.get(&key)?;
+fn value_range(
+    _b: &Baseline,
+    st: &State,
+    v: &RegisterValue,
+    p: &PacketView<'_>,
+) -> Option<Finding> {
+    let learned = st.polled.get(&(v.server, v.unit, v.function, v.address))?;
     if learned.count < MIN_SAMPLES || !outside(learned.min, learned.max, v.value as i64) {
         return None;
     }
+    let key = v.point_key();
     Some(Finding {
         rule: "value_range",
         severity: Severity::Medium,

@@ -144,6 +144,11 @@ pub struct TrackerStats {
 pub struct Tracker {
     cfg: TrackerConfig,
     table: HashMap<Key, Entry>,
+    /// Deadlines to look at, in order, one queue per timeout (TCP idle,
+    /// other idle, unanswered attempts): a conversation is examined when
+    /// its deadline passes and re-queued if it was active since, so ageing
+    /// costs nothing per packet and nothing per idle second.
+    timers: [std::collections::VecDeque<(i64, Key)>; 3],
     clock: u64,
     /// Capture time of the last ageing pass.
     last_sweep: i64,
@@ -156,6 +161,7 @@ impl Tracker {
         Tracker {
             cfg,
             table: HashMap::new(),
+            timers: Default::default(),
             clock: 0,
             last_sweep: i64::MIN,
             ftp: ftp::Expectations::default(),
@@ -265,6 +271,12 @@ impl Tracker {
             }
             let conv = self.open(proto, src, dst, ip, flags, f);
             self.stats.conversations += 1;
+            let idle = self.idle_timer(proto);
+            self.timers[idle].push_back((f.ts_nanos + self.limit(idle), key));
+            if conv.state == ConnState::Attempt {
+                self.timers[2].push_back((f.ts_nanos + self.cfg.attempt_timeout_ns, key));
+            }
+            self.compact_timers();
             self.table.insert(
                 key,
                 Entry {
@@ -414,44 +426,83 @@ impl Tracker {
         });
     }
 
-    /// Ends idle conversations and fails unanswered attempts, at most once
-    /// per second of capture time.
+    /// The queue of a conversation's idle deadline.
+    fn idle_timer(&self, proto: NetProto) -> usize {
+        if proto == NetProto::Tcp { 0 } else { 1 }
+    }
+
+    fn limit(&self, timer: usize) -> i64 {
+        match timer {
+            0 => self.cfg.tcp_idle_ns,
+            1 => self.cfg.udp_idle_ns,
+            _ => self.cfg.attempt_timeout_ns,
+        }
+    }
+
+    /// Drops the deadlines of conversations that ended, when the queues
+    /// grow well past the table (a flood of short conversations).
+    fn compact_timers(&mut self) {
+        let total: usize = self.timers.iter().map(|t| t.len()).sum();
+        if total > 4 * self.cfg.max_conversations.max(1024) {
+            let table = &self.table;
+            for t in &mut self.timers {
+                t.retain(|(_, k)| table.contains_key(k));
+            }
+        }
+    }
+
+    /// Fails unanswered attempts and ends idle conversations whose
+    /// deadlines passed, at most once per second of capture time.
     fn age(&mut self, now: i64, out: &mut NetSink<'_>) {
         if now < self.last_sweep.saturating_add(SECOND) {
             return;
         }
         self.last_sweep = now;
-        let cfg = self.cfg;
-        let mut idle: Vec<(u64, Key)> = Vec::new();
-        let mut unanswered: Vec<(u64, Key)> = Vec::new();
-        for (k, e) in &self.table {
-            let quiet = now - e.conv.last_ts;
-            let limit = if e.conv.proto == NetProto::Tcp {
-                cfg.tcp_idle_ns
-            } else {
-                cfg.udp_idle_ns
+        while let Some(&(due, key)) = self.timers[2].front() {
+            if due > now {
+                break;
+            }
+            self.timers[2].pop_front();
+            let timeout = self.cfg.attempt_timeout_ns;
+            let Some(e) = self.table.get_mut(&key) else {
+                continue;
             };
-            if quiet > limit {
-                idle.push((e.conv.first_frame, *k));
-            } else if e.conv.state == ConnState::Attempt && quiet > cfg.attempt_timeout_ns {
-                unanswered.push((e.conv.first_frame, *k));
+            if e.conv.state != ConnState::Attempt {
+                continue;
             }
-        }
-        unanswered.sort_unstable();
-        for (_, key) in unanswered {
-            if let Some(e) = self.table.get_mut(&key) {
-                e.conv.state = ConnState::Unanswered;
-                e.failure_reported = true;
-                out(NetEvent::Failed {
-                    conv: &e.conv,
-                    frame: e.conv.last_frame,
-                    ts_nanos: e.conv.last_ts,
-                });
+            if e.conv.last_ts + timeout > now {
+                // A retransmitted SYN: wait from that one.
+                self.timers[2].push_back((e.conv.last_ts + timeout, key));
+                continue;
             }
+            e.conv.state = ConnState::Unanswered;
+            e.failure_reported = true;
+            out(NetEvent::Failed {
+                conv: &e.conv,
+                frame: e.conv.last_frame,
+                ts_nanos: e.conv.last_ts,
+            });
         }
-        idle.sort_unstable();
-        for (_, key) in idle {
-            self.end(&key, EndReason::Idle, now, out);
+        for timer in 0..2 {
+            let limit = self.limit(timer);
+            while let Some(&(due, key)) = self.timers[timer].front() {
+                if due > now {
+                    break;
+                }
+                self.timers[timer].pop_front();
+                let Some(e) = self.table.get(&key) else {
+                    continue;
+                };
+                if self.idle_timer(e.conv.proto) != timer {
+                    continue;
+                }
+                let quiet_until = e.conv.last_ts + limit;
+                if quiet_until < now {
+                    self.end(&key, EndReason::Idle, now, out);
+                } else {
+                    self.timers[timer].push_back((quiet_until, key));
+                }
+            }
         }
         self.ftp.expire(now);
     }

@@ -140,18 +140,6 @@ impl<T> FlowTable<T> {
         self.flows.iter_mut()
     }
 
-    /// Keys of the flows whose last packet is older than `cutoff`, oldest first.
-    pub fn idle_since(&self, cutoff: i64) -> Vec<FlowKey> {
-        let mut idle: Vec<(i64, FlowKey)> = self
-            .flows
-            .iter()
-            .filter(|(_, f)| f.last_ts < cutoff)
-            .map(|(k, f)| (f.last_ts, *k))
-            .collect();
-        idle.sort_unstable();
-        idle.into_iter().map(|(_, k)| k).collect()
-    }
-
     pub fn remove(&mut self, key: &FlowKey) {
         self.flows.remove(key);
     }
