@@ -9,9 +9,10 @@
 #    detect` on the same file; wall time and peak RSS from /usr/bin/time.
 # 2. Bounded memory: 200,000 and 2,000,000 packets that each open a new
 #    conversation (bench/synth_flows.py): peak RSS must not grow with them.
-# 3. Live (needs root, ip, tcpreplay): the synthetic capture replayed with
-#    `tcpreplay --topspeed` into a veth pair inside a network namespace and
-#    monitored on the other end; packets seen, kernel drops, rate, peak RSS.
+# 3. Live (needs root, ip, tcpreplay): the smaller synthetic capture replayed
+#    by tcpreplay at 25,000, 50,000 and 100,000 packets/s and at top speed
+#    into a veth pair inside a network namespace and monitored on the other
+#    end; packets seen, kernel drops, peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-100}
@@ -53,18 +54,29 @@ ip netns add "$ns"
 ip netns exec "$ns" ip link add veth0 type veth peer name veth1
 ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 for i in veth0 veth1; do ip netns exec "$ns" ip link set "$i" mtu 9000 up; done
-ip netns exec "$ns" /usr/bin/time -f "%e %M" -o "$t/live.time" \
-  "$k" ot monitor -i veth1 --baseline "$t/b.json" --buffer-mb 64 -o "$t/live.jsonl" 2>"$t/live.err" &
-pid=$!
-for _ in $(seq 100); do grep -q "monitoring interface" "$t/live.err" 2>/dev/null && break; sleep 0.1; done
-sleep 0.5
-ip netns exec "$ns" tcpreplay --topspeed -i veth0 "$t/synth.pcap" > "$t/replay.txt" 2>&1
-sleep 1
-kill -INT "$(pgrep -P $pid || echo $pid)" 2>/dev/null || kill -INT $pid
-wait $pid || true
+live() { # tcpreplay rate option, capture
+  ip netns exec "$ns" /usr/bin/time -f "%e %M" -o "$t/live.time" \
+    "$k" ot monitor -i veth1 --baseline "$t/b.json" --buffer-mb 64 -o "$t/live.jsonl" 2>"$t/live.err" &
+  local pid=$!
+  for _ in $(seq 100); do grep -q "monitoring interface" "$t/live.err" 2>/dev/null && break; sleep 0.1; done
+  sleep 0.5
+  ip netns exec "$ns" tcpreplay $1 -i veth0 "$2" > "$t/replay.txt" 2>&1
+  sleep 1
+  # /usr/bin/time ignores SIGINT: signal the monitor itself.
+  kill -INT "$(pgrep -P $pid)"
+  wait $pid || true
+  local rate seen dropped rss
+  rate=$(awk '/Rated:/ {print $(NF-1)}' "$t/replay.txt")
+  seen=$(awk '/packets seen/ {print $3}' "$t/live.err")
+  dropped=$(awk '/dropped by the kernel/ {print $5}' "$t/live.err")
+  read -r _ rss < "$t/live.time"
+  printf '| %s | %s | %s | %s | %d MB |\n' "$1" "$rate" "$seen" "$dropped" $(( rss / 1024 ))
+}
 echo
-echo "live: tcpreplay --topspeed into veth0, kensa ot monitor -i veth1 (64 MB kernel buffer)"
-grep -E "Actual|Rated" "$t/replay.txt" | sed 's/^/  /'
-grep -E "seconds|packets seen|dropped|received" "$t/live.err" | sed 's/^/  /'
-read -r wall rss < "$t/live.time"
-echo "  monitor peak RSS: $(( rss / 1024 )) MB"
+echo "live: $(basename "$t/learn.pcap") replayed by tcpreplay into veth0, kensa ot monitor -i veth1 (64 MB kernel buffer)"
+echo
+echo "| tcpreplay | sent pps | packets seen | dropped by the kernel | monitor peak RSS |"
+echo "|---|---|---|---|---|"
+for rate in "--pps=25000" "--pps=50000" "--pps=100000" "--topspeed"; do
+  live "$rate" "$t/learn.pcap"
+done
