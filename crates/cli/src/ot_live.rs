@@ -4,10 +4,13 @@
 
 #[cfg(not(feature = "live"))]
 use anyhow::bail;
-use anyhow::{Context, Result};
+use anyhow::Result;
+#[cfg(feature = "live")]
+use anyhow::Context;
 use kensa_ot::Packet;
 
 /// How a live capture is opened.
+#[cfg_attr(not(feature = "live"), allow(dead_code))]
 pub struct LiveOptions<'a> {
     pub interface: &'a str,
     pub promiscuous: bool,
@@ -134,6 +137,7 @@ impl LiveCapture {
 }
 
 #[cfg(not(feature = "live"))]
+#[allow(dead_code)]
 pub fn check_filter(_expr: &str) -> Result<()> {
     bail!("capture filters need live capture (the `live` feature, which needs libpcap)")
 }
