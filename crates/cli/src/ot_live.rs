@@ -2,11 +2,11 @@
 //! BPF filter, a kernel buffer, and non-blocking reads so that the monitor
 //! can stop on a signal or a deadline without waiting for traffic.
 
-#[cfg(not(feature = "live"))]
-use anyhow::bail;
-use anyhow::Result;
 #[cfg(feature = "live")]
 use anyhow::Context;
+use anyhow::Result;
+#[cfg(not(feature = "live"))]
+use anyhow::bail;
 use kensa_ot::Packet;
 
 /// How a live capture is opened.
