@@ -17,6 +17,8 @@ pub enum OtCommand {
     /// Decode the industrial protocol PDUs (Modbus/TCP, DNP3, S7comm, EtherNet/IP/CIP,
     /// IEC 60870-5-104) in a pcap or pcapng capture
     Decode(DecodeArgs),
+    /// Every IP conversation (a connection log): endpoints, service, bytes, packets, outcome
+    Conversations(crate::ot_conversations::ConversationsArgs),
     /// Asset inventory: devices, roles, protocols, peers and identity (JSON or CycloneDX)
     Inventory(crate::ot_detect::InventoryArgs),
     /// Baselines of normal behaviour
@@ -24,6 +26,10 @@ pub enum OtCommand {
     Baseline(crate::ot_detect::BaselineCommand),
     /// Check captures against a baseline and write alerts
     Detect(crate::ot_detect::DetectArgs),
+    /// Measure detection on a capture with per-packet labels: episodes found, false alarms per 1,000 normal packets
+    Evaluate(crate::ot_evaluate::EvaluateArgs),
+    /// Watch a network interface live: alerts as they happen (JSON Lines), statistics at the stop
+    Monitor(crate::ot_monitor::MonitorArgs),
     /// Write a synthetic Modbus/DNP3 capture (for benchmarks)
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -67,9 +73,12 @@ pub fn run(ctx: &Ctx, cmd: OtCommand) -> Result<ExitCode> {
     match cmd {
         OtCommand::Decode(args) => decode(ctx, args),
         OtCommand::Synth(args) => synth(ctx, args),
+        OtCommand::Conversations(args) => crate::ot_conversations::conversations(ctx, args),
         OtCommand::Inventory(args) => crate::ot_detect::inventory(ctx, args),
         OtCommand::Baseline(cmd) => crate::ot_detect::baseline(ctx, cmd),
         OtCommand::Detect(args) => crate::ot_detect::detect(ctx, args),
+        OtCommand::Monitor(args) => crate::ot_monitor::monitor(ctx, args),
+        OtCommand::Evaluate(args) => crate::ot_evaluate::evaluate(ctx, args),
     }
 }
 
@@ -126,7 +135,7 @@ fn decode(ctx: &Ctx, args: DecodeArgs) -> Result<ExitCode> {
 }
 
 /// A closed pipe (`| head`) ends the command quietly; other errors are real.
-fn finish_output_error(e: io::Error) -> Result<ExitCode> {
+pub(crate) fn finish_output_error(e: io::Error) -> Result<ExitCode> {
     if e.kind() == io::ErrorKind::BrokenPipe {
         return Ok(ExitCode::SUCCESS);
     }

@@ -10,9 +10,12 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use kensa_ot::CaptureReader;
 use kensa_ot::baseline::{Baseline, FrameWindow, learn_capture};
-use kensa_ot::detect::{Report, Severity, detect_capture};
+use kensa_ot::detect::{Alert, Detector, Report, Severity};
 use kensa_ot::inventory::InventoryBuilder;
+use kensa_ot::observe::observe_capture;
+use kensa_ot::pipeline::PipelineConfig;
 
+use crate::ot_assets::{Annotation, Enricher};
 use crate::{Ctx, outln, print_json, thousands};
 
 #[derive(Args)]
@@ -92,7 +95,7 @@ pub enum DetectFormat {
     Summary,
 }
 
-fn open(path: &Path) -> Result<BufReader<File>> {
+pub(crate) fn open(path: &Path) -> Result<BufReader<File>> {
     let f = File::open(path).with_context(|| format!("opening capture {}", path.display()))?;
     Ok(BufReader::with_capacity(1 << 20, f))
 }
@@ -168,25 +171,52 @@ pub fn detect(ctx: &Ctx, args: DetectArgs) -> Result<ExitCode> {
     let path = &args.baseline;
     let text = crate::bounded::read_text(path, crate::bounded::BASELINE_BYTES, "baseline")?;
     let baseline = Baseline::from_json(&text, &path.display().to_string())?;
+    if baseline.network.is_none() && !ctx.quiet {
+        eprintln!(
+            "warning: {} was learned before the network rules (schema v1); relearn it to check hosts, conversations and services",
+            path.display()
+        );
+    }
+    let mut enricher = Enricher::from_ctx(ctx, &baseline)?;
     let mut all = Report {
         alerts: Vec::new(),
         dropped_alerts: 0,
     };
     for capture in &args.captures {
         let w = window(capture, args.split)?;
-        let r = detect_capture(&baseline, open(capture)?, w)
+        let mut d = Detector::new(&baseline, w);
+        observe_capture(open(capture)?, PipelineConfig::default(), &mut d)
             .with_context(|| format!("reading capture {}", capture.display()))?;
+        if let Some(e) = &mut enricher {
+            e.learn_all(d.identities());
+        }
+        let r = d.finish();
         all.alerts.extend(r.alerts);
         all.dropped_alerts += r.dropped_alerts;
     }
+    let assets: Vec<Option<Annotation>> = all
+        .alerts
+        .iter()
+        .map(|a| enricher.as_mut().and_then(|e| e.annotate(a)))
+        .collect();
     match args.format {
         DetectFormat::Jsonl => {
-            for a in &all.alerts {
-                outln!("{}", serde_json::to_string(a)?);
+            for (a, asset) in all.alerts.iter().zip(&assets) {
+                outln!("{}", serde_json::to_string(&with_asset(a, asset)?)?);
             }
         }
-        DetectFormat::Json => print_json(&all)?,
-        DetectFormat::Summary => outln!("{}", render_summary(&all)),
+        DetectFormat::Json => {
+            let alerts: Vec<serde_json::Value> = all
+                .alerts
+                .iter()
+                .zip(&assets)
+                .map(|(a, asset)| with_asset(a, asset))
+                .collect::<Result<_>>()?;
+            print_json(
+                &serde_json::json!({"alerts": alerts, "dropped_alerts": all.dropped_alerts}),
+            )?
+        }
+        DetectFormat::Summary => outln!("{}", render_summary(&all, &assets)),
     }
     if !ctx.quiet && args.format != DetectFormat::Summary {
         eprintln!("{} alerts", all.alerts.len());
@@ -194,7 +224,16 @@ pub fn detect(ctx: &Ctx, args: DetectArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn render_summary(r: &Report) -> String {
+/// An alert's JSON, with the asset it concerns when a database named it.
+fn with_asset(a: &Alert, asset: &Option<Annotation>) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(a)?;
+    if let Some(asset) = asset {
+        v["asset"] = asset.json.clone();
+    }
+    Ok(v)
+}
+
+fn render_summary(r: &Report, assets: &[Option<Annotation>]) -> String {
     use std::collections::BTreeMap;
     let mut by_rule: BTreeMap<(&str, Severity), (u64, u64)> = BTreeMap::new();
     for a in &r.alerts {
@@ -211,13 +250,16 @@ fn render_summary(r: &Report) -> String {
             thousands(occ)
         ));
     }
-    for a in &r.alerts {
+    for (a, asset) in r.alerts.iter().zip(assets) {
         // Explanations quote values from the capture.
         out.push_str(&format!(
             "frame {}: {}\n",
             a.frame,
             crate::term::field(&a.explanation)
         ));
+        if let Some(asset) = asset {
+            out.push_str(&format!("  {}\n", crate::term::field(&asset.summary)));
+        }
     }
     out
 }

@@ -7,12 +7,20 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 pub use crate::decode::Protocol;
-use crate::decode::{dnp3::Dnp3, enip::Enip, iec104::Iec104, modbus::Modbus, s7comm::S7comm};
+use crate::decode::s7comm::{S7comm, S7commPlus};
+use crate::decode::{dnp3::Dnp3, enip::Enip, iec104::Iec104, modbus::Modbus};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Endpoint {
     pub ip: IpAddr,
     pub port: u16,
+}
+
+/// `10.0.0.1:502`, `[fe80::1]:502`.
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::net::SocketAddr::new(self.ip, self.port).fmt(f)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,6 +38,7 @@ pub enum EventKind<'a> {
     Modbus(Modbus),
     Dnp3(Dnp3<'a>),
     S7comm(S7comm),
+    S7commPlus(S7commPlus),
     Enip(Enip<'a>),
     Iec104(Iec104<'a>),
     /// A PDU of `protocol` that could not be framed or decoded.
@@ -83,6 +92,7 @@ impl Serialize for Event<'_> {
             EventKind::Modbus(v) => m.serialize_entry("modbus", v)?,
             EventKind::Dnp3(v) => m.serialize_entry("dnp3", v)?,
             EventKind::S7comm(v) => m.serialize_entry("s7comm", v)?,
+            EventKind::S7commPlus(v) => m.serialize_entry("s7comm-plus", v)?,
             EventKind::Enip(v) => m.serialize_entry("enip", v)?,
             EventKind::Iec104(v) => m.serialize_entry("iec104", v)?,
             EventKind::Malformed { reason } => {

@@ -5,12 +5,18 @@
 //! Get_Attributes_All on class 1), and S7comm SZL reads (module
 //! identification 0x0011, component identification 0x001C).
 
-use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::net::IpAddr;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+use serde::{Deserialize, Serialize};
+
+use crate::event::Transport;
+use crate::observe::PacketView;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Identity {
     /// "modbus-mei", "cip-identity", "s7-szl".
-    pub source: &'static str,
+    pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -31,6 +37,84 @@ pub struct Identity {
     pub revision: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serial: Option<String>,
+}
+
+/// Identities read from packets as they pass, per host: replies of one
+/// source (several SZL reads) complete each other; at most 8 per host.
+#[derive(Debug, Default)]
+pub struct IdentityReader {
+    pub identities: BTreeMap<IpAddr, Vec<Identity>>,
+    /// CIP identity requests awaiting their reply: (client, port, server).
+    cip_pending: HashSet<(IpAddr, u16, IpAddr)>,
+}
+
+/// Hosts whose identity is kept.
+const MAX_IDENTIFIED: usize = 50_000;
+
+impl IdentityReader {
+    /// Reads an identity reply in one segment or datagram, if it is one.
+    pub fn packet(&mut self, p: &PacketView<'_>) {
+        if p.payload.is_empty() {
+            return;
+        }
+        let found = match (p.transport, p.src.port, p.dst.port) {
+            (Transport::Tcp, 502, _) => modbus_device_id(p.payload),
+            (Transport::Tcp, 102, _) => s7_szl(p.payload),
+            (_, 44818, _) => enip_list_identity(p.payload).or_else(|| {
+                let key = (p.dst.ip, p.dst.port, p.src.ip);
+                if self.cip_pending.remove(&key) {
+                    cip_identity_reply(p.payload)
+                } else {
+                    None
+                }
+            }),
+            (Transport::Tcp, _, 44818) => {
+                if is_cip_identity_request(p.payload) && self.cip_pending.len() < 4096 {
+                    self.cip_pending.insert((p.src.ip, p.src.port, p.dst.ip));
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some(id) = found {
+            self.add(p.src.ip, id);
+        }
+    }
+
+    pub fn add(&mut self, ip: IpAddr, id: Identity) {
+        if !self.identities.contains_key(&ip) && self.identities.len() >= MAX_IDENTIFIED {
+            return;
+        }
+        let list = self.identities.entry(ip).or_default();
+        if let Some(same) = list.iter_mut().find(|i| i.source == id.source) {
+            merge(same, id);
+        } else if list.len() < 8 {
+            list.push(id);
+        }
+    }
+
+    /// A new capture: requests of the last one get no replies here.
+    pub fn new_capture(&mut self) {
+        self.cip_pending.clear();
+    }
+}
+
+/// Fills what `into` lacks from `from`.
+pub fn merge(into: &mut Identity, from: Identity) {
+    macro_rules! fill {
+        ($($f:ident),*) => { $( if into.$f.is_none() { into.$f = from.$f; } )* };
+    }
+    fill!(
+        vendor,
+        vendor_id,
+        device_type,
+        product_code,
+        product_name,
+        model,
+        order_number,
+        revision,
+        serial
+    );
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -73,7 +157,7 @@ pub fn modbus_device_id(segment: &[u8]) -> Option<Identity> {
     let count = *adu.get(13)? as usize;
     let mut at = 14;
     let mut id = Identity {
-        source: "modbus-mei",
+        source: "modbus-mei".into(),
         ..Identity::default()
     };
     for _ in 0..count {
@@ -105,7 +189,7 @@ fn cip_identity_attributes(b: &[u8]) -> Option<Identity> {
     let name_len = *b.get(14)? as usize;
     let product_name = b.get(15..15 + name_len).and_then(text);
     Some(Identity {
-        source: "cip-identity",
+        source: "cip-identity".into(),
         vendor: cip_vendor_name(vendor_id).map(str::to_string),
         vendor_id: Some(vendor_id),
         device_type: Some(device_type),
@@ -234,7 +318,7 @@ pub fn s7_szl(segment: &[u8]) -> Option<Identity> {
     let rec_len = be16(data, 8)? as usize;
     let count = be16(data, 10)? as usize;
     let mut id = Identity {
-        source: "s7-szl",
+        source: "s7-szl".into(),
         vendor: Some("Siemens".into()),
         ..Identity::default()
     };

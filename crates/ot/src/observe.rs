@@ -1,18 +1,20 @@
-//! One pass over a capture that gives an analysis both views of it: every
-//! packet's addresses and transport payload (for MAC addresses and for
+//! One pass over traffic that gives an analysis every view of it: the
+//! conversations the [`Tracker`] follows (with ARP and non-IP frames),
+//! every TCP/UDP packet's addresses and payload (for MAC addresses and for
 //! identity replies read straight from a segment), and every decoded
 //! [`Event`] from the [`Pipeline`]. Inventory, baseline learning and
-//! detection are all [`Observer`]s.
+//! detection are all [`Observer`]s, fed by an [`Engine`] from a capture file
+//! ([`observe_capture`]) or from a live interface, packet by packet.
 
 use std::io::Read;
 
-use crate::capture::{CaptureError, CaptureReader, Packet, linktype};
+use crate::capture::{CaptureError, CaptureReader, Packet};
 use crate::event::{Endpoint, Event, Transport};
-use crate::ip::{self, PROTO_TCP, PROTO_UDP};
-use crate::link;
+use crate::network::{NetEvent, Tracker, TrackerConfig};
 use crate::oui::Mac;
 use crate::pipeline::{Pipeline, PipelineConfig};
 use crate::stats::Stats;
+use crate::wire::{self, FrameKind, FrameView, L4};
 
 /// A TCP segment or UDP datagram as captured (not reassembled).
 #[derive(Debug, Clone, Copy)]
@@ -31,9 +33,83 @@ pub struct PacketView<'a> {
 }
 
 pub trait Observer {
+    /// Conversation tracking, ARP and non-IP frames, before the frame's
+    /// packet and events. Only called when [`Observer::wants_network`].
+    fn net(&mut self, _n: &NetEvent<'_>) {}
     /// Called for each TCP/UDP packet, before the events it completes.
     fn packet(&mut self, _p: &PacketView<'_>) {}
     fn event(&mut self, e: &Event<'_>);
+    /// Whether to run conversation tracking for this observer.
+    fn wants_network(&self) -> bool {
+        false
+    }
+}
+
+/// Packets in, observer calls out: the pipeline, conversation tracking
+/// (when the observer wants it) and idle ageing on capture time, the same
+/// for a file and for a live interface.
+pub struct Engine {
+    pipeline: Pipeline,
+    tracker: Option<Tracker>,
+    frame: u64,
+    last_ts: i64,
+}
+
+impl Engine {
+    pub fn new(cfg: PipelineConfig, network: Option<TrackerConfig>) -> Self {
+        Engine {
+            pipeline: Pipeline::new(cfg),
+            tracker: network.map(Tracker::new),
+            frame: 0,
+            last_ts: i64::MIN,
+        }
+    }
+
+    /// An engine for `observer`: tracking conversations if it wants them.
+    pub fn for_observer(observer: &dyn Observer) -> Self {
+        let network = observer.wants_network().then(TrackerConfig::default);
+        Engine::new(PipelineConfig::default(), network)
+    }
+
+    pub fn feed(&mut self, pkt: &Packet<'_>, observer: &mut dyn Observer) {
+        self.frame += 1;
+        self.last_ts = self.last_ts.max(pkt.ts_nanos);
+        let view = wire::view(self.frame, pkt);
+        if let Some(t) = &mut self.tracker {
+            t.process(&view, &mut |n| observer.net(&n));
+        }
+        if let Some(p) = packet_view(&view) {
+            observer.packet(&p);
+        }
+        self.pipeline.process(pkt, &mut |e| observer.event(e));
+    }
+
+    /// The end of the input: held segments are decoded and every open
+    /// conversation ends.
+    pub fn finish(&mut self, observer: &mut dyn Observer) {
+        self.pipeline.finish(&mut |e| observer.event(e));
+        let end = self.last_ts;
+        if let Some(t) = &mut self.tracker {
+            t.finish(end, &mut |n| observer.net(&n));
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.pipeline.stats()
+    }
+
+    pub fn tracker(&self) -> Option<&Tracker> {
+        self.tracker.as_ref()
+    }
+
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Packets fed so far.
+    pub fn frames(&self) -> u64 {
+        self.frame
+    }
 }
 
 /// Runs `observer` over a whole capture. A file cut off mid-record ends the
@@ -43,60 +119,55 @@ pub fn observe_capture<R: Read>(
     cfg: PipelineConfig,
     observer: &mut dyn Observer,
 ) -> Result<Stats, CaptureError> {
+    let network = observer.wants_network().then(TrackerConfig::default);
+    let mut engine = Engine::new(cfg, network);
     let mut reader = CaptureReader::new(input)?;
-    let mut pipeline = Pipeline::new(cfg);
-    let mut frame = 0u64;
     loop {
         match reader.next_packet() {
-            Ok(Some(pkt)) => {
-                frame += 1;
-                if let Some(view) = view(frame, &pkt) {
-                    observer.packet(&view);
-                }
-                pipeline.process(&pkt, &mut |e| observer.event(e));
-            }
+            Ok(Some(pkt)) => engine.feed(&pkt, observer),
             Ok(None) => break,
             Err(e) if e.is_truncation() => break,
             Err(e) => return Err(e),
         }
     }
-    let mut stats = pipeline.stats();
+    engine.finish(observer);
+    let mut stats = engine.stats();
     stats.malformed_blocks = reader.malformed_blocks();
     Ok(stats)
 }
 
-fn view<'a>(frame: u64, pkt: &Packet<'a>) -> Option<PacketView<'a>> {
-    let (src_mac, dst_mac) = if pkt.link_type == linktype::ETHERNET && pkt.data.len() >= 14 {
-        let mac = |at: usize| -> Mac { pkt.data[at..at + 6].try_into().expect("6 bytes") };
-        (Some(mac(6)), Some(mac(0)))
-    } else {
-        (None, None)
+fn packet_view<'a>(f: &FrameView<'a>) -> Option<PacketView<'a>> {
+    let FrameKind::Ip(ip) = &f.kind else {
+        return None;
     };
-    let net = link::parse(pkt.link_type, pkt.data).ok()?;
-    let packet = ip::parse(net.ethertype, net.payload).ok()?;
-    let (sport, dport, transport, syn, payload) = match packet.proto {
-        PROTO_TCP => {
-            let s = ip::tcp(packet.payload).ok()?;
-            let syn = s.flags & ip::TCP_SYN != 0 && s.flags & ip::TCP_ACK == 0;
-            (s.src_port, s.dst_port, Transport::Tcp, syn, s.payload)
+    let (sport, dport, transport, syn, payload) = match ip.l4 {
+        L4::Tcp {
+            src_port,
+            dst_port,
+            flags,
+            payload,
+        } => {
+            let syn = flags & crate::ip::TCP_SYN != 0 && flags & crate::ip::TCP_ACK == 0;
+            (src_port, dst_port, Transport::Tcp, syn, payload)
         }
-        PROTO_UDP => {
-            let d = ip::udp(packet.payload).ok()?;
-            (d.src_port, d.dst_port, Transport::Udp, false, d.payload)
-        }
+        L4::Udp {
+            src_port,
+            dst_port,
+            payload,
+        } => (src_port, dst_port, Transport::Udp, false, payload),
         _ => return None,
     };
     Some(PacketView {
-        frame,
-        ts_nanos: pkt.ts_nanos,
-        src_mac,
-        dst_mac,
+        frame: f.frame,
+        ts_nanos: f.ts_nanos,
+        src_mac: f.src_mac,
+        dst_mac: f.dst_mac,
         src: Endpoint {
-            ip: packet.src,
+            ip: ip.src,
             port: sport,
         },
         dst: Endpoint {
-            ip: packet.dst,
+            ip: ip.dst,
             port: dport,
         },
         transport,

@@ -100,6 +100,7 @@ pub fn operation(e: &Event<'_>) -> Option<Operation> {
         EventKind::Modbus(m) => modbus_op(m),
         EventKind::Dnp3(d) => dnp3_op(d)?,
         EventKind::S7comm(s) => s7_op(s),
+        EventKind::S7commPlus(s) => s7_plus_op(s),
         EventKind::Enip(x) => enip_op(x),
         EventKind::Iec104(i) => iec104_op(i, e.to_server),
         EventKind::Malformed { .. } => return None,
@@ -264,48 +265,73 @@ fn s7_userdata_group(group: u8) -> (&'static str, Category) {
     }
 }
 
-fn s7_op(s: &crate::decode::s7comm::S7comm) -> Operation {
-    use crate::decode::s7comm::Variant;
+fn s7_plus_op(s: &crate::decode::s7comm::S7commPlus) -> Operation {
     use Category::*;
-    if s.variant == Variant::S7commPlus {
-        let fc = s.function_code.unwrap_or(0);
-        let (name, cat) = match fc {
-            0x04ca => ("CreateObject", Configuration),
-            0x04d4 => ("DeleteObject", Configuration),
-            0x04f2 => ("SetVariable", Write),
-            0x0542 => ("SetMultiVariables", Write),
-            0x054c => ("GetMultiVariables", Read),
-            0x0524 => ("GetVariable", Read),
-            0x0586 => ("Explore", Read),
-            0x0556 => ("BeginSequence", Session),
-            0x0560 => ("EndSequence", Session),
-            0x056b => ("Invoke", Other),
-            0 => ("no function", Session),
-            _ => ("function", Other),
-        };
+    let fc = s.function_code.unwrap_or(0);
+    let (name, cat) = match fc {
+        0x04ca => ("CreateObject", Configuration),
+        0x04d4 => ("DeleteObject", Configuration),
+        0x04f2 => ("SetVariable", Write),
+        0x0542 => ("SetMultiVariables", Write),
+        0x054c => ("GetMultiVariables", Read),
+        0x0524 => ("GetVariable", Read),
+        0x0586 => ("Explore", Read),
+        0x0556 => ("BeginSequence", Session),
+        0x0560 => ("EndSequence", Session),
+        0x056b => ("Invoke", Other),
+        0 => ("no function", Session),
+        _ => ("function", Other),
+    };
+    op(
+        format!("plus opcode={:#x} fc={fc:#06x}", s.opcode.unwrap_or(0)),
+        format!("S7comm-plus {name}"),
+        cat,
+    )
+}
+
+/// S7 CPU operating modes (as pushed in mode-transition user data).
+fn s7_cpu_mode(mode: u8) -> &'static str {
+    match mode {
+        0 => "STOP",
+        1 => "warm restart",
+        2 => "cold restart",
+        3 => "hot restart",
+        4 => "STARTUP",
+        8 => "RUN",
+        _ => "another mode",
+    }
+}
+
+fn s7_op(s: &crate::decode::s7comm::S7comm) -> Operation {
+    use Category::*;
+    if let (Some(0), Some(mode)) = (s.function_group, s.cpu_mode) {
+        // The CPU reports its own mode change: what it reports is news
+        // (a STOP), but the operation is the CPU's, not a client's.
         return op(
-            format!("plus opcode={:#x} fc={fc:#06x}", s.opcode.unwrap_or(0)),
-            format!("S7comm-plus {name}"),
-            cat,
+            format!("userdata group=0 mode={mode}"),
+            format!("CPU entered {}", s7_cpu_mode(mode)),
+            Session,
         );
     }
-    let rosctr = s.rosctr.unwrap_or(0);
-    if rosctr == 7 {
-        let tg = s.function_code.unwrap_or(0) as u8;
-        let sub = s.subfunction.unwrap_or(0);
-        let (group, mut cat) = s7_userdata_group(tg & 0x0f);
-        // Block functions list/read blocks; time group 7 sub 1/3 read, 2/4 set.
-        if tg & 0x0f == 7 && matches!(sub, 1 | 3) {
+    if let (Some(group), Some(sub)) = (s.function_group, s.subfunction) {
+        let (name, mut cat) = s7_userdata_group(group);
+        // Time group 7 sub-functions 1/3 read the clock, 2/4 set it.
+        if group == 7 && matches!(sub, 1 | 3) {
             cat = Read;
         }
         return op(
-            format!("userdata group={} sub={sub}", tg & 0x0f),
-            format!("user data: {group}, sub-function {sub}"),
+            format!("userdata group={group} sub={sub}"),
+            format!("user data: {name}, sub-function {sub}"),
             cat,
         );
     }
+    let rosctr = s.rosctr;
     let fc = s.function_code.unwrap_or(0);
-    let (name, cat) = s7_job_name(fc).unwrap_or(("unknown function", Other));
+    let (name, cat) = match s.function_code {
+        Some(fc) => s7_job_name(fc as u16).unwrap_or(("unknown function", Other)),
+        None if rosctr == 2 => ("acknowledgement", Session),
+        None => ("no function", Other),
+    };
     op(format!("rosctr={rosctr} fc={fc:#04x}"), name, cat)
 }
 

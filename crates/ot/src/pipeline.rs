@@ -10,7 +10,7 @@ use crate::event::{Endpoint, Event, EventKind, Transport};
 use crate::ip::{self, IpSkip, PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_SYN};
 use crate::link;
 use crate::stats::Stats;
-use crate::tcp::{FlowKey, FlowTable, IngestReport, Side, StreamLimits};
+use crate::tcp::{Flow, FlowKey, FlowTable, IngestReport, Origin, Side, StreamLimits};
 
 #[derive(Debug, Clone, Copy)]
 pub struct PipelineConfig {
@@ -18,6 +18,9 @@ pub struct PipelineConfig {
     pub stream_limits: StreamLimits,
     /// Payload-carrying packets probed before an unrecognised flow is ignored.
     pub probe_packets: u8,
+    /// A flow with no packet for this long (capture time) is decoded as far
+    /// as it goes and dropped.
+    pub flow_idle_ns: i64,
 }
 
 impl Default for PipelineConfig {
@@ -26,6 +29,7 @@ impl Default for PipelineConfig {
             max_flows: 100_000,
             stream_limits: StreamLimits::default(),
             probe_packets: 4,
+            flow_idle_ns: 300 * 1_000_000_000,
         }
     }
 }
@@ -126,6 +130,17 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// The same flow direction, for bytes that arrived with `origin`.
+    fn at(&self, origin: Origin) -> Ctx {
+        Ctx {
+            frame: origin.frame,
+            ts_nanos: origin.ts_nanos,
+            ..*self
+        }
+    }
+}
+
 /// After bytes were lost or dropped, a direction scans for the next
 /// plausible PDU header instead of framing from where it stood.
 fn resync_after(dir: &mut DirState, report: &IngestReport) {
@@ -150,6 +165,10 @@ pub struct Pipeline {
     scratch: Scratch,
     stats: Stats,
     frame: u64,
+    last_ageing: i64,
+    /// (deadline, flow) in creation order: a flow is looked at when its
+    /// deadline passes and re-queued if it was active since.
+    idle_queue: std::collections::VecDeque<(i64, FlowKey)>,
 }
 
 impl Pipeline {
@@ -160,6 +179,8 @@ impl Pipeline {
             scratch: Scratch::default(),
             stats: Stats::default(),
             frame: 0,
+            last_ageing: i64::MIN,
+            idle_queue: std::collections::VecDeque::new(),
         }
     }
 
@@ -180,8 +201,75 @@ impl Pipeline {
         self.flows.len()
     }
 
+    /// The end of the input: every flow's segments still held behind a
+    /// hole are decoded (the hole is given up), so that the last PDUs of
+    /// a capture filtered to some packets are not lost.
+    pub fn finish(&mut self, sink: &mut Sink<'_>) {
+        // In the order of the held segments, so that output is deterministic.
+        let mut held: Vec<(u64, FlowKey)> = self
+            .flows
+            .iter_mut()
+            .filter_map(|(k, f)| {
+                let first = f
+                    .streams
+                    .iter()
+                    .filter_map(|s| s.first_held_frame())
+                    .min()?;
+                Some((first, *k))
+            })
+            .collect();
+        held.sort_unstable_by_key(|(frame, _)| *frame);
+        let (stats, scratch, limits) =
+            (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
+        for (_, key) in held {
+            if let Some(flow) = self.flows.get_mut(&key) {
+                flush_flow(&key, flow, stats, scratch, limits, sink);
+            }
+        }
+    }
+
+    /// Flows with no packet since `cutoff` (capture time) are decoded as
+    /// far as they go and dropped, so that days of traffic hold only the
+    /// flows still active.
+    pub fn expire_idle(&mut self, cutoff: i64, sink: &mut Sink<'_>) {
+        let idle_ns = self.cfg.flow_idle_ns;
+        let (stats, scratch, limits) =
+            (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
+        while let Some(&(due, key)) = self.idle_queue.front() {
+            if due - idle_ns >= cutoff {
+                break;
+            }
+            self.idle_queue.pop_front();
+            let Some(flow) = self.flows.get_mut(&key) else {
+                continue;
+            };
+            if flow.last_ts >= cutoff {
+                self.idle_queue.push_back((flow.last_ts + idle_ns, key));
+                continue;
+            }
+            flush_flow(&key, flow, stats, scratch, limits, sink);
+            self.flows.remove(&key);
+            stats.flows_expired += 1;
+        }
+    }
+
+    /// Queues a new flow's idle deadline; drops the deadlines of evicted
+    /// flows when the queue grows well past the table.
+    fn track_idle(&mut self, key: FlowKey, ts: i64) {
+        self.idle_queue.push_back((ts + self.cfg.flow_idle_ns, key));
+        if self.idle_queue.len() > 4 * self.cfg.max_flows.max(1024) {
+            let flows = &mut self.flows;
+            self.idle_queue.retain(|(_, k)| flows.get_mut(k).is_some());
+        }
+    }
+
     /// Feeds one captured packet; every PDU it completes goes to `sink`.
     pub fn process(&mut self, pkt: &Packet<'_>, sink: &mut Sink<'_>) {
+        if pkt.ts_nanos >= self.last_ageing.saturating_add(1_000_000_000) {
+            // Once per second of capture time.
+            self.last_ageing = pkt.ts_nanos;
+            self.expire_idle(pkt.ts_nanos.saturating_sub(self.cfg.flow_idle_ns), sink);
+        }
         self.frame += 1;
         self.stats.packets += 1;
         self.stats.bytes += pkt.caplen as u64;
@@ -220,7 +308,11 @@ impl Pipeline {
             port: seg.dst_port,
         };
         let (key, side) = FlowKey::of(PROTO_TCP, (ip.src, seg.src_port), (ip.dst, seg.dst_port));
+        if self.flows.get_mut(&key).is_none() {
+            self.track_idle(key, pkt.ts_nanos);
+        }
         let flow = self.flows.get_or_insert(key, FlowApp::default);
+        flow.last_ts = pkt.ts_nanos;
         let (streams, app) = (&mut flow.streams, &mut flow.app);
         if seg.flags & TCP_SYN != 0 {
             streams[side.index()].on_syn(seg.seq);
@@ -243,9 +335,10 @@ impl Pipeline {
                 let dir = &mut app.dirs[peer.index()];
                 let (stats, scratch, limits) =
                     (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
-                let report = streams[peer.index()].on_peer_ack(seg.ack, limits, &mut |bytes| {
-                    consume_stream(&ctx, dir, scratch, stats, bytes, sink)
-                });
+                let report =
+                    streams[peer.index()].on_peer_ack(seg.ack, limits, &mut |bytes, origin| {
+                        consume_stream(&ctx.at(origin), dir, scratch, stats, bytes, sink)
+                    });
                 record_ingest(stats, &report);
                 resync_after(dir, &report);
             }
@@ -284,11 +377,31 @@ impl Pipeline {
             dir.resync();
             return;
         }
+        if let Some(already) = stream.partly_delivered_at_boundary(seg.seq, seg.payload.len())
+            && !ctx.protocol.starts_pdu(&seg.payload[already..])
+        {
+            // A retransmission that rewrites the stream (as injections
+            // do): its new bytes do not start a PDU where the old ones
+            // ended. Skip them, as Wireshark does, and resume at the next
+            // segment rather than report garbage.
+            self.stats.gap_bytes += stream.skip(seg.seq, seg.payload.len());
+            dir.synced = false;
+            dir.scan = false;
+            return;
+        }
         let (stats, scratch, limits) =
             (&mut self.stats, &mut self.scratch, &self.cfg.stream_limits);
-        let report = stream.ingest(seg.seq, seg.payload, limits, &mut |bytes| {
-            consume_stream(&ctx, dir, scratch, stats, bytes, sink)
-        });
+        let origin = Origin {
+            frame: self.frame,
+            ts_nanos: pkt.ts_nanos,
+        };
+        let report = stream.ingest(
+            seg.seq,
+            seg.payload,
+            origin,
+            limits,
+            &mut |bytes, origin| consume_stream(&ctx.at(origin), dir, scratch, stats, bytes, sink),
+        );
         record_ingest(stats, &report);
         resync_after(dir, &report);
         if dir.misdetected {
@@ -313,7 +426,11 @@ impl Pipeline {
             port: dg.dst_port,
         };
         let (key, side) = FlowKey::of(PROTO_UDP, (ip.src, dg.src_port), (ip.dst, dg.dst_port));
+        if self.flows.get_mut(&key).is_none() {
+            self.track_idle(key, pkt.ts_nanos);
+        }
         let flow = self.flows.get_or_insert(key, FlowApp::default);
+        flow.last_ts = pkt.ts_nanos;
         let app = &mut flow.app;
         if !recognise(
             app,
@@ -361,8 +478,12 @@ impl Pipeline {
     }
 }
 
-/// Decides the flow's protocol on its first payload: by registered port,
-/// else by probing the content. Returns whether the flow is to be decoded.
+/// Decides the flow's protocol on its first payload. Content decides over
+/// port: a payload that is exactly whole PDUs of one protocol is that
+/// protocol, whatever port it uses (a DNP3 master whose ephemeral port is
+/// 44818 still speaks DNP3). When the content is inconclusive (a capture
+/// that starts mid-PDU, a PDU split over segments), the registered port
+/// decides. Returns whether the flow is to be decoded.
 fn recognise(
     app: &mut FlowApp,
     stats: &mut Stats,
@@ -381,18 +502,31 @@ fn recognise(
     // The registered port marks the server even when the capture shows the
     // other side opening the connection (devices that call out to their
     // master); otherwise the SYN's receiver, else this packet's receiver.
-    let (protocol, server) = if let Some(p) = by_port(dst.port) {
-        (Some(p), side.other())
-    } else if let Some(p) = by_port(src.port) {
-        (Some(p), side)
-    } else {
-        app.by_content = true;
-        (Protocol::probe(payload), app.server.unwrap_or(side.other()))
+    let server_of = |p: Protocol| -> Option<Side> {
+        if by_port(dst.port).map(Protocol::framing) == Some(p) {
+            Some(side.other())
+        } else if by_port(src.port).map(Protocol::framing) == Some(p) {
+            Some(side)
+        } else {
+            None
+        }
     };
+    let by_port_hint = by_port(dst.port).or_else(|| by_port(src.port));
+    // CIP class 0/1 I/O (UDP 2222) has no header for content to judge.
+    let io_port = by_port_hint == Some(Protocol::Enip) && (dst.port == 2222 || src.port == 2222);
+    let content = match by_port_hint {
+        Some(p) if io_port || (p.starts_pdu(payload) && p.frames_exactly(payload)) => Some(p),
+        _ => Protocol::probe(payload),
+    };
+    let protocol = content.or(by_port_hint);
     match protocol {
         Some(p) => {
+            let server = server_of(p);
+            // Neither port belongs to the protocol: a guess from content,
+            // dropped quietly if it then fails to frame.
+            app.by_content = server.is_none();
             app.protocol = Some(p);
-            app.server = Some(server);
+            app.server = Some(server.unwrap_or(app.server.unwrap_or(side.other())));
             stats.ot_flows += 1;
             true
         }
@@ -401,6 +535,33 @@ fn recognise(
             app.ignored = app.probes >= cfg.probe_packets;
             false
         }
+    }
+}
+
+/// Decodes what a TCP flow still holds behind holes in either direction.
+fn flush_flow(
+    key: &FlowKey,
+    flow: &mut Flow<FlowApp>,
+    stats: &mut Stats,
+    scratch: &mut Scratch,
+    limits: &StreamLimits,
+    sink: &mut Sink<'_>,
+) {
+    if key.proto != PROTO_TCP {
+        return;
+    }
+    let endpoint = |(ip, port)| Endpoint { ip, port };
+    let (a, b) = (endpoint(key.a), endpoint(key.b));
+    for (side, ends) in [(Side::A, (a, b)), (Side::B, (b, a))] {
+        let app = &mut flow.app;
+        let Some(ctx) = Ctx::of(0, 0, app, side, ends, Transport::Tcp) else {
+            return;
+        };
+        let dir = &mut app.dirs[side.index()];
+        let report = flow.streams[side.index()].flush(limits, &mut |bytes, origin| {
+            consume_stream(&ctx.at(origin), dir, scratch, stats, bytes, sink)
+        });
+        record_ingest(stats, &report);
     }
 }
 
@@ -446,7 +607,10 @@ fn consume_stream(
                 if dir.synced {
                     emit(ctx, stats, EventKind::Malformed { reason }, sink);
                     dir.synced = false;
-                    dir.scan = false;
+                    // IEC 104's start byte and strict APCI make the next
+                    // APDU easy to find again (as Wireshark does); other
+                    // protocols resume at the next segment.
+                    dir.scan = ctx.protocol == Protocol::Iec104;
                 }
                 if !dir.scan {
                     return bytes.len();
@@ -467,9 +631,14 @@ const RESYNC_KEEP: usize = 512;
 /// first plausible PDU header, or `Err(offset)` of the bytes to keep for
 /// the next try when none is found yet.
 fn resync(protocol: Protocol, bytes: &[u8]) -> Result<usize, usize> {
-    (0..bytes.len())
-        .find(|&i| protocol.starts_pdu(&bytes[i..]))
-        .ok_or(bytes.len().saturating_sub(RESYNC_KEEP))
+    let found = if protocol == Protocol::Iec104 {
+        // The next start byte with a possible length, as Wireshark does:
+        // an APDU cut by the end of the segment is completed by the next.
+        (0..bytes.len()).find(|&i| iec104::starts_apdu(&bytes[i..]))
+    } else {
+        (0..bytes.len()).find(|&i| protocol.starts_pdu(&bytes[i..]))
+    };
+    found.ok_or(bytes.len().saturating_sub(RESYNC_KEEP))
 }
 
 fn decode_pdu(
@@ -485,7 +654,7 @@ fn decode_pdu(
         Protocol::Enip => enip::parse(pdu, &mut scratch.cip_embedded).map(EventKind::Enip),
         Protocol::Iec104 => iec104::parse(pdu, &mut scratch.ioas).map(EventKind::Iec104),
         Protocol::Dnp3 => return decode_dnp3(ctx, dir, scratch, stats, pdu, sink),
-        Protocol::S7comm => return decode_s7(ctx, dir, stats, pdu, sink),
+        Protocol::S7comm | Protocol::S7commPlus => return decode_s7(ctx, dir, stats, pdu, sink),
     };
     let kind = kind.unwrap_or_else(|m| EventKind::Malformed { reason: m.0 });
     emit(ctx, stats, kind, sink);
@@ -563,9 +732,25 @@ fn decode_s7(ctx: &Ctx, dir: &mut DirState, stats: &mut Stats, pdu: &[u8], sink:
         &joined
     };
     match s7comm::parse(payload) {
-        Ok(Some(s7)) => emit(ctx, stats, EventKind::S7comm(s7), sink),
+        Ok(Some(s7comm::S7Pdu::Classic(s7))) => emit(ctx, stats, EventKind::S7comm(s7), sink),
+        Ok(Some(s7comm::S7Pdu::Plus(plus))) => {
+            let plus_ctx = Ctx {
+                protocol: Protocol::S7commPlus,
+                ..*ctx
+            };
+            emit(&plus_ctx, stats, EventKind::S7commPlus(plus), sink)
+        }
         Ok(None) => {}
-        Err(m) => emit(ctx, stats, EventKind::Malformed { reason: m.0 }, sink),
+        Err(m) => {
+            // The protocol id says which of the two failed to decode.
+            let protocol = if payload.first() == Some(&0x72) {
+                Protocol::S7commPlus
+            } else {
+                Protocol::S7comm
+            };
+            let bad_ctx = Ctx { protocol, ..*ctx };
+            emit(&bad_ctx, stats, EventKind::Malformed { reason: m.0 }, sink)
+        }
     }
     // Keep the allocation for the next split PDU.
     dir.cotp = joined;
@@ -612,6 +797,7 @@ pub fn decode_capture<R: Read>(
             Err(e) => return Err(e),
         }
     }
+    pipeline.finish(sink);
     let mut stats = pipeline.stats();
     stats.malformed_blocks = reader.malformed_blocks();
     Ok(stats)

@@ -27,6 +27,8 @@ pub struct Stats {
     pub udp_datagrams: u64,
     pub flows: u64,
     pub flows_evicted: u64,
+    /// Flows dropped after five minutes without a packet.
+    pub flows_expired: u64,
     /// Flows carrying one of the decoded protocols.
     pub ot_flows: u64,
     pub retransmitted_bytes: u64,

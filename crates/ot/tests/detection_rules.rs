@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use kensa_ot::baseline::{Baseline, FrameWindow, Learner};
 use kensa_ot::decode::modbus::Modbus;
-use kensa_ot::decode::s7comm::{S7comm, Variant};
+use kensa_ot::decode::s7comm::S7comm;
 use kensa_ot::detect::{Alert, Detector, Severity};
 use kensa_ot::event::Transport;
 use kensa_ot::observe::{Observer, PacketView};
@@ -72,7 +72,7 @@ fn write_single(ms: i64, value: u16) -> Step {
     }
 }
 
-fn s7(ms: i64, function: u16) -> Step {
+fn s7(ms: i64, function: u8) -> Step {
     Step {
         ms,
         src: ep(HMI, 40001),
@@ -80,15 +80,15 @@ fn s7(ms: i64, function: u16) -> Step {
         to_server: true,
         protocol: Protocol::S7comm,
         kind: Kind::S7(S7comm {
-            variant: Variant::S7comm,
-            rosctr: Some(1),
+            rosctr: 1,
             function_code: Some(function),
+            userdata_type: None,
+            function_group: None,
             subfunction: None,
-            pdu_reference: Some(1),
+            cpu_mode: None,
+            pdu_reference: 1,
             error_class: None,
             error_code: None,
-            version: None,
-            opcode: None,
         }),
     }
 }

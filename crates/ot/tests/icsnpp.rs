@@ -373,10 +373,11 @@ fn s7comm_logs_agree() {
         let ours = decode(&base.join("traces").join(capture));
         let logs = base.join("baseline").join(baseline);
         let label = |log: &str| format!("icsnpp-s7comm {capture} {log}");
-        let classic = |e: &&Value| e["s7comm"]["variant"] == "s7comm";
 
         // s7comm.log: source, destination, ROSCTR, PDU reference, function
-        // code, and for user data the sub-function. Not compared: the
+        // code (for user data ICSNPP logs the type/group byte, which Kensa
+        // reports as `userdata_type` and `function_group`), and for user
+        // data the sub-function. Not compared: the
         // sub-function column of job PDUs, where ICSNPP puts the PI service
         // name (e.g. P_PROGRAM) that Kensa does not decode. Known
         // difference: ICSNPP reads the PDU reference little-endian, Kensa
@@ -394,17 +395,23 @@ fn s7comm_logs_agree() {
             .collect();
         // ICSNPP logs no Ack (ROSCTR 2) PDUs; Kensa reports them.
         let mut mine: Vec<Vec<String>> = of(&ours.events, "s7comm")
-            .filter(classic)
             .filter(|e| e["s7comm"]["rosctr"] != 2)
             .map(|e| {
                 let m = &e["s7comm"];
                 let mut r = endpoints(e).to_vec();
                 let pdu_ref = m["pdu_reference"].as_u64().unwrap() as u16;
-                r.extend([
-                    s(&m["rosctr"]),
-                    pdu_ref.swap_bytes().to_string(),
-                    hex(&m["function_code"], 2),
-                ]);
+                let function = if m["rosctr"] == 7 {
+                    assert!(
+                        m["function_code"].is_null(),
+                        "user data has no function code"
+                    );
+                    let type_group = m["userdata_type"].as_u64().unwrap() << 4
+                        | m["function_group"].as_u64().unwrap();
+                    hex(&type_group.into(), 2)
+                } else {
+                    hex(&m["function_code"], 2)
+                };
+                r.extend([s(&m["rosctr"]), pdu_ref.swap_bytes().to_string(), function]);
                 if m["rosctr"] == 7 {
                     r.push(hex(&m["subfunction"], 2));
                 }
@@ -443,10 +450,9 @@ fn s7comm_logs_agree() {
                 .into_iter()
                 .map(|r| [&r[7..13], &r[14..15]].concat())
                 .collect();
-            let mine = of(&ours.events, "s7comm")
-                .filter(|e| e["s7comm"]["variant"] == "s7comm-plus")
+            let mine = of(&ours.events, "s7comm-plus")
                 .map(|e| {
-                    let m = &e["s7comm"];
+                    let m = &e["s7comm-plus"];
                     let mut r = endpoints(e).to_vec();
                     r.extend([
                         s(&m["version"]),

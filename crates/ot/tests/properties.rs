@@ -84,7 +84,7 @@ fn seeds() -> Vec<(Protocol, Vec<u8>)> {
         (Protocol::Dnp3, dnp3_read),
         (Protocol::Dnp3, dnp3_resp),
         (Protocol::S7comm, s7),
-        (Protocol::S7comm, s7plus),
+        (Protocol::S7commPlus, s7plus),
         (Protocol::Enip, enip),
         (Protocol::Iec104, iec),
         (Protocol::Modbus, modbus),
@@ -117,7 +117,7 @@ fn exercise(protocol: Protocol, data: &[u8]) {
             let mut objects = Vec::new();
             let _ = dnp3::parse_app(data, &mut objects);
         }
-        Protocol::S7comm => {
+        Protocol::S7comm | Protocol::S7commPlus => {
             if let Ok(c) = s7comm::parse_cotp(data) {
                 let _ = s7comm::parse(c.payload);
             }

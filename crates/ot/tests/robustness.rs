@@ -30,7 +30,8 @@ fn seen(e: &Event<'_>) -> Seen {
         EventKind::Dnp3(d) => Some(d.src as u32),
         EventKind::Iec104(i) => i.common_address.map(u32::from),
         EventKind::Enip(n) => n.session_handle,
-        EventKind::S7comm(s) => s.pdu_reference.map(u32::from),
+        EventKind::S7comm(s) => Some(s.pdu_reference as u32),
+        EventKind::S7commPlus(s) => s.function_code.map(u32::from),
         EventKind::Malformed { .. } => None,
     };
     Seen {

@@ -31,6 +31,12 @@ pub fn frame(data: &[u8]) -> Frame {
     }
 }
 
+/// The start byte and a possible APDU length (4 to 253): where a stream
+/// that lost its place picks up again. A length byte still to come counts.
+pub fn starts_apdu(data: &[u8]) -> bool {
+    data.first() == Some(&START) && data.get(1).is_none_or(|&len| (4..=253).contains(&len))
+}
+
 /// A complete APDU of a consistent format: S and U frames are exactly 4
 /// control octets long, U frames set exactly one function bit.
 pub fn looks_like(data: &[u8]) -> bool {

@@ -19,15 +19,20 @@ pub enum Protocol {
     Modbus,
     Dnp3,
     S7comm,
+    /// S7comm-plus (S7-1200/1500): framed like S7comm (TPKT, COTP) on the
+    /// same port, told apart by its protocol id (0x72).
+    #[serde(rename = "s7comm-plus")]
+    S7commPlus,
     Enip,
     Iec104,
 }
 
 impl Protocol {
-    pub const ALL: [Protocol; 5] = [
+    pub const ALL: [Protocol; 6] = [
         Protocol::Modbus,
         Protocol::Dnp3,
         Protocol::S7comm,
+        Protocol::S7commPlus,
         Protocol::Enip,
         Protocol::Iec104,
     ];
@@ -37,8 +42,41 @@ impl Protocol {
             Protocol::Modbus => "modbus",
             Protocol::Dnp3 => "dnp3",
             Protocol::S7comm => "s7comm",
+            Protocol::S7commPlus => "s7comm-plus",
             Protocol::Enip => "enip",
             Protocol::Iec104 => "iec104",
+        }
+    }
+
+    /// The everyday name, for sentences.
+    pub fn label(self) -> &'static str {
+        match self {
+            Protocol::Modbus => "Modbus/TCP",
+            Protocol::Dnp3 => "DNP3",
+            Protocol::S7comm => "S7comm",
+            Protocol::S7commPlus => "S7comm-plus",
+            Protocol::Enip => "EtherNet/IP",
+            Protocol::Iec104 => "IEC 60870-5-104",
+        }
+    }
+
+    /// The framing a flow of this protocol uses: S7comm-plus PDUs travel in
+    /// the same TPKT/COTP stream as S7comm.
+    pub fn framing(self) -> Protocol {
+        match self {
+            Protocol::S7commPlus => Protocol::S7comm,
+            p => p,
+        }
+    }
+
+    /// The protocol's registered TCP port.
+    pub fn registered_tcp_port(self) -> u16 {
+        match self {
+            Protocol::Modbus => 502,
+            Protocol::Dnp3 => 20000,
+            Protocol::S7comm | Protocol::S7commPlus => 102,
+            Protocol::Enip => 44818,
+            Protocol::Iec104 => 2404,
         }
     }
 
@@ -89,14 +127,14 @@ impl Protocol {
         match self {
             Protocol::Modbus => modbus::looks_like(data),
             Protocol::Dnp3 => dnp3::looks_like(data),
-            Protocol::S7comm => s7comm::looks_like(data),
+            Protocol::S7comm | Protocol::S7commPlus => s7comm::looks_like(data),
             Protocol::Enip => enip::looks_like(data),
             Protocol::Iec104 => iec104::looks_like(data),
         }
     }
 
     /// Whether `data` is a sequence of whole PDUs of this protocol.
-    fn frames_exactly(self, data: &[u8]) -> bool {
+    pub(crate) fn frames_exactly(self, data: &[u8]) -> bool {
         let mut at = 0;
         while at < data.len() {
             match self.frame(&data[at..]) {
@@ -112,7 +150,7 @@ impl Protocol {
         match self {
             Protocol::Modbus => modbus::frame(data),
             Protocol::Dnp3 => dnp3::frame(data),
-            Protocol::S7comm => s7comm::frame(data),
+            Protocol::S7comm | Protocol::S7commPlus => s7comm::frame(data),
             Protocol::Enip => enip::frame(data),
             Protocol::Iec104 => iec104::frame(data),
         }

@@ -69,46 +69,81 @@ pub fn parse_cotp(tpkt: &[u8]) -> Result<Cotp<'_>, Malformed> {
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Variant {
-    S7comm,
-    S7commPlus,
-}
-
+/// A classic S7comm PDU (protocol id 0x32). As in Wireshark's dissector,
+/// `function_code` is the parameter's function for Job and Ack_Data PDUs
+/// only; Ack PDUs carry none, and Userdata PDUs name their function by
+/// `function_group` and `subfunction`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct S7comm {
-    pub variant: Variant,
-    /// S7comm message type: 1 job, 2 ack, 3 ack-data, 7 user data.
-    pub rosctr: Option<u8>,
-    /// Job/ack-data: the parameter's function code. User data: the
-    /// type-and-group byte (e.g. 0x44, request + CPU functions).
-    /// S7comm-plus: the 16-bit function code.
-    pub function_code: Option<u16>,
+    /// Message type: 1 job, 2 ack, 3 ack-data, 7 user data.
+    pub rosctr: u8,
+    /// Job/Ack_Data: the parameter's function code (0x04 read variable,
+    /// 0x29 PLC stop...). Null for Ack and Userdata PDUs.
+    pub function_code: Option<u8>,
+    /// Userdata: the type nibble of the type/group byte (0 push,
+    /// 4 request, 8 response).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub userdata_type: Option<u8>,
+    /// Userdata: the function group (low nibble: 1 programmer commands,
+    /// 4 CPU functions, 5 security, 7 time...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_group: Option<u8>,
+    /// Userdata: the sub-function within the group (e.g. 1 read SZL).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subfunction: Option<u8>,
+    /// Userdata of the mode-transition group (0), pushed by the CPU: the
+    /// mode it entered (0 STOP, 1 warm restart, 2 cold restart, 3 hot
+    /// restart, 8 RUN...), where other groups have a sub-function.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pdu_reference: Option<u16>,
+    pub cpu_mode: Option<u8>,
+    pub pdu_reference: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_class: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<u8>,
-    /// S7comm-plus protocol version and opcode (request, response, notification).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<u8>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+}
+
+impl S7comm {
+    /// The user-data type/group byte as one value (e.g. 0x44: request, CPU
+    /// functions), the form ICSNPP logs as the function.
+    pub fn userdata_type_group(&self) -> Option<u8> {
+        Some(self.userdata_type? << 4 | self.function_group?)
+    }
+}
+
+/// An S7comm-plus PDU (protocol id 0x72, S7-1200/1500): its own protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct S7commPlus {
+    /// Protocol version (1, 2, 3; 0xfe for keep-alive).
+    pub version: u8,
+    /// 0x31 request, 0x32 response, 0x33 notification...
     pub opcode: Option<u8>,
+    /// The 16-bit function of requests and responses (0x054c GetMultiVariables...).
+    pub function_code: Option<u16>,
+}
+
+/// What a COTP data unit carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum S7Pdu {
+    Classic(S7comm),
+    Plus(S7commPlus),
 }
 
 /// Decodes an S7comm or S7comm-plus PDU (the COTP user data, reassembled
 /// when it spanned several data TPDUs). `None` for other payloads.
-pub fn parse(payload: &[u8]) -> Result<Option<S7comm>, Malformed> {
+pub fn parse(payload: &[u8]) -> Result<Option<S7Pdu>, Malformed> {
     match payload.first() {
-        Some(&S7COMM_ID) => parse_classic(payload).map(Some),
-        Some(&S7COMM_PLUS_ID) => parse_plus(payload).map(Some),
+        Some(&S7COMM_ID) => parse_classic(payload).map(|p| Some(S7Pdu::Classic(p))),
+        Some(&S7COMM_PLUS_ID) => parse_plus(payload).map(|p| Some(S7Pdu::Plus(p))),
         _ => Ok(None),
     }
 }
+
+const ROSCTR_JOB: u8 = 1;
+const ROSCTR_ACK_DATA: u8 = 3;
+const ROSCTR_USERDATA: u8 = 7;
+/// The user-data function group a CPU pushes its mode changes in.
+const MODE_TRANSITION: u8 = 0;
 
 fn parse_classic(p: &[u8]) -> Result<S7comm, Malformed> {
     let mut r = Reader::new(p);
@@ -127,26 +162,37 @@ fn parse_classic(p: &[u8]) -> Result<S7comm, Malformed> {
         (None, None)
     };
     let params = r.take(param_len.min(r.remaining()), "S7comm parameters")?;
-    let (function_code, subfunction) = if rosctr == 7 {
-        // User data parameter head: 00 01 12, length, method, type|group, sub-function.
-        (params.get(5).map(|&b| b as u16), params.get(6).copied())
-    } else {
-        (params.first().map(|&b| b as u16), None)
-    };
-    Ok(S7comm {
-        variant: Variant::S7comm,
-        rosctr: Some(rosctr),
-        function_code,
-        subfunction,
-        pdu_reference: Some(pdu_reference),
+    let mut pdu = S7comm {
+        rosctr,
+        function_code: None,
+        userdata_type: None,
+        function_group: None,
+        subfunction: None,
+        cpu_mode: None,
+        pdu_reference,
         error_class,
         error_code,
-        version: None,
-        opcode: None,
-    })
+    };
+    match rosctr {
+        ROSCTR_JOB | ROSCTR_ACK_DATA => pdu.function_code = params.first().copied(),
+        ROSCTR_USERDATA => {
+            // Parameter head: 00 01 12, length, method, type|group, sub-function.
+            if let Some(&tg) = params.get(5) {
+                pdu.userdata_type = Some(tg >> 4);
+                pdu.function_group = Some(tg & 0x0f);
+            }
+            if pdu.function_group == Some(MODE_TRANSITION) {
+                pdu.cpu_mode = params.get(6).copied();
+            } else {
+                pdu.subfunction = params.get(6).copied();
+            }
+        }
+        _ => {}
+    }
+    Ok(pdu)
 }
 
-fn parse_plus(p: &[u8]) -> Result<S7comm, Malformed> {
+fn parse_plus(p: &[u8]) -> Result<S7commPlus, Malformed> {
     let mut r = Reader::new(p);
     r.u8("S7comm-plus protocol id")?;
     let version = r.u8("S7comm-plus version")?;
@@ -164,16 +210,10 @@ fn parse_plus(p: &[u8]) -> Result<S7comm, Malformed> {
         }
         _ => None,
     };
-    Ok(S7comm {
-        variant: Variant::S7commPlus,
-        rosctr: None,
-        function_code,
-        subfunction: None,
-        pdu_reference: None,
-        error_class: None,
-        error_code: None,
-        version: Some(version),
+    Ok(S7commPlus {
+        version,
         opcode,
+        function_code,
     })
 }
 
@@ -192,16 +232,41 @@ mod tests {
         assert!(looks_like(&pdu));
         let cotp = parse_cotp(&pdu).unwrap();
         assert!(cotp.eot);
-        let s7 = parse(cotp.payload).unwrap().unwrap();
-        assert_eq!((s7.rosctr, s7.function_code), (Some(1), Some(0xf0)));
+        let Some(S7Pdu::Classic(s7)) = parse(cotp.payload).unwrap() else {
+            panic!("classic S7comm")
+        };
+        assert_eq!((s7.rosctr, s7.function_code), (1, Some(0xf0)));
     }
 
     #[test]
-    fn user_data_reports_type_group_and_subfunction() {
+    fn user_data_reports_group_and_subfunction_not_a_function_code() {
         let p = [
             0x32, 7, 0, 0, 0, 1, 0, 8, 0, 0, 0, 1, 0x12, 4, 0x11, 0x44, 0x01, 0,
         ];
-        let s7 = parse(&p).unwrap().unwrap();
-        assert_eq!((s7.function_code, s7.subfunction), (Some(0x44), Some(1)));
+        let Some(S7Pdu::Classic(s7)) = parse(&p).unwrap() else {
+            panic!("classic S7comm")
+        };
+        assert_eq!(s7.function_code, None);
+        assert_eq!(
+            (s7.userdata_type, s7.function_group, s7.subfunction),
+            (Some(4), Some(4), Some(1))
+        );
+        assert_eq!(s7.userdata_type_group(), Some(0x44));
+    }
+
+    #[test]
+    fn ack_pdus_carry_no_function_code() {
+        // ROSCTR 2 (Ack) with a parameter byte that is not a function.
+        let p = [0x32, 2, 0, 0, 0, 5, 0, 1, 0, 0, 0, 0, 0x04];
+        let Some(S7Pdu::Classic(s7)) = parse(&p).unwrap() else {
+            panic!("classic S7comm")
+        };
+        assert_eq!((s7.rosctr, s7.function_code), (2, None));
+        // Ack_Data with the same parameter: read variable.
+        let p = [0x32, 3, 0, 0, 0, 5, 0, 2, 0, 0, 0, 0, 0x04, 1];
+        let Some(S7Pdu::Classic(s7)) = parse(&p).unwrap() else {
+            panic!("classic S7comm")
+        };
+        assert_eq!(s7.function_code, Some(0x04));
     }
 }

@@ -2,11 +2,16 @@
 //! checked by the rules in [`rules`], each a small function with a fixed or
 //! documented severity. Alerts are de-duplicated per (rule, subject): the
 //! first occurrence is reported with where it happened, later ones only
-//! raise its `count`, `last_frame` and `last_ts`, so a flood of a million
-//! PDUs yields one alert with a count, not a million lines. Output is sorted
-//! by first frame and rule, so detection is deterministic.
+//! raise its `count`, `last_frame` and `last_ts` (and its severity, with the
+//! explanation of the graver repeat), so a flood of a million PDUs yields
+//! one alert with a count, not a million lines. Output is sorted by first
+//! frame and rule, so detection is deterministic.
 
+mod alerts;
+pub mod network;
 pub mod rules;
+
+pub use alerts::Alerts;
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -18,6 +23,8 @@ use crate::Protocol;
 use crate::baseline::{Baseline, FrameWindow, RateWindow};
 use crate::capture::CaptureError;
 use crate::event::Event;
+use crate::identity::{Identity, IdentityReader};
+use crate::network::NetEvent;
 use crate::observe::{Observer, PacketView, observe_capture};
 use crate::oui::Mac;
 use crate::pipeline::PipelineConfig;
@@ -38,6 +45,9 @@ pub enum Severity {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
+    /// Stable identifier of the alert (its rule and subject): repeats and
+    /// updates of one alert share it.
+    pub id: String,
     /// Frame of the first occurrence.
     pub frame: u64,
     pub ts: f64,
@@ -77,45 +87,6 @@ pub struct At {
     pub ts_nanos: i64,
 }
 
-#[derive(Debug, Default)]
-struct Alerts {
-    list: Vec<Alert>,
-    index: HashMap<(&'static str, String), usize>,
-    dropped: u64,
-}
-
-impl Alerts {
-    fn add(&mut self, at: At, f: Finding) {
-        let ts = at.ts_nanos as f64 / 1e9;
-        if let Some(&i) = self.index.get(&(f.rule, f.subject.clone())) {
-            let a = &mut self.list[i];
-            a.count += 1;
-            a.last_frame = at.frame;
-            a.last_ts = ts;
-            return;
-        }
-        if self.list.len() >= MAX_ALERTS {
-            self.dropped += 1;
-            return;
-        }
-        self.index.insert((f.rule, f.subject), self.list.len());
-        self.list.push(Alert {
-            frame: at.frame,
-            ts,
-            severity: f.severity,
-            rule: f.rule,
-            src: f.src,
-            dst: f.dst,
-            protocol: f.protocol,
-            explanation: f.explanation,
-            evidence: f.evidence,
-            count: 1,
-            last_frame: at.frame,
-            last_ts: ts,
-        });
-    }
-}
-
 /// Running state the rules read and update.
 #[derive(Debug, Default)]
 pub struct State {
@@ -126,6 +97,8 @@ pub struct State {
     /// flows whose first datagram was checked.
     pub flows_checked: HashSet<(IpAddr, u16, IpAddr, u16)>,
     pub values: ModbusValues,
+    /// The baseline's polled-register ranges, by point.
+    pub polled: HashMap<(IpAddr, u8, u8, u16), crate::baseline::ValueRange>,
 }
 
 /// Bound on the per-flow and per-pair state maps; past it they restart
@@ -136,7 +109,9 @@ pub struct Detector<'b> {
     baseline: &'b Baseline,
     window: FrameWindow,
     state: State,
+    net: network::NetState,
     alerts: Alerts,
+    ids: IdentityReader,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,20 +126,49 @@ impl<'b> Detector<'b> {
         Detector {
             baseline,
             window,
-            state: State::default(),
+            state: State {
+                polled: rules::polled_points(baseline),
+                ..State::default()
+            },
+            net: network::NetState::new(baseline.network.as_ref()),
             alerts: Alerts::default(),
+            ids: IdentityReader::default(),
         }
     }
 
     pub fn finish(self) -> Report {
-        let mut alerts = self.alerts.list;
-        alerts.sort_by(|a, b| {
-            (a.frame, a.rule, &a.src, &a.dst).cmp(&(b.frame, b.rule, &b.src, &b.dst))
-        });
+        let dropped_alerts = self.alerts.dropped;
         Report {
-            alerts,
-            dropped_alerts: self.alerts.dropped,
+            alerts: self.alerts.into_sorted(),
+            dropped_alerts,
         }
+    }
+
+    /// A detector that runs for days: when the alert table is full, the
+    /// alerts quiet longest are forgotten (they were written out already).
+    pub fn live(mut self) -> Self {
+        self.alerts.live = true;
+        self
+    }
+
+    /// Alerts new or raised since the last call.
+    pub fn drain_raised(&mut self) -> Vec<Alert> {
+        self.alerts.drain_raised()
+    }
+
+    /// Alerts that repeated since they were last drained.
+    pub fn drain_changed(&mut self) -> Vec<Alert> {
+        self.alerts.drain_changed()
+    }
+
+    /// The identities the checked traffic revealed, per host.
+    pub fn identities(&self) -> &std::collections::BTreeMap<IpAddr, Vec<Identity>> {
+        &self.ids.identities
+    }
+
+    /// Distinct alerts held.
+    pub fn alert_count(&self) -> usize {
+        self.alerts.len()
     }
 
     fn trim_state(&mut self) {
@@ -185,7 +189,27 @@ impl<'b> Detector<'b> {
 }
 
 impl Observer for Detector<'_> {
+    fn wants_network(&self) -> bool {
+        true
+    }
+
+    fn net(&mut self, n: &NetEvent<'_>) {
+        let mut findings = Vec::new();
+        network::net_rules(
+            self.baseline.network.as_ref(),
+            &mut self.net,
+            n,
+            &mut findings,
+        );
+        for (at, f) in findings {
+            if self.window.contains(at.frame) {
+                self.alerts.add(at, f);
+            }
+        }
+    }
+
     fn packet(&mut self, p: &PacketView<'_>) {
+        self.ids.packet(p);
         if let Some(mac) = p.src_mac {
             self.state.macs.insert(p.src.ip, mac);
         }
@@ -208,6 +232,7 @@ impl Observer for Detector<'_> {
             frame: e.frame,
             ts_nanos: e.ts_nanos,
         };
+        network::learn_live_roles(&mut self.net, e);
         let mut findings = Vec::new();
         rules::event_rules(self.baseline, &mut self.state, e, &mut findings);
         if self.window.contains(e.frame) {

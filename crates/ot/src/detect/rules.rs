@@ -30,13 +30,7 @@ use crate::{Endpoint, Protocol};
 
 /// The protocol's everyday name, for sentences.
 pub fn protocol_label(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Modbus => "Modbus/TCP",
-        Protocol::Dnp3 => "DNP3",
-        Protocol::S7comm => "S7comm",
-        Protocol::Enip => "EtherNet/IP",
-        Protocol::Iec104 => "IEC 60870-5-104",
-    }
+    p.label()
 }
 
 fn host_label(state: &State, ip: std::net::IpAddr) -> String {
@@ -50,8 +44,12 @@ pub fn event_rules(b: &Baseline, st: &mut State, e: &Event<'_>, out: &mut Vec<Fi
     let (client, server) = ops::client_server(e);
     let pk = pair_key(client.ip, server.ip, e.protocol);
     let op = ops::operation(e);
-    out.extend(new_talker(b, st, e, client, server));
-    out.extend(new_flow(b, e, client, server));
+    // With the network learned, new hosts and pairs are the network
+    // rules' (new_host, new_conversation, new_service): one alert each.
+    if b.network.is_none() {
+        out.extend(new_talker(b, st, e, client, server));
+        out.extend(new_flow(b, e, client, server));
+    }
     out.extend(unusual_port(b, e, client, server));
     out.extend(rate(b, st, e, &pk, client, server));
     match &op {
@@ -70,8 +68,31 @@ pub fn packet_rules(b: &Baseline, st: &mut State, p: &PacketView<'_>, out: &mut 
     let mut seen = Vec::new();
     st.values.packet(p, &mut |v| seen.push(v));
     for v in seen {
-        out.extend(value_range(b, &v, p));
+        out.extend(value_range(b, st, &v, p));
     }
+}
+
+/// The learned polled-register ranges by point, parsed once from the
+/// baseline's `server/unit/hr|ir/address` keys, so that checking a value
+/// formats nothing.
+pub fn polled_points(
+    b: &Baseline,
+) -> std::collections::HashMap<(std::net::IpAddr, u8, u8, u16), crate::baseline::ValueRange> {
+    b.values
+        .iter()
+        .filter_map(|(k, v)| {
+            let mut parts = k.split('/');
+            let server = parts.next()?.parse().ok()?;
+            let unit = parts.next()?.parse().ok()?;
+            let function = match parts.next()? {
+                "hr" => 3,
+                "ir" => 4,
+                _ => return None,
+            };
+            let address = parts.next()?.parse().ok()?;
+            Some(((server, unit, function, address), *v))
+        })
+        .collect()
 }
 
 fn base(
@@ -197,7 +218,7 @@ fn new_operation(
     if !e.to_server
         && matches!(
             e.protocol,
-            Protocol::Modbus | Protocol::S7comm | Protocol::Enip
+            Protocol::Modbus | Protocol::S7comm | Protocol::S7commPlus | Protocol::Enip
         )
         && !op.key.contains("exception")
     {
@@ -286,12 +307,17 @@ fn outside(min: i64, max: i64, v: i64) -> bool {
 }
 
 /// A polled register value outside its learned range.
-fn value_range(b: &Baseline, v: &RegisterValue, p: &PacketView<'_>) -> Option<Finding> {
-    let key = v.point_key();
-    let learned = b.values.get(&key)?;
+fn value_range(
+    _b: &Baseline,
+    st: &State,
+    v: &RegisterValue,
+    p: &PacketView<'_>,
+) -> Option<Finding> {
+    let learned = st.polled.get(&(v.server, v.unit, v.function, v.address))?;
     if learned.count < MIN_SAMPLES || !outside(learned.min, learned.max, v.value as i64) {
         return None;
     }
+    let key = v.point_key();
     Some(Finding {
         rule: "value_range",
         severity: Severity::Medium,
@@ -445,10 +471,11 @@ fn malformed(
 }
 
 fn registered_port(p: Protocol, t: Transport, port: u16) -> bool {
-    match t {
-        Transport::Tcp => Protocol::by_tcp_port(port) == Some(p),
-        Transport::Udp => Protocol::by_udp_port(port) == Some(p),
-    }
+    let registered = match t {
+        Transport::Tcp => Protocol::by_tcp_port(port),
+        Transport::Udp => Protocol::by_udp_port(port),
+    };
+    registered == Some(p.framing())
 }
 
 /// A known protocol on a server port other than its registered one.

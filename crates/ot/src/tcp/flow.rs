@@ -32,7 +32,7 @@ impl Side {
 }
 
 /// Direction-independent flow key: the lower endpoint first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     pub proto: u8,
     pub a: (IpAddr, u16),
@@ -70,6 +70,8 @@ pub struct Flow<T> {
     pub streams: [Stream; 2],
     pub app: T,
     pub last_seen: u64,
+    /// Capture time of the flow's last packet, for idle expiry.
+    pub last_ts: i64,
 }
 
 pub struct FlowTable<T> {
@@ -115,6 +117,7 @@ impl<T> FlowTable<T> {
             streams: [Stream::default(), Stream::default()],
             app: init(),
             last_seen: clock,
+            last_ts: i64::MIN,
         });
         flow.last_seen = clock;
         flow
@@ -127,6 +130,14 @@ impl<T> FlowTable<T> {
             .flat_map(|f| &f.streams)
             .map(Stream::held_bytes)
             .sum()
+    }
+
+    pub fn get_mut(&mut self, key: &FlowKey) -> Option<&mut Flow<T>> {
+        self.flows.get_mut(key)
+    }
+
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&FlowKey, &mut Flow<T>)> {
+        self.flows.iter_mut()
     }
 
     pub fn remove(&mut self, key: &FlowKey) {

@@ -11,4 +11,4 @@ mod flow;
 mod stream;
 
 pub use flow::{Flow, FlowKey, FlowTable, Side};
-pub use stream::{IngestReport, Stream, StreamLimits};
+pub use stream::{Consume, IngestReport, Origin, Stream, StreamLimits};

@@ -35,14 +35,26 @@ pub struct IngestReport {
     pub gap_bytes: u64,
 }
 
+/// The packet that carried some stream bytes: PDUs are reported at the
+/// frame that completed them, even when they were held for a while.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub frame: u64,
+    pub ts_nanos: i64,
+}
+
+/// The decoder's side of reassembly: given contiguous bytes and the packet
+/// that brought the last of them, returns how many it used.
+pub type Consume<'c> = dyn FnMut(&[u8], Origin) -> usize + 'c;
+
 #[derive(Debug, Default)]
 pub struct Stream {
     /// Sequence number of the next byte expected; `None` before any data.
     next_seq: Option<u32>,
     /// In-order bytes not yet consumed by the decoder.
     buf: Vec<u8>,
-    /// Segments ahead of `next_seq`: (sequence number, bytes).
-    ahead: Vec<(u32, Vec<u8>)>,
+    /// Segments ahead of `next_seq`: (sequence number, bytes, origin).
+    ahead: Vec<(u32, Vec<u8>, Origin)>,
     ahead_bytes: usize,
 }
 
@@ -68,6 +80,17 @@ impl Stream {
         self.ahead_bytes = 0;
     }
 
+    /// How many leading bytes of a segment were already delivered, when it
+    /// re-sends some and adds new ones after them, at a point where no
+    /// partial PDU is pending. Senders that repacketise do this, and so do
+    /// injections that rewrite a stream; the new bytes then need not start
+    /// a PDU.
+    pub fn partly_delivered_at_boundary(&self, seq: u32, len: usize) -> Option<usize> {
+        let next = self.next_seq?;
+        let behind = seq_diff(next, seq);
+        (behind > 0 && (behind as usize) < len && self.buf.is_empty()).then_some(behind as usize)
+    }
+
     /// Bytes held by this direction (for memory accounting and tests).
     pub fn held_bytes(&self) -> usize {
         self.buf.len() + self.ahead_bytes
@@ -81,8 +104,9 @@ impl Stream {
         &mut self,
         seq: u32,
         payload: &[u8],
+        origin: Origin,
         limits: &StreamLimits,
-        consume: &mut dyn FnMut(&[u8]) -> usize,
+        consume: &mut Consume<'_>,
     ) -> IngestReport {
         let mut report = IngestReport::default();
         if payload.is_empty() {
@@ -91,9 +115,9 @@ impl Stream {
         let next = *self.next_seq.get_or_insert(seq);
         let ahead_by = seq_diff(seq, next);
         if ahead_by > 0 {
-            self.hold_ahead(seq, payload, limits, &mut report);
+            self.hold_ahead(seq, payload, origin, limits, &mut report);
             if report.overflowed {
-                self.skip_to_first_held(&mut report, consume, limits);
+                self.skip_to_first_held(&mut report, origin, consume, limits);
             }
             return report;
         }
@@ -107,13 +131,13 @@ impl Stream {
         let fresh = &payload[already..];
         self.next_seq = Some(next.wrapping_add(fresh.len() as u32));
         if self.buf.is_empty() {
-            let used = consume(fresh).min(fresh.len());
+            let used = consume(fresh, origin).min(fresh.len());
             self.buf.extend_from_slice(&fresh[used..]);
         } else {
             self.buf.extend_from_slice(fresh);
-            self.deliver(consume);
+            self.deliver(origin, consume);
         }
-        self.drain_ahead(consume);
+        self.drain_ahead(origin, consume);
         self.enforce_buffer_cap(limits, &mut report);
         report
     }
@@ -142,7 +166,7 @@ impl Stream {
         &mut self,
         ack: u32,
         limits: &StreamLimits,
-        consume: &mut dyn FnMut(&[u8]) -> usize,
+        consume: &mut Consume<'_>,
     ) -> IngestReport {
         let mut report = IngestReport::default();
         let Some(next) = self.next_seq else {
@@ -154,11 +178,11 @@ impl Stream {
         let first_held = self
             .ahead
             .iter()
-            .map(|(s, _)| *s)
+            .map(|(s, _, _)| *s)
             .min_by_key(|s| seq_diff(*s, next));
         match first_held {
             Some(first) if seq_diff(first, ack) <= 0 => {
-                self.skip_to_first_held(&mut report, consume, limits);
+                self.skip_to_first_held(&mut report, Origin::default(), consume, limits);
             }
             _ => {
                 report.gap_bytes = seq_diff(ack, next) as u64;
@@ -169,8 +193,24 @@ impl Stream {
         report
     }
 
-    fn deliver(&mut self, consume: &mut dyn FnMut(&[u8]) -> usize) {
-        let used = consume(&self.buf).min(self.buf.len());
+    /// The frame of the earliest segment held behind a hole.
+    pub fn first_held_frame(&self) -> Option<u64> {
+        self.ahead.iter().map(|(_, _, o)| o.frame).min()
+    }
+
+    /// The end of the input (or of an idle flow): segments still held
+    /// behind a hole are delivered, giving up on the hole, so that the last
+    /// PDUs of a capture are not lost.
+    pub fn flush(&mut self, limits: &StreamLimits, consume: &mut Consume<'_>) -> IngestReport {
+        let mut report = IngestReport::default();
+        while !self.ahead.is_empty() {
+            self.skip_to_first_held(&mut report, Origin::default(), consume, limits);
+        }
+        report
+    }
+
+    fn deliver(&mut self, origin: Origin, consume: &mut Consume<'_>) {
+        let used = consume(&self.buf, origin).min(self.buf.len());
         self.buf.drain(..used);
     }
 
@@ -178,6 +218,7 @@ impl Stream {
         &mut self,
         seq: u32,
         payload: &[u8],
+        origin: Origin,
         limits: &StreamLimits,
         report: &mut IngestReport,
     ) {
@@ -185,7 +226,7 @@ impl Stream {
         if self
             .ahead
             .iter()
-            .any(|(s, d)| *s == seq && d.len() >= payload.len())
+            .any(|(s, d, _)| *s == seq && d.len() >= payload.len())
         {
             report.retransmitted_bytes = payload.len();
             return;
@@ -196,23 +237,35 @@ impl Stream {
             report.overflowed = true;
         }
         self.ahead_bytes += payload.len();
-        self.ahead.push((seq, payload.to_vec()));
+        self.ahead.push((seq, payload.to_vec(), origin));
     }
 
-    /// Appends held segments that the stream has now reached.
-    fn drain_ahead(&mut self, consume: &mut dyn FnMut(&[u8]) -> usize) {
+    /// Appends held segments that the stream has now reached. `latest` is
+    /// the packet that let them through (none when an acknowledgement or
+    /// the end of input did).
+    fn drain_ahead(&mut self, mut latest: Origin, consume: &mut Consume<'_>) {
         loop {
             let Some(next) = self.next_seq else { return };
-            let Some(i) = self.ahead.iter().position(|(s, _)| seq_diff(*s, next) <= 0) else {
+            let Some(i) = self
+                .ahead
+                .iter()
+                .position(|(s, _, _)| seq_diff(*s, next) <= 0)
+            else {
                 return;
             };
-            let (seq, data) = self.ahead.swap_remove(i);
+            let (seq, data, origin) = self.ahead.swap_remove(i);
             self.ahead_bytes -= data.len();
             let already = seq_diff(next, seq) as usize;
             if already < data.len() {
+                // A PDU completes with the last of its bytes to arrive: the
+                // held segment's own packet, unless bytes of a later one
+                // are still waiting in front of it.
+                if self.buf.is_empty() || origin.frame > latest.frame {
+                    latest = origin;
+                }
                 self.buf.extend_from_slice(&data[already..]);
                 self.next_seq = Some(next.wrapping_add((data.len() - already) as u32));
-                self.deliver(consume);
+                self.deliver(latest, consume);
             }
         }
     }
@@ -223,14 +276,15 @@ impl Stream {
     fn skip_to_first_held(
         &mut self,
         report: &mut IngestReport,
-        consume: &mut dyn FnMut(&[u8]) -> usize,
+        latest: Origin,
+        consume: &mut Consume<'_>,
         limits: &StreamLimits,
     ) {
         let Some(next) = self.next_seq else { return };
         let Some(first) = self
             .ahead
             .iter()
-            .map(|(s, _)| *s)
+            .map(|(s, _, _)| *s)
             .min_by_key(|s| seq_diff(*s, next))
         else {
             return;
@@ -238,7 +292,7 @@ impl Stream {
         report.gap_bytes += seq_diff(first, next).max(0) as u64;
         self.buf.clear();
         self.next_seq = Some(first);
-        self.drain_ahead(consume);
+        self.drain_ahead(latest, consume);
         self.enforce_buffer_cap(limits, report);
     }
 
@@ -265,12 +319,12 @@ mod tests {
         let mut pdus = Vec::new();
         let mut reports = Vec::new();
         for (seq, data) in segs {
-            let mut consume = |b: &[u8]| {
+            let mut consume = |b: &[u8], _: Origin| {
                 let n = b.len() / 4 * 4;
                 pdus.extend(b[..n].chunks(4).map(|c| c.to_vec()));
                 n
             };
-            reports.push(stream.ingest(*seq, data, limits, &mut consume));
+            reports.push(stream.ingest(*seq, data, Origin::default(), limits, &mut consume));
         }
         (pdus, reports)
     }
@@ -338,20 +392,20 @@ mod tests {
         assert_eq!(pdus, [b"AAAA".to_vec()]);
         // An acknowledgement short of what we saw changes nothing.
         let mut got = Vec::new();
-        let r = s.on_peer_ack(104, &limits, &mut |b: &[u8]| {
+        let r = s.on_peer_ack(104, &limits, &mut |b: &[u8], _| {
             got.push(b.to_vec());
             b.len()
         });
         assert_eq!((r.gap_bytes, got.len()), (0, 0));
         // The peer acknowledges 112: the hole will not fill.
-        let r = s.on_peer_ack(112, &limits, &mut |b: &[u8]| {
+        let r = s.on_peer_ack(112, &limits, &mut |b: &[u8], _| {
             got.push(b.to_vec());
             b.len()
         });
         assert_eq!(r.gap_bytes, 4);
         assert_eq!(got, [b"CCCC".to_vec()]);
         // Nothing held: the stream moves to the acknowledged position.
-        let r = s.on_peer_ack(120, &limits, &mut |b: &[u8]| b.len());
+        let r = s.on_peer_ack(120, &limits, &mut |b: &[u8], _| b.len());
         assert_eq!(r.gap_bytes, 8);
         let (pdus, reports) = run(&mut s, &[(120, b"DDDD")], &limits);
         assert_eq!(pdus, [b"DDDD".to_vec()]);
@@ -365,11 +419,36 @@ mod tests {
             ..StreamLimits::default()
         };
         let mut s = Stream::default();
-        let mut never = |_: &[u8]| 0usize;
-        let r = s.ingest(0, &[0u8; 8], &limits, &mut never);
+        let mut never = |_: &[u8], _: Origin| 0usize;
+        let r = s.ingest(0, &[0u8; 8], Origin::default(), &limits, &mut never);
         assert!(!r.overflowed);
-        let r = s.ingest(8, &[0u8; 8], &limits, &mut never);
+        let r = s.ingest(8, &[0u8; 8], Origin::default(), &limits, &mut never);
         assert!(r.overflowed);
+        assert_eq!(s.held_bytes(), 0);
+    }
+
+    #[test]
+    fn held_pdus_keep_their_own_frame_and_are_flushed_at_the_end() {
+        let limits = StreamLimits::default();
+        let mut s = Stream::default();
+        let mut got: Vec<(Vec<u8>, u64)> = Vec::new();
+        let at = |frame| Origin { frame, ts_nanos: 0 };
+        let mut take = |b: &[u8], o: Origin| {
+            got.push((b.to_vec(), o.frame));
+            b.len()
+        };
+        s.ingest(0, b"AAAA", at(1), &limits, &mut take);
+        // Bytes 4..8 never captured; 8..12 and 12..16 held.
+        s.ingest(8, b"CCCC", at(3), &limits, &mut take);
+        s.ingest(12, b"DDDD", at(4), &limits, &mut take);
+        // An acknowledgement (frame 5) releases what it reaches, each PDU
+        // at the frame that carried it.
+        s.on_peer_ack(12, &limits, &mut take);
+        s.ingest(20, b"FFFF", at(6), &limits, &mut take);
+        let r = s.flush(&limits, &mut take);
+        assert_eq!(r.gap_bytes, 4);
+        let frames: Vec<u64> = got.iter().map(|(_, f)| *f).collect();
+        assert_eq!(frames, [1, 3, 4, 6]);
         assert_eq!(s.held_bytes(), 0);
     }
 }

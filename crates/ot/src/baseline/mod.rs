@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::capture::CaptureError;
 use crate::event::{Event, Transport};
+use crate::identity::{Identity, IdentityReader};
+use crate::network::NetEvent;
 use crate::observe::{Observer, PacketView, observe_capture};
 use crate::ops::{self, AddressRange, Category};
 use crate::oui::format_mac;
@@ -24,7 +26,14 @@ use crate::pipeline::PipelineConfig;
 use crate::values::{ModbusValues, RegisterValue};
 use crate::{Endpoint, Protocol};
 
-pub const SCHEMA: &str = "kensa.ot-baseline/v1";
+pub mod network;
+
+pub use network::NetworkBaseline;
+
+pub const SCHEMA: &str = "kensa.ot-baseline/v2";
+/// Baselines of the first version (industrial PDUs only) still load; the
+/// network rules then have nothing to compare with and stay silent.
+pub const SCHEMA_V1: &str = "kensa.ot-baseline/v1";
 
 /// Bounds on what one baseline holds.
 pub const MAX_HOSTS: usize = 10_000;
@@ -52,6 +61,13 @@ pub struct Baseline {
     /// `server/unit/table/address` -> observed range.
     pub values: BTreeMap<String, ValueRange>,
     pub overflow: Overflow,
+    /// Every conversation, host and service (v2); absent in v1 baselines.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkBaseline>,
+    /// IP -> the identities its protocols revealed (vendor, product,
+    /// firmware), so that alerts can name the asset they concern.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub assets: BTreeMap<String, Vec<Identity>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -176,6 +192,8 @@ impl Default for Baseline {
             pairs: BTreeMap::new(),
             values: BTreeMap::new(),
             overflow: Overflow::default(),
+            network: None,
+            assets: BTreeMap::new(),
         }
     }
 }
@@ -217,6 +235,7 @@ impl Baseline {
             schema: Some(found),
         }) = serde_json::from_str::<Head>(text)
             && found != SCHEMA
+            && found != SCHEMA_V1
         {
             return Err(BaselineError::Schema {
                 path: path.to_string(),
@@ -241,7 +260,7 @@ impl Baseline {
                     .to_string(),
             }
         })?;
-        if b.schema != SCHEMA {
+        if b.schema != SCHEMA && b.schema != SCHEMA_V1 {
             return Err(BaselineError::Schema {
                 path: path.to_string(),
                 found: b.schema,
@@ -293,6 +312,20 @@ impl Baseline {
         }
         for (k, v) in other.values {
             add_value_range(&mut self.values, &mut self.overflow, k, v);
+        }
+        for (ip, ids) in other.assets {
+            let mine = self.assets.entry(ip).or_default();
+            for id in ids {
+                match mine.iter_mut().find(|m| m.source == id.source) {
+                    Some(m) => crate::identity::merge(m, id),
+                    None => mine.push(id),
+                }
+            }
+        }
+        if let Some(n) = other.network {
+            self.network
+                .get_or_insert_with(NetworkBaseline::default)
+                .merge(n);
         }
         let o = other.overflow;
         self.overflow.hosts += o.hosts;
@@ -441,6 +474,55 @@ pub struct Learner {
     last_seen: HashMap<(String, String), i64>,
     rates: HashMap<String, RateWindow>,
     values: ModbusValues,
+    net: network::NetLearner,
+    ics: IcsBehaviour,
+    ids: IdentityReader,
+}
+
+/// What each host did in industrial protocols, for its roles.
+#[derive(Debug, Default)]
+pub struct IcsBehaviour {
+    serves: BTreeMap<IpAddr, BTreeSet<Protocol>>,
+    uses: BTreeMap<IpAddr, BTreeSet<Protocol>>,
+    engineering: BTreeSet<IpAddr>,
+}
+
+impl IcsBehaviour {
+    pub fn event(&mut self, e: &Event<'_>) {
+        if e.is_malformed() {
+            return;
+        }
+        let (client, server) = ops::client_server(e);
+        self.serves.entry(server.ip).or_default().insert(e.protocol);
+        self.uses.entry(client.ip).or_default().insert(e.protocol);
+        let engineering = e.to_server
+            && ops::operation(e).is_some_and(|o| {
+                matches!(
+                    o.category,
+                    Category::Program | Category::StopRun | Category::Firmware | Category::Restart
+                )
+            });
+        if engineering {
+            self.engineering.insert(client.ip);
+        }
+    }
+
+    /// Each host's industrial roles.
+    pub fn roles(&self) -> BTreeMap<IpAddr, BTreeSet<crate::inventory::Role>> {
+        let none = BTreeSet::new();
+        let hosts: BTreeSet<&IpAddr> = self.serves.keys().chain(self.uses.keys()).collect();
+        hosts
+            .into_iter()
+            .map(|ip| {
+                let roles = crate::inventory::ics_roles(
+                    self.serves.get(ip).unwrap_or(&none),
+                    self.uses.get(ip).unwrap_or(&none),
+                    self.engineering.contains(ip),
+                );
+                (*ip, roles)
+            })
+            .collect()
+    }
 }
 
 impl Learner {
@@ -456,6 +538,9 @@ impl Learner {
             last_seen: HashMap::new(),
             rates: HashMap::new(),
             values: ModbusValues::default(),
+            net: network::NetLearner::default(),
+            ics: IcsBehaviour::default(),
+            ids: IdentityReader::default(),
         }
     }
 
@@ -465,6 +550,14 @@ impl Learner {
                 host.macs = m;
             }
         }
+        // Learning that saw no frames (events fed directly) knows nothing
+        // of the network: the network rules then stay silent.
+        self.b.assets = std::mem::take(&mut self.ids.identities)
+            .into_iter()
+            .map(|(ip, ids)| (ip.to_string(), ids))
+            .collect();
+        let network = self.net.finish(&self.ics.roles());
+        self.b.network = (network.frames > 0).then_some(network);
         self.b
     }
 
@@ -483,10 +576,21 @@ impl Learner {
 }
 
 impl Observer for Learner {
+    fn wants_network(&self) -> bool {
+        true
+    }
+
+    fn net(&mut self, n: &NetEvent<'_>) {
+        if self.window.contains(net_frame(n)) {
+            self.net.net(n);
+        }
+    }
+
     fn packet(&mut self, p: &PacketView<'_>) {
         if !self.window.contains(p.frame) {
             return;
         }
+        self.ids.packet(p);
         if let Some(mac) = p.src_mac {
             let set = self.macs.entry(p.src.ip).or_default();
             if set.len() < 8 {
@@ -504,6 +608,7 @@ impl Observer for Learner {
         if !self.window.contains(e.frame) {
             return;
         }
+        self.ics.event(e);
         let (client, server) = ops::client_server(e);
         self.b.events += 1;
         for ip in [client.ip, server.ip] {
@@ -550,6 +655,19 @@ impl Observer for Learner {
         if let Some((key, value)) = single_write_value(e, server.ip) {
             self.learn_value(key, value);
         }
+    }
+}
+
+/// The frame a network event belongs to for `--split` windows: a
+/// conversation's end counts where it began.
+pub fn net_frame(n: &NetEvent<'_>) -> u64 {
+    match n {
+        NetEvent::Packet { frame, .. }
+        | NetEvent::Service { frame, .. }
+        | NetEvent::Failed { frame, .. }
+        | NetEvent::Arp { frame, .. }
+        | NetEvent::NonIp { frame, .. } => *frame,
+        NetEvent::Ended { conv, .. } => conv.first_frame,
     }
 }
 
@@ -622,6 +740,18 @@ mod tests {
         let var = xs.iter().map(|x| (x - 3.5f64).powi(2)).sum::<f64>() / 4.0;
         assert!((t.stddev_s - var.sqrt()).abs() < 1e-12);
         assert_eq!((t.min_s, t.max_s), (1.0, 7.0));
+    }
+
+    #[test]
+    fn first_version_baselines_still_load_without_the_network() {
+        let mut v1 = Baseline {
+            schema: SCHEMA_V1.into(),
+            ..Baseline::default()
+        };
+        v1.hosts.insert("10.0.0.1".into(), Host::default());
+        let back = Baseline::from_json(&v1.to_json(), "old.json").unwrap();
+        assert_eq!(back.network, None);
+        assert_eq!(back.hosts.len(), 1);
     }
 
     #[test]
