@@ -7,6 +7,7 @@ mod demo;
 mod logic;
 mod ot;
 mod ot_detect;
+mod ot_process;
 mod product;
 mod progress;
 mod queue;

@@ -24,6 +24,9 @@ pub enum OtCommand {
     Baseline(crate::ot_detect::BaselineCommand),
     /// Check captures against a baseline and write alerts
     Detect(crate::ot_detect::DetectArgs),
+    /// Process telemetry: learn how plant tags move together, detect and explain deviations
+    #[command(subcommand)]
+    Process(crate::ot_process::ProcessCommand),
     /// Write a synthetic Modbus/DNP3 capture (for benchmarks)
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -70,6 +73,7 @@ pub fn run(ctx: &Ctx, cmd: OtCommand) -> Result<ExitCode> {
         OtCommand::Inventory(args) => crate::ot_detect::inventory(ctx, args),
         OtCommand::Baseline(cmd) => crate::ot_detect::baseline(ctx, cmd),
         OtCommand::Detect(args) => crate::ot_detect::detect(ctx, args),
+        OtCommand::Process(cmd) => crate::ot_process::run(ctx, cmd),
     }
 }
 

@@ -1,0 +1,277 @@
+//! Scoring rows against a model, one at a time, with state carried from
+//! row to row (last values, smoothed residuals).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::Error;
+use crate::explain;
+use crate::model::{Channel, Check, Model, Params, TagKind, TagModel, statistics};
+use crate::read::Record;
+
+/// Score reported for a broken rule (a never-seen actuator combination, a
+/// state-conditioned range, a constant that moved): twice the threshold.
+pub const RULE_SCORE: f64 = 2.0;
+
+/// Turns rows into standardized channel values: columns mapped to the
+/// model's tags, gaps carried forward, counters and rates differenced.
+pub(crate) struct Framer {
+    /// For each model tag, its column in the source.
+    columns: Vec<usize>,
+    pub(crate) raw: Vec<f64>,
+    previous: Vec<f64>,
+    started: bool,
+    pub(crate) x: Vec<f64>,
+    /// Tags with no value of their own in this row (carried forward).
+    pub(crate) missing: Vec<bool>,
+}
+
+impl Framer {
+    pub(crate) fn new(tags: &[TagModel], channels: &[Channel], source: &[String], path: &str) -> Result<Self, Error> {
+        let columns = tags
+            .iter()
+            .map(|t| {
+                source.iter().position(|c| *c == t.name).ok_or_else(|| {
+                    Error::Model(format!("{path}: the model's tag {} is not in the data (its columns: {})", t.name, source.join(", ")))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            columns,
+            raw: tags.iter().map(|t| t.mean).collect(),
+            previous: tags.iter().map(|t| t.mean).collect(),
+            started: false,
+            x: vec![0.0; channels.len()],
+            missing: vec![false; tags.len()],
+        })
+    }
+
+    pub(crate) fn push(&mut self, record: &Record, tags: &[TagModel], channels: &[Channel]) {
+        std::mem::swap(&mut self.raw, &mut self.previous);
+        for (t, &column) in self.columns.iter().enumerate() {
+            let value = record.values[column];
+            self.missing[t] = value.is_nan();
+            self.raw[t] = if value.is_nan() { self.previous[t] } else { value };
+        }
+        if !self.started {
+            self.previous.copy_from_slice(&self.raw);
+            self.started = true;
+        }
+        for (c, channel) in channels.iter().enumerate() {
+            let t = channel.tag;
+            let value = if channel.rate || tags[t].kind == TagKind::Counter {
+                let change = self.raw[t] - self.previous[t];
+                // A counter that went down was reset: no increase this row.
+                if tags[t].kind == TagKind::Counter && change < 0.0 { channel.mean } else { change }
+            } else {
+                self.raw[t]
+            };
+            self.x[c] = (value - channel.mean) / channel.std;
+        }
+    }
+}
+
+/// Smoothed-check state and the raw statistics of the current row.
+pub(crate) struct Scorer {
+    pub(crate) checks: Vec<Check>,
+    alphas: Vec<f64>,
+    smoothed: Vec<f64>,
+    pub(crate) stats: Vec<f64>,
+    /// Per regression, the current unsmoothed standardized residual.
+    pub(crate) residuals: Vec<f64>,
+    pub(crate) predictions: Vec<f64>,
+}
+
+impl Scorer {
+    pub(crate) fn new(channels: &[Channel], params: &Params, spans: &[u32]) -> Self {
+        let checks = statistics(channels, params, spans);
+        let alphas = checks
+            .iter()
+            .map(|c| match c {
+                Check::Residual { span, .. } | Check::Level { span, .. } => 2.0 / (f64::from(*span) + 1.0),
+            })
+            .collect();
+        Self {
+            smoothed: vec![0.0; checks.len()],
+            stats: vec![0.0; checks.len()],
+            alphas,
+            checks,
+            residuals: vec![0.0; params.regressions.len()],
+            predictions: vec![0.0; params.regressions.len()],
+        }
+    }
+
+    /// Updates every continuous check with the row's channels `x`.
+    pub(crate) fn update(&mut self, params: &Params, x: &[f64]) {
+        for (r, regression) in params.regressions.iter().enumerate() {
+            let mut predicted = regression.intercept;
+            for (&p, &b) in regression.predictors.iter().zip(&regression.coefficients) {
+                predicted += b * x[p];
+            }
+            self.predictions[r] = predicted;
+            self.residuals[r] = (x[regression.target] - predicted) / regression.sigma;
+        }
+        for (i, check) in self.checks.iter().enumerate() {
+            let value = match *check {
+                Check::Residual { regression, .. } => self.residuals[regression],
+                Check::Level { channel, .. } => x[channel],
+            };
+            let alpha = self.alphas[i];
+            let m = &mut self.smoothed[i];
+            *m += alpha * (value - *m);
+            self.stats[i] = m.abs();
+        }
+    }
+
+    pub(crate) fn smoothed(&self, i: usize) -> f64 {
+        self.smoothed[i]
+    }
+}
+
+/// A broken rule in one row.
+#[derive(Clone, Debug)]
+pub(crate) enum Violation {
+    Constant { tag: usize, value: f64, expected: f64 },
+    Combination { states: String },
+    Consistency { rule: usize, value: f64 },
+}
+
+/// The categorical rules, with their lookup structures.
+pub(crate) struct Rules {
+    constants: Vec<(usize, f64)>,
+    combinations: Option<HashSet<String>>,
+    state_tags: Vec<usize>,
+    bits: String,
+}
+
+impl Rules {
+    pub(crate) fn new(tags: &[TagModel], params: &Params) -> Self {
+        let constants = tags.iter().enumerate().filter(|(_, t)| t.kind == TagKind::Constant).map(|(i, t)| (i, t.mean)).collect();
+        let combinations = params.combinations_checked.then(|| params.combinations.iter().cloned().collect());
+        Self { constants, combinations, state_tags: params.state_tags.clone(), bits: String::new() }
+    }
+
+    pub(crate) fn check(&mut self, tags: &[TagModel], params: &Params, raw: &[f64], out: &mut Vec<Violation>) {
+        out.clear();
+        for &(tag, expected) in &self.constants {
+            let value = raw[tag];
+            if !value.is_nan() && (value - expected).abs() > 1e-9 * expected.abs().max(1.0) {
+                out.push(Violation::Constant { tag, value, expected });
+            }
+        }
+        if let Some(seen) = &self.combinations {
+            self.bits.clear();
+            for &t in &self.state_tags {
+                self.bits.push(if tags[t].is_on(raw[t]) { '1' } else { '0' });
+            }
+            if !seen.contains(&self.bits) {
+                out.push(Violation::Combination { states: self.bits.clone() });
+            }
+        }
+        for (i, rule) in params.consistency.iter().enumerate() {
+            if tags[rule.state].is_on(raw[rule.state]) != rule.on {
+                continue;
+            }
+            let value = raw[rule.tag];
+            let tolerance = consistency_tolerance(&tags[rule.tag]);
+            if value < rule.low - tolerance || value > rule.high + tolerance {
+                out.push(Violation::Consistency { rule: i, value });
+            }
+        }
+    }
+}
+
+/// Slack around a state-conditioned range: 5 % of the tag's normal spread.
+pub(crate) fn consistency_tolerance(tag: &TagModel) -> f64 {
+    0.05 * tag.std + 1e-9
+}
+
+/// One row's verdict, as `detect --format jsonl` writes it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RowResult {
+    pub row: u64,
+    pub time: String,
+    pub score: f64,
+    pub alarm: bool,
+    pub tags: Vec<String>,
+    pub explanation: String,
+    pub evidence: Value,
+}
+
+/// Scores a stream of rows against a model.
+pub struct Detector<'m> {
+    model: &'m Model,
+    framer: Option<Framer>,
+    scorer: Scorer,
+    rules: Rules,
+    violations: Vec<Violation>,
+    row: u64,
+}
+
+impl<'m> Detector<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        Self {
+            model,
+            framer: None,
+            scorer: Scorer::new(&model.channels, &model.params, &model.spans),
+            rules: Rules::new(&model.tags, &model.params),
+            violations: Vec::new(),
+            row: 0,
+        }
+    }
+
+    /// Starts a new input whose tag columns are `columns` (in record order).
+    /// Smoothed state carries over, as for a file split in two.
+    pub fn start_source(&mut self, columns: &[String], path: &str) -> Result<(), Error> {
+        self.framer = Some(Framer::new(&self.model.tags, &self.model.channels, columns, path)?);
+        Ok(())
+    }
+
+    /// Scores the next row; explanations and evidence only for alarms.
+    pub fn process(&mut self, record: &Record) -> RowResult {
+        let model = self.model;
+        let framer = self.framer.as_mut().expect("start_source before process");
+        framer.push(record, &model.tags, &model.channels);
+        self.scorer.update(&model.params, &framer.x);
+        self.rules.check(&model.tags, &model.params, &framer.raw, &mut self.violations);
+        self.row += 1;
+        let (raw, best) = max_ratio(&self.scorer.stats, &model.scales);
+        let mut score = raw / model.threshold;
+        if !self.violations.is_empty() {
+            score = score.max(RULE_SCORE);
+        }
+        let alarm = score >= 1.0;
+        let mut result = RowResult {
+            row: self.row,
+            time: record.time_text.clone(),
+            score: round(score),
+            alarm,
+            tags: Vec::new(),
+            explanation: String::new(),
+            evidence: Value::Object(Default::default()),
+        };
+        if alarm {
+            let _ = best;
+            let findings = explain::findings(model, &self.scorer, framer, &self.violations);
+            explain::fill(model, &findings, &mut result);
+        }
+        result
+    }
+}
+
+/// The largest statistic over its scale, and which it was.
+pub(crate) fn max_ratio(stats: &[f64], scales: &[f64]) -> (f64, usize) {
+    let mut best = (0.0, 0);
+    for (i, (s, q)) in stats.iter().zip(scales).enumerate() {
+        let r = s / q;
+        if r > best.0 {
+            best = (r, i);
+        }
+    }
+    best
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
