@@ -81,10 +81,14 @@ fn residual_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, r
     let raw = |x: f64| channel.mean + channel.std * x;
     let observed = raw(framer.x[regression.target]);
     let expected = raw(scorer.predictions[r]);
-    let error = regression.sigma * channel.std;
+    let error = scorer.sigmas[r][scorer.branches[r]] * channel.std;
     let drift = scorer.smoothed(i) * error;
-    let names = predictor_names(model, framer, r);
-    let from = if names.is_empty() { "the other tags".to_string() } else { names.join(", ") };
+    let names = predictor_names(model, framer, r, scorer.branches[r]);
+    let mut from = if names.is_empty() { "the other tags".to_string() } else { names.join(", ") };
+    if let Some(gate) = regression.gate {
+        let state = if scorer.branches[r] == 1 { "on" } else { "off" };
+        from = format!("{from} (with {} {state})", model.tags[gate].name);
+    }
     let what = if channel.rate { "changed by" } else { "reads" };
     let text = if span <= 1 {
         format!(
@@ -220,10 +224,10 @@ fn closest_combination(seen: &[String], states: &str) -> (String, Vec<usize>) {
 }
 
 /// The three predictors that moved the prediction most in this row.
-fn predictor_names(model: &Model, framer: &Framer, r: usize) -> Vec<String> {
-    let regression = &model.params.regressions[r];
+fn predictor_names(model: &Model, framer: &Framer, r: usize, branch: usize) -> Vec<String> {
+    let fit = &model.params.regressions[r].fits[branch];
     let mut weights: Vec<(f64, usize)> =
-        regression.predictors.iter().zip(&regression.coefficients).map(|(&p, &b)| ((b * framer.x[p]).abs(), model.channels[p].tag)).collect();
+        fit.predictors.iter().zip(&fit.coefficients).map(|(&p, &b)| ((b * framer.x[p]).abs(), model.channels[p].tag)).collect();
     weights.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut names: Vec<String> = Vec::new();
     for (_, tag) in weights {

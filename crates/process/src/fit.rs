@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use nalgebra::{DMatrix, DVector};
 
 use crate::learn::{Broken, LearnOptions};
-use crate::model::{Channel, ConsistencyRule, Params, Regression, TagKind, TagModel};
+use crate::model::{Channel, ConsistencyRule, Fit, Params, Regression, TagKind, TagModel};
 use crate::score::Framer;
 
 /// Distinct actuator state combinations beyond which the rule is off (the
@@ -16,12 +16,49 @@ const MAX_COMBINATIONS: usize = 4096;
 /// Rows buffered before they are added to the Gram matrix at once.
 const BATCH: usize = 128;
 
-/// Sums over one block of rows.
-pub(crate) struct BlockStats {
-    /// Gram matrix of `[channels…, 1]` over the rows sampled for fitting.
-    gram: DMatrix<f64>,
+/// A Gram matrix of `[channels…, 1]`, filled a batch of rows at a time.
+pub(crate) struct Gram {
+    pub(crate) sums: DMatrix<f64>,
     batch: DMatrix<f64>,
     batched: usize,
+}
+
+impl Gram {
+    fn new(width: usize) -> Self {
+        Self { sums: DMatrix::zeros(width, width), batch: DMatrix::zeros(0, width), batched: 0 }
+    }
+
+    fn add(&mut self, x: &[f64]) {
+        if self.batch.nrows() == 0 {
+            self.batch = DMatrix::zeros(BATCH, x.len() + 1);
+        }
+        let row = self.batched;
+        for (c, &v) in x.iter().enumerate() {
+            self.batch[(row, c)] = v;
+        }
+        self.batch[(row, x.len())] = 1.0;
+        self.batched += 1;
+        if self.batched == BATCH {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batched == 0 {
+            return;
+        }
+        let rows = self.batch.rows(0, self.batched);
+        self.sums.gemm_tr(1.0, &rows, &rows, 1.0);
+        self.batched = 0;
+    }
+}
+
+/// Sums over one block of rows.
+pub(crate) struct BlockStats {
+    /// Over the rows sampled for fitting.
+    gram: Gram,
+    /// Per state tag and state (`s * 2 + on`), over the rows sampled for gated fits.
+    gated: Vec<Gram>,
     /// Per channel, standardized min and max.
     ranges: Vec<(f64, f64)>,
     combinations: HashMap<String, u64>,
@@ -39,9 +76,8 @@ impl BlockStats {
         let state_tags: Vec<usize> = (0..tags.len()).filter(|&t| tags[t].kind == TagKind::State).collect();
         let measured_tags: Vec<usize> = (0..tags.len()).filter(|&t| tags[t].kind == TagKind::Continuous).collect();
         Self {
-            gram: DMatrix::zeros(width, width),
-            batch: DMatrix::zeros(BATCH, width),
-            batched: 0,
+            gram: Gram::new(width),
+            gated: (0..state_tags.len() * 2).map(|_| Gram::new(width)).collect(),
             ranges: vec![(f64::INFINITY, f64::NEG_INFINITY); channels.len()],
             combinations: HashMap::new(),
             too_many_combinations: false,
@@ -52,21 +88,18 @@ impl BlockStats {
         }
     }
 
-    pub(crate) fn add(&mut self, tags: &[TagModel], framer: &Framer, for_fit: bool) {
+    pub(crate) fn add(&mut self, tags: &[TagModel], framer: &Framer, for_fit: bool, for_gated_fit: bool) {
         let x = &framer.x;
         for (range, &v) in self.ranges.iter_mut().zip(x) {
             range.0 = range.0.min(v);
             range.1 = range.1.max(v);
         }
         if for_fit {
-            let row = self.batched;
-            for (c, &v) in x.iter().enumerate() {
-                self.batch[(row, c)] = v;
-            }
-            self.batch[(row, x.len())] = 1.0;
-            self.batched += 1;
-            if self.batched == BATCH {
-                self.flush();
+            self.gram.add(x);
+        }
+        if for_gated_fit {
+            for (s, &t) in self.state_tags.iter().enumerate() {
+                self.gated[s * 2 + usize::from(tags[t].is_on(framer.raw[t]))].add(x);
             }
         }
         self.bits.clear();
@@ -94,30 +127,103 @@ impl BlockStats {
         }
     }
 
-    /// Adds the buffered rows to the Gram matrix.
+    /// Adds the buffered rows to the Gram matrices.
     pub(crate) fn flush(&mut self) {
-        if self.batched == 0 {
-            return;
+        self.gram.flush();
+        for g in &mut self.gated {
+            g.flush();
         }
-        let rows = self.batch.rows(0, self.batched);
-        self.gram.gemm_tr(1.0, &rows, &rows, 1.0);
-        self.batched = 0;
     }
 }
 
+/// What a regression predicts from: its target, its gate (a state tag's
+/// index among the state tags) and each fit's predictors. Chosen once on
+/// all blocks, so that every fold has the same checks.
+pub(crate) struct Plan {
+    target: usize,
+    gate: Option<usize>,
+    predictors: Vec<Vec<usize>>,
+}
+
+/// Rows a gated fit needs in each state.
+const MIN_BRANCH_ROWS: f64 = 30.0;
+/// A gate is used when it cuts the residual sum of squares by this share.
+const GATE_GAIN: f64 = 0.2;
+
+/// One plan per continuous or counter channel: the gate that best explains
+/// it (if any helps enough), and the most correlated other-tag channels.
+pub(crate) fn plans(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStats], options: &LearnOptions) -> Vec<Plan> {
+    let width = channels.len();
+    let sum = |pick: &dyn Fn(&BlockStats) -> &DMatrix<f64>| blocks.iter().fold(DMatrix::zeros(width + 1, width + 1), |g, b| g + pick(b));
+    let all = sum(&|b| &b.gram.sums);
+    let states = blocks[0].state_tags.len();
+    let gated: Vec<DMatrix<f64>> = (0..states * 2).map(|i| sum(&|b| &b.gated[i].sums)).collect();
+    let all_correlation = correlations(&all);
+    let gated_correlation: Vec<DMatrix<f64>> = gated.iter().map(correlations).collect();
+    let mut out = Vec::new();
+    for (target, channel) in channels.iter().enumerate() {
+        if tags[channel.tag].kind == TagKind::State {
+            continue;
+        }
+        let plain = select(channels, &all_correlation, target, options.predictors);
+        let n = all[(width, width)].max(1.0);
+        let plain_rss = ridge(&all, target, &plain, options.ridge * n, n).sigma.powi(2) * n;
+        let mut best = Plan { target, gate: None, predictors: vec![plain] };
+        let mut best_rss = plain_rss * (1.0 - GATE_GAIN);
+        for s in 0..states {
+            let (off, on) = (&gated[s * 2], &gated[s * 2 + 1]);
+            let (n_off, n_on) = (off[(width, width)], on[(width, width)]);
+            if n_off < MIN_BRANCH_ROWS || n_on < MIN_BRANCH_ROWS {
+                continue;
+            }
+            let p_off = select(channels, &gated_correlation[s * 2], target, options.predictors);
+            let p_on = select(channels, &gated_correlation[s * 2 + 1], target, options.predictors);
+            let rss = ridge(off, target, &p_off, options.ridge * n_off, n_off).sigma.powi(2) * n_off
+                + ridge(on, target, &p_on, options.ridge * n_on, n_on).sigma.powi(2) * n_on;
+            if rss < best_rss {
+                best_rss = rss;
+                best = Plan { target, gate: Some(s), predictors: vec![p_off, p_on] };
+            }
+        }
+        out.push(best);
+    }
+    out
+}
+
+/// The `count` other-tag channels most correlated with `target`.
+fn select(channels: &[Channel], correlation: &DMatrix<f64>, target: usize, count: usize) -> Vec<usize> {
+    let own = channels[target].tag;
+    let mut candidates: Vec<usize> = (0..channels.len()).filter(|&c| channels[c].tag != own).collect();
+    candidates.sort_by(|&a, &b| correlation[(target, b)].abs().total_cmp(&correlation[(target, a)].abs()).then(a.cmp(&b)));
+    candidates.truncate(count);
+    candidates.retain(|&c| correlation[(target, c)].abs() > 1e-9);
+    candidates.sort_unstable();
+    candidates
+}
+
 /// The model fitted on every block but `held_out` (all blocks for `None`).
-pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStats], held_out: Option<usize>, options: &LearnOptions) -> Params {
+pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStats], plans: &[Plan], held_out: Option<usize>, options: &LearnOptions) -> Params {
     let used = || blocks.iter().enumerate().filter(move |(b, _)| Some(*b) != held_out).map(|(_, s)| s);
-    let all_gram = blocks.iter().fold(DMatrix::zeros(channels.len() + 1, channels.len() + 1), |g, b| g + &b.gram);
-    let gram = used().fold(DMatrix::zeros(channels.len() + 1, channels.len() + 1), |g, b| g + &b.gram);
-    let regressions = regressions(tags, channels, &all_gram, &gram, options);
+    let width = channels.len() + 1;
+    let gram = used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gram.sums);
+    let gated = |i: usize| used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gated[i].sums);
+    let first = &blocks[0];
+    let regressions = plans
+        .iter()
+        .map(|plan| {
+            let fits = match plan.gate {
+                None => vec![fit_on(&gram, plan.target, &plan.predictors[0], options)],
+                Some(s) => (0..2).map(|on| fit_on(&gated(s * 2 + on), plan.target, &plan.predictors[on], options)).collect(),
+            };
+            Regression { target: plan.target, gate: plan.gate.map(|s| first.state_tags[s]), fits }
+        })
+        .collect();
     let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); channels.len()];
     for block in used() {
         for (r, b) in ranges.iter_mut().zip(&block.ranges) {
             *r = (r.0.min(b.0), r.1.max(b.1));
         }
     }
-    let first = &blocks[0];
     let combinations_checked = !first.state_tags.is_empty() && blocks.iter().all(|b| !b.too_many_combinations);
     let mut combinations: Vec<String> = if combinations_checked {
         let mut seen: Vec<String> = used().flat_map(|b| b.combinations.keys().cloned()).collect();
@@ -138,26 +244,9 @@ pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockSta
     }
 }
 
-/// One regression per continuous or counter channel, from the other tags'
-/// most correlated channels (chosen on all blocks, so that every fold has
-/// the same checks).
-fn regressions(tags: &[TagModel], channels: &[Channel], all_gram: &DMatrix<f64>, gram: &DMatrix<f64>, options: &LearnOptions) -> Vec<Regression> {
-    let width = channels.len();
-    let correlation = correlations(all_gram);
-    let n = gram[(width, width)].max(1.0);
-    let mut out = Vec::new();
-    for (target, channel) in channels.iter().enumerate() {
-        if tags[channel.tag].kind == TagKind::State {
-            continue;
-        }
-        let mut candidates: Vec<usize> = (0..width).filter(|&c| channels[c].tag != channel.tag).collect();
-        candidates.sort_by(|&a, &b| correlation[(target, b)].abs().total_cmp(&correlation[(target, a)].abs()).then(a.cmp(&b)));
-        candidates.truncate(options.predictors);
-        candidates.retain(|&c| correlation[(target, c)].abs() > 1e-9);
-        candidates.sort_unstable();
-        out.push(ridge(gram, target, &candidates, options.ridge * n, n));
-    }
-    out
+fn fit_on(gram: &DMatrix<f64>, target: usize, predictors: &[usize], options: &LearnOptions) -> Fit {
+    let n = gram[(gram.nrows() - 1, gram.nrows() - 1)].max(1.0);
+    ridge(gram, target, predictors, options.ridge * n, n)
 }
 
 fn correlations(gram: &DMatrix<f64>) -> DMatrix<f64> {
@@ -174,7 +263,7 @@ fn correlations(gram: &DMatrix<f64>) -> DMatrix<f64> {
 
 /// Ridge regression of `target` on `predictors` plus an unpenalized
 /// intercept, from the Gram matrix; the residual spread from the same sums.
-fn ridge(gram: &DMatrix<f64>, target: usize, predictors: &[usize], penalty: f64, n: f64) -> Regression {
+fn ridge(gram: &DMatrix<f64>, target: usize, predictors: &[usize], penalty: f64, n: f64) -> Fit {
     let intercept_column = gram.nrows() - 1;
     let columns: Vec<usize> = predictors.iter().copied().chain([intercept_column]).collect();
     let k = columns.len();
@@ -192,8 +281,7 @@ fn ridge(gram: &DMatrix<f64>, target: usize, predictors: &[usize], penalty: f64,
     });
     let rss = gram[(target, target)] - 2.0 * beta.dot(&b) + (&a * &beta).dot(&beta);
     let sigma = (rss.max(0.0) / n).sqrt().max(1e-3);
-    Regression {
-        target,
+    Fit {
         predictors: predictors.to_vec(),
         coefficients: beta.iter().take(k - 1).copied().collect(),
         intercept: beta[k - 1],

@@ -87,13 +87,14 @@ pub fn learn(paths: &[PathBuf], options: &LearnOptions) -> Result<Learned, Error
         return Err(Error::Model("every tag is constant or empty: nothing to learn".into()));
     }
     let blocks = accumulate(paths, options, &tags, &channels, scan.rows)?;
+    let plans = fit::plans(&tags, &channels, &blocks, options);
     let folds: Vec<Params> =
-        (0..options.folds as usize).map(|f| fit::params(&tags, &channels, &blocks, Some(f), options)).collect();
-    let mut params = fit::params(&tags, &channels, &blocks, None, options);
+        (0..options.folds as usize).map(|f| fit::params(&tags, &channels, &blocks, &plans, Some(f), options)).collect();
+    let mut params = fit::params(&tags, &channels, &blocks, &plans, None, options);
 
     let pass = Calibrator { paths, options, tags: &tags, channels: &channels, folds: &folds, rows: scan.rows };
     let (histograms, broken) = pass.run(None)?;
-    let scales: Vec<f64> = histograms.iter().map(|h| h.quantile(0.99).max(1e-6)).collect();
+    let scales: Vec<f64> = histograms.iter().map(|h| h.quantile(1.0 - options.false_alarm_rate).max(1e-6)).collect();
     let (kept, dropped) = fit::keep_reliable_rules(&mut params, &folds, &broken, options, scan.rows);
     let (score_histogram, _) = pass.run(Some(&scales))?;
     let threshold = score_histogram[0].quantile(1.0 - options.false_alarm_rate).max(1e-6);
@@ -326,6 +327,8 @@ pub(crate) fn block_of(index: u64, rows: u64, folds: u32) -> usize {
 
 fn accumulate(paths: &[PathBuf], options: &LearnOptions, tags: &[TagModel], channels: &[Channel], rows: u64) -> Result<Vec<BlockStats>, Error> {
     let stride = rows.div_ceil(options.max_fit_rows.max(1)).max(1);
+    // Gated fits add a Gram matrix per state tag to every row: fewer rows.
+    let gated_stride = rows.div_ceil((options.max_fit_rows / 10).max(1)).max(1);
     let mut blocks: Vec<BlockStats> = (0..options.folds).map(|_| BlockStats::new(tags, channels)).collect();
     let mut framer: Option<Framer> = None;
     for_each_row(paths, options, |step| {
@@ -337,7 +340,7 @@ fn accumulate(paths: &[PathBuf], options: &LearnOptions, tags: &[TagModel], chan
                 let framer = framer.as_mut().expect("source started");
                 framer.push(record, tags, channels);
                 let block = &mut blocks[block_of(index, rows, options.folds)];
-                block.add(tags, framer, index % stride == 0);
+                block.add(tags, framer, index % stride == 0, index % gated_stride == 0);
             }
         }
         Ok(())
@@ -384,6 +387,7 @@ impl Calibrator<'_> {
         }
         let mut violations = Vec::new();
         let mut framer: Option<Framer> = None;
+        let mut current_fold = usize::MAX;
         for_each_row(self.paths, self.options, |step| {
             let (index, record) = match step {
                 Step::Start(source) => {
@@ -397,7 +401,12 @@ impl Calibrator<'_> {
                 framer.push(record, self.tags, self.channels);
                 let fold = block_of(index, self.rows, self.options.folds);
                 let params = &self.folds[fold];
-                scorer.update(params, &framer.x);
+                if framer.resolution_changed || fold != current_fold {
+                    scorer.widen(params, &framer.rounding);
+                    framer.resolution_changed = false;
+                    current_fold = fold;
+                }
+                scorer.update(params, self.tags, &framer.x, &framer.raw);
                 match scales {
                     Some(scales) => histograms[0].add(max_ratio(&scorer.stats, scales).0),
                     None => {

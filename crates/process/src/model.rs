@@ -92,15 +92,34 @@ pub struct Params {
     pub consistency: Vec<ConsistencyRule>,
 }
 
-/// A channel predicted from other tags' channels (standardized units).
+/// A channel predicted from other tags' channels (standardized units):
+/// one fit, or one per state of a gating state tag (a pump's flow follows
+/// other tags differently when the pump is on than when it is off).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Regression {
     pub target: usize,
+    /// The state tag whose off/on state picks `fits[0]` or `fits[1]`.
+    pub gate: Option<usize>,
+    pub fits: Vec<Fit>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fit {
     pub predictors: Vec<usize>,
     pub coefficients: Vec<f64>,
     pub intercept: f64,
     /// Residual standard deviation on the rows it was fitted on.
     pub sigma: f64,
+}
+
+impl Regression {
+    /// Which fit applies to a row with raw tag values `raw`.
+    pub fn branch(&self, tags: &[TagModel], raw: &[f64]) -> usize {
+        match self.gate {
+            Some(g) if self.fits.len() == 2 => usize::from(tags[g].is_on(raw[g])),
+            _ => 0,
+        }
+    }
 }
 
 /// While state tag `state` is `on`, tag `tag` stays within `[low, high]`

@@ -25,6 +25,28 @@ pub(crate) struct Framer {
     pub(crate) x: Vec<f64>,
     /// Tags with no value of their own in this row (carried forward).
     pub(crate) missing: Vec<bool>,
+    /// Per tag, the most decimals seen in the first rows: the data's resolution.
+    decimals: Vec<u8>,
+    rows_seen: u64,
+    /// Per channel, how far rounding to that resolution can move it
+    /// (standardized units); `resolution_changed` until read.
+    pub(crate) rounding: Vec<f64>,
+    pub(crate) resolution_changed: bool,
+}
+
+/// Rows over which a source's resolution is learned.
+const RESOLUTION_ROWS: u64 = 1000;
+
+/// Decimals needed to write `x` (at most 9).
+fn decimals(x: f64) -> u8 {
+    let mut scaled = x.abs();
+    for d in 0..9u8 {
+        if (scaled - scaled.round()).abs() < 1e-6 * scaled.max(1.0) {
+            return d;
+        }
+        scaled *= 10.0;
+    }
+    9
 }
 
 impl Framer {
@@ -44,6 +66,10 @@ impl Framer {
             started: false,
             x: vec![0.0; channels.len()],
             missing: vec![false; tags.len()],
+            decimals: vec![0; tags.len()],
+            rows_seen: 0,
+            rounding: vec![0.0; channels.len()],
+            resolution_changed: true,
         })
     }
 
@@ -57,6 +83,10 @@ impl Framer {
         if !self.started {
             self.previous.copy_from_slice(&self.raw);
             self.started = true;
+        }
+        if self.rows_seen < RESOLUTION_ROWS {
+            self.rows_seen += 1;
+            self.learn_resolution(tags, channels);
         }
         for (c, channel) in channels.iter().enumerate() {
             let t = channel.tag;
@@ -72,6 +102,33 @@ impl Framer {
     }
 }
 
+impl Framer {
+    /// Rounded data (a historian writing two decimals) carries errors the
+    /// model never saw in full-precision training data, and they persist
+    /// while a signal sits between two steps, so smoothing does not average
+    /// them out. Each channel can be off by half a step (a difference by a
+    /// whole step); checks discount what rounding can explain.
+    fn learn_resolution(&mut self, tags: &[TagModel], channels: &[Channel]) {
+        let mut changed = false;
+        for (t, &value) in self.raw.iter().enumerate() {
+            let d = decimals(value);
+            if d > self.decimals[t] || self.rows_seen == 1 {
+                self.decimals[t] = self.decimals[t].max(d);
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+        for (c, channel) in channels.iter().enumerate() {
+            let q = 10f64.powi(-i32::from(self.decimals[channel.tag]));
+            let differenced = channel.rate || tags[channel.tag].kind == TagKind::Counter;
+            self.rounding[c] = if differenced { q } else { q / 2.0 } / channel.std;
+        }
+        self.resolution_changed = true;
+    }
+}
+
 /// Smoothed-check state and the raw statistics of the current row.
 pub(crate) struct Scorer {
     pub(crate) checks: Vec<Check>,
@@ -81,6 +138,15 @@ pub(crate) struct Scorer {
     /// Per regression, the current unsmoothed standardized residual.
     pub(crate) residuals: Vec<f64>,
     pub(crate) predictions: Vec<f64>,
+    /// Per regression and fit, its residual spread.
+    pub(crate) sigmas: Vec<Vec<f64>>,
+    /// Per regression and fit, how far the data's rounding can move its
+    /// residual (in residual spreads).
+    bounds: Vec<Vec<f64>>,
+    /// Per channel, how far rounding can move it (standardized units).
+    rounding: Vec<f64>,
+    /// Per regression, the fit used for the current row.
+    pub(crate) branches: Vec<usize>,
 }
 
 impl Scorer {
@@ -99,28 +165,50 @@ impl Scorer {
             checks,
             residuals: vec![0.0; params.regressions.len()],
             predictions: vec![0.0; params.regressions.len()],
+            sigmas: params.regressions.iter().map(|r| r.fits.iter().map(|f| f.sigma).collect()).collect(),
+            branches: vec![0; params.regressions.len()],
+            bounds: params.regressions.iter().map(|r| vec![0.0; r.fits.len()]).collect(),
+            rounding: vec![0.0; channels.len()],
         }
     }
 
-    /// Updates every continuous check with the row's channels `x`.
-    pub(crate) fn update(&mut self, params: &Params, x: &[f64]) {
+    /// Recomputes what the data's rounding can explain, per check.
+    pub(crate) fn widen(&mut self, params: &Params, rounding: &[f64]) {
+        self.rounding.copy_from_slice(rounding);
+        for (bounds, r) in self.bounds.iter_mut().zip(&params.regressions) {
+            for (bound, fit) in bounds.iter_mut().zip(&r.fits) {
+                let mut b = rounding[r.target];
+                for (&p, &beta) in fit.predictors.iter().zip(&fit.coefficients) {
+                    b += beta.abs() * rounding[p];
+                }
+                *bound = b / fit.sigma;
+            }
+        }
+    }
+
+    /// Updates every continuous check with the row's channels `x` (and raw
+    /// tag values `raw`, for the gates).
+    pub(crate) fn update(&mut self, params: &Params, tags: &[TagModel], x: &[f64], raw: &[f64]) {
         for (r, regression) in params.regressions.iter().enumerate() {
-            let mut predicted = regression.intercept;
-            for (&p, &b) in regression.predictors.iter().zip(&regression.coefficients) {
+            let branch = regression.branch(tags, raw);
+            let fit = &regression.fits[branch];
+            let mut predicted = fit.intercept;
+            for (&p, &b) in fit.predictors.iter().zip(&fit.coefficients) {
                 predicted += b * x[p];
             }
+            self.branches[r] = branch;
             self.predictions[r] = predicted;
-            self.residuals[r] = (x[regression.target] - predicted) / regression.sigma;
+            self.residuals[r] = (x[regression.target] - predicted) / self.sigmas[r][branch];
         }
         for (i, check) in self.checks.iter().enumerate() {
-            let value = match *check {
-                Check::Residual { regression, .. } => self.residuals[regression],
-                Check::Level { channel, .. } => x[channel],
+            let (value, bound) = match *check {
+                Check::Residual { regression, .. } => (self.residuals[regression], self.bounds[regression][self.branches[regression]]),
+                Check::Level { channel, .. } => (x[channel], self.rounding[channel]),
             };
             let alpha = self.alphas[i];
             let m = &mut self.smoothed[i];
             *m += alpha * (value - *m);
-            self.stats[i] = m.abs();
+            self.stats[i] = (m.abs() - bound).max(0.0);
         }
     }
 
@@ -233,7 +321,11 @@ impl<'m> Detector<'m> {
         let model = self.model;
         let framer = self.framer.as_mut().expect("start_source before process");
         framer.push(record, &model.tags, &model.channels);
-        self.scorer.update(&model.params, &framer.x);
+        if framer.resolution_changed {
+            self.scorer.widen(&model.params, &framer.rounding);
+            framer.resolution_changed = false;
+        }
+        self.scorer.update(&model.params, &model.tags, &framer.x, &framer.raw);
         self.rules.check(&model.tags, &model.params, &framer.raw, &mut self.violations);
         self.row += 1;
         let (raw, best) = max_ratio(&self.scorer.stats, &model.scales);
