@@ -94,10 +94,10 @@ pub fn learn(paths: &[PathBuf], options: &LearnOptions) -> Result<Learned, Error
 
     let pass = Calibrator { paths, options, tags: &tags, channels: &channels, folds: &folds, rows: scan.rows };
     let (histograms, broken) = pass.run(None)?;
-    let scales: Vec<f64> = histograms.iter().map(|h| h.quantile(1.0 - options.false_alarm_rate).max(1e-6)).collect();
+    let scales: Vec<f64> = histograms.iter().map(|h| h.tail_quantile(options.false_alarm_rate).max(1e-6)).collect();
     let (kept, dropped) = fit::keep_reliable_rules(&mut params, &folds, &broken, options, scan.rows);
     let (score_histogram, _) = pass.run(Some(&scales))?;
-    let threshold = score_histogram[0].quantile(1.0 - options.false_alarm_rate).max(1e-6);
+    let threshold = score_histogram[0].tail_quantile(options.false_alarm_rate).max(1e-6);
     let alarm_rows = score_histogram[0].count_above(threshold);
 
     let model = Model {
@@ -480,6 +480,31 @@ impl Histogram {
             }
         }
         Self::upper_edge(self.counts.len() - 1)
+    }
+
+    /// The value exceeded with probability `alpha`, from an exponential tail
+    /// fitted over the top 10 % (peaks over threshold): unlike a plain
+    /// quantile it extrapolates past the largest value seen, which a
+    /// small calibration set needs.
+    pub(crate) fn tail_quantile(&self, alpha: f64) -> f64 {
+        const TAIL: f64 = 0.1;
+        let base = self.quantile(1.0 - TAIL);
+        if alpha >= TAIL {
+            return self.quantile(1.0 - alpha);
+        }
+        let first = Self::bin(base) + 1;
+        let (mut count, mut excess) = (0u64, 0.0);
+        for (bin, &n) in self.counts.iter().enumerate().skip(first) {
+            // A bin's values taken at its geometric middle.
+            let middle = Self::upper_edge(bin) * 10f64.powf(-0.5 / BINS_PER_DECADE);
+            count += n;
+            excess += n as f64 * (middle - base).max(0.0);
+        }
+        if count == 0 {
+            return base;
+        }
+        let mean_excess = excess / count as f64;
+        base + mean_excess * (count as f64 / self.total as f64 / alpha).ln().max(0.0)
     }
 
     pub(crate) fn count_above(&self, x: f64) -> u64 {
