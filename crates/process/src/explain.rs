@@ -187,6 +187,28 @@ fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Findin
                 }),
             }
         }
+        Violation::Switch { rule, value } => {
+            let rule = &model.params.switching[*rule];
+            let (state, tag) = (&tags[rule.state], &tags[rule.tag]);
+            let word = if rule.on { "on" } else { "off" };
+            Finding {
+                score: RULE_SCORE,
+                tags: vec![rule.state, rule.tag],
+                text: format!(
+                    "{} switched {word} with {} at {}; in normal operation it switches {word} with {} between {} and {}",
+                    state.name,
+                    tag.name,
+                    num(*value),
+                    tag.name,
+                    num(rule.low),
+                    num(rule.high)
+                ),
+                evidence: json!({
+                    "check": "switching", "state_tag": state.name, "switched_on": rule.on, "tag": tag.name,
+                    "observed": num_value(*value), "normal_low": num_value(rule.low), "normal_high": num_value(rule.high),
+                }),
+            }
+        }
         Violation::Consistency { rule, value } => {
             let rule = &model.params.consistency[*rule];
             let (state, tag) = (&tags[rule.state], &tags[rule.tag]);

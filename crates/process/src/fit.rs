@@ -67,6 +67,9 @@ pub(crate) struct BlockStats {
     measured_tags: Vec<usize>,
     /// [state][on][measured] → (min, max, rows), raw units.
     conditional: Vec<(f64, f64, u64)>,
+    /// [state][switched on][measured] → (min, max, switches): the measured
+    /// tag in the row before the state changed.
+    switches: Vec<(f64, f64, u64)>,
     bits: String,
 }
 
@@ -82,6 +85,7 @@ impl BlockStats {
             combinations: HashMap::new(),
             too_many_combinations: false,
             conditional: vec![(f64::INFINITY, f64::NEG_INFINITY, 0); state_tags.len() * 2 * measured_tags.len()],
+            switches: vec![(f64::INFINITY, f64::NEG_INFINITY, 0); state_tags.len() * 2 * measured_tags.len()],
             state_tags,
             measured_tags,
             bits: String::new(),
@@ -114,6 +118,18 @@ impl BlockStats {
             }
         }
         let measured = self.measured_tags.len();
+        for (s, &t) in self.state_tags.iter().enumerate() {
+            let (before, now) = (tags[t].is_on(framer.previous[t]), tags[t].is_on(framer.raw[t]));
+            if before == now {
+                continue;
+            }
+            let base = (s * 2 + usize::from(now)) * measured;
+            for (m, &c) in self.measured_tags.iter().enumerate() {
+                let v = framer.previous[c];
+                let cell = &mut self.switches[base + m];
+                *cell = (cell.0.min(v), cell.1.max(v), cell.2 + 1);
+            }
+        }
         for (s, bit) in self.bits.bytes().enumerate() {
             let on = usize::from(bit == b'1');
             let base = (s * 2 + on) * measured;
@@ -240,7 +256,8 @@ pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockSta
         state_tags: first.state_tags.clone(),
         combinations,
         combinations_checked,
-        consistency: consistency_rules(tags, blocks, held_out),
+        consistency: conditional_rules(tags, blocks, held_out, |b| &b.conditional, 20, true),
+        switching: conditional_rules(tags, blocks, held_out, |b| &b.switches, 20, false),
     }
 }
 
@@ -289,10 +306,19 @@ fn ridge(gram: &DMatrix<f64>, target: usize, predictors: &[usize], penalty: f64,
     }
 }
 
-/// "While pump P is off, its flow stays within [a, b]": kept where the
-/// range in one state is under a quarter of the tag's whole range and both
-/// states were seen often enough.
-fn consistency_rules(tags: &[TagModel], blocks: &[BlockStats], held_out: Option<usize>) -> Vec<ConsistencyRule> {
+/// "While pump P is off, its flow stays within [a, b]" (from `conditional`)
+/// and "pump P switches on while level L is within [a, b]" (from
+/// `switches`): kept where the range is under a quarter of the tag's whole
+/// range and seen at least `min_rows` times (in both states when
+/// `both_states`).
+fn conditional_rules(
+    tags: &[TagModel],
+    blocks: &[BlockStats],
+    held_out: Option<usize>,
+    cells_of: impl Fn(&BlockStats) -> &Vec<(f64, f64, u64)>,
+    min_rows: u64,
+    both_states: bool,
+) -> Vec<ConsistencyRule> {
     let first = &blocks[0];
     let measured = first.measured_tags.len();
     let mut rules = Vec::new();
@@ -304,7 +330,7 @@ fn consistency_rules(tags: &[TagModel], blocks: &[BlockStats], held_out: Option<
             }
             for (on, cell_row) in cells.iter_mut().enumerate() {
                 for (m, cell) in cell_row.iter_mut().enumerate() {
-                    let c = block.conditional[(s * 2 + on) * measured + m];
+                    let c = cells_of(block)[(s * 2 + on) * measured + m];
                     *cell = (cell.0.min(c.0), cell.1.max(c.1), cell.2 + c.2);
                 }
             }
@@ -315,7 +341,7 @@ fn consistency_rules(tags: &[TagModel], blocks: &[BlockStats], held_out: Option<
             for (m, &tag) in first.measured_tags.iter().enumerate() {
                 let (low, high, count) = this[m];
                 let whole = tags[tag].max - tags[tag].min;
-                if count < 20 || other[m].2 < 20 || whole <= 0.0 || high - low > 0.25 * whole {
+                if count < min_rows || (both_states && other[m].2 < min_rows) || whole <= 0.0 || high - low > 0.25 * whole {
                     continue;
                 }
                 rules.push(ConsistencyRule { state, on, tag, low, high });
@@ -327,15 +353,25 @@ fn consistency_rules(tags: &[TagModel], blocks: &[BlockStats], held_out: Option<
 
 /// Drops the rules held-out normal data broke; returns (kept, dropped).
 pub(crate) fn keep_reliable_rules(params: &mut Params, folds: &[Params], broken: &Broken, options: &LearnOptions, rows: u64) -> (u64, u64) {
-    let before = params.consistency.len() as u64 + u64::from(params.combinations_checked);
+    let count = |p: &Params| (p.consistency.len() + p.switching.len()) as u64 + u64::from(p.combinations_checked);
+    let before = count(params);
     let tested_enough = folds.len().div_ceil(2) as u32;
-    params.consistency.retain(|r| {
-        broken.consistency.get(&(r.state, r.on, r.tag)).is_some_and(|&(violations, tested)| violations == 0 && tested >= tested_enough)
-    });
+    // Held-out rows outside the final rule's range, whatever the state,
+    // estimated from the fold rules with the same tag (their ranges differ
+    // slightly): at least 5 % for the rule to carry information.
+    let informative = |r: &ConsistencyRule| {
+        let outside: u64 = broken.outside.iter().filter(|((t, _, _), _)| *t == r.tag).map(|(_, &n)| n).max().unwrap_or(0);
+        outside as f64 >= 0.05 * broken.rows as f64
+    };
+    let reliable = |map: &HashMap<(usize, bool, usize), (u64, u32)>, r: &ConsistencyRule| {
+        informative(r) && map.get(&(r.state, r.on, r.tag)).is_some_and(|&(violations, tested)| violations == 0 && tested >= tested_enough)
+    };
+    params.consistency.retain(|r| reliable(&broken.consistency, r));
+    params.switching.retain(|r| reliable(&broken.switching, r));
     if broken.combination_rows as f64 > options.false_alarm_rate * rows as f64 {
         params.combinations_checked = false;
         params.combinations.clear();
     }
-    let kept = params.consistency.len() as u64 + u64::from(params.combinations_checked);
+    let kept = count(params);
     (kept, before - kept)
 }

@@ -367,6 +367,12 @@ pub(crate) struct Broken {
     pub(crate) combination_rows: u64,
     /// Per (state tag, on, tag): rows breaking the rule, folds testing it.
     pub(crate) consistency: HashMap<(usize, bool, usize), (u64, u32)>,
+    pub(crate) switching: HashMap<(usize, bool, usize), (u64, u32)>,
+    /// Per rule (measured tag, range), rows whose value lay outside the
+    /// range whatever the state: a rule about a tag that hardly ever
+    /// leaves its range says nothing about the state.
+    pub(crate) outside: HashMap<(usize, u64, u64), u64>,
+    pub(crate) rows: u64,
 }
 
 impl Calibrator<'_> {
@@ -383,6 +389,9 @@ impl Calibrator<'_> {
             let _ = f;
             for rule in &params.consistency {
                 broken.consistency.entry((rule.state, rule.on, rule.tag)).or_default().1 += 1;
+            }
+            for rule in &params.switching {
+                broken.switching.entry((rule.state, rule.on, rule.tag)).or_default().1 += 1;
             }
         }
         let mut violations = Vec::new();
@@ -413,13 +422,24 @@ impl Calibrator<'_> {
                         for (h, &s) in histograms.iter_mut().zip(&scorer.stats) {
                             h.add(s);
                         }
-                        rules[fold].check(self.tags, params, &framer.raw, &mut violations);
+                        broken.rows += 1;
+                        for rule in params.consistency.iter().chain(&params.switching) {
+                            let v = framer.raw[rule.tag];
+                            if v < rule.low || v > rule.high {
+                                *broken.outside.entry((rule.tag, rule.low.to_bits(), rule.high.to_bits())).or_default() += 1;
+                            }
+                        }
+                        rules[fold].check(self.tags, params, framer, &mut violations);
                         for v in &violations {
                             match v {
                                 Violation::Combination { .. } => broken.combination_rows += 1,
                                 Violation::Consistency { rule, .. } => {
                                     let r = &params.consistency[*rule];
                                     broken.consistency.entry((r.state, r.on, r.tag)).or_default().0 += 1;
+                                }
+                                Violation::Switch { rule, .. } => {
+                                    let r = &params.switching[*rule];
+                                    broken.switching.entry((r.state, r.on, r.tag)).or_default().0 += 1;
                                 }
                                 Violation::Constant { .. } => {}
                             }

@@ -90,6 +90,10 @@ pub struct Params {
     pub combinations: Vec<String>,
     pub combinations_checked: bool,
     pub consistency: Vec<ConsistencyRule>,
+    /// "Pump P switches on while tank T's level is within [a, b]": the
+    /// measured tag's value in the row before the state tag switched to `on`.
+    #[serde(default)]
+    pub switching: Vec<ConsistencyRule>,
 }
 
 /// A channel predicted from other tags' channels (standardized units):

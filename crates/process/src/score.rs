@@ -20,7 +20,7 @@ pub(crate) struct Framer {
     /// For each model tag, its column in the source.
     columns: Vec<usize>,
     pub(crate) raw: Vec<f64>,
-    previous: Vec<f64>,
+    pub(crate) previous: Vec<f64>,
     started: bool,
     pub(crate) x: Vec<f64>,
     /// Tags with no value of their own in this row (carried forward).
@@ -223,6 +223,7 @@ pub(crate) enum Violation {
     Constant { tag: usize, value: f64, expected: f64 },
     Combination { states: String },
     Consistency { rule: usize, value: f64 },
+    Switch { rule: usize, value: f64 },
 }
 
 /// The categorical rules, with their lookup structures.
@@ -240,7 +241,8 @@ impl Rules {
         Self { constants, combinations, state_tags: params.state_tags.clone(), bits: String::new() }
     }
 
-    pub(crate) fn check(&mut self, tags: &[TagModel], params: &Params, raw: &[f64], out: &mut Vec<Violation>) {
+    pub(crate) fn check(&mut self, tags: &[TagModel], params: &Params, framer: &Framer, out: &mut Vec<Violation>) {
+        let raw = &framer.raw;
         out.clear();
         for &(tag, expected) in &self.constants {
             let value = raw[tag];
@@ -265,6 +267,18 @@ impl Rules {
             let tolerance = consistency_tolerance(&tags[rule.tag]);
             if value < rule.low - tolerance || value > rule.high + tolerance {
                 out.push(Violation::Consistency { rule: i, value });
+            }
+        }
+        for (i, rule) in params.switching.iter().enumerate() {
+            let state = &tags[rule.state];
+            let (before, now) = (state.is_on(framer.previous[rule.state]), state.is_on(raw[rule.state]));
+            if before == now || now != rule.on {
+                continue;
+            }
+            let value = framer.previous[rule.tag];
+            let tolerance = consistency_tolerance(&tags[rule.tag]);
+            if value < rule.low - tolerance || value > rule.high + tolerance {
+                out.push(Violation::Switch { rule: i, value });
             }
         }
     }
@@ -294,6 +308,8 @@ pub struct Detector<'m> {
     scorer: Scorer,
     rules: Rules,
     violations: Vec<Violation>,
+    held: Vec<Violation>,
+    held_rows: u32,
     row: u64,
 }
 
@@ -305,6 +321,8 @@ impl<'m> Detector<'m> {
             scorer: Scorer::new(&model.channels, &model.params, &model.spans),
             rules: Rules::new(&model.tags, &model.params),
             violations: Vec::new(),
+            held: Vec::new(),
+            held_rows: 0,
             row: 0,
         }
     }
@@ -326,7 +344,18 @@ impl<'m> Detector<'m> {
             framer.resolution_changed = false;
         }
         self.scorer.update(&model.params, &model.tags, &framer.x, &framer.raw);
-        self.rules.check(&model.tags, &model.params, &framer.raw, &mut self.violations);
+        self.rules.check(&model.tags, &model.params, framer, &mut self.violations);
+        // A broken rule keeps the alarm up for the longest window: the
+        // process stays disturbed after, say, a pump switched at the wrong level.
+        if self.violations.is_empty() {
+            if self.held_rows > 0 {
+                self.held_rows -= 1;
+                self.violations.clone_from(&self.held);
+            }
+        } else {
+            self.held.clone_from(&self.violations);
+            self.held_rows = model.spans.iter().copied().max().unwrap_or(1).saturating_sub(1);
+        }
         self.row += 1;
         let (raw, best) = max_ratio(&self.scorer.stats, &model.scales);
         let mut score = raw / model.threshold;
