@@ -48,7 +48,9 @@ impl Gram {
             return;
         }
         let rows = self.batch.rows(0, self.batched);
-        self.sums.gemm_tr(1.0, &rows, &rows, 1.0);
+        // A plain product (matrixmultiply's kernel) beats `gemm_tr` here.
+        let transposed = rows.transpose();
+        self.sums.gemm(1.0, &transposed, &rows, 1.0);
         self.batched = 0;
     }
 }
@@ -222,14 +224,15 @@ pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockSta
     let used = || blocks.iter().enumerate().filter(move |(b, _)| Some(*b) != held_out).map(|(_, s)| s);
     let width = channels.len() + 1;
     let gram = used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gram.sums);
-    let gated = |i: usize| used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gated[i].sums);
+    let gated: Vec<DMatrix<f64>> =
+        (0..blocks[0].gated.len()).map(|i| used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gated[i].sums)).collect();
     let first = &blocks[0];
     let regressions = plans
         .iter()
         .map(|plan| {
             let fits = match plan.gate {
                 None => vec![fit_on(&gram, plan.target, &plan.predictors[0], options)],
-                Some(s) => (0..2).map(|on| fit_on(&gated(s * 2 + on), plan.target, &plan.predictors[on], options)).collect(),
+                Some(s) => (0..2).map(|on| fit_on(&gated[s * 2 + on], plan.target, &plan.predictors[on], options)).collect(),
             };
             Regression { target: plan.target, gate: plan.gate.map(|s| first.state_tags[s]), fits }
         })
