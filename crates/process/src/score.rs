@@ -147,11 +147,22 @@ pub(crate) struct Scorer {
     rounding: Vec<f64>,
     /// Per regression, the fit used for the current row.
     pub(crate) branches: Vec<usize>,
+    /// This row's residuals then channels, each with what rounding explains.
+    inputs: Vec<(f64, f64)>,
+    /// Per check, its input's index in `inputs`.
+    sources: Vec<u32>,
 }
 
 impl Scorer {
     pub(crate) fn new(channels: &[Channel], params: &Params, spans: &[u32]) -> Self {
         let checks = statistics(channels, params, spans);
+        let sources = checks
+            .iter()
+            .map(|c| match *c {
+                Check::Residual { regression, .. } => regression as u32,
+                Check::Level { channel, .. } => (params.regressions.len() + channel) as u32,
+            })
+            .collect();
         let alphas = checks
             .iter()
             .map(|c| match c {
@@ -169,6 +180,8 @@ impl Scorer {
             branches: vec![0; params.regressions.len()],
             bounds: params.regressions.iter().map(|r| vec![0.0; r.fits.len()]).collect(),
             rounding: vec![0.0; channels.len()],
+            inputs: vec![(0.0, 0.0); params.regressions.len() + channels.len()],
+            sources,
         }
     }
 
@@ -199,15 +212,16 @@ impl Scorer {
             self.branches[r] = branch;
             self.predictions[r] = predicted;
             self.residuals[r] = (x[regression.target] - predicted) / self.sigmas[r][branch];
+            self.inputs[r] = (self.residuals[r], self.bounds[r][branch]);
         }
-        for (i, check) in self.checks.iter().enumerate() {
-            let (value, bound) = match *check {
-                Check::Residual { regression, .. } => (self.residuals[regression], self.bounds[regression][self.branches[regression]]),
-                Check::Level { channel, .. } => (x[channel], self.rounding[channel]),
-            };
-            let alpha = self.alphas[i];
+        let offset = params.regressions.len();
+        for (c, (&value, &bound)) in x.iter().zip(&self.rounding).enumerate() {
+            self.inputs[offset + c] = (value, bound);
+        }
+        for (i, &source) in self.sources.iter().enumerate() {
+            let (value, bound) = self.inputs[source as usize];
             let m = &mut self.smoothed[i];
-            *m += alpha * (value - *m);
+            *m += self.alphas[i] * (value - *m);
             self.stats[i] = (m.abs() - bound).max(0.0);
         }
     }
