@@ -19,8 +19,19 @@ pub(crate) struct Finding {
 }
 
 /// The row's reasons, strongest first, one per tag.
-pub(crate) fn findings(model: &Model, scorer: &Scorer, framer: &Framer, violations: &[Violation]) -> Vec<Finding> {
-    let mut out: Vec<Finding> = violations.iter().map(|v| rule_finding(model, framer, v)).collect();
+/// `rule_age`: rows since the broken rules were seen (0: this row).
+pub(crate) fn findings(model: &Model, scorer: &Scorer, framer: &Framer, violations: &[Violation], rule_age: u32) -> Vec<Finding> {
+    let mut out: Vec<Finding> = violations
+        .iter()
+        .map(|v| {
+            let mut f = rule_finding(model, framer, v);
+            if rule_age > 0 {
+                f.text = format!("{rule_age} row{} ago: {}", if rule_age == 1 { "" } else { "s" }, f.text);
+                f.evidence["rows_ago"] = json!(rule_age);
+            }
+            f
+        })
+        .collect();
     let mut ranked: Vec<(f64, usize)> = scorer
         .stats
         .iter()

@@ -328,7 +328,7 @@ pub(crate) fn block_of(index: u64, rows: u64, folds: u32) -> usize {
 fn accumulate(paths: &[PathBuf], options: &LearnOptions, tags: &[TagModel], channels: &[Channel], rows: u64) -> Result<Vec<BlockStats>, Error> {
     let stride = rows.div_ceil(options.max_fit_rows.max(1)).max(1);
     // Gated fits add a Gram matrix per state tag to every row: fewer rows.
-    let gated_stride = rows.div_ceil((options.max_fit_rows / 10).max(1)).max(1);
+    let gated_stride = rows.div_ceil((options.max_fit_rows / 40).max(1)).max(1);
     let mut blocks: Vec<BlockStats> = (0..options.folds).map(|_| BlockStats::new(tags, channels)).collect();
     let mut framer: Option<Framer> = None;
     for_each_row(paths, options, |step| {

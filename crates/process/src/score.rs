@@ -324,6 +324,7 @@ pub struct Detector<'m> {
     violations: Vec<Violation>,
     held: Vec<Violation>,
     held_rows: u32,
+    held_age: u32,
     row: u64,
 }
 
@@ -337,6 +338,7 @@ impl<'m> Detector<'m> {
             violations: Vec::new(),
             held: Vec::new(),
             held_rows: 0,
+            held_age: 0,
             row: 0,
         }
     }
@@ -361,14 +363,18 @@ impl<'m> Detector<'m> {
         self.rules.check(&model.tags, &model.params, framer, &mut self.violations);
         // A broken rule keeps the alarm up for the longest window: the
         // process stays disturbed after, say, a pump switched at the wrong level.
+        let mut rule_age = 0;
         if self.violations.is_empty() {
             if self.held_rows > 0 {
                 self.held_rows -= 1;
+                self.held_age += 1;
+                rule_age = self.held_age;
                 self.violations.clone_from(&self.held);
             }
         } else {
             self.held.clone_from(&self.violations);
             self.held_rows = model.spans.iter().copied().max().unwrap_or(1).saturating_sub(1);
+            self.held_age = 0;
         }
         self.row += 1;
         let (raw, best) = max_ratio(&self.scorer.stats, &model.scales);
@@ -388,7 +394,7 @@ impl<'m> Detector<'m> {
         };
         if alarm {
             let _ = best;
-            let findings = explain::findings(model, &self.scorer, framer, &self.violations);
+            let findings = explain::findings(model, &self.scorer, framer, &self.violations, rule_age);
             explain::fill(model, &findings, &mut result);
         }
         result
