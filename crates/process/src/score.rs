@@ -13,6 +13,8 @@ use crate::read::Record;
 /// Score reported for a broken rule (a never-seen actuator combination, a
 /// state-conditioned range, a constant that moved): twice the threshold.
 pub const RULE_SCORE: f64 = 2.0;
+/// Score at which a single row alarms; below it, two rows in a row over 1 must.
+pub const LONE_ROW_SCORE: f64 = 2.0;
 
 /// Turns rows into standardized channel values: columns mapped to the
 /// model's tags, gaps carried forward, counters and rates differenced.
@@ -325,6 +327,7 @@ pub struct Detector<'m> {
     held: Vec<Violation>,
     held_rows: u32,
     held_age: u32,
+    previous_score: f64,
     row: u64,
 }
 
@@ -339,6 +342,7 @@ impl<'m> Detector<'m> {
             held: Vec::new(),
             held_rows: 0,
             held_age: 0,
+            previous_score: 0.0,
             row: 0,
         }
     }
@@ -382,7 +386,10 @@ impl<'m> Detector<'m> {
         if !self.violations.is_empty() {
             score = score.max(RULE_SCORE);
         }
-        let alarm = score >= 1.0;
+        // One row over the threshold is not yet an alarm unless it is twice
+        // over: a lone blip is noise far more often than an attack.
+        let alarm = score >= 1.0 && (score >= LONE_ROW_SCORE || self.previous_score >= 1.0);
+        self.previous_score = score;
         let mut result = RowResult {
             row: self.row,
             time: record.time_text.clone(),
