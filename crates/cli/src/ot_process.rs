@@ -230,15 +230,23 @@ fn learn(ctx: &Ctx, args: LearnArgs) -> Result<ExitCode> {
 
 /// Writes beside the target and renames, so a failed run leaves no half-written model.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("writing {}", path.display()))?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(bytes)?;
-    file.persist(path).with_context(|| format!("writing {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
 fn open_for(model: &Model, data: &Path) -> Result<Box<dyn RowSource>> {
-    let options = ReadOptions { time_column: model.time_column.clone(), date_order: model.date_order };
+    let options = ReadOptions {
+        time_column: model.time_column.clone(),
+        date_order: model.date_order,
+    };
     Ok(read::open(data, &options)?)
 }
 
@@ -247,7 +255,11 @@ fn load(path: &Path) -> Result<Model> {
 }
 
 /// Runs the detector over `data`, handing each row's verdict to `each`.
-fn scan(model: &Model, data: &Path, mut each: impl FnMut(&Record, RowResult) -> io::Result<()>) -> Result<()> {
+fn scan(
+    model: &Model,
+    data: &Path,
+    mut each: impl FnMut(&Record, RowResult) -> io::Result<()>,
+) -> Result<()> {
     let mut source = open_for(model, data)?;
     let mut detector = Detector::new(model);
     detector.start_source(source.columns(), &data.display().to_string())?;
@@ -283,7 +295,10 @@ fn detect(args: DetectArgs) -> Result<ExitCode> {
                     if !previous_alarm {
                         episodes.push(AlarmEpisode::start(&result));
                     }
-                    episodes.last_mut().expect("an episode is open").extend(result);
+                    episodes
+                        .last_mut()
+                        .expect("an episode is open")
+                        .extend(result);
                 }
                 previous_alarm = alarm;
                 Ok(())
@@ -329,9 +344,19 @@ impl AlarmEpisode {
 }
 
 fn write_episodes(out: &mut impl Write, episodes: &[AlarmEpisode]) -> io::Result<()> {
-    writeln!(out, "{:<20} {:<20} {:>6} {:>7}  {:<28} explanation", "start", "end", "rows", "peak", "tags")?;
+    writeln!(
+        out,
+        "{:<20} {:<20} {:>6} {:>7}  {:<28} explanation",
+        "start", "end", "rows", "peak", "tags"
+    )?;
     for e in episodes {
-        let place = |time: &str, row: u64| if time.is_empty() { format!("row {row}") } else { time.to_string() };
+        let place = |time: &str, row: u64| {
+            if time.is_empty() {
+                format!("row {row}")
+            } else {
+                time.to_string()
+            }
+        };
         writeln!(
             out,
             "{:<20} {:<20} {:>6} {:>7.2}  {:<28} {}",
@@ -349,13 +374,26 @@ fn write_episodes(out: &mut impl Write, episodes: &[AlarmEpisode]) -> io::Result
 fn evaluate(args: EvaluateArgs) -> Result<ExitCode> {
     let model = load(&args.model)?;
     if model.tag_names().any(|t| t == args.labels) {
-        bail!("the label column {} is one of the model's tags: learn again with --exclude {}", args.labels, args.labels);
+        bail!(
+            "the label column {} is one of the model's tags: learn again with --exclude {}",
+            args.labels,
+            args.labels
+        );
     }
     let label_column = {
         let source = open_for(&model, &args.data)?;
-        source.columns().iter().position(|c| *c == args.labels).with_context(|| {
-            format!("{}: no label column {} (columns: {})", args.data.display(), args.labels, source.columns().join(", "))
-        })?
+        source
+            .columns()
+            .iter()
+            .position(|c| *c == args.labels)
+            .with_context(|| {
+                format!(
+                    "{}: no label column {} (columns: {})",
+                    args.data.display(),
+                    args.labels,
+                    source.columns().join(", ")
+                )
+            })?
     };
     let mut labels = Vec::new();
     let mut alarms = Vec::new();
@@ -370,14 +408,44 @@ fn evaluate(args: EvaluateArgs) -> Result<ExitCode> {
         times.push(result.time);
         Ok(())
     })?;
-    let attacked = args.attack_tags.as_deref().map(read_attack_tags).transpose()?;
-    let truth = Truth { labels: &labels, times: &times, step_seconds: model.step_seconds, attacked_tags: attacked.as_deref() };
-    let kensa = measure("kensa", &truth, &Verdicts { alarms: &alarms, tags: &|r| named.get(&r).cloned().unwrap_or_default() });
+    let attacked = args
+        .attack_tags
+        .as_deref()
+        .map(read_attack_tags)
+        .transpose()?;
+    let truth = Truth {
+        labels: &labels,
+        times: &times,
+        step_seconds: model.step_seconds,
+        attacked_tags: attacked.as_deref(),
+    };
+    let kensa = measure(
+        "kensa",
+        &truth,
+        &Verdicts {
+            alarms: &alarms,
+            tags: &|r| named.get(&r).cloned().unwrap_or_default(),
+        },
+    );
     let always = vec![true; labels.len()];
-    let always = measure("always-alarm", &truth, &Verdicts { alarms: &always, tags: &|_| Vec::new() });
+    let always = measure(
+        "always-alarm",
+        &truth,
+        &Verdicts {
+            alarms: &always,
+            tags: &|_| Vec::new(),
+        },
+    );
     let rate = kensa.alarm_rows as f64 / labels.len().max(1) as f64;
     let random = random_alarms(labels.len(), rate, 0x5eed);
-    let random = measure("random", &truth, &Verdicts { alarms: &random, tags: &|_| Vec::new() });
+    let random = measure(
+        "random",
+        &truth,
+        &Verdicts {
+            alarms: &random,
+            tags: &|_| Vec::new(),
+        },
+    );
     let mut out = BufWriter::new(io::stdout().lock());
     match args.format {
         EvaluateFormat::Json => {
@@ -394,39 +462,83 @@ fn evaluate(args: EvaluateArgs) -> Result<ExitCode> {
 }
 
 fn read_attack_tags(path: &Path) -> Result<Vec<Vec<String>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut out: Vec<Vec<String>> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;
         }
-        let (n, tags) = line.split_once(':').with_context(|| format!("{} line {}: expected `N: TAG TAG…`", path.display(), i + 1))?;
-        let n: usize = n.trim().parse().ok().filter(|n| *n >= 1).with_context(|| format!("{} line {}: {n:?} is no attack number", path.display(), i + 1))?;
+        let (n, tags) = line.split_once(':').with_context(|| {
+            format!("{} line {}: expected `N: TAG TAG…`", path.display(), i + 1)
+        })?;
+        let n: usize = n.trim().parse().ok().filter(|n| *n >= 1).with_context(|| {
+            format!(
+                "{} line {}: {n:?} is no attack number",
+                path.display(),
+                i + 1
+            )
+        })?;
         if out.len() < n {
             out.resize(n, Vec::new());
         }
-        out[n - 1] = tags.split([' ', ',']).filter(|t| !t.is_empty()).map(String::from).collect();
+        out[n - 1] = tags
+            .split([' ', ','])
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+            .collect();
     }
     Ok(out)
 }
 
+/// How one line of the measures table reads a detector's measures.
+type Column<'a> = Box<dyn Fn(&Measures) -> String + 'a>;
+
 fn write_measures(out: &mut impl Write, all: &[&Measures]) -> io::Result<()> {
     let f = |x: f64| format!("{x:.3}");
     let opt = |x: Option<f64>| x.map(f).unwrap_or_else(|| "-".into());
-    let lines: Vec<(&str, Box<dyn Fn(&Measures) -> String>)> = vec![
-        ("attacks detected", Box::new(|m: &Measures| format!("{}/{}", m.attacks_detected, m.attacks))),
-        ("false-alarm episodes", Box::new(|m: &Measures| m.false_alarm_episodes.to_string())),
-        ("false-alarm episodes/week", Box::new(move |m: &Measures| opt(m.false_alarm_episodes_per_week))),
-        ("point precision", Box::new(move |m: &Measures| f(m.point.precision))),
-        ("point recall (TE: FDR)", Box::new(move |m: &Measures| f(m.point.recall))),
+    let lines: Vec<(&str, Column)> = vec![
+        (
+            "attacks detected",
+            Box::new(|m: &Measures| format!("{}/{}", m.attacks_detected, m.attacks)),
+        ),
+        (
+            "false-alarm episodes",
+            Box::new(|m: &Measures| m.false_alarm_episodes.to_string()),
+        ),
+        (
+            "false-alarm episodes/week",
+            Box::new(move |m: &Measures| opt(m.false_alarm_episodes_per_week)),
+        ),
+        (
+            "point precision",
+            Box::new(move |m: &Measures| f(m.point.precision)),
+        ),
+        (
+            "point recall (TE: FDR)",
+            Box::new(move |m: &Measures| f(m.point.recall)),
+        ),
         ("point F1", Box::new(move |m: &Measures| f(m.point.f1))),
-        ("false positive rate (TE: FAR)", Box::new(move |m: &Measures| f(m.point.false_positive_rate))),
-        ("eTaPR F1 (0.7, 0.1, 0)", Box::new(move |m: &Measures| f(m.etapr.f1))),
+        (
+            "false positive rate (TE: FAR)",
+            Box::new(move |m: &Measures| f(m.point.false_positive_rate)),
+        ),
+        (
+            "eTaPR F1 (0.7, 0.1, 0)",
+            Box::new(move |m: &Measures| f(m.etapr.f1)),
+        ),
         ("BATADAL S", Box::new(move |m: &Measures| f(m.batadal.s))),
         ("  S_TTD", Box::new(move |m: &Measures| f(m.batadal.s_ttd))),
         ("  S_CM", Box::new(move |m: &Measures| f(m.batadal.s_cm))),
-        ("localised (top 3 tags)", Box::new(|m: &Measures| m.localised.map(|(a, b)| format!("{a}/{b}")).unwrap_or_else(|| "-".into()))),
+        (
+            "localised (top 3 tags)",
+            Box::new(|m: &Measures| {
+                m.localised
+                    .map(|(a, b)| format!("{a}/{b}"))
+                    .unwrap_or_else(|| "-".into())
+            }),
+        ),
     ];
     write!(out, "{:<32}", "")?;
     for m in all {
@@ -441,7 +553,11 @@ fn write_measures(out: &mut impl Write, all: &[&Measures]) -> io::Result<()> {
         writeln!(out)?;
     }
     let kensa = all[0];
-    writeln!(out, "\n{} rows, {} labelled, {} alarmed by kensa", kensa.rows, kensa.attack_rows, kensa.alarm_rows)?;
+    writeln!(
+        out,
+        "\n{} rows, {} labelled, {} alarmed by kensa",
+        kensa.rows, kensa.attack_rows, kensa.alarm_rows
+    )?;
     for (i, e) in kensa.episodes.iter().enumerate() {
         let ttd = match (e.rows_to_detection, e.hours_to_detection) {
             (Some(r), Some(h)) => format!("detected after {r} rows ({h:.1} h)"),
@@ -461,7 +577,11 @@ fn write_measures(out: &mut impl Write, all: &[&Measures]) -> io::Result<()> {
             e.end_row,
             e.start_time,
             e.rows,
-            if e.tags_named.is_empty() { "-".to_string() } else { e.tags_named.join(",") }
+            if e.tags_named.is_empty() {
+                "-".to_string()
+            } else {
+                e.tags_named.join(",")
+            }
         )?;
     }
     Ok(())
@@ -471,7 +591,12 @@ fn synth(ctx: &Ctx, args: SynthArgs) -> Result<ExitCode> {
     let rows = kensa_process::synth::write(&args.out, args.days, args.step, args.tags)
         .with_context(|| format!("writing {}", args.out.display()))?;
     if !ctx.quiet {
-        eprintln!("wrote {} rows of {} tags to {}", thousands(rows), args.tags, args.out.display());
+        eprintln!(
+            "wrote {} rows of {} tags to {}",
+            thousands(rows),
+            args.tags,
+            args.out.display()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -99,7 +99,10 @@ pub fn measure(detector: &str, truth: &Truth<'_>, verdicts: &Verdicts<'_>) -> Me
     for (i, &(start, end)) in truth_ranges.iter().enumerate() {
         let first = (start..=end).find(|&r| alarms[r]);
         let tags_named = first.map(|r| (verdicts.tags)(r)).unwrap_or_default();
-        let known = truth.attacked_tags.and_then(|t| t.get(i)).filter(|t| !t.is_empty());
+        let known = truth
+            .attacked_tags
+            .and_then(|t| t.get(i))
+            .filter(|t| !t.is_empty());
         let hit = known.map(|known| tags_named.iter().any(|t| known.contains(t)));
         if let Some(hit) = hit {
             localised.1 += 1;
@@ -117,9 +120,14 @@ pub fn measure(detector: &str, truth: &Truth<'_>, verdicts: &Verdicts<'_>) -> Me
             localised: hit,
         });
     }
-    let false_alarm_episodes = alarm_ranges.iter().filter(|&&(s, e)| !(s..=e).any(|r| labels[r])).count() as u64;
+    let false_alarm_episodes = alarm_ranges
+        .iter()
+        .filter(|&&(s, e)| !(s..=e).any(|r| labels[r]))
+        .count() as u64;
     let normal_rows = labels.iter().filter(|l| !**l).count() as u64;
-    let weeks = truth.step_seconds.map(|s| normal_rows as f64 * s / (7.0 * 86_400.0));
+    let weeks = truth
+        .step_seconds
+        .map(|s| normal_rows as f64 * s / (7.0 * 86_400.0));
     let point = point_measures(labels, alarms);
     let batadal = batadal_score(&episodes, labels, alarms);
     Measures {
@@ -131,7 +139,9 @@ pub fn measure(detector: &str, truth: &Truth<'_>, verdicts: &Verdicts<'_>) -> Me
         attacks_detected: episodes.iter().filter(|e| e.detected).count() as u64,
         episodes,
         false_alarm_episodes,
-        false_alarm_episodes_per_week: weeks.filter(|w| *w > 0.0).map(|w| false_alarm_episodes as f64 / w),
+        false_alarm_episodes_per_week: weeks
+            .filter(|w| *w > 0.0)
+            .map(|w| false_alarm_episodes as f64 / w),
         point,
         etapr: etapr(&truth_ranges, &alarm_ranges, 0.7, 0.1),
         batadal,
@@ -171,7 +181,12 @@ fn point_measures(labels: &[bool], alarms: &[bool]) -> Point {
     }
     let precision = ratio(tp, tp + fp);
     let recall = ratio(tp, tp + fneg);
-    Point { precision, recall, f1: harmonic(precision, recall), false_positive_rate: ratio(fp, fp + tn) }
+    Point {
+        precision,
+        recall,
+        f1: harmonic(precision, recall),
+        false_positive_rate: ratio(fp, fp + tn),
+    }
 }
 
 /// BATADAL's S = ½·S_TTD + ½·S_CM: S_TTD = 1 − mean(TTD/ΔT) over attacks
@@ -181,11 +196,19 @@ fn batadal_score(episodes: &[Episode], labels: &[bool], alarms: &[bool]) -> Bata
     let s_ttd = if episodes.is_empty() {
         0.0
     } else {
-        1.0 - episodes.iter().map(|e| e.rows_to_detection.unwrap_or(e.rows) as f64 / e.rows as f64).sum::<f64>() / episodes.len() as f64
+        1.0 - episodes
+            .iter()
+            .map(|e| e.rows_to_detection.unwrap_or(e.rows) as f64 / e.rows as f64)
+            .sum::<f64>()
+            / episodes.len() as f64
     };
     let tnr = 1.0 - point.false_positive_rate;
     let s_cm = (point.recall + tnr) / 2.0;
-    BatadalScore { s: 0.5 * s_ttd + 0.5 * s_cm, s_ttd, s_cm }
+    BatadalScore {
+        s: 0.5 * s_ttd + 0.5 * s_cm,
+        s_ttd,
+        s_cm,
+    }
 }
 
 /// eTaPR with δ = 0: anomalies and predictions pruned in turn (an anomaly
@@ -193,16 +216,26 @@ fn batadal_score(episodes: &[Episode], labels: &[bool], alarms: &[bool]) -> Bata
 /// anomalies, stop counting) until stable; then recall averages, per
 /// anomaly, (detected + detected × covered share)/2, and precision the same
 /// per prediction, weighted by the square root of its length.
-pub fn etapr(anomalies: &[(usize, usize)], predictions: &[(usize, usize)], theta_p: f64, theta_r: f64) -> Etapr {
+pub fn etapr(
+    anomalies: &[(usize, usize)],
+    predictions: &[(usize, usize)],
+    theta_p: f64,
+    theta_r: f64,
+) -> Etapr {
     let len = |r: &(usize, usize)| (r.1 - r.0 + 1) as f64;
     let overlap = |a: &(usize, usize), p: &(usize, usize)| {
         let lo = a.0.max(p.0);
         let hi = a.1.min(p.1);
         if lo <= hi { (hi - lo + 1) as f64 } else { 0.0 }
     };
-    let mut matrix: Vec<Vec<f64>> = anomalies.iter().map(|a| predictions.iter().map(|p| overlap(a, p)).collect()).collect();
+    let mut matrix: Vec<Vec<f64>> = anomalies
+        .iter()
+        .map(|a| predictions.iter().map(|p| overlap(a, p)).collect())
+        .collect();
     let anomaly_share = |m: &Vec<Vec<f64>>, i: usize| m[i].iter().sum::<f64>() / len(&anomalies[i]);
-    let prediction_share = |m: &Vec<Vec<f64>>, j: usize| m.iter().map(|row| row[j]).sum::<f64>() / len(&predictions[j]);
+    let prediction_share = |m: &Vec<Vec<f64>>, j: usize| {
+        m.iter().map(|row| row[j]).sum::<f64>() / len(&predictions[j])
+    };
     loop {
         let weak_anomalies: Vec<usize> = (0..anomalies.len())
             .filter(|&i| {
@@ -233,16 +266,29 @@ pub fn etapr(anomalies: &[(usize, usize)], predictions: &[(usize, usize)], theta
     let recall = if anomalies.is_empty() || predictions.is_empty() {
         0.0
     } else {
-        (0..anomalies.len()).map(|i| score(anomaly_share(&matrix, i), theta_r)).sum::<f64>() / anomalies.len() as f64
+        (0..anomalies.len())
+            .map(|i| score(anomaly_share(&matrix, i), theta_r))
+            .sum::<f64>()
+            / anomalies.len() as f64
     };
     let precision = if anomalies.is_empty() || predictions.is_empty() {
         0.0
     } else {
         let weights: Vec<f64> = predictions.iter().map(|p| len(p).sqrt()).collect();
         let total: f64 = weights.iter().sum();
-        (0..predictions.len()).map(|j| weights[j] * score(prediction_share(&matrix, j), theta_p)).sum::<f64>() / total
+        (0..predictions.len())
+            .map(|j| weights[j] * score(prediction_share(&matrix, j), theta_p))
+            .sum::<f64>()
+            / total
     };
-    Etapr { precision, recall, f1: harmonic(precision, recall), theta_p, theta_r, delta: 0.0 }
+    Etapr {
+        precision,
+        recall,
+        f1: harmonic(precision, recall),
+        theta_p,
+        theta_r,
+        delta: 0.0,
+    }
 }
 
 /// Alarms at random with probability `rate`, reproducibly (a fixed-seed
@@ -264,7 +310,11 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 fn harmonic(p: f64, r: f64) -> f64 {
-    if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    }
 }
 
 #[cfg(test)]
@@ -272,7 +322,9 @@ mod tests {
     use super::*;
 
     fn flags(spec: &[(usize, bool)]) -> Vec<bool> {
-        spec.iter().flat_map(|&(n, f)| std::iter::repeat_n(f, n)).collect()
+        spec.iter()
+            .flat_map(|&(n, f)| std::iter::repeat_n(f, n))
+            .collect()
     }
 
     #[test]
@@ -300,8 +352,20 @@ mod tests {
         let labels = flags(&[(50, false), (10, true), (40, false), (5, true)]);
         let alarms = vec![true; labels.len()];
         let times = vec![String::new(); labels.len()];
-        let truth = Truth { labels: &labels, times: &times, step_seconds: Some(3600.0), attacked_tags: None };
-        let m = measure("always", &truth, &Verdicts { alarms: &alarms, tags: &|_| Vec::new() });
+        let truth = Truth {
+            labels: &labels,
+            times: &times,
+            step_seconds: Some(3600.0),
+            attacked_tags: None,
+        };
+        let m = measure(
+            "always",
+            &truth,
+            &Verdicts {
+                alarms: &alarms,
+                tags: &|_| Vec::new(),
+            },
+        );
         assert!((m.batadal.s - 0.75).abs() < 1e-12);
         assert_eq!(m.attacks_detected, 2);
         assert_eq!(m.false_alarm_episodes, 0);
@@ -313,8 +377,20 @@ mod tests {
         let labels = flags(&[(10, false), (10, true), (10, false)]);
         let alarms = flags(&[(2, false), (1, true), (11, false), (6, true), (10, false)]);
         let times = vec![String::new(); labels.len()];
-        let truth = Truth { labels: &labels, times: &times, step_seconds: Some(3600.0), attacked_tags: None };
-        let m = measure("k", &truth, &Verdicts { alarms: &alarms, tags: &|_| Vec::new() });
+        let truth = Truth {
+            labels: &labels,
+            times: &times,
+            step_seconds: Some(3600.0),
+            attacked_tags: None,
+        };
+        let m = measure(
+            "k",
+            &truth,
+            &Verdicts {
+                alarms: &alarms,
+                tags: &|_| Vec::new(),
+            },
+        );
         assert_eq!(m.episodes[0].rows_to_detection, Some(4));
         assert_eq!(m.false_alarm_episodes, 1);
         assert!((m.point.recall - 0.6).abs() < 1e-12);

@@ -20,13 +20,23 @@ pub(crate) struct Finding {
 
 /// The row's reasons, strongest first, one per tag.
 /// `rule_age`: rows since the broken rules were seen (0: this row).
-pub(crate) fn findings(model: &Model, scorer: &Scorer, framer: &Framer, violations: &[Violation], rule_age: u32) -> Vec<Finding> {
+pub(crate) fn findings(
+    model: &Model,
+    scorer: &Scorer,
+    framer: &Framer,
+    violations: &[Violation],
+    rule_age: u32,
+) -> Vec<Finding> {
     let mut out: Vec<Finding> = violations
         .iter()
         .map(|v| {
             let mut f = rule_finding(model, framer, v);
             if rule_age > 0 {
-                f.text = format!("{rule_age} row{} ago: {}", if rule_age == 1 { "" } else { "s" }, f.text);
+                f.text = format!(
+                    "{rule_age} row{} ago: {}",
+                    if rule_age == 1 { "" } else { "s" },
+                    f.text
+                );
                 f.evidence["rows_ago"] = json!(rule_age);
             }
             f
@@ -47,7 +57,9 @@ pub(crate) fn findings(model: &Model, scorer: &Scorer, framer: &Framer, violatio
             break;
         }
         let tag = match scorer.checks[i] {
-            Check::Residual { regression, .. } => model.channels[model.params.regressions[regression].target].tag,
+            Check::Residual { regression, .. } => {
+                model.channels[model.params.regressions[regression].target].tag
+            }
             Check::Level { channel, .. } => model.channels[channel].tag,
         };
         if seen_tags.contains(&tag) {
@@ -70,7 +82,12 @@ pub(crate) fn fill(model: &Model, findings: &[Finding], result: &mut RowResult) 
         }
     }
     result.tags = tags.iter().map(|&t| model.tags[t].name.clone()).collect();
-    result.explanation = findings.iter().take(2).map(|f| f.text.as_str()).collect::<Vec<_>>().join("; ");
+    result.explanation = findings
+        .iter()
+        .take(2)
+        .map(|f| f.text.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
     result.evidence = json!({ "checks": findings.iter().map(|f| {
         let mut e = f.evidence.clone();
         e["score"] = json!(round(f.score));
@@ -80,12 +97,24 @@ pub(crate) fn fill(model: &Model, findings: &[Finding], result: &mut RowResult) 
 
 fn check_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, score: f64) -> Finding {
     match scorer.checks[i] {
-        Check::Residual { regression, span } => residual_finding(model, scorer, framer, i, regression, span, score),
-        Check::Level { channel, span } => level_finding(model, scorer, framer, i, channel, span, score),
+        Check::Residual { regression, span } => {
+            residual_finding(model, scorer, framer, i, regression, span, score)
+        }
+        Check::Level { channel, span } => {
+            level_finding(model, scorer, framer, i, channel, span, score)
+        }
     }
 }
 
-fn residual_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, r: usize, span: u32, score: f64) -> Finding {
+fn residual_finding(
+    model: &Model,
+    scorer: &Scorer,
+    framer: &Framer,
+    i: usize,
+    r: usize,
+    span: u32,
+    score: f64,
+) -> Finding {
     let regression = &model.params.regressions[r];
     let channel = &model.channels[regression.target];
     let tag = &model.tags[channel.tag];
@@ -95,7 +124,11 @@ fn residual_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, r
     let error = scorer.sigmas[r][scorer.branches[r]] * channel.std;
     let drift = scorer.smoothed(i) * error;
     let names = predictor_names(model, framer, r, scorer.branches[r]);
-    let mut from = if names.is_empty() { "the other tags".to_string() } else { names.join(", ") };
+    let mut from = if names.is_empty() {
+        "the other tags".to_string()
+    } else {
+        names.join(", ")
+    };
     if let Some(gate) = regression.gate {
         let state = if scorer.branches[r] == 1 { "on" } else { "off" };
         from = format!("{from} (with {} {state})", model.tags[gate].name);
@@ -131,7 +164,15 @@ fn residual_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, r
     }
 }
 
-fn level_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, c: usize, span: u32, score: f64) -> Finding {
+fn level_finding(
+    model: &Model,
+    scorer: &Scorer,
+    framer: &Framer,
+    i: usize,
+    c: usize,
+    span: u32,
+    score: f64,
+) -> Finding {
     let channel = &model.channels[c];
     let tag = &model.tags[channel.tag];
     let value = framer.raw[channel.tag];
@@ -143,9 +184,25 @@ fn level_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, c: u
             100.0 * (average - tag.min) / (tag.max - tag.min),
             100.0 * (tag.mean - tag.min) / (tag.max - tag.min)
         ),
-        (_, 1) if value > tag.max => format!("{} is {}, above any value in normal operation (max {})", tag.name, num(value), num(tag.max)),
-        (_, 1) if value < tag.min => format!("{} is {}, below any value in normal operation (min {})", tag.name, num(value), num(tag.min)),
-        (_, 1) => format!("{} is {}, unusually far from its normal {} ± {}", tag.name, num(value), num(tag.mean), num(tag.std)),
+        (_, 1) if value > tag.max => format!(
+            "{} is {}, above any value in normal operation (max {})",
+            tag.name,
+            num(value),
+            num(tag.max)
+        ),
+        (_, 1) if value < tag.min => format!(
+            "{} is {}, below any value in normal operation (min {})",
+            tag.name,
+            num(value),
+            num(tag.min)
+        ),
+        (_, 1) => format!(
+            "{} is {}, unusually far from its normal {} ± {}",
+            tag.name,
+            num(value),
+            num(tag.mean),
+            num(tag.std)
+        ),
         _ => format!(
             "{} averaged {} over the last ~{span} rows; normal {} ± {}",
             tag.name,
@@ -169,10 +226,19 @@ fn level_finding(model: &Model, scorer: &Scorer, framer: &Framer, i: usize, c: u
 fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Finding {
     let tags = &model.tags;
     match violation {
-        Violation::Constant { tag, value, expected } => Finding {
+        Violation::Constant {
+            tag,
+            value,
+            expected,
+        } => Finding {
             score: RULE_SCORE,
             tags: vec![*tag],
-            text: format!("{} is {}; it was always {} in normal operation", tags[*tag].name, num(*value), num(*expected)),
+            text: format!(
+                "{} is {}; it was always {} in normal operation",
+                tags[*tag].name,
+                num(*value),
+                num(*expected)
+            ),
             evidence: json!({"check": "constant", "tag": tags[*tag].name, "observed": num_value(*value), "normal": num_value(*expected)}),
         },
         Violation::Combination { states } => {
@@ -181,7 +247,17 @@ fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Findin
             let named: Vec<usize> = differing.iter().map(|&i| state_tags[i]).collect();
             let words: Vec<String> = differing
                 .iter()
-                .map(|&i| format!("{} {}", tags[state_tags[i]].name, if states.as_bytes()[i] == b'1' { "on" } else { "off" }))
+                .map(|&i| {
+                    format!(
+                        "{} {}",
+                        tags[state_tags[i]].name,
+                        if states.as_bytes()[i] == b'1' {
+                            "on"
+                        } else {
+                            "off"
+                        }
+                    )
+                })
                 .collect();
             Finding {
                 score: RULE_SCORE,
@@ -189,7 +265,11 @@ fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Findin
                 text: format!(
                     "actuator states never seen together in normal operation ({}; the closest normal combination differs in {})",
                     words.join(", "),
-                    named.iter().map(|&t| tags[t].name.as_str()).collect::<Vec<_>>().join(", ")
+                    named
+                        .iter()
+                        .map(|&t| tags[t].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 evidence: json!({
                     "check": "state_combination",
@@ -248,19 +328,34 @@ fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Findin
 
 /// The seen combination nearest to `states`, and the positions that differ.
 fn closest_combination(seen: &[String], states: &str) -> (String, Vec<usize>) {
-    let distance = |s: &String| s.bytes().zip(states.bytes()).filter(|(a, b)| a != b).count();
+    let distance = |s: &String| {
+        s.bytes()
+            .zip(states.bytes())
+            .filter(|(a, b)| a != b)
+            .count()
+    };
     let Some(best) = seen.iter().min_by_key(|s| distance(s)) else {
         return (String::new(), Vec::new());
     };
-    let differing = best.bytes().zip(states.bytes()).enumerate().filter(|(_, (a, b))| a != b).map(|(i, _)| i).collect();
+    let differing = best
+        .bytes()
+        .zip(states.bytes())
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| i)
+        .collect();
     (best.clone(), differing)
 }
 
 /// The three predictors that moved the prediction most in this row.
 fn predictor_names(model: &Model, framer: &Framer, r: usize, branch: usize) -> Vec<String> {
     let fit = &model.params.regressions[r].fits[branch];
-    let mut weights: Vec<(f64, usize)> =
-        fit.predictors.iter().zip(&fit.coefficients).map(|(&p, &b)| ((b * framer.x[p]).abs(), model.channels[p].tag)).collect();
+    let mut weights: Vec<(f64, usize)> = fit
+        .predictors
+        .iter()
+        .zip(&fit.coefficients)
+        .map(|(&p, &b)| ((b * framer.x[p]).abs(), model.channels[p].tag))
+        .collect();
     weights.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut names: Vec<String> = Vec::new();
     for (_, tag) in weights {
@@ -293,5 +388,9 @@ fn num_value(x: f64) -> Value {
 }
 
 fn round(x: f64) -> f64 {
-    if x.is_finite() { (x * 1e6).round() / 1e6 } else { 0.0 }
+    if x.is_finite() {
+        (x * 1e6).round() / 1e6
+    } else {
+        0.0
+    }
 }

@@ -25,7 +25,11 @@ pub(crate) struct Gram {
 
 impl Gram {
     fn new(width: usize) -> Self {
-        Self { sums: DMatrix::zeros(width, width), batch: DMatrix::zeros(0, width), batched: 0 }
+        Self {
+            sums: DMatrix::zeros(width, width),
+            batch: DMatrix::zeros(0, width),
+            batched: 0,
+        }
     }
 
     fn add(&mut self, x: &[f64]) {
@@ -78,23 +82,41 @@ pub(crate) struct BlockStats {
 impl BlockStats {
     pub(crate) fn new(tags: &[TagModel], channels: &[Channel]) -> Self {
         let width = channels.len() + 1;
-        let state_tags: Vec<usize> = (0..tags.len()).filter(|&t| tags[t].kind == TagKind::State).collect();
-        let measured_tags: Vec<usize> = (0..tags.len()).filter(|&t| tags[t].kind == TagKind::Continuous).collect();
+        let state_tags: Vec<usize> = (0..tags.len())
+            .filter(|&t| tags[t].kind == TagKind::State)
+            .collect();
+        let measured_tags: Vec<usize> = (0..tags.len())
+            .filter(|&t| tags[t].kind == TagKind::Continuous)
+            .collect();
         Self {
             gram: Gram::new(width),
-            gated: (0..state_tags.len() * 2).map(|_| Gram::new(width)).collect(),
+            gated: (0..state_tags.len() * 2)
+                .map(|_| Gram::new(width))
+                .collect(),
             ranges: vec![(f64::INFINITY, f64::NEG_INFINITY); channels.len()],
             combinations: HashMap::new(),
             too_many_combinations: false,
-            conditional: vec![(f64::INFINITY, f64::NEG_INFINITY, 0); state_tags.len() * 2 * measured_tags.len()],
-            switches: vec![(f64::INFINITY, f64::NEG_INFINITY, 0); state_tags.len() * 2 * measured_tags.len()],
+            conditional: vec![
+                (f64::INFINITY, f64::NEG_INFINITY, 0);
+                state_tags.len() * 2 * measured_tags.len()
+            ],
+            switches: vec![
+                (f64::INFINITY, f64::NEG_INFINITY, 0);
+                state_tags.len() * 2 * measured_tags.len()
+            ],
             state_tags,
             measured_tags,
             bits: String::new(),
         }
     }
 
-    pub(crate) fn add(&mut self, tags: &[TagModel], framer: &Framer, for_fit: bool, for_gated_fit: bool) {
+    pub(crate) fn add(
+        &mut self,
+        tags: &[TagModel],
+        framer: &Framer,
+        for_fit: bool,
+        for_gated_fit: bool,
+    ) {
         let x = &framer.x;
         for (range, &v) in self.ranges.iter_mut().zip(x) {
             range.0 = range.0.min(v);
@@ -110,7 +132,11 @@ impl BlockStats {
         }
         self.bits.clear();
         for &t in &self.state_tags {
-            self.bits.push(if tags[t].is_on(framer.raw[t]) { '1' } else { '0' });
+            self.bits.push(if tags[t].is_on(framer.raw[t]) {
+                '1'
+            } else {
+                '0'
+            });
         }
         if !self.too_many_combinations {
             *self.combinations.entry(self.bits.clone()).or_default() += 1;
@@ -121,7 +147,10 @@ impl BlockStats {
         }
         let measured = self.measured_tags.len();
         for (s, &t) in self.state_tags.iter().enumerate() {
-            let (before, now) = (tags[t].is_on(framer.previous[t]), tags[t].is_on(framer.raw[t]));
+            let (before, now) = (
+                tags[t].is_on(framer.previous[t]),
+                tags[t].is_on(framer.raw[t]),
+            );
             if before == now {
                 continue;
             }
@@ -170,12 +199,23 @@ const GATE_GAIN: f64 = 0.2;
 
 /// One plan per continuous or counter channel: the gate that best explains
 /// it (if any helps enough), and the most correlated other-tag channels.
-pub(crate) fn plans(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStats], options: &LearnOptions) -> Vec<Plan> {
+pub(crate) fn plans(
+    tags: &[TagModel],
+    channels: &[Channel],
+    blocks: &[BlockStats],
+    options: &LearnOptions,
+) -> Vec<Plan> {
     let width = channels.len();
-    let sum = |pick: &dyn Fn(&BlockStats) -> &DMatrix<f64>| blocks.iter().fold(DMatrix::zeros(width + 1, width + 1), |g, b| g + pick(b));
+    let sum = |pick: &dyn Fn(&BlockStats) -> &DMatrix<f64>| {
+        blocks
+            .iter()
+            .fold(DMatrix::zeros(width + 1, width + 1), |g, b| g + pick(b))
+    };
     let all = sum(&|b| &b.gram.sums);
     let states = blocks[0].state_tags.len();
-    let gated: Vec<DMatrix<f64>> = (0..states * 2).map(|i| sum(&|b| &b.gated[i].sums)).collect();
+    let gated: Vec<DMatrix<f64>> = (0..states * 2)
+        .map(|i| sum(&|b| &b.gated[i].sums))
+        .collect();
     let all_correlation = correlations(&all);
     let gated_correlation: Vec<DMatrix<f64>> = gated.iter().map(correlations).collect();
     let mut out = Vec::new();
@@ -185,8 +225,15 @@ pub(crate) fn plans(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStat
         }
         let plain = select(channels, &all_correlation, target, options.predictors);
         let n = all[(width, width)].max(1.0);
-        let plain_rss = ridge(&all, target, &plain, options.ridge * n, n).sigma.powi(2) * n;
-        let mut best = Plan { target, gate: None, predictors: vec![plain] };
+        let plain_rss = ridge(&all, target, &plain, options.ridge * n, n)
+            .sigma
+            .powi(2)
+            * n;
+        let mut best = Plan {
+            target,
+            gate: None,
+            predictors: vec![plain],
+        };
         let mut best_rss = plain_rss * (1.0 - GATE_GAIN);
         for s in 0..states {
             let (off, on) = (&gated[s * 2], &gated[s * 2 + 1]);
@@ -194,13 +241,33 @@ pub(crate) fn plans(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStat
             if n_off < MIN_BRANCH_ROWS || n_on < MIN_BRANCH_ROWS {
                 continue;
             }
-            let p_off = select(channels, &gated_correlation[s * 2], target, options.predictors);
-            let p_on = select(channels, &gated_correlation[s * 2 + 1], target, options.predictors);
-            let rss = ridge(off, target, &p_off, options.ridge * n_off, n_off).sigma.powi(2) * n_off
-                + ridge(on, target, &p_on, options.ridge * n_on, n_on).sigma.powi(2) * n_on;
+            let p_off = select(
+                channels,
+                &gated_correlation[s * 2],
+                target,
+                options.predictors,
+            );
+            let p_on = select(
+                channels,
+                &gated_correlation[s * 2 + 1],
+                target,
+                options.predictors,
+            );
+            let rss = ridge(off, target, &p_off, options.ridge * n_off, n_off)
+                .sigma
+                .powi(2)
+                * n_off
+                + ridge(on, target, &p_on, options.ridge * n_on, n_on)
+                    .sigma
+                    .powi(2)
+                    * n_on;
             if rss < best_rss {
                 best_rss = rss;
-                best = Plan { target, gate: Some(s), predictors: vec![p_off, p_on] };
+                best = Plan {
+                    target,
+                    gate: Some(s),
+                    predictors: vec![p_off, p_on],
+                };
             }
         }
         out.push(best);
@@ -209,10 +276,22 @@ pub(crate) fn plans(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStat
 }
 
 /// The `count` other-tag channels most correlated with `target`.
-fn select(channels: &[Channel], correlation: &DMatrix<f64>, target: usize, count: usize) -> Vec<usize> {
+fn select(
+    channels: &[Channel],
+    correlation: &DMatrix<f64>,
+    target: usize,
+    count: usize,
+) -> Vec<usize> {
     let own = channels[target].tag;
-    let mut candidates: Vec<usize> = (0..channels.len()).filter(|&c| channels[c].tag != own).collect();
-    candidates.sort_by(|&a, &b| correlation[(target, b)].abs().total_cmp(&correlation[(target, a)].abs()).then(a.cmp(&b)));
+    let mut candidates: Vec<usize> = (0..channels.len())
+        .filter(|&c| channels[c].tag != own)
+        .collect();
+    candidates.sort_by(|&a, &b| {
+        correlation[(target, b)]
+            .abs()
+            .total_cmp(&correlation[(target, a)].abs())
+            .then(a.cmp(&b))
+    });
     candidates.truncate(count);
     candidates.retain(|&c| correlation[(target, c)].abs() > 1e-9);
     candidates.sort_unstable();
@@ -220,21 +299,48 @@ fn select(channels: &[Channel], correlation: &DMatrix<f64>, target: usize, count
 }
 
 /// The model fitted on every block but `held_out` (all blocks for `None`).
-pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockStats], plans: &[Plan], held_out: Option<usize>, options: &LearnOptions) -> Params {
-    let used = || blocks.iter().enumerate().filter(move |(b, _)| Some(*b) != held_out).map(|(_, s)| s);
+pub(crate) fn params(
+    tags: &[TagModel],
+    channels: &[Channel],
+    blocks: &[BlockStats],
+    plans: &[Plan],
+    held_out: Option<usize>,
+    options: &LearnOptions,
+) -> Params {
+    let used = || {
+        blocks
+            .iter()
+            .enumerate()
+            .filter(move |(b, _)| Some(*b) != held_out)
+            .map(|(_, s)| s)
+    };
     let width = channels.len() + 1;
     let gram = used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gram.sums);
-    let gated: Vec<DMatrix<f64>> =
-        (0..blocks[0].gated.len()).map(|i| used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gated[i].sums)).collect();
+    let gated: Vec<DMatrix<f64>> = (0..blocks[0].gated.len())
+        .map(|i| used().fold(DMatrix::zeros(width, width), |g, b| g + &b.gated[i].sums))
+        .collect();
     let first = &blocks[0];
     let regressions = plans
         .iter()
         .map(|plan| {
             let fits = match plan.gate {
                 None => vec![fit_on(&gram, plan.target, &plan.predictors[0], options)],
-                Some(s) => (0..2).map(|on| fit_on(&gated[s * 2 + on], plan.target, &plan.predictors[on], options)).collect(),
+                Some(s) => (0..2)
+                    .map(|on| {
+                        fit_on(
+                            &gated[s * 2 + on],
+                            plan.target,
+                            &plan.predictors[on],
+                            options,
+                        )
+                    })
+                    .collect(),
             };
-            Regression { target: plan.target, gate: plan.gate.map(|s| first.state_tags[s]), fits }
+            Regression {
+                target: plan.target,
+                gate: plan.gate.map(|s| first.state_tags[s]),
+                fits,
+            }
         })
         .collect();
     let mut ranges = vec![(f64::INFINITY, f64::NEG_INFINITY); channels.len()];
@@ -243,9 +349,12 @@ pub(crate) fn params(tags: &[TagModel], channels: &[Channel], blocks: &[BlockSta
             *r = (r.0.min(b.0), r.1.max(b.1));
         }
     }
-    let combinations_checked = !first.state_tags.is_empty() && blocks.iter().all(|b| !b.too_many_combinations);
+    let combinations_checked =
+        !first.state_tags.is_empty() && blocks.iter().all(|b| !b.too_many_combinations);
     let mut combinations: Vec<String> = if combinations_checked {
-        let mut seen: Vec<String> = used().flat_map(|b| b.combinations.keys().cloned()).collect();
+        let mut seen: Vec<String> = used()
+            .flat_map(|b| b.combinations.keys().cloned())
+            .collect();
         seen.sort();
         seen.dedup();
         seen
@@ -273,11 +382,17 @@ fn correlations(gram: &DMatrix<f64>) -> DMatrix<f64> {
     let width = gram.nrows() - 1;
     let n = gram[(width, width)].max(1.0);
     let mean: Vec<f64> = (0..width).map(|i| gram[(i, width)] / n).collect();
-    let var: Vec<f64> = (0..width).map(|i| (gram[(i, i)] / n - mean[i] * mean[i]).max(0.0)).collect();
+    let var: Vec<f64> = (0..width)
+        .map(|i| (gram[(i, i)] / n - mean[i] * mean[i]).max(0.0))
+        .collect();
     DMatrix::from_fn(width, width, |i, j| {
         let cov = gram[(i, j)] / n - mean[i] * mean[j];
         let denominator = (var[i] * var[j]).sqrt();
-        if denominator > 1e-12 { cov / denominator } else { 0.0 }
+        if denominator > 1e-12 {
+            cov / denominator
+        } else {
+            0.0
+        }
     })
 }
 
@@ -285,7 +400,11 @@ fn correlations(gram: &DMatrix<f64>) -> DMatrix<f64> {
 /// intercept, from the Gram matrix; the residual spread from the same sums.
 fn ridge(gram: &DMatrix<f64>, target: usize, predictors: &[usize], penalty: f64, n: f64) -> Fit {
     let intercept_column = gram.nrows() - 1;
-    let columns: Vec<usize> = predictors.iter().copied().chain([intercept_column]).collect();
+    let columns: Vec<usize> = predictors
+        .iter()
+        .copied()
+        .chain([intercept_column])
+        .collect();
     let k = columns.len();
     let a = DMatrix::from_fn(k, k, |i, j| gram[(columns[i], columns[j])]);
     let b = DVector::from_fn(k, |i, _| gram[(columns[i], target)]);
@@ -293,12 +412,16 @@ fn ridge(gram: &DMatrix<f64>, target: usize, predictors: &[usize], penalty: f64,
     for i in 0..k - 1 {
         penalized[(i, i)] += penalty;
     }
-    let beta = penalized.clone().cholesky().map(|c| c.solve(&b)).unwrap_or_else(|| {
-        // Singular even with the penalty (a predictor never moved): fall back to the mean.
-        let mut only_mean = DVector::zeros(k);
-        only_mean[k - 1] = b[k - 1] / n;
-        only_mean
-    });
+    let beta = penalized
+        .clone()
+        .cholesky()
+        .map(|c| c.solve(&b))
+        .unwrap_or_else(|| {
+            // Singular even with the penalty (a predictor never moved): fall back to the mean.
+            let mut only_mean = DVector::zeros(k);
+            only_mean[k - 1] = b[k - 1] / n;
+            only_mean
+        });
     let rss = gram[(target, target)] - 2.0 * beta.dot(&b) + (&a * &beta).dot(&beta);
     let sigma = (rss.max(0.0) / n).sqrt().max(1e-3);
     Fit {
@@ -326,7 +449,10 @@ fn conditional_rules(
     let measured = first.measured_tags.len();
     let mut rules = Vec::new();
     for (s, &state) in first.state_tags.iter().enumerate() {
-        let mut cells = [vec![(f64::INFINITY, f64::NEG_INFINITY, 0u64); measured], vec![(f64::INFINITY, f64::NEG_INFINITY, 0u64); measured]];
+        let mut cells = [
+            vec![(f64::INFINITY, f64::NEG_INFINITY, 0u64); measured],
+            vec![(f64::INFINITY, f64::NEG_INFINITY, 0u64); measured],
+        ];
         for (b, block) in blocks.iter().enumerate() {
             if Some(b) == held_out {
                 continue;
@@ -344,10 +470,20 @@ fn conditional_rules(
             for (m, &tag) in first.measured_tags.iter().enumerate() {
                 let (low, high, count) = this[m];
                 let whole = tags[tag].max - tags[tag].min;
-                if count < min_rows || (both_states && other[m].2 < min_rows) || whole <= 0.0 || high - low > 0.25 * whole {
+                if count < min_rows
+                    || (both_states && other[m].2 < min_rows)
+                    || whole <= 0.0
+                    || high - low > 0.25 * whole
+                {
                     continue;
                 }
-                rules.push(ConsistencyRule { state, on, tag, low, high });
+                rules.push(ConsistencyRule {
+                    state,
+                    on,
+                    tag,
+                    low,
+                    high,
+                });
             }
         }
     }
@@ -355,21 +491,40 @@ fn conditional_rules(
 }
 
 /// Drops the rules held-out normal data broke; returns (kept, dropped).
-pub(crate) fn keep_reliable_rules(params: &mut Params, folds: &[Params], broken: &Broken, options: &LearnOptions, rows: u64) -> (u64, u64) {
-    let count = |p: &Params| (p.consistency.len() + p.switching.len()) as u64 + u64::from(p.combinations_checked);
+pub(crate) fn keep_reliable_rules(
+    params: &mut Params,
+    folds: &[Params],
+    broken: &Broken,
+    options: &LearnOptions,
+    rows: u64,
+) -> (u64, u64) {
+    let count = |p: &Params| {
+        (p.consistency.len() + p.switching.len()) as u64 + u64::from(p.combinations_checked)
+    };
     let before = count(params);
     let tested_enough = folds.len().div_ceil(2) as u32;
     // Held-out rows outside the final rule's range, whatever the state,
     // estimated from the fold rules with the same tag (their ranges differ
     // slightly): at least 5 % for the rule to carry information.
     let informative = |r: &ConsistencyRule| {
-        let outside: u64 = broken.outside.iter().filter(|((t, _, _), _)| *t == r.tag).map(|(_, &n)| n).max().unwrap_or(0);
+        let outside: u64 = broken
+            .outside
+            .iter()
+            .filter(|((t, _, _), _)| *t == r.tag)
+            .map(|(_, &n)| n)
+            .max()
+            .unwrap_or(0);
         outside as f64 >= 0.05 * broken.rows as f64
     };
     let reliable = |map: &HashMap<(usize, bool, usize), (u64, u32)>, r: &ConsistencyRule| {
-        informative(r) && map.get(&(r.state, r.on, r.tag)).is_some_and(|&(violations, tested)| violations == 0 && tested >= tested_enough)
+        informative(r)
+            && map
+                .get(&(r.state, r.on, r.tag))
+                .is_some_and(|&(violations, tested)| violations == 0 && tested >= tested_enough)
     };
-    params.consistency.retain(|r| reliable(&broken.consistency, r));
+    params
+        .consistency
+        .retain(|r| reliable(&broken.consistency, r));
     params.switching.retain(|r| reliable(&broken.switching, r));
     if broken.combination_rows as f64 > options.false_alarm_rate * rows as f64 {
         params.combinations_checked = false;

@@ -15,13 +15,27 @@ use std::path::PathBuf;
 
 use crate::Error;
 use crate::fit::{self, BlockStats};
-use crate::model::{Calibration, Channel, MODEL_FORMAT, Model, Params, TagKind, TagModel, statistics};
+use crate::model::{
+    Calibration, Channel, MODEL_FORMAT, Model, Params, TagKind, TagModel, statistics,
+};
 use crate::read::{self, ReadOptions, Record, RowSource};
 use crate::score::{Framer, Rules, Scorer, Violation, max_ratio};
 
 /// Column names taken for labels, never learned from.
-const LABEL_NAMES: &[&str] =
-    &["att_flag", "attack", "attacks", "label", "labels", "is_attack", "is_anomaly", "anomaly", "fault", "ground_truth", "target", "class"];
+const LABEL_NAMES: &[&str] = &[
+    "att_flag",
+    "attack",
+    "attacks",
+    "label",
+    "labels",
+    "is_attack",
+    "is_anomaly",
+    "anomaly",
+    "fault",
+    "ground_truth",
+    "target",
+    "class",
+];
 
 #[derive(Clone, Debug)]
 pub struct LearnOptions {
@@ -84,20 +98,36 @@ pub fn learn(paths: &[PathBuf], options: &LearnOptions) -> Result<Learned, Error
     }
     let (tags, channels) = kinds(&names, &scan, &mut notes);
     if channels.is_empty() {
-        return Err(Error::Model("every tag is constant or empty: nothing to learn".into()));
+        return Err(Error::Model(
+            "every tag is constant or empty: nothing to learn".into(),
+        ));
     }
     let blocks = accumulate(paths, options, &tags, &channels, scan.rows)?;
     let plans = fit::plans(&tags, &channels, &blocks, options);
-    let folds: Vec<Params> =
-        (0..options.folds as usize).map(|f| fit::params(&tags, &channels, &blocks, &plans, Some(f), options)).collect();
+    let folds: Vec<Params> = (0..options.folds as usize)
+        .map(|f| fit::params(&tags, &channels, &blocks, &plans, Some(f), options))
+        .collect();
     let mut params = fit::params(&tags, &channels, &blocks, &plans, None, options);
 
-    let pass = Calibrator { paths, options, tags: &tags, channels: &channels, folds: &folds, rows: scan.rows };
+    let pass = Calibrator {
+        paths,
+        options,
+        tags: &tags,
+        channels: &channels,
+        folds: &folds,
+        rows: scan.rows,
+    };
     let (histograms, broken) = pass.run(None)?;
-    let scales: Vec<f64> = histograms.iter().map(|h| h.tail_quantile(options.false_alarm_rate).max(1e-6)).collect();
-    let (kept, dropped) = fit::keep_reliable_rules(&mut params, &folds, &broken, options, scan.rows);
+    let scales: Vec<f64> = histograms
+        .iter()
+        .map(|h| h.tail_quantile(options.false_alarm_rate).max(1e-6))
+        .collect();
+    let (kept, dropped) =
+        fit::keep_reliable_rules(&mut params, &folds, &broken, options, scan.rows);
     let (score_histogram, _) = pass.run(Some(&scales))?;
-    let threshold = score_histogram[0].tail_quantile(options.false_alarm_rate).max(1e-6);
+    let threshold = score_histogram[0]
+        .tail_quantile(options.false_alarm_rate)
+        .max(1e-6);
     let alarm_rows = score_histogram[0].count_above(threshold);
 
     let model = Model {
@@ -128,10 +158,17 @@ pub fn learn(paths: &[PathBuf], options: &LearnOptions) -> Result<Learned, Error
 }
 
 /// The tags to learn: every column but the excluded ones and label columns.
-fn choose_tags(columns: &[String], exclude: &[String], notes: &mut Vec<String>) -> Result<(Vec<String>, Vec<String>), Error> {
+fn choose_tags(
+    columns: &[String],
+    exclude: &[String],
+    notes: &mut Vec<String>,
+) -> Result<(Vec<String>, Vec<String>), Error> {
     for name in exclude {
         if !columns.contains(name) {
-            return Err(Error::Model(format!("--exclude {name}: no such column (columns: {})", columns.join(", "))));
+            return Err(Error::Model(format!(
+                "--exclude {name}: no such column (columns: {})",
+                columns.join(", ")
+            )));
         }
     }
     let mut names = Vec::new();
@@ -140,7 +177,9 @@ fn choose_tags(columns: &[String], exclude: &[String], notes: &mut Vec<String>) 
         if exclude.contains(column) {
             excluded.push(column.clone());
         } else if LABEL_NAMES.contains(&column.to_ascii_lowercase().as_str()) {
-            notes.push(format!("column {column} looks like a label column: not learned from"));
+            notes.push(format!(
+                "column {column} looks like a label column: not learned from"
+            ));
             excluded.push(column.clone());
         } else {
             names.push(column.clone());
@@ -157,7 +196,11 @@ enum Step<'a> {
 
 /// Opens every input in turn and shows the visitor each input and row
 /// (with its index over all inputs).
-fn for_each_row(paths: &[PathBuf], options: &LearnOptions, mut visit: impl FnMut(Step<'_>) -> Result<(), Error>) -> Result<(), Error> {
+fn for_each_row(
+    paths: &[PathBuf],
+    options: &LearnOptions,
+    mut visit: impl FnMut(Step<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut record = Record::default();
     let mut index = 0;
     for path in paths {
@@ -201,7 +244,11 @@ impl Welford {
     }
 
     fn std(&self) -> f64 {
-        if self.n > 1 { (self.m2 / (self.n - 1) as f64).sqrt() } else { 0.0 }
+        if self.n > 1 {
+            (self.m2 / (self.n - 1) as f64).sqrt()
+        } else {
+            0.0
+        }
     }
 }
 
@@ -212,7 +259,14 @@ struct Scan {
 }
 
 fn scan_tags(paths: &[PathBuf], options: &LearnOptions, names: &[String]) -> Result<Scan, Error> {
-    let mut tags = vec![TagScan { min: f64::INFINITY, max: f64::NEG_INFINITY, ..Default::default() }; names.len()];
+    let mut tags = vec![
+        TagScan {
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            ..Default::default()
+        };
+        names.len()
+    ];
     let mut columns = Vec::new();
     let mut steps = Vec::new();
     let mut last_time: Option<f64> = None;
@@ -223,7 +277,10 @@ fn scan_tags(paths: &[PathBuf], options: &LearnOptions, names: &[String]) -> Res
                 .iter()
                 .map(|n| {
                     source.columns().iter().position(|c| c == n).ok_or_else(|| {
-                        Error::format(source.path(), &format!("no column {n}, which the first file has"))
+                        Error::format(
+                            source.path(),
+                            &format!("no column {n}, which the first file has"),
+                        )
                     })
                 })
                 .collect::<Result<_, _>>()?;
@@ -270,7 +327,11 @@ fn scan_tags(paths: &[PathBuf], options: &LearnOptions, names: &[String]) -> Res
     })?;
     steps.sort_by(f64::total_cmp);
     let step_seconds = steps.get(steps.len() / 2).copied().filter(|s| *s > 0.0);
-    Ok(Scan { rows, tags, step_seconds })
+    Ok(Scan {
+        rows,
+        tags,
+        step_seconds,
+    })
 }
 
 /// Each tag's kind, and the channels the checks work on: a value channel
@@ -283,12 +344,18 @@ fn kinds(names: &[String], scan: &Scan, notes: &mut Vec<String>) -> (Vec<TagMode
             notes.push(format!("tag {name} has no values: left out"));
             continue;
         }
-        let std = if s.count > 1 { (s.m2 / (s.count - 1) as f64).sqrt() } else { 0.0 };
+        let std = if s.count > 1 {
+            (s.m2 / (s.count - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
         let changes = s.ups + s.downs;
         let kind = match s.distinct.len() {
             1 => TagKind::Constant,
             2 => TagKind::State,
-            _ if changes >= 10 && s.downs * 100 <= changes && s.ups > s.downs * 20 => TagKind::Counter,
+            _ if changes >= 10 && s.downs * 100 <= changes && s.ups > s.downs * 20 => {
+                TagKind::Counter
+            }
             _ => TagKind::Continuous,
         };
         let index = tags.len();
@@ -308,9 +375,19 @@ fn kinds(names: &[String], scan: &Scan, notes: &mut Vec<String>) -> (Vec<TagMode
         if kind == TagKind::Constant {
             continue;
         }
-        channels.push(Channel { tag: index, rate: false, mean, std: positive(std) });
+        channels.push(Channel {
+            tag: index,
+            rate: false,
+            mean,
+            std: positive(std),
+        });
         if kind == TagKind::Continuous {
-            channels.push(Channel { tag: index, rate: true, mean: s.change.mean, std: positive(s.change.std()) });
+            channels.push(Channel {
+                tag: index,
+                rate: true,
+                mean: s.change.mean,
+                std: positive(s.change.std()),
+            });
         }
     }
     (tags, channels)
@@ -325,16 +402,29 @@ pub(crate) fn block_of(index: u64, rows: u64, folds: u32) -> usize {
     ((index as u128 * u128::from(folds) / u128::from(rows.max(1))) as usize).min(folds as usize - 1)
 }
 
-fn accumulate(paths: &[PathBuf], options: &LearnOptions, tags: &[TagModel], channels: &[Channel], rows: u64) -> Result<Vec<BlockStats>, Error> {
+fn accumulate(
+    paths: &[PathBuf],
+    options: &LearnOptions,
+    tags: &[TagModel],
+    channels: &[Channel],
+    rows: u64,
+) -> Result<Vec<BlockStats>, Error> {
     let stride = rows.div_ceil(options.max_fit_rows.max(1)).max(1);
     // Gated fits add a Gram matrix per state tag to every row: fewer rows.
     let gated_stride = rows.div_ceil((options.max_fit_rows / 40).max(1)).max(1);
-    let mut blocks: Vec<BlockStats> = (0..options.folds).map(|_| BlockStats::new(tags, channels)).collect();
+    let mut blocks: Vec<BlockStats> = (0..options.folds)
+        .map(|_| BlockStats::new(tags, channels))
+        .collect();
     let mut framer: Option<Framer> = None;
     for_each_row(paths, options, |step| {
         match step {
             Step::Start(source) => {
-                framer = Some(Framer::new(tags, channels, source.columns(), &source.path().display().to_string())?);
+                framer = Some(Framer::new(
+                    tags,
+                    channels,
+                    source.columns(),
+                    &source.path().display().to_string(),
+                )?);
             }
             Step::Row(index, record) => {
                 let framer = framer.as_mut().expect("source started");
@@ -383,15 +473,27 @@ impl Calibrator<'_> {
         let mut scorer = Scorer::new(self.channels, &self.folds[0], spans);
         let checks = statistics(self.channels, &self.folds[0], spans).len();
         let mut histograms = vec![Histogram::default(); if scales.is_some() { 1 } else { checks }];
-        let mut rules: Vec<Rules> = self.folds.iter().map(|p| Rules::new(self.tags, p)).collect();
+        let mut rules: Vec<Rules> = self
+            .folds
+            .iter()
+            .map(|p| Rules::new(self.tags, p))
+            .collect();
         let mut broken = Broken::default();
         for (f, params) in self.folds.iter().enumerate() {
             let _ = f;
             for rule in &params.consistency {
-                broken.consistency.entry((rule.state, rule.on, rule.tag)).or_default().1 += 1;
+                broken
+                    .consistency
+                    .entry((rule.state, rule.on, rule.tag))
+                    .or_default()
+                    .1 += 1;
             }
             for rule in &params.switching {
-                broken.switching.entry((rule.state, rule.on, rule.tag)).or_default().1 += 1;
+                broken
+                    .switching
+                    .entry((rule.state, rule.on, rule.tag))
+                    .or_default()
+                    .1 += 1;
             }
         }
         let mut violations = Vec::new();
@@ -400,7 +502,12 @@ impl Calibrator<'_> {
         for_each_row(self.paths, self.options, |step| {
             let (index, record) = match step {
                 Step::Start(source) => {
-                    framer = Some(Framer::new(self.tags, self.channels, source.columns(), &source.path().display().to_string())?);
+                    framer = Some(Framer::new(
+                        self.tags,
+                        self.channels,
+                        source.columns(),
+                        &source.path().display().to_string(),
+                    )?);
                     return Ok(());
                 }
                 Step::Row(index, record) => (index, record),
@@ -426,7 +533,10 @@ impl Calibrator<'_> {
                         for rule in params.consistency.iter().chain(&params.switching) {
                             let v = framer.raw[rule.tag];
                             if v < rule.low || v > rule.high {
-                                *broken.outside.entry((rule.tag, rule.low.to_bits(), rule.high.to_bits())).or_default() += 1;
+                                *broken
+                                    .outside
+                                    .entry((rule.tag, rule.low.to_bits(), rule.high.to_bits()))
+                                    .or_default() += 1;
                             }
                         }
                         rules[fold].check(self.tags, params, framer, &mut violations);
@@ -435,11 +545,19 @@ impl Calibrator<'_> {
                                 Violation::Combination { .. } => broken.combination_rows += 1,
                                 Violation::Consistency { rule, .. } => {
                                     let r = &params.consistency[*rule];
-                                    broken.consistency.entry((r.state, r.on, r.tag)).or_default().0 += 1;
+                                    broken
+                                        .consistency
+                                        .entry((r.state, r.on, r.tag))
+                                        .or_default()
+                                        .0 += 1;
                                 }
                                 Violation::Switch { rule, .. } => {
                                     let r = &params.switching[*rule];
-                                    broken.switching.entry((r.state, r.on, r.tag)).or_default().0 += 1;
+                                    broken
+                                        .switching
+                                        .entry((r.state, r.on, r.tag))
+                                        .or_default()
+                                        .0 += 1;
                                 }
                                 Violation::Constant { .. } => {}
                             }
@@ -467,13 +585,16 @@ const DECADES: f64 = 8.0;
 
 impl Default for Histogram {
     fn default() -> Self {
-        Self { counts: vec![0; (BINS_PER_DECADE * DECADES) as usize + 2], total: 0 }
+        Self {
+            counts: vec![0; (BINS_PER_DECADE * DECADES) as usize + 2],
+            total: 0,
+        }
     }
 }
 
 impl Histogram {
     fn bin(x: f64) -> usize {
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return 0;
         }
         let position = (x.log10() - LOW_DECADE) * BINS_PER_DECADE;

@@ -11,9 +11,9 @@
 //! naming the tags responsible. `evaluate` holds the measures.
 
 mod error;
-mod fit;
 pub mod evaluate;
 mod explain;
+mod fit;
 pub mod learn;
 pub mod model;
 pub mod read;

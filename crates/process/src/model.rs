@@ -167,10 +167,16 @@ impl Model {
         let model: Model = serde_json::from_str(&text)
             .map_err(|e| Error::format(path, &format!("not a process model: {e}")))?;
         if model.format != MODEL_FORMAT {
-            return Err(Error::format(path, &format!("format {:?}, expected {MODEL_FORMAT}", model.format)));
+            return Err(Error::format(
+                path,
+                &format!("format {:?}, expected {MODEL_FORMAT}", model.format),
+            ));
         }
         if model.scales.len() != statistics(&model.channels, &model.params, &model.spans).len() {
-            return Err(Error::format(path, "scales do not match the model's checks"));
+            return Err(Error::format(
+                path,
+                "scales do not match the model's checks",
+            ));
         }
         Ok(model)
     }

@@ -52,12 +52,21 @@ fn decimals(x: f64) -> u8 {
 }
 
 impl Framer {
-    pub(crate) fn new(tags: &[TagModel], channels: &[Channel], source: &[String], path: &str) -> Result<Self, Error> {
+    pub(crate) fn new(
+        tags: &[TagModel],
+        channels: &[Channel],
+        source: &[String],
+        path: &str,
+    ) -> Result<Self, Error> {
         let columns = tags
             .iter()
             .map(|t| {
                 source.iter().position(|c| *c == t.name).ok_or_else(|| {
-                    Error::Model(format!("{path}: the model's tag {} is not in the data (its columns: {})", t.name, source.join(", ")))
+                    Error::Model(format!(
+                        "{path}: the model's tag {} is not in the data (its columns: {})",
+                        t.name,
+                        source.join(", ")
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -80,7 +89,11 @@ impl Framer {
         for (t, &column) in self.columns.iter().enumerate() {
             let value = record.values[column];
             self.missing[t] = value.is_nan();
-            self.raw[t] = if value.is_nan() { self.previous[t] } else { value };
+            self.raw[t] = if value.is_nan() {
+                self.previous[t]
+            } else {
+                value
+            };
         }
         if !self.started {
             self.previous.copy_from_slice(&self.raw);
@@ -95,7 +108,11 @@ impl Framer {
             let value = if channel.rate || tags[t].kind == TagKind::Counter {
                 let change = self.raw[t] - self.previous[t];
                 // A counter that went down was reset: no increase this row.
-                if tags[t].kind == TagKind::Counter && change < 0.0 { channel.mean } else { change }
+                if tags[t].kind == TagKind::Counter && change < 0.0 {
+                    channel.mean
+                } else {
+                    change
+                }
             } else {
                 self.raw[t]
             };
@@ -168,7 +185,9 @@ impl Scorer {
         let alphas = checks
             .iter()
             .map(|c| match c {
-                Check::Residual { span, .. } | Check::Level { span, .. } => 2.0 / (f64::from(*span) + 1.0),
+                Check::Residual { span, .. } | Check::Level { span, .. } => {
+                    2.0 / (f64::from(*span) + 1.0)
+                }
             })
             .collect();
         Self {
@@ -178,9 +197,17 @@ impl Scorer {
             checks,
             residuals: vec![0.0; params.regressions.len()],
             predictions: vec![0.0; params.regressions.len()],
-            sigmas: params.regressions.iter().map(|r| r.fits.iter().map(|f| f.sigma).collect()).collect(),
+            sigmas: params
+                .regressions
+                .iter()
+                .map(|r| r.fits.iter().map(|f| f.sigma).collect())
+                .collect(),
             branches: vec![0; params.regressions.len()],
-            bounds: params.regressions.iter().map(|r| vec![0.0; r.fits.len()]).collect(),
+            bounds: params
+                .regressions
+                .iter()
+                .map(|r| vec![0.0; r.fits.len()])
+                .collect(),
             rounding: vec![0.0; channels.len()],
             inputs: vec![(0.0, 0.0); params.regressions.len() + channels.len()],
             sources,
@@ -236,10 +263,22 @@ impl Scorer {
 /// A broken rule in one row.
 #[derive(Clone, Debug)]
 pub(crate) enum Violation {
-    Constant { tag: usize, value: f64, expected: f64 },
-    Combination { states: String },
-    Consistency { rule: usize, value: f64 },
-    Switch { rule: usize, value: f64 },
+    Constant {
+        tag: usize,
+        value: f64,
+        expected: f64,
+    },
+    Combination {
+        states: String,
+    },
+    Consistency {
+        rule: usize,
+        value: f64,
+    },
+    Switch {
+        rule: usize,
+        value: f64,
+    },
 }
 
 /// The categorical rules, with their lookup structures.
@@ -252,27 +291,52 @@ pub(crate) struct Rules {
 
 impl Rules {
     pub(crate) fn new(tags: &[TagModel], params: &Params) -> Self {
-        let constants = tags.iter().enumerate().filter(|(_, t)| t.kind == TagKind::Constant).map(|(i, t)| (i, t.mean)).collect();
-        let combinations = params.combinations_checked.then(|| params.combinations.iter().cloned().collect());
-        Self { constants, combinations, state_tags: params.state_tags.clone(), bits: String::new() }
+        let constants = tags
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.kind == TagKind::Constant)
+            .map(|(i, t)| (i, t.mean))
+            .collect();
+        let combinations = params
+            .combinations_checked
+            .then(|| params.combinations.iter().cloned().collect());
+        Self {
+            constants,
+            combinations,
+            state_tags: params.state_tags.clone(),
+            bits: String::new(),
+        }
     }
 
-    pub(crate) fn check(&mut self, tags: &[TagModel], params: &Params, framer: &Framer, out: &mut Vec<Violation>) {
+    pub(crate) fn check(
+        &mut self,
+        tags: &[TagModel],
+        params: &Params,
+        framer: &Framer,
+        out: &mut Vec<Violation>,
+    ) {
         let raw = &framer.raw;
         out.clear();
         for &(tag, expected) in &self.constants {
             let value = raw[tag];
             if !value.is_nan() && (value - expected).abs() > 1e-9 * expected.abs().max(1.0) {
-                out.push(Violation::Constant { tag, value, expected });
+                out.push(Violation::Constant {
+                    tag,
+                    value,
+                    expected,
+                });
             }
         }
         if let Some(seen) = &self.combinations {
             self.bits.clear();
             for &t in &self.state_tags {
-                self.bits.push(if tags[t].is_on(raw[t]) { '1' } else { '0' });
+                self.bits
+                    .push(if tags[t].is_on(raw[t]) { '1' } else { '0' });
             }
             if !seen.contains(&self.bits) {
-                out.push(Violation::Combination { states: self.bits.clone() });
+                out.push(Violation::Combination {
+                    states: self.bits.clone(),
+                });
             }
         }
         for (i, rule) in params.consistency.iter().enumerate() {
@@ -287,7 +351,10 @@ impl Rules {
         }
         for (i, rule) in params.switching.iter().enumerate() {
             let state = &tags[rule.state];
-            let (before, now) = (state.is_on(framer.previous[rule.state]), state.is_on(raw[rule.state]));
+            let (before, now) = (
+                state.is_on(framer.previous[rule.state]),
+                state.is_on(raw[rule.state]),
+            );
             if before == now || now != rule.on {
                 continue;
             }
@@ -350,7 +417,12 @@ impl<'m> Detector<'m> {
     /// Starts a new input whose tag columns are `columns` (in record order).
     /// Smoothed state carries over, as for a file split in two.
     pub fn start_source(&mut self, columns: &[String], path: &str) -> Result<(), Error> {
-        self.framer = Some(Framer::new(&self.model.tags, &self.model.channels, columns, path)?);
+        self.framer = Some(Framer::new(
+            &self.model.tags,
+            &self.model.channels,
+            columns,
+            path,
+        )?);
         Ok(())
     }
 
@@ -363,8 +435,10 @@ impl<'m> Detector<'m> {
             self.scorer.widen(&model.params, &framer.rounding);
             framer.resolution_changed = false;
         }
-        self.scorer.update(&model.params, &model.tags, &framer.x, &framer.raw);
-        self.rules.check(&model.tags, &model.params, framer, &mut self.violations);
+        self.scorer
+            .update(&model.params, &model.tags, &framer.x, &framer.raw);
+        self.rules
+            .check(&model.tags, &model.params, framer, &mut self.violations);
         // A broken rule keeps the alarm up for the longest window: the
         // process stays disturbed after, say, a pump switched at the wrong level.
         let mut rule_age = 0;
@@ -377,7 +451,13 @@ impl<'m> Detector<'m> {
             }
         } else {
             self.held.clone_from(&self.violations);
-            self.held_rows = model.spans.iter().copied().max().unwrap_or(1).saturating_sub(1);
+            self.held_rows = model
+                .spans
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(1)
+                .saturating_sub(1);
             self.held_age = 0;
         }
         self.row += 1;
@@ -401,7 +481,8 @@ impl<'m> Detector<'m> {
         };
         if alarm {
             let _ = best;
-            let findings = explain::findings(model, &self.scorer, framer, &self.violations, rule_age);
+            let findings =
+                explain::findings(model, &self.scorer, framer, &self.violations, rule_age);
             explain::fill(model, &findings, &mut result);
         }
         result

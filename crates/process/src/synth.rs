@@ -15,7 +15,11 @@ use flate2::write::GzEncoder;
 pub fn write(path: &Path, days: u32, step: u32, tags: usize) -> std::io::Result<u64> {
     let file = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let gz = path.extension().is_some_and(|e| e == "gz");
-    let mut out: Box<dyn Write> = if gz { Box::new(GzEncoder::new(file, Compression::fast())) } else { Box::new(file) };
+    let mut out: Box<dyn Write> = if gz {
+        Box::new(GzEncoder::new(file, Compression::fast()))
+    } else {
+        Box::new(file)
+    };
     let groups = tags.div_ceil(4).max(1);
     let mut header = String::from("time");
     for g in 0..groups {
@@ -32,7 +36,12 @@ pub fn write(path: &Path, days: u32, step: u32, tags: usize) -> std::io::Result<
         line.clear();
         push_time(&mut line, t);
         for g in &plant.groups {
-            for value in [g.level, if g.pump_on { 1.0 } else { 0.0 }, g.flow, g.pressure] {
+            for value in [
+                g.level,
+                if g.pump_on { 1.0 } else { 0.0 },
+                g.flow,
+                g.pressure,
+            ] {
                 line.push(b',');
                 push_fixed(&mut line, value);
             }
@@ -70,7 +79,10 @@ impl Plant {
                 capacity: 40.0 + (g % 5) as f64 * 10.0,
             })
             .collect();
-        Self { groups, random: 0x2545_f491_4f6c_dd1d }
+        Self {
+            groups,
+            random: 0x2545_f491_4f6c_dd1d,
+        }
     }
 
     fn uniform(&mut self) -> f64 {
@@ -96,7 +108,11 @@ impl Plant {
             } else if group.level > 4.5 {
                 group.pump_on = false;
             }
-            group.flow = if group.pump_on { group.capacity + 0.5 * n2 } else { 0.0 };
+            group.flow = if group.pump_on {
+                group.capacity + 0.5 * n2
+            } else {
+                0.0
+            };
             group.level = (group.level + (group.flow - demand) * step / 36_000.0).clamp(0.0, 6.0);
             group.pressure = 25.0 + 0.1 * group.flow + 1.5 * group.level + 0.2 * n3;
         }
@@ -113,7 +129,11 @@ fn push_fixed(out: &mut Vec<u8>, value: f64) {
     push_int(out, scaled / 1000);
     out.push(b'.');
     let fraction = scaled % 1000;
-    out.extend_from_slice(&[b'0' + (fraction / 100) as u8, b'0' + (fraction / 10 % 10) as u8, b'0' + (fraction % 10) as u8]);
+    out.extend_from_slice(&[
+        b'0' + (fraction / 100) as u8,
+        b'0' + (fraction / 10 % 10) as u8,
+        b'0' + (fraction % 10) as u8,
+    ]);
 }
 
 fn push_int(out: &mut Vec<u8>, mut n: u64) {

@@ -8,11 +8,15 @@ use kensa_process::read::{self, ReadOptions, Record};
 use kensa_process::{Detector, LearnOptions, Model, RowResult, learn};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn learned() -> Model {
-    learn(&[fixture("batadal-normal.csv")], &LearnOptions::default()).unwrap().model
+    learn(&[fixture("batadal-normal.csv")], &LearnOptions::default())
+        .unwrap()
+        .model
 }
 
 fn detect(model: &Model, path: &Path) -> Vec<(RowResult, f64)> {
@@ -43,9 +47,21 @@ fn learns_tag_kinds_and_leaves_the_label_column_out() {
     assert!(model.threshold > 0.0);
     assert!(!model.params.regressions.is_empty());
     // PU2's flow depends on whether PU2 runs: a gated regression.
-    let f_pu2 = model.channels.iter().position(|c| !c.rate && model.tags[c.tag].name == "F_PU2").unwrap();
-    let regression = model.params.regressions.iter().find(|r| r.target == f_pu2).unwrap();
-    assert_eq!(regression.gate.map(|g| model.tags[g].name.as_str()), Some("S_PU2"));
+    let f_pu2 = model
+        .channels
+        .iter()
+        .position(|c| !c.rate && model.tags[c.tag].name == "F_PU2")
+        .unwrap();
+    let regression = model
+        .params
+        .regressions
+        .iter()
+        .find(|r| r.target == f_pu2)
+        .unwrap();
+    assert_eq!(
+        regression.gate.map(|g| model.tags[g].name.as_str()),
+        Some("S_PU2")
+    );
 }
 
 #[test]
@@ -60,14 +76,30 @@ fn finds_the_attack_and_explains_it_in_words() {
     let model = learned();
     let results = detect(&model, &fixture("batadal-attack.csv"));
     assert_eq!(results.len(), 121);
-    assert!(results.iter().enumerate().all(|(i, (r, _))| r.row == i as u64 + 1));
+    assert!(
+        results
+            .iter()
+            .enumerate()
+            .all(|(i, (r, _))| r.row == i as u64 + 1)
+    );
     let in_attack = results.iter().filter(|(_, flag)| *flag > 0.0);
     let alarmed = in_attack.clone().filter(|(r, _)| r.alarm).count();
-    assert!(alarmed * 2 > in_attack.count(), "most attack rows alarm ({alarmed})");
-    let first = results.iter().find(|(r, flag)| r.alarm && *flag > 0.0).map(|(r, _)| r).unwrap();
+    assert!(
+        alarmed * 2 > in_attack.count(),
+        "most attack rows alarm ({alarmed})"
+    );
+    let first = results
+        .iter()
+        .find(|(r, flag)| r.alarm && *flag > 0.0)
+        .map(|(r, _)| r)
+        .unwrap();
     assert!(!first.tags.is_empty() && first.tags.len() <= 3);
     assert!(!first.explanation.is_empty());
-    assert!(first.evidence["checks"].as_array().is_some_and(|c| !c.is_empty()));
+    assert!(
+        first.evidence["checks"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
     for (r, _) in &results {
         if !r.alarm {
             assert!(r.tags.is_empty() && r.explanation.is_empty());
@@ -111,6 +143,9 @@ fn a_model_naming_an_absent_tag_is_refused() {
     let path = dir.path().join("few.csv");
     std::fs::write(&path, "time,L_T1\n2024-01-01T00:00:00Z,1\n").unwrap();
     let source = read::open(&path, &ReadOptions::default()).unwrap();
-    let e = Detector::new(&model).start_source(source.columns(), "few.csv").unwrap_err().to_string();
+    let e = Detector::new(&model)
+        .start_source(source.columns(), "few.csv")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("L_T2") && e.contains("few.csv"), "{e}");
 }

@@ -27,7 +27,11 @@ fn read_all(path: &Path, options: &ReadOptions) -> Result<(Vec<String>, Vec<Reco
 #[test]
 fn semicolons_decimal_commas_and_day_first_dates() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "plant.csv", "Zeitstempel;Level;Pump\n13.01.2024 08:00:00;3,25;ON\n13.01.2024 08:01:00;3,5;off\n");
+    let path = write(
+        dir.path(),
+        "plant.csv",
+        "Zeitstempel;Level;Pump\n13.01.2024 08:00:00;3,25;ON\n13.01.2024 08:01:00;3,5;off\n",
+    );
     let (columns, rows) = read_all(&path, &ReadOptions::default()).unwrap();
     assert_eq!(columns, ["Level", "Pump"]);
     assert_eq!(rows.len(), 2);
@@ -36,9 +40,16 @@ fn semicolons_decimal_commas_and_day_first_dates() {
     assert_eq!(rows[1].values, vec![3.5, 0.0]);
     assert_eq!(rows[1].line, 3);
 
-    let unknown = write(dir.path(), "words.csv", "Zeitstempel;Level;Pump\n13.01.2024 08:00:00;3,25;EIN\n");
+    let unknown = write(
+        dir.path(),
+        "words.csv",
+        "Zeitstempel;Level;Pump\n13.01.2024 08:00:00;3,25;EIN\n",
+    );
     let e = rows_of(&unknown).unwrap_err().to_string();
-    assert!(e.contains("words.csv line 2") && e.contains("column Pump") && e.contains("EIN"), "{e}");
+    assert!(
+        e.contains("words.csv line 2") && e.contains("column Pump") && e.contains("EIN"),
+        "{e}"
+    );
 }
 
 fn rows_of(path: &Path) -> Result<(Vec<String>, Vec<Record>), Error> {
@@ -49,8 +60,12 @@ fn rows_of(path: &Path) -> Result<(Vec<String>, Vec<Record>), Error> {
 fn gzip_is_read_by_its_magic_bytes_and_gaps_stay_missing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("export.dat");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
-    gz.write_all(b"timestamp,a,b\n2024-01-13T08:00:00Z,1.5,\n2024-01-13T09:00:00+01:00,NaN,true\n").unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::fast(),
+    );
+    gz.write_all(b"timestamp,a,b\n2024-01-13T08:00:00Z,1.5,\n2024-01-13T09:00:00+01:00,NaN,true\n")
+        .unwrap();
     gz.finish().unwrap();
     let (columns, rows) = read_all(&path, &ReadOptions::default()).unwrap();
     assert_eq!(columns, ["a", "b"]);
@@ -64,7 +79,11 @@ fn gzip_is_read_by_its_magic_bytes_and_gaps_stay_missing() {
 #[test]
 fn the_time_column_is_found_by_content_and_month_first_dates_by_their_days() {
     let dir = tempfile::tempdir().unwrap();
-    let path = write(dir.path(), "x.csv", "when,flow\n01/12/2024 10:00 PM,4\n01/13/2024 10:00 PM,5\n");
+    let path = write(
+        dir.path(),
+        "x.csv",
+        "when,flow\n01/12/2024 10:00 PM,4\n01/13/2024 10:00 PM,5\n",
+    );
     let (columns, rows) = read_all(&path, &ReadOptions::default()).unwrap();
     assert_eq!(columns, ["flow"]);
     assert_eq!(rows[0].time_text, "01/12/2024 10:00 PM");
@@ -83,7 +102,10 @@ fn long_form_csv_and_json_lines_become_rows() {
     assert_eq!(columns, ["L1", "P1"]);
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0].values, vec![2.5, 1.0]);
-    assert!(rows[1].values[1].is_nan(), "a tag not reported in a row is missing there");
+    assert!(
+        rows[1].values[1].is_nan(),
+        "a tag not reported in a row is missing there"
+    );
     assert_eq!(rows[2].line, 5);
 
     let jsonl = write(
@@ -100,22 +122,56 @@ fn long_form_csv_and_json_lines_become_rows() {
 #[test]
 fn errors_name_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    let short = write(dir.path(), "short.csv", "time,a,b\n2024-01-13 08:00,1,2\n2024-01-13 08:01,1\n");
-    let e = read_all(&short, &ReadOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("short.csv line 3") && e.contains("2 fields, but the header has 3"), "{e}");
+    let short = write(
+        dir.path(),
+        "short.csv",
+        "time,a,b\n2024-01-13 08:00,1,2\n2024-01-13 08:01,1\n",
+    );
+    let e = read_all(&short, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("short.csv line 3") && e.contains("2 fields, but the header has 3"),
+        "{e}"
+    );
 
-    let bad_time = write(dir.path(), "time.csv", "time,a\n2024-01-13 08:00,1\nyesterday,2\n");
-    let e = read_all(&bad_time, &ReadOptions::default()).unwrap_err().to_string();
-    assert!(e.contains("time.csv line 3") && e.contains("yesterday"), "{e}");
+    let bad_time = write(
+        dir.path(),
+        "time.csv",
+        "time,a\n2024-01-13 08:00,1\nyesterday,2\n",
+    );
+    let e = read_all(&bad_time, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("time.csv line 3") && e.contains("yesterday"),
+        "{e}"
+    );
 
-    let bad_json = write(dir.path(), "bad.jsonl", "{\"time\":\"2024-01-13T08:00:00Z\",\"tag\":\"a\",\"value\":1}\n{\"time\":\"x\",\"tag\":\"a\"}\n");
-    let e = read::open(&bad_json, &ReadOptions::default()).err().unwrap().to_string();
-    assert!(e.contains("bad.jsonl line 2") && e.contains("no value"), "{e}");
+    let bad_json = write(
+        dir.path(),
+        "bad.jsonl",
+        "{\"time\":\"2024-01-13T08:00:00Z\",\"tag\":\"a\",\"value\":1}\n{\"time\":\"x\",\"tag\":\"a\"}\n",
+    );
+    let e = read::open(&bad_json, &ReadOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("bad.jsonl line 2") && e.contains("no value"),
+        "{e}"
+    );
 
-    let options = ReadOptions { time_column: Some("stamp".into()), ..Default::default() };
+    let options = ReadOptions {
+        time_column: Some("stamp".into()),
+        ..Default::default()
+    };
     let e = read::open(&short, &options).err().unwrap().to_string();
     assert!(e.contains("no column named \"stamp\""), "{e}");
 
-    let e = read::open(&dir.path().join("absent.csv"), &ReadOptions::default()).err().unwrap().to_string();
+    let e = read::open(&dir.path().join("absent.csv"), &ReadOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("absent.csv"), "{e}");
 }

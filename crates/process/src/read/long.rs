@@ -15,16 +15,22 @@ use super::wide::csv_error;
 use super::{ReadOptions, Record, RowSource, is_time_name, open_bytes, parse_value};
 use crate::Error;
 
-const TAG_NAMES: &[&str] = &["tag", "tagname", "tag_name", "name", "variable", "signal", "point", "sensor", "item", "metric"];
+const TAG_NAMES: &[&str] = &[
+    "tag", "tagname", "tag_name", "name", "variable", "signal", "point", "sensor", "item", "metric",
+];
 const VALUE_NAMES: &[&str] = &["value", "val", "v", "reading", "pv"];
 
 fn position(names: &[String], wanted: &[&str]) -> Option<usize> {
-    names.iter().position(|n| wanted.contains(&n.trim().to_ascii_lowercase().as_str()))
+    names
+        .iter()
+        .position(|n| wanted.contains(&n.trim().to_ascii_lowercase().as_str()))
 }
 
 /// A header with a tag column, a value column and at most five columns.
 pub(crate) fn is_long_header(names: &[String]) -> bool {
-    names.len() <= 5 && position(names, TAG_NAMES).is_some() && position(names, VALUE_NAMES).is_some()
+    names.len() <= 5
+        && position(names, TAG_NAMES).is_some()
+        && position(names, VALUE_NAMES).is_some()
 }
 
 /// One `time, tag, value` line.
@@ -36,8 +42,19 @@ struct Item {
 }
 
 enum Items {
-    Csv { reader: csv::Reader<Box<dyn BufRead>>, time: usize, tag: usize, value: usize, raw: ByteRecord },
-    Json { input: Box<dyn BufRead>, line: u64, keys: JsonKeys, buf: String },
+    Csv {
+        reader: csv::Reader<Box<dyn BufRead>>,
+        time: usize,
+        tag: usize,
+        value: usize,
+        raw: ByteRecord,
+    },
+    Json {
+        input: Box<dyn BufRead>,
+        line: u64,
+        keys: JsonKeys,
+        buf: String,
+    },
 }
 
 #[derive(Clone)]
@@ -49,34 +66,86 @@ impl Items {
     fn open(path: &Path, layout: &Layout) -> Result<Self, Error> {
         let input = open_bytes(path)?;
         Ok(match layout {
-            Layout::Csv { delimiter, time, tag, value } => {
-                let mut reader = ReaderBuilder::new().delimiter(*delimiter).has_headers(false).flexible(true).from_reader(input);
+            Layout::Csv {
+                delimiter,
+                time,
+                tag,
+                value,
+            } => {
+                let mut reader = ReaderBuilder::new()
+                    .delimiter(*delimiter)
+                    .has_headers(false)
+                    .flexible(true)
+                    .from_reader(input);
                 let mut header = ByteRecord::new();
-                reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))?;
-                Items::Csv { reader, time: *time, tag: *tag, value: *value, raw: ByteRecord::new() }
+                reader
+                    .read_byte_record(&mut header)
+                    .map_err(|e| csv_error(path, e))?;
+                Items::Csv {
+                    reader,
+                    time: *time,
+                    tag: *tag,
+                    value: *value,
+                    raw: ByteRecord::new(),
+                }
             }
-            Layout::Json(keys) => Items::Json { input, line: 0, keys: keys.clone(), buf: String::new() },
+            Layout::Json(keys) => Items::Json {
+                input,
+                line: 0,
+                keys: keys.clone(),
+                buf: String::new(),
+            },
         })
     }
 
     fn next(&mut self, path: &Path) -> Result<Option<Item>, Error> {
         match self {
-            Items::Csv { reader, time, tag, value, raw } => {
-                if !reader.read_byte_record(raw).map_err(|e| csv_error(path, e))? {
+            Items::Csv {
+                reader,
+                time,
+                tag,
+                value,
+                raw,
+            } => {
+                if !reader
+                    .read_byte_record(raw)
+                    .map_err(|e| csv_error(path, e))?
+                {
                     return Ok(None);
                 }
                 let line = raw.position().map(|p| p.line()).unwrap_or(0);
                 let cell = |i: usize| -> Result<String, Error> {
                     raw.get(i)
                         .map(|f| String::from_utf8_lossy(f).trim().to_string())
-                        .ok_or_else(|| Error::data(path, line, &format!("{} fields, expected at least {}", raw.len(), i + 1)))
+                        .ok_or_else(|| {
+                            Error::data(
+                                path,
+                                line,
+                                &format!("{} fields, expected at least {}", raw.len(), i + 1),
+                            )
+                        })
                 };
                 let text = cell(*value)?;
-                let value = parse_value(&text)
-                    .map_err(|()| Error::data(path, line, &format!("cannot read value {text:?} as a number or state")))?;
-                Ok(Some(Item { line, time: cell(*time)?, tag: cell(*tag)?, value }))
+                let value = parse_value(&text).ok_or_else(|| {
+                    Error::data(
+                        path,
+                        line,
+                        &format!("cannot read value {text:?} as a number or state"),
+                    )
+                })?;
+                Ok(Some(Item {
+                    line,
+                    time: cell(*time)?,
+                    tag: cell(*tag)?,
+                    value,
+                }))
             }
-            Items::Json { input, line, keys, buf } => loop {
+            Items::Json {
+                input,
+                line,
+                keys,
+                buf,
+            } => loop {
                 buf.clear();
                 *line += 1;
                 if input.read_line(buf).map_err(|e| Error::io(path, e))? == 0 {
@@ -97,7 +166,11 @@ fn json_item(path: &Path, line: u64, text: &str, keys: &JsonKeys) -> Result<Item
     let Value::Object(map) = value else {
         return Err(bad("expected a JSON object with time, tag and value"));
     };
-    let find = |names: &[&str]| map.iter().find(|(k, _)| names.contains(&k.to_ascii_lowercase().as_str())).map(|(_, v)| v);
+    let find = |names: &[&str]| {
+        map.iter()
+            .find(|(k, _)| names.contains(&k.to_ascii_lowercase().as_str()))
+            .map(|(_, v)| v)
+    };
     let time = match &keys.time {
         Some(key) => map.get(key),
         None => find(super::TIME_NAMES),
@@ -115,15 +188,26 @@ fn json_item(path: &Path, line: u64, text: &str, keys: &JsonKeys) -> Result<Item
         Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
         Some(Value::Bool(b)) => f64::from(u8::from(*b)),
         Some(Value::Null) => f64::NAN,
-        Some(Value::String(s)) => parse_value(s).map_err(|()| bad(&format!("cannot read value {s:?} as a number or state")))?,
+        Some(Value::String(s)) => parse_value(s)
+            .ok_or_else(|| bad(&format!("cannot read value {s:?} as a number or state")))?,
         _ => return Err(bad("no value (a \"value\" key)")),
     };
-    Ok(Item { line, time, tag, value })
+    Ok(Item {
+        line,
+        time,
+        tag,
+        value,
+    })
 }
 
 #[derive(Clone)]
 enum Layout {
-    Csv { delimiter: u8, time: usize, tag: usize, value: usize },
+    Csv {
+        delimiter: u8,
+        time: usize,
+        tag: usize,
+        value: usize,
+    },
     Json(JsonKeys),
 }
 
@@ -137,19 +221,47 @@ pub(crate) struct LongSource {
 }
 
 impl LongSource {
-    pub(crate) fn csv(path: &Path, delimiter: u8, header: &[String], options: &ReadOptions) -> Result<Self, Error> {
+    pub(crate) fn csv(
+        path: &Path,
+        delimiter: u8,
+        header: &[String],
+        options: &ReadOptions,
+    ) -> Result<Self, Error> {
         let time = match &options.time_column {
             Some(name) => header.iter().position(|n| n == name),
             None => header.iter().position(|n| is_time_name(n)),
         }
-        .ok_or_else(|| Error::format(path, &format!("long-form data needs a time column; the header has {}", header.join(", "))))?;
+        .ok_or_else(|| {
+            Error::format(
+                path,
+                &format!(
+                    "long-form data needs a time column; the header has {}",
+                    header.join(", ")
+                ),
+            )
+        })?;
         let tag = position(header, TAG_NAMES).unwrap_or_default();
         let value = position(header, VALUE_NAMES).unwrap_or_default();
-        Self::new(path, Layout::Csv { delimiter, time, tag, value }, options)
+        Self::new(
+            path,
+            Layout::Csv {
+                delimiter,
+                time,
+                tag,
+                value,
+            },
+            options,
+        )
     }
 
     pub(crate) fn json_lines(path: &Path, options: &ReadOptions) -> Result<Self, Error> {
-        Self::new(path, Layout::Json(JsonKeys { time: options.time_column.clone() }), options)
+        Self::new(
+            path,
+            Layout::Json(JsonKeys {
+                time: options.time_column.clone(),
+            }),
+            options,
+        )
     }
 
     /// Reads the whole file once for its tag names (in order of first
@@ -171,8 +283,18 @@ impl LongSource {
         if columns.is_empty() {
             return Err(Error::format(path, "no data lines"));
         }
-        let order = options.date_order.or_else(|| detect_order(samples.iter().map(String::as_str))).unwrap_or(DateOrder::Dmy);
-        Ok(Self { path: path.to_path_buf(), items: Items::open(path, &layout)?, columns, index, order, pending: None })
+        let order = options
+            .date_order
+            .or_else(|| detect_order(samples.iter().map(String::as_str)))
+            .unwrap_or(DateOrder::Dmy);
+        Ok(Self {
+            path: path.to_path_buf(),
+            items: Items::open(path, &layout)?,
+            columns,
+            index,
+            order,
+            pending: None,
+        })
     }
 }
 
@@ -192,14 +314,28 @@ impl RowSource for LongSource {
         record.values.clear();
         record.values.resize(self.columns.len(), f64::NAN);
         record.time = Some(parse_time(&first.time, self.order).ok_or_else(|| {
-            Error::data(&self.path, first.line, &format!("cannot read time {:?} ({:?} date order)", first.time, self.order))
+            Error::data(
+                &self.path,
+                first.line,
+                &format!(
+                    "cannot read time {:?} ({:?} date order)",
+                    first.time, self.order
+                ),
+            )
         })?);
         record.time_text.clear();
         record.time_text.push_str(&first.time);
         let mut item = first;
         loop {
             let column = self.index.get(&item.tag).copied().ok_or_else(|| {
-                Error::data(&self.path, item.line, &format!("tag {:?} was not in the file when it was first read", item.tag))
+                Error::data(
+                    &self.path,
+                    item.line,
+                    &format!(
+                        "tag {:?} was not in the file when it was first read",
+                        item.tag
+                    ),
+                )
             })?;
             record.values[column] = item.value;
             record.line = item.line;

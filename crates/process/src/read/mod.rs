@@ -66,9 +66,13 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Box<dyn RowSource>, Er
             let delimiter = sniff_delimiter(head);
             let header = wide::read_header(path, delimiter)?;
             if long::is_long_header(&header) {
-                Ok(Box::new(long::LongSource::csv(path, delimiter, &header, options)?))
+                Ok(Box::new(long::LongSource::csv(
+                    path, delimiter, &header, options,
+                )?))
             } else {
-                Ok(Box::new(wide::WideSource::new(path, input, delimiter, options)?))
+                Ok(Box::new(wide::WideSource::new(
+                    path, input, delimiter, options,
+                )?))
             }
         }
     }
@@ -81,7 +85,10 @@ pub(crate) fn open_bytes(path: &Path) -> Result<Box<dyn BufRead>, Error> {
     let n = read_fully(&mut file, &mut magic).map_err(|e| Error::io(path, e))?;
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     Ok(if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(BufReader::with_capacity(1 << 20, MultiGzDecoder::new(BufReader::new(file))))
+        Box::new(BufReader::with_capacity(
+            1 << 20,
+            MultiGzDecoder::new(BufReader::new(file)),
+        ))
     } else {
         Box::new(BufReader::with_capacity(1 << 20, file))
     })

@@ -29,7 +29,10 @@ pub fn parse_time(text: &str, order: DateOrder) -> Option<f64> {
     if let Some(epoch) = parse_epoch(text) {
         return Some(epoch);
     }
-    let mut cursor = Cursor { s: text.as_bytes(), at: 0 };
+    let mut cursor = Cursor {
+        s: text.as_bytes(),
+        at: 0,
+    };
     let (a, a_digits) = cursor.number()?;
     let sep = cursor.one_of(b"-/.")?;
     let (b, _) = cursor.number()?;
@@ -84,7 +87,9 @@ pub fn parse_time(text: &str, order: DateOrder) -> Option<f64> {
     if !cursor.done() {
         return None;
     }
-    let days = date.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?).num_days();
+    let days = date
+        .signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1)?)
+        .num_days();
     Some(days as f64 * 86_400.0 + seconds)
 }
 
@@ -260,12 +265,30 @@ mod tests {
     fn reads_common_formats() {
         assert_eq!(iso("06/01/14 00", DateOrder::Dmy), "2014-01-06T00:00:00Z");
         assert_eq!(iso("06/01/14 13", DateOrder::Mdy), "2014-06-01T13:00:00Z");
-        assert_eq!(iso("2016-04-07T05:06:07Z", DateOrder::Dmy), "2016-04-07T05:06:07Z");
-        assert_eq!(iso("2016-04-07 05:06:07.250", DateOrder::Dmy), "2016-04-07T05:06:07Z");
-        assert_eq!(iso("2016-04-07T09:00:00+09:00", DateOrder::Dmy), "2016-04-07T00:00:00Z");
-        assert_eq!(iso("07.04.2016 05:06", DateOrder::Dmy), "2016-04-07T05:06:00Z");
-        assert_eq!(iso("4/7/2016 12:30:00 PM", DateOrder::Mdy), "2016-04-07T12:30:00Z");
-        assert_eq!(iso("4/7/2016 12:30:00 AM", DateOrder::Mdy), "2016-04-07T00:30:00Z");
+        assert_eq!(
+            iso("2016-04-07T05:06:07Z", DateOrder::Dmy),
+            "2016-04-07T05:06:07Z"
+        );
+        assert_eq!(
+            iso("2016-04-07 05:06:07.250", DateOrder::Dmy),
+            "2016-04-07T05:06:07Z"
+        );
+        assert_eq!(
+            iso("2016-04-07T09:00:00+09:00", DateOrder::Dmy),
+            "2016-04-07T00:00:00Z"
+        );
+        assert_eq!(
+            iso("07.04.2016 05:06", DateOrder::Dmy),
+            "2016-04-07T05:06:00Z"
+        );
+        assert_eq!(
+            iso("4/7/2016 12:30:00 PM", DateOrder::Mdy),
+            "2016-04-07T12:30:00Z"
+        );
+        assert_eq!(
+            iso("4/7/2016 12:30:00 AM", DateOrder::Mdy),
+            "2016-04-07T00:30:00Z"
+        );
         assert_eq!(iso("1460000000", DateOrder::Dmy), "2016-04-07T03:33:20Z");
         assert_eq!(iso("1460000000000", DateOrder::Dmy), "2016-04-07T03:33:20Z");
         assert!(parse_time("12.5", DateOrder::Dmy).is_none());

@@ -18,7 +18,10 @@ pub(crate) fn read_header(path: &Path, delimiter: u8) -> Result<Vec<String>, Err
     let mut reader = builder(delimiter).from_reader(input);
     let mut record = ByteRecord::new();
     match reader.read_byte_record(&mut record) {
-        Ok(true) => Ok(record.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect()),
+        Ok(true) => Ok(record
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect()),
         Ok(false) => Err(Error::format(path, "the file is empty")),
         Err(e) => Err(csv_error(path, e)),
     }
@@ -52,18 +55,32 @@ pub(crate) struct WideSource {
 }
 
 impl WideSource {
-    pub(crate) fn new(path: &Path, input: Box<dyn BufRead>, delimiter: u8, options: &ReadOptions) -> Result<Self, Error> {
+    pub(crate) fn new(
+        path: &Path,
+        input: Box<dyn BufRead>,
+        delimiter: u8,
+        options: &ReadOptions,
+    ) -> Result<Self, Error> {
         let mut reader = builder(delimiter).from_reader(input);
         let mut header = ByteRecord::new();
-        if !reader.read_byte_record(&mut header).map_err(|e| csv_error(path, e))? {
+        if !reader
+            .read_byte_record(&mut header)
+            .map_err(|e| csv_error(path, e))?
+        {
             return Err(Error::format(path, "the file is empty"));
         }
-        let names: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
+        let names: Vec<String> = header
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_string())
+            .collect();
         check_unique(path, &names)?;
         let mut ahead = VecDeque::new();
         for _ in 0..SNIFF_ROWS {
             let mut record = ByteRecord::new();
-            if !reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))? {
+            if !reader
+                .read_byte_record(&mut record)
+                .map_err(|e| csv_error(path, e))?
+            {
                 break;
             }
             ahead.push_back(record);
@@ -72,12 +89,18 @@ impl WideSource {
         let order = match (options.date_order, time_field) {
             (Some(order), _) => order,
             (None, Some(field)) => {
-                let samples: Vec<String> = ahead.iter().filter_map(|r| r.get(field)).map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                let samples: Vec<String> = ahead
+                    .iter()
+                    .filter_map(|r| r.get(field))
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
                 detect_order(samples.iter().map(String::as_str)).unwrap_or(DateOrder::Dmy)
             }
             (None, None) => DateOrder::Dmy,
         };
-        let tag_fields: Vec<usize> = (0..names.len()).filter(|&i| Some(i) != time_field).collect();
+        let tag_fields: Vec<usize> = (0..names.len())
+            .filter(|&i| Some(i) != time_field)
+            .collect();
         let columns = tag_fields.iter().map(|&i| names[i].clone()).collect();
         Ok(Self {
             path: path.to_path_buf(),
@@ -108,15 +131,26 @@ impl WideSource {
             let text = String::from_utf8_lossy(&raw[field]);
             let text = text.trim();
             record.time = Some(parse_time(text, self.order).ok_or_else(|| {
-                Error::data(&self.path, line, &format!("cannot read time {text:?} ({:?} date order)", self.order))
+                Error::data(
+                    &self.path,
+                    line,
+                    &format!("cannot read time {text:?} ({:?} date order)", self.order),
+                )
             })?);
             record.time_text.push_str(text);
         }
         record.values.clear();
         for (&field, name) in self.tag_fields.iter().zip(&self.columns) {
             let cell = String::from_utf8_lossy(&raw[field]);
-            let value = parse_value(&cell).map_err(|()| {
-                Error::data(&self.path, line, &format!("column {name}: cannot read {:?} as a number or state", cell.trim()))
+            let value = parse_value(&cell).ok_or_else(|| {
+                Error::data(
+                    &self.path,
+                    line,
+                    &format!(
+                        "column {name}: cannot read {:?} as a number or state",
+                        cell.trim()
+                    ),
+                )
             })?;
             record.values.push(value);
         }
@@ -135,7 +169,10 @@ impl RowSource for WideSource {
             return Ok(true);
         }
         let mut raw = std::mem::take(&mut self.scratch);
-        let more = self.reader.read_byte_record(&mut raw).map_err(|e| csv_error(&self.path, e))?;
+        let more = self
+            .reader
+            .read_byte_record(&mut raw)
+            .map_err(|e| csv_error(&self.path, e))?;
         if more {
             self.fill(&raw, record)?;
         }
@@ -155,7 +192,11 @@ fn check_unique(path: &Path, names: &[String]) -> Result<(), Error> {
             return Err(Error::data(path, 1, "a header column has no name"));
         }
         if !seen.insert(name) {
-            return Err(Error::data(path, 1, &format!("column {name} appears twice in the header")));
+            return Err(Error::data(
+                path,
+                1,
+                &format!("column {name} appears twice in the header"),
+            ));
         }
     }
     Ok(())
@@ -163,11 +204,26 @@ fn check_unique(path: &Path, names: &[String]) -> Result<(), Error> {
 
 /// The time column: the one named by the user, else one with a time-like
 /// name, else the first whose cells all read as dates.
-fn find_time_column(path: &Path, names: &[String], ahead: &VecDeque<ByteRecord>, options: &ReadOptions) -> Result<Option<usize>, Error> {
+fn find_time_column(
+    path: &Path,
+    names: &[String],
+    ahead: &VecDeque<ByteRecord>,
+    options: &ReadOptions,
+) -> Result<Option<usize>, Error> {
     if let Some(wanted) = &options.time_column {
-        return names.iter().position(|n| n == wanted).map(Some).ok_or_else(|| {
-            Error::format(path, &format!("no column named {wanted:?}; the header has {}", names.join(", ")))
-        });
+        return names
+            .iter()
+            .position(|n| n == wanted)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::format(
+                    path,
+                    &format!(
+                        "no column named {wanted:?}; the header has {}",
+                        names.join(", ")
+                    ),
+                )
+            });
     }
     if let Some(i) = names.iter().position(|n| is_time_name(n)) {
         return Ok(Some(i));
@@ -176,7 +232,11 @@ fn find_time_column(path: &Path, names: &[String], ahead: &VecDeque<ByteRecord>,
 }
 
 fn column_reads_as_dates(ahead: &VecDeque<ByteRecord>, field: usize) -> bool {
-    let cells: Vec<String> = ahead.iter().filter_map(|r| r.get(field)).map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
+    let cells: Vec<String> = ahead
+        .iter()
+        .filter_map(|r| r.get(field))
+        .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        .collect();
     // Bare numbers are values, not times, unless the header says so.
     !cells.is_empty()
         && cells.iter().all(|c| c.parse::<f64>().is_err())
