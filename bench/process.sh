@@ -24,10 +24,10 @@ echo "data: $data ($(du -h "$data" | cut -f1), $rows rows, $tags tags)"
 
 measure() { # label command...
     local label=$1; shift
-    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@"
-    read -r seconds kib < "$work/time.txt"
-    awk -v l="$label" -v s="$seconds" -v k="$kib" -v r="$rows" \
-        'BEGIN { printf "%-7s %8.1f s  %10.0f rows/s  peak %6.1f MiB\n", l, s, r / s, k / 1024 }'
+    /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" "$@"
+    read -r seconds user system kib < "$work/time.txt"
+    awk -v l="$label" -v s="$seconds" -v c="$(echo "$user + $system" | bc)" -v k="$kib" -v r="$rows" \
+        'BEGIN { printf "%-7s %8.1f s wall %10.0f rows/s  %8.1f s CPU %10.0f rows/CPU-s  peak %6.1f MiB\n", l, s, r / s, c, r / c, k / 1024 }'
 }
 measure learn "$kensa" -q ot process learn "$data" -o "$work/model.json"
 measure detect sh -c "\"$kensa\" ot process detect --model \"$work/model.json\" \"$data\" > /dev/null"

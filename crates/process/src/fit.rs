@@ -19,28 +19,26 @@ const BATCH: usize = 128;
 /// A Gram matrix of `[channels…, 1]`, filled a batch of rows at a time.
 pub(crate) struct Gram {
     pub(crate) sums: DMatrix<f64>,
+    /// One column per buffered row (contiguous writes), and its transpose
+    /// for the product.
     batch: DMatrix<f64>,
+    transposed: DMatrix<f64>,
     batched: usize,
 }
 
 impl Gram {
     fn new(width: usize) -> Self {
-        Self {
-            sums: DMatrix::zeros(width, width),
-            batch: DMatrix::zeros(0, width),
-            batched: 0,
-        }
+        Self { sums: DMatrix::zeros(width, width), batch: DMatrix::zeros(width, 0), transposed: DMatrix::zeros(0, width), batched: 0 }
     }
 
     fn add(&mut self, x: &[f64]) {
-        if self.batch.nrows() == 0 {
-            self.batch = DMatrix::zeros(BATCH, x.len() + 1);
+        if self.batch.ncols() == 0 {
+            self.batch = DMatrix::zeros(x.len() + 1, BATCH);
+            self.transposed = DMatrix::zeros(BATCH, x.len() + 1);
         }
-        let row = self.batched;
-        for (c, &v) in x.iter().enumerate() {
-            self.batch[(row, c)] = v;
-        }
-        self.batch[(row, x.len())] = 1.0;
+        let mut column = self.batch.column_mut(self.batched);
+        column.as_mut_slice()[..x.len()].copy_from_slice(x);
+        column[x.len()] = 1.0;
         self.batched += 1;
         if self.batched == BATCH {
             self.flush();
@@ -51,10 +49,13 @@ impl Gram {
         if self.batched == 0 {
             return;
         }
-        let rows = self.batch.rows(0, self.batched);
+        if self.batched < BATCH {
+            // The last, partial batch: zero columns add nothing.
+            self.batch.columns_mut(self.batched, BATCH - self.batched).fill(0.0);
+        }
+        self.batch.transpose_to(&mut self.transposed);
         // A plain product (matrixmultiply's kernel) beats `gemm_tr` here.
-        let transposed = rows.transpose();
-        self.sums.gemm(1.0, &transposed, &rows, 1.0);
+        self.sums.gemm(1.0, &self.batch, &self.transposed, 1.0);
         self.batched = 0;
     }
 }
