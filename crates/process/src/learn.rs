@@ -125,8 +125,12 @@ pub fn learn(paths: &[PathBuf], options: &LearnOptions) -> Result<Learned, Error
     let (kept, dropped) =
         fit::keep_reliable_rules(&mut params, &folds, &broken, options, scan.rows);
     let (score_histogram, _) = pass.run(Some(&scales))?;
-    let threshold = score_histogram[0]
+    // The tail fit extrapolates; the plain quantile keeps held-out normal
+    // rows above the threshold at the target share when the tail is heavier.
+    let scores = &score_histogram[0];
+    let threshold = scores
         .tail_quantile(options.false_alarm_rate)
+        .max(scores.quantile(1.0 - options.false_alarm_rate))
         .max(1e-6);
     let alarm_rows = score_histogram[0].count_above(threshold);
 
