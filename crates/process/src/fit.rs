@@ -28,7 +28,12 @@ pub(crate) struct Gram {
 
 impl Gram {
     fn new(width: usize) -> Self {
-        Self { sums: DMatrix::zeros(width, width), batch: DMatrix::zeros(width, 0), transposed: DMatrix::zeros(0, width), batched: 0 }
+        Self {
+            sums: DMatrix::zeros(width, width),
+            batch: DMatrix::zeros(width, 0),
+            transposed: DMatrix::zeros(0, width),
+            batched: 0,
+        }
     }
 
     fn add(&mut self, x: &[f64]) {
@@ -51,7 +56,9 @@ impl Gram {
         }
         if self.batched < BATCH {
             // The last, partial batch: zero columns add nothing.
-            self.batch.columns_mut(self.batched, BATCH - self.batched).fill(0.0);
+            self.batch
+                .columns_mut(self.batched, BATCH - self.batched)
+                .fill(0.0);
         }
         self.batch.transpose_to(&mut self.transposed);
         // A plain product (matrixmultiply's kernel) beats `gemm_tr` here.

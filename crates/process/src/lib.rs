@@ -14,6 +14,7 @@ mod error;
 pub mod evaluate;
 mod explain;
 mod fit;
+mod histogram;
 pub mod learn;
 pub mod model;
 pub mod read;
