@@ -21,8 +21,8 @@ pub enum ProcessCommand {
 kensa ot process learn dataset03.csv -o model.json\n  \
 kensa ot process learn jan.csv.gz feb.csv.gz -o model.json --exclude ATT_FLAG\n  \
 kensa ot process learn historian.jsonl -o model.json --time-column ts\n\n\
-Input: wide CSV (one column per tag; the timestamp column is found by name or content; `,` `;` tab or `|`;\n\
-decimal commas), long-form CSV or JSON Lines (time, tag, value), each optionally gzip-compressed.\n\
+Input: wide CSV (a column per tag; time column found by name or content; `,` `;` tab or `|`;\n\
+decimal commas), long-form CSV or JSON Lines (time, tag, value), each optionally gzipped.\n\
 Columns named like labels (ATT_FLAG, label, attack, fault, ...) are never learned from.\n\
 The threshold is set on held-out normal data: the rows are split into --folds contiguous blocks and each\n\
 block is scored by the model fitted on the others.")]
