@@ -24,8 +24,8 @@ kensa ot process learn historian.jsonl -o model.json --time-column ts\n\n\
 Input: wide CSV (a column per tag; time column found by name or content; `,` `;` tab or `|`;\n\
 decimal commas), long-form CSV or JSON Lines (time, tag, value), each optionally gzipped.\n\
 Columns named like labels (ATT_FLAG, label, attack, fault, ...) are never learned from.\n\
-The threshold is set on held-out normal data: the rows are split into --folds contiguous blocks and each\n\
-block is scored by the model fitted on the others.")]
+Thresholds come from held-out normal data: the rows are cut into --folds contiguous blocks,\n\
+each scored by the model fitted on the others.")]
     Learn(LearnArgs),
     /// Score data against a model: one verdict per row, or the alarm episodes
     #[command(after_help = "Examples:\n  \
