@@ -33,7 +33,8 @@ kensa ot process detect --model model.json dataset04.csv --format table\n  \
 kensa ot process detect --model model.json today.csv.gz | jq -c 'select(.alarm)'\n\n\
 jsonl: one object per data row, in input order:\n  \
 {\"row\": N, \"time\": TEXT, \"score\": FLOAT, \"alarm\": BOOL, \"tags\": [...], \"explanation\": TEXT, \"evidence\": {...}}\n\
-A score of 1 is the alarm threshold; tags, explanation and evidence are empty when alarm is false.")]
+Score 1 is the learned threshold: a row alarms at 2, or at 1 when the row before scored 1 too;\n\
+tags, explanation and evidence are empty when alarm is false.")]
     Detect(DetectArgs),
     /// Measure detection on labelled data beside an always-alarm and a random detector
     #[command(after_help = "Examples:\n  \
