@@ -231,6 +231,8 @@ struct TagScan {
     ups: u64,
     downs: u64,
     change: Welford,
+    /// Changes that are not drops: a counter's increase, resets left out.
+    rise: Welford,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -324,6 +326,9 @@ fn scan_tags(paths: &[PathBuf], options: &LearnOptions, names: &[String]) -> Res
                         _ => {}
                     }
                     t.change.add(x - p);
+                    if x >= p {
+                        t.rise.add(x - p);
+                    }
                 }
                 t.previous = Some(x);
             }
@@ -365,7 +370,7 @@ fn kinds(names: &[String], scan: &Scan, notes: &mut Vec<String>) -> (Vec<TagMode
         };
         let index = tags.len();
         let (mean, std) = match kind {
-            TagKind::Counter => (s.change.mean, s.change.std()),
+            TagKind::Counter => (s.rise.mean, s.rise.std()),
             _ => (s.mean, std),
         };
         tags.push(TagModel {

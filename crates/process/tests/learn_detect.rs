@@ -149,3 +149,44 @@ fn a_model_naming_an_absent_tag_is_refused() {
         .to_string();
     assert!(e.contains("L_T2") && e.contains("few.csv"), "{e}");
 }
+
+#[test]
+fn counters_are_told_from_levels_and_checked_by_their_increase() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("counter.csv");
+    let mut text = String::from("time,energy_kwh,level,mode\n");
+    let mut energy = 0.0;
+    for i in 0..400u32 {
+        // A meter that resets once, a level that wanders, a constant mode.
+        energy = if i == 200 {
+            0.0
+        } else {
+            energy + 2.0 + f64::from(i % 3) * 0.1
+        };
+        let level = 3.0 + (f64::from(i) / 10.0).sin();
+        text.push_str(
+            &format!("2024-01-01T00:00:00Z,{energy:.1},{level:.3},7\n").replacen(
+                "00:00:00",
+                &format!("{:02}:{:02}:00", i / 60, i % 60),
+                1,
+            ),
+        );
+    }
+    std::fs::write(&path, &text).unwrap();
+    let model = learn(&[path.clone()], &LearnOptions::default())
+        .unwrap()
+        .model;
+    let kind = |name: &str| model.tags.iter().find(|t| t.name == name).map(|t| t.kind);
+    assert_eq!(kind("energy_kwh"), Some(TagKind::Counter));
+    assert_eq!(kind("level"), Some(TagKind::Continuous));
+    assert_eq!(kind("mode"), Some(TagKind::Constant));
+    let counter = model.tags.iter().find(|t| t.name == "energy_kwh").unwrap();
+    assert!(
+        (counter.mean - 2.1).abs() < 0.1,
+        "checked by its increase per row: {}",
+        counter.mean
+    );
+    // The same data again raises no alarm at the reset.
+    let results = detect(&model, &path);
+    assert!(!results[200].0.alarm);
+}
