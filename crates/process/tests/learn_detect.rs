@@ -173,7 +173,7 @@ fn counters_are_told_from_levels_and_checked_by_their_increase() {
         );
     }
     std::fs::write(&path, &text).unwrap();
-    let model = learn(&[path.clone()], &LearnOptions::default())
+    let model = learn(std::slice::from_ref(&path), &LearnOptions::default())
         .unwrap()
         .model;
     let kind = |name: &str| model.tags.iter().find(|t| t.name == name).map(|t| t.kind);
