@@ -16,6 +16,7 @@ mod ot_evaluate;
 mod ot_live;
 mod ot_monitor;
 mod ot_output;
+mod ot_process;
 mod product;
 mod progress;
 mod queue;

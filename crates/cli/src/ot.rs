@@ -30,6 +30,9 @@ pub enum OtCommand {
     Evaluate(crate::ot_evaluate::EvaluateArgs),
     /// Watch a network interface live: alerts as they happen (JSON Lines), statistics at the stop
     Monitor(crate::ot_monitor::MonitorArgs),
+    /// Process telemetry: learn how plant tags move together, detect and explain deviations
+    #[command(subcommand)]
+    Process(crate::ot_process::ProcessCommand),
     /// Write a synthetic Modbus/DNP3 capture (for benchmarks)
     #[command(hide = true)]
     Synth(SynthArgs),
@@ -79,6 +82,7 @@ pub fn run(ctx: &Ctx, cmd: OtCommand) -> Result<ExitCode> {
         OtCommand::Detect(args) => crate::ot_detect::detect(ctx, args),
         OtCommand::Monitor(args) => crate::ot_monitor::monitor(ctx, args),
         OtCommand::Evaluate(args) => crate::ot_evaluate::evaluate(ctx, args),
+        OtCommand::Process(cmd) => crate::ot_process::run(ctx, cmd),
     }
 }
 
