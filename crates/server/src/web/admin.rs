@@ -190,7 +190,7 @@ pub async fn add_team(
 }
 
 fn scope_of(f: &BTreeMap<String, String>) -> Result<Scope, kensa_app::AppError> {
-    let target = field(&f, "target");
+    let target = field(f, "target");
     match f.get("scope").map(String::as_str) {
         Some("global") => Ok(Scope::Global),
         Some("team") if !target.is_empty() => Ok(Scope::Team(target)),
