@@ -1,4 +1,5 @@
-//! Pages across products: the portfolio's queue and a vulnerability.
+//! Pages across products: the portfolio's queue, a vulnerability, and the
+//! network sensors' alerts.
 
 use std::sync::Arc;
 
@@ -214,6 +215,94 @@ pub async fn vulnerability(
             .collect(),
         products,
         id: view.id,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+pub struct AlertView {
+    severity: String,
+    band: &'static str,
+    rule: String,
+    src: String,
+    dst: String,
+    explanation: String,
+    asset: String,
+    count: u64,
+    sensor: String,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage {
+    t: Tr,
+    nav: Nav,
+    rows: Vec<AlertView>,
+    severity: String,
+    severities: Vec<&'static str>,
+    next: Option<String>,
+}
+
+pub async fn alerts(
+    State(state): State<Arc<AppState>>,
+    user: WebUser,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let p = Params::from_query(query.as_deref(), &["severity", "cursor"])
+        .map_err(|e| user.fail(e, "/"))?;
+    let severity = p.get("severity").unwrap_or("info").to_string();
+    let (actor, sev, cursor) = (
+        user.actor.clone(),
+        severity.clone(),
+        p.get("cursor").map(str::to_string),
+    );
+    let page = state
+        .pool
+        .run(move |store| {
+            kensa_app::alerts::list(
+                store,
+                &actor,
+                Some(&sev),
+                None,
+                cursor.as_deref(),
+                Some(100),
+            )
+        })
+        .await
+        .map_err(|e| user.fail(e, "/"))?
+        .map_err(|e| user.fail(e, "/"))?;
+    let band = |s: &str| match s {
+        "critical" => "critical",
+        "high" => "high",
+        "medium" => "medium",
+        _ => "low",
+    };
+    let rows = page
+        .items
+        .into_iter()
+        .map(|a| AlertView {
+            band: band(&a.severity),
+            asset: a.alert["asset"]["summary"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+            updated: a.updated_at.chars().take(19).collect(),
+            severity: a.severity,
+            rule: a.rule,
+            src: a.src,
+            dst: a.dst,
+            explanation: a.explanation,
+            count: a.count,
+            sensor: a.sensor,
+        })
+        .collect();
+    let page = AlertsPage {
+        t: user.t,
+        nav: user.nav("alerts"),
+        rows,
+        severity,
+        severities: vec!["info", "low", "medium", "high", "critical"],
+        next: page.next_cursor,
     };
     Ok(html(StatusCode::OK, &page))
 }

@@ -44,6 +44,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/", get(products::dashboard))
         .route("/upload", post(upload::upload_new))
         .route("/queue", get(browse::queue))
+        .route("/alerts", get(browse::alerts))
         .route("/jobs/{id}", get(upload::job))
         .route("/vulnerabilities/{id}", get(browse::vulnerability))
         .route("/products/{name}", get(products::product))
@@ -127,6 +128,8 @@ pub struct Nav {
     pub user: String,
     pub csrf: String,
     pub admin: bool,
+    /// A global grant: the network sensors' alerts are theirs to read.
+    pub alerts: bool,
     pub section: &'static str,
     pub here: String,
 }
@@ -137,6 +140,7 @@ impl Nav {
             user: String::new(),
             csrf: String::new(),
             admin: false,
+            alerts: false,
             section: "",
             here: here.to_string(),
         }
