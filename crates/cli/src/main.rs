@@ -27,6 +27,7 @@ mod sync;
 mod team;
 mod term;
 mod triage;
+mod units;
 mod vuln;
 
 use std::path::PathBuf;

@@ -57,7 +57,7 @@ pub struct MonitorArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Rotate the output file when it reaches this size (FILE -> FILE.1 -> ...): bytes, or with k, M, G
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = crate::units::parse_size)]
     rotate_size: u64,
     /// Rotated files kept
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -330,36 +330,4 @@ fn render_stats(s: &RunStats) -> String {
         line("not delivered", thousands(f.undelivered));
     }
     o
-}
-
-/// `4096`, `64k`, `100M`, `2G` (powers of 1024).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("not a size: {s:?} (e.g. 100M)"))?;
-    let factor = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("unknown size unit in {s:?} (use k, M or G)")),
-    };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("size {s:?} is too large"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_take_units() {
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("64k"), Ok(65_536));
-        assert_eq!(parse_size("100M"), Ok(100 << 20));
-        assert!(parse_size("12 parsecs").is_err());
-        assert!(parse_size("M").is_err());
-    }
 }
