@@ -3,7 +3,7 @@
 //! cluster; skipped with the reason when none can run here).
 
 use kensa_model::team::{Role, Scope};
-use kensa_store::team::{AuditEntry, AuditFilter, NewToken};
+use kensa_store::team::{AlertFilter, AuditEntry, AuditFilter, JobState, NewAlert, NewToken};
 use kensa_store::{Migrate, Store, StoreError};
 use kensa_testpg::Cluster;
 
@@ -225,20 +225,112 @@ fn accounts_suite(store: &mut Store) {
     );
 }
 
-#[test]
-fn accounts_on_sqlite() {
-    let mut store = Store::open_in_memory().unwrap();
-    assert_eq!(store.team_backend(), None);
-    accounts_suite(&mut store);
+fn alert(id: &str, rank: u8, count: u64) -> NewAlert {
+    NewAlert {
+        alert_id: id.into(),
+        severity: ["info", "low", "medium", "high", "critical"][rank as usize].into(),
+        rank,
+        rule: "new_operation".into(),
+        src: "10.0.0.5".into(),
+        dst: "10.0.0.9:502".into(),
+        explanation: format!("{id} seen {count} times"),
+        count,
+        body: serde_json::json!({"id": id, "count": count}),
+    }
+}
+
+/// Jobs move through their states and keep their result; a sensor's
+/// alerts are inserted once and updated as they repeat, listed newest
+/// activity first with filters and a cursor.
+fn jobs_and_alerts_suite(store: &mut Store) {
+    let job = store.create_job("sbom.upload", None, "alice").unwrap();
+    let progress = serde_json::json!({"components": 10});
+    store
+        .update_job(job, JobState::Running, Some(&progress))
+        .unwrap();
+    store.update_job(job, JobState::Running, None).unwrap();
+    let row = store.job(job).unwrap().unwrap();
+    assert_eq!(
+        (row.state, row.progress.as_ref()),
+        (JobState::Running, Some(&progress))
+    );
+    store
+        .finish_job(job, Ok(&serde_json::json!({"findings": 3})))
+        .unwrap();
+    let row = store.job(job).unwrap().unwrap();
+    assert_eq!(row.state, JobState::Done);
+    assert_eq!(row.result.unwrap()["findings"], 3);
+    let stuck = store.create_job("sbom.upload", None, "bob").unwrap();
+    assert_eq!(store.fail_abandoned_jobs().unwrap(), 1);
+    let row = store.job(stuck).unwrap().unwrap();
+    assert_eq!(row.state, JobState::Failed);
+    assert!(row.error.unwrap().contains("stopped"));
+    assert!(store.job(9999).unwrap().is_none());
+
+    let delivery = || entry("alert.deliver", "sensor:s1");
+    let (new, updated) = store
+        .store_alerts("s1", &[alert("a1", 3, 1), alert("a2", 1, 1)], delivery())
+        .unwrap();
+    assert_eq!((new, updated), (2, 0));
+    let (new, updated) = store
+        .store_alerts("s1", &[alert("a1", 3, 5)], delivery())
+        .unwrap();
+    assert_eq!((new, updated), (0, 1));
+    store
+        .store_alerts("s2", &[alert("a1", 4, 1)], delivery())
+        .unwrap();
+    let all = store
+        .alerts(&AlertFilter {
+            limit: 10,
+            ..AlertFilter::default()
+        })
+        .unwrap();
+    assert_eq!(all.len(), 3, "one row per sensor and alert id");
+    let a1 = all
+        .iter()
+        .find(|a| a.sensor == "s1" && a.id == "a1")
+        .unwrap();
+    assert_eq!((a1.count, a1.alert["count"].as_u64()), (5, Some(5)));
+    let high = store
+        .alerts(&AlertFilter {
+            min_rank: 3,
+            sensor: Some("s1".into()),
+            limit: 10,
+            ..AlertFilter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        high.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        ["a1"]
+    );
+    let first = &all[0];
+    let rest = store
+        .alerts(&AlertFilter {
+            after: Some((first.updated_at.clone(), first.row_id)),
+            limit: 10,
+            ..AlertFilter::default()
+        })
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(rest.iter().all(|a| a.row_id != first.row_id));
 }
 
 #[test]
-fn accounts_on_postgres() {
+fn team_state_on_sqlite() {
+    let mut store = Store::open_in_memory().unwrap();
+    assert_eq!(store.team_backend(), None);
+    accounts_suite(&mut store);
+    jobs_and_alerts_suite(&mut store);
+}
+
+#[test]
+fn team_state_on_postgres() {
     let Some((mut store, _)) = on_postgres() else {
         return;
     };
     assert!(store.team_backend().unwrap().starts_with("postgres://"));
     accounts_suite(&mut store);
+    jobs_and_alerts_suite(&mut store);
 }
 
 /// Two nodes on one database see each other's writes at once; the same

@@ -129,7 +129,7 @@ impl Store {
 
     /// Every user with their grants, by name.
     pub fn users(&self) -> Result<Vec<UserRow>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             let mut users = db
                 .query(
                     "SELECT id, name, disabled, password_hash IS NOT NULL, created_at
@@ -157,7 +157,7 @@ impl Store {
 
     /// What logging in as `name` needs.
     pub fn user_auth(&self, name: &str) -> Result<Option<UserAuth>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query_opt(
                 "SELECT id, name, password_hash, disabled FROM users WHERE name = ?1",
                 &[&name],
@@ -215,12 +215,12 @@ impl Store {
 
     /// A user's grants, global first.
     pub fn grants_of(&self, user_id: i64) -> Result<Vec<GrantRow>> {
-        self.team_read(|db| grant_rows(db, Some(user_id)))
+        self.team_conn(|db| grant_rows(db, Some(user_id)))
     }
 
     /// Every grant of every user.
     pub fn all_grants(&self) -> Result<Vec<GrantRow>> {
-        self.team_read(|db| grant_rows(db, None))
+        self.team_conn(|db| grant_rows(db, None))
     }
 
     /// Gives `user` `role` on `scope`, replacing the role they had there.
@@ -285,7 +285,7 @@ impl Store {
 
     /// Every team with its products, by name.
     pub fn teams(&self) -> Result<Vec<TeamRow>> {
-        let rows = self.team_read(|db| {
+        let rows = self.team_conn(|db| {
             db.query(
                 "SELECT t.name, t.created_at, p.name FROM teams t
                  LEFT JOIN products p ON p.team_id = t.id ORDER BY t.name, p.name",
@@ -334,7 +334,7 @@ impl Store {
 
     /// Tokens, of one user or all, newest first.
     pub fn tokens(&self, user: Option<&str>) -> Result<Vec<TokenRow>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query(
                 "SELECT t.id, u.name, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at
                  FROM tokens t JOIN users u ON u.id = t.user_id
@@ -382,7 +382,7 @@ impl Store {
 
     /// The user a token (by the hash of its secret) acts for.
     pub fn token_owner(&self, hash: &str) -> Result<Option<TokenOwner>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query_opt(
                 "SELECT t.id, u.id, u.name, u.disabled, t.expires_at, t.revoked_at IS NOT NULL
                  FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
@@ -404,7 +404,7 @@ impl Store {
 
     /// Notes that a token was used (a read: not audited).
     pub fn touch_token(&self, id: i64) -> Result<()> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.execute(
                 "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1",
                 &[&id, &crate::write::now()],
@@ -440,7 +440,7 @@ impl Store {
 
     /// The user a session (by the hash of its cookie) belongs to.
     pub fn session_owner(&self, hash: &str) -> Result<Option<SessionOwner>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query_opt(
                 "SELECT s.id, u.id, u.name, u.disabled, s.expires_at
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ?1",

@@ -61,7 +61,7 @@ impl Store {
     /// Audit rows, newest first.
     pub fn audit_log(&self, filter: &AuditFilter) -> Result<Vec<AuditRow>> {
         let limit = filter.limit as i64;
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query(
                 "SELECT a.id, a.at, a.actor, a.via, a.action, a.object, p.name, a.change, a.client
                  FROM audit a LEFT JOIN products p ON p.id = a.product_id
@@ -78,7 +78,7 @@ impl Store {
 
     /// How many audit rows there are (for tests and statistics).
     pub fn audit_count(&self) -> Result<u64> {
-        let n: i64 = self.team_read(|db| sql::one(db, "SELECT count(*) FROM audit", &[]))?;
+        let n: i64 = self.team_conn(|db| sql::one(db, "SELECT count(*) FROM audit", &[]))?;
         Ok(n as u64)
     }
 }

@@ -103,8 +103,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Reads the team's state on whichever backend holds it.
-    pub(crate) fn team_read<T>(&self, read: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+    /// Runs `f` on the connection holding the team's state, outside a
+    /// transaction: reads, and writes that are one statement and not audited.
+    pub(crate) fn team_conn<T>(&self, read: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         #[cfg(feature = "postgres")]
         if let Some(pg) = &self.team {
             return pg.read(read);
@@ -144,7 +145,7 @@ impl Store {
 
     /// Every product with its team, by name.
     pub fn product_refs(&self) -> Result<Vec<ProductRef>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query(
                 "SELECT p.id, p.name, p.team_id, t.name FROM products p
                  LEFT JOIN teams t ON t.id = p.team_id ORDER BY p.name",
@@ -158,7 +159,7 @@ impl Store {
 
     /// One product with its team.
     pub fn product_ref(&self, name: &str) -> Result<Option<ProductRef>> {
-        self.team_read(|db| {
+        self.team_conn(|db| {
             db.query_opt(
                 "SELECT p.id, p.name, p.team_id, t.name FROM products p
                  LEFT JOIN teams t ON t.id = p.team_id WHERE p.name = ?1",
@@ -172,7 +173,7 @@ impl Store {
 
     /// The id of a named team.
     pub fn team_id(&self, name: &str) -> Result<i64> {
-        self.team_read(|db| team_id(db, name))
+        self.team_conn(|db| team_id(db, name))
     }
 
     /// Creates a team.
