@@ -3,7 +3,9 @@
 //! cluster; skipped with the reason when none can run here).
 
 use kensa_model::team::{Role, Scope};
-use kensa_store::team::{AlertFilter, AuditEntry, AuditFilter, JobState, NewAlert, NewToken};
+use kensa_store::team::{
+    AlertFilter, AuditEntry, AuditFilter, JobState, NewAlert, NewAssessment, NewToken,
+};
 use kensa_store::{Migrate, Store, StoreError};
 use kensa_testpg::Cluster;
 
@@ -315,22 +317,220 @@ fn jobs_and_alerts_suite(store: &mut Store) {
     assert!(rest.iter().all(|a| a.row_id != first.row_id));
 }
 
+fn save<'a>(
+    product_id: i64,
+    status: &'a str,
+    answers: &'a serde_json::Value,
+    expected_revision: Option<i64>,
+) -> NewAssessment<'a> {
+    NewAssessment {
+        product_id,
+        vuln_id: "CVE-2014-6271",
+        status,
+        answers,
+        note: Some("bash is 4.3 in the SBOM"),
+        verdict: answers,
+        actor: "alice",
+        expected_revision,
+    }
+}
+
+/// Revisions, optimistic concurrency, approval of one revision and the
+/// approved verdict surviving a later save, the history.
+fn assessments_suite(store: &mut Store, product_id: i64) {
+    let yes = serde_json::json!({"q1": "yes"});
+    let no = serde_json::json!({"q1": "no"});
+    let first = store
+        .save_assessment(
+            &save(product_id, "affected", &yes, Some(0)),
+            entry("assessment.save", "p"),
+        )
+        .unwrap();
+    assert_eq!((first.revision, first.is_approved()), (1, false));
+    let stale = store.save_assessment(
+        &save(product_id, "not_affected", &no, Some(0)),
+        entry("assessment.save", "p"),
+    );
+    assert!(
+        matches!(stale, Err(StoreError::Stale { current: 1 })),
+        "{stale:?}"
+    );
+    let approved = store
+        .approve_assessment(
+            product_id,
+            "CVE-2014-6271",
+            Some(1),
+            "carol",
+            entry("assessment.approve", "p"),
+        )
+        .unwrap();
+    assert!(approved.is_approved());
+    assert_eq!(approved.approved_by.as_deref(), Some("carol"));
+    assert!(matches!(
+        store.approve_assessment(
+            product_id,
+            "CVE-2014-6271",
+            None,
+            "carol",
+            entry("assessment.approve", "p")
+        ),
+        Err(StoreError::Conflict(_))
+    ));
+    let second = store
+        .save_assessment(
+            &save(product_id, "not_affected", &no, None),
+            entry("assessment.save", "p"),
+        )
+        .unwrap();
+    assert_eq!((second.revision, second.is_approved()), (2, false));
+    assert_eq!(
+        store.approved_verdicts(product_id).unwrap(),
+        [("CVE-2014-6271".to_string(), yes.clone())]
+    );
+    assert_eq!(store.assessments_of(product_id).unwrap().len(), 1);
+    assert_eq!(
+        store
+            .assessment(product_id, "CVE-2014-6271")
+            .unwrap()
+            .unwrap()
+            .status,
+        "not_affected"
+    );
+    let history = store
+        .assessment_history(product_id, "CVE-2014-6271")
+        .unwrap();
+    let mut steps: Vec<_> = history
+        .iter()
+        .map(|h| (h.revision, h.action.as_str()))
+        .collect();
+    steps.sort();
+    assert_eq!(steps, [(1, "approved"), (1, "saved"), (2, "saved")]);
+    assert!(matches!(
+        store.approve_assessment(
+            product_id,
+            "CVE-0000-0000",
+            None,
+            "carol",
+            entry("assessment.approve", "p")
+        ),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
 #[test]
 fn team_state_on_sqlite() {
-    let mut store = Store::open_in_memory().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("k.db");
+    let mut store = Store::open(&path).unwrap();
     assert_eq!(store.team_backend(), None);
     accounts_suite(&mut store);
     jobs_and_alerts_suite(&mut store);
+    let product: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row(
+            "INSERT INTO products (name, created_at) VALUES ('gw', '2026-12-03T00:00:00Z') RETURNING id",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assessments_suite(&mut store, product);
 }
 
 #[test]
 fn team_state_on_postgres() {
-    let Some((mut store, _)) = on_postgres() else {
+    let Some((mut store, url)) = on_postgres() else {
         return;
     };
     assert!(store.team_backend().unwrap().starts_with("postgres://"));
     accounts_suite(&mut store);
     jobs_and_alerts_suite(&mut store);
+    let product: i64 = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .query_one(
+            "INSERT INTO products (name, created_at) VALUES ('gw', '2026-12-03T00:00:00Z') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assessments_suite(&mut store, product);
+}
+
+/// Two nodes saving the same assessment at once without naming a revision
+/// (the CLI's way): every save is a revision of its own, none is lost.
+#[test]
+fn concurrent_saves_on_postgres_lose_nothing() {
+    let Some((_, url)) = on_postgres() else {
+        return;
+    };
+    let product: i64 = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap()
+        .query_one(
+            "INSERT INTO products (name, created_at) VALUES ('gw', '2026-12-03T00:00:00Z') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let answers = serde_json::json!({"q1": "yes"});
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let nodes: Vec<_> = (0..4)
+            .map(|_| {
+                let (url, answers) = (url.clone(), &answers);
+                s.spawn(move || {
+                    let mut node = Store::open_in_memory().unwrap();
+                    node.attach_postgres(&url, Migrate::IfEmpty).unwrap();
+                    (0..5)
+                        .map(|_| {
+                            node.save_assessment(
+                                &save(product, "affected", answers, None),
+                                entry("assessment.save", "p"),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        nodes.into_iter().flat_map(|n| n.join().unwrap()).collect()
+    });
+    let saved: Vec<i64> = outcomes
+        .iter()
+        .filter_map(|o| o.as_ref().ok())
+        .map(|r| r.revision)
+        .collect();
+    assert!(!saved.is_empty());
+    // A save that lost the race says so (Stale) instead of overwriting.
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, Ok(_) | Err(StoreError::Stale { .. }))),
+        "{outcomes:?}"
+    );
+    let mut sorted = saved.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        saved.len(),
+        "each revision saved once: {saved:?}"
+    );
+    let store = {
+        let mut s = Store::open_in_memory().unwrap();
+        s.attach_postgres(&url, Migrate::IfEmpty).unwrap();
+        s
+    };
+    let history = store.assessment_history(product, "CVE-2014-6271").unwrap();
+    assert_eq!(
+        history.len(),
+        saved.len(),
+        "one history row per save that succeeded"
+    );
+    assert_eq!(
+        store
+            .assessment(product, "CVE-2014-6271")
+            .unwrap()
+            .unwrap()
+            .revision,
+        *sorted.last().unwrap()
+    );
 }
 
 /// Two nodes on one database see each other's writes at once; the same
