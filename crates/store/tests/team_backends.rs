@@ -19,12 +19,29 @@ fn entry(action: &str, object: &str) -> AuditEntry {
     }
 }
 
-fn on_postgres() -> Option<(Store, String)> {
-    let cluster = Cluster::shared()?;
-    let url = cluster.database();
+/// A product written straight into the PostgreSQL database (products are
+/// not yet added through the store there).
+fn pg_product(url: &str) -> i64 {
+    postgres::Client::connect(url, postgres::NoTls)
+        .unwrap()
+        .query_one(
+            "INSERT INTO products (name, created_at) VALUES ('gw', '2026-12-03T00:00:00Z') RETURNING id",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+/// A node: its own (here empty) intelligence, the team's state at `url`.
+fn node(url: &str) -> Store {
     let mut store = Store::open_in_memory().unwrap();
-    store.attach_postgres(&url, Migrate::IfEmpty).unwrap();
-    Some((store, url))
+    store.attach_postgres(url, Migrate::IfEmpty).unwrap();
+    store
+}
+
+fn on_postgres() -> Option<(Store, String)> {
+    let url = Cluster::shared()?.database();
+    Some((node(&url), url))
 }
 
 /// Accounts, teams, grants, tokens and sessions, each write audited, and
@@ -444,14 +461,7 @@ fn team_state_on_postgres() {
     assert!(store.team_backend().unwrap().starts_with("postgres://"));
     accounts_suite(&mut store);
     jobs_and_alerts_suite(&mut store);
-    let product: i64 = postgres::Client::connect(&url, postgres::NoTls)
-        .unwrap()
-        .query_one(
-            "INSERT INTO products (name, created_at) VALUES ('gw', '2026-12-03T00:00:00Z') RETURNING id",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let product: i64 = pg_product(&url);
     assessments_suite(&mut store, product);
 }
 
@@ -462,22 +472,14 @@ fn concurrent_saves_on_postgres_lose_nothing() {
     let Some((_, url)) = on_postgres() else {
         return;
     };
-    let product: i64 = postgres::Client::connect(&url, postgres::NoTls)
-        .unwrap()
-        .query_one(
-            "INSERT INTO products (name, created_at) VALUES ('gw', '2026-12-03T00:00:00Z') RETURNING id",
-            &[],
-        )
-        .unwrap()
-        .get(0);
+    let product: i64 = pg_product(&url);
     let answers = serde_json::json!({"q1": "yes"});
     let outcomes: Vec<_> = std::thread::scope(|s| {
         let nodes: Vec<_> = (0..4)
             .map(|_| {
                 let (url, answers) = (url.clone(), &answers);
                 s.spawn(move || {
-                    let mut node = Store::open_in_memory().unwrap();
-                    node.attach_postgres(&url, Migrate::IfEmpty).unwrap();
+                    let mut node = node(&url);
                     (0..5)
                         .map(|_| {
                             node.save_assessment(
@@ -512,11 +514,7 @@ fn concurrent_saves_on_postgres_lose_nothing() {
         saved.len(),
         "each revision saved once: {saved:?}"
     );
-    let store = {
-        let mut s = Store::open_in_memory().unwrap();
-        s.attach_postgres(&url, Migrate::IfEmpty).unwrap();
-        s
-    };
+    let store = node(&url);
     let history = store.assessment_history(product, "CVE-2014-6271").unwrap();
     assert_eq!(
         history.len(),
@@ -540,8 +538,7 @@ fn two_nodes_share_the_team_on_postgres() {
     let Some((mut a, url)) = on_postgres() else {
         return;
     };
-    let mut b = Store::open_in_memory().unwrap();
-    b.attach_postgres(&url, Migrate::IfEmpty).unwrap();
+    let b = node(&url);
     a.create_user("carol", None, false, entry("user.add", "user:carol"))
         .unwrap();
     assert!(b.user_auth("carol").unwrap().is_some());
@@ -551,8 +548,7 @@ fn two_nodes_share_the_team_on_postgres() {
             .map(|_| {
                 let url = url.clone();
                 s.spawn(move || {
-                    let mut node = Store::open_in_memory().unwrap();
-                    node.attach_postgres(&url, Migrate::IfEmpty).unwrap();
+                    let mut node = node(&url);
                     node.create_user("dave", None, false, entry("user.add", "user:dave"))
                 })
             })
