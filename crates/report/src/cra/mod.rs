@@ -1,0 +1,1 @@
+//! EU CRA Article 14.
