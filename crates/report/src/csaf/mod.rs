@@ -1,6 +1,7 @@
 //! CSAF 2.0: validation (section 6), advisories, rendering, provider trees
 //! (section 7).
 
+pub mod advisory;
 pub mod doc;
 mod informative;
 mod lang;
@@ -9,10 +10,13 @@ mod metrics;
 mod optional;
 mod profiles;
 mod purl;
+pub mod render;
 mod revision;
 pub mod schema;
 mod sorting;
 pub mod version;
+
+pub use mandatory::cwe_name;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -116,33 +120,40 @@ pub fn tests() -> Vec<&'static str> {
 /// (6.1), every optional test (6.2), and the informative tests (6.3) that
 /// need no network. Never panics, whatever the document's shape.
 pub fn validate(doc: &Value) -> Validation {
+    run_all(doc, None)
+}
+
+fn run_all(doc: &Value, bytes: Option<&[u8]>) -> Validation {
     let mut findings = schema::validate(doc);
     mandatory::run(doc, &mut findings);
-    optional::run(doc, None, &mut findings);
+    optional::run(doc, bytes, &mut findings);
     informative::run(doc, &mut findings);
+    // Group, then the specification's order of tests; each test's findings
+    // stay in document order.
+    findings.sort_by_cached_key(|f| (f.group, test_order(&f.test)));
     Validation { findings }
+}
+
+/// `6.1.27.10` as [6, 1, 27, 10], so that 6.1.10 sorts after 6.1.9.
+fn test_order(test: &str) -> Vec<u32> {
+    test.split('.').map(|n| n.parse().unwrap_or(0)).collect()
 }
 
 /// Validates a document as bytes: the key-order test (6.2.13) reads the
 /// keys as written, which a parsed value no longer knows. A document that
 /// is not JSON is one schema finding naming the line and column.
 pub fn validate_bytes(bytes: &[u8]) -> Validation {
-    let doc: Value = match serde_json::from_slice(bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            return Validation {
-                findings: vec![finding(
-                    "schema",
-                    Group::Schema,
-                    "",
-                    format!("not JSON: {e}"),
-                )],
-            };
-        }
-    };
-    let mut findings = schema::validate(&doc);
-    mandatory::run(&doc, &mut findings);
-    optional::run(&doc, Some(bytes), &mut findings);
-    informative::run(&doc, &mut findings);
-    Validation { findings }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(doc) => run_all(&doc, Some(bytes)),
+        Err(e) => Validation {
+            findings: vec![finding("schema", Group::Schema, "", not_json(&e))],
+        },
+    }
+}
+
+/// serde_json's message ends with "at line L column C"; say so first.
+fn not_json(e: &serde_json::Error) -> String {
+    let what = e.to_string();
+    let what = what.split(" at line ").next().unwrap_or(&what).to_string();
+    format!("not JSON: line {}, column {}: {what}", e.line(), e.column())
 }
