@@ -4,6 +4,7 @@
 mod advisory;
 mod assess;
 mod bounded;
+mod cra;
 mod csaf;
 mod database;
 mod db;
@@ -124,6 +125,9 @@ enum Command {
     /// CSAF security advisories for customers, from the stored verdicts
     #[command(subcommand)]
     Advisory(advisory::AdvisoryCommand),
+    /// EU Cyber Resilience Act Article 14: case records, their clocks and stage reports
+    #[command(subcommand)]
+    Cra(cra::CraCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => team::run_audit(&ctx, args),
         Command::Csaf(cmd) => csaf::run(cmd),
         Command::Advisory(cmd) => advisory::run(&ctx, cmd),
+        Command::Cra(cmd) => cra::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

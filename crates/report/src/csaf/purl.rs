@@ -38,10 +38,10 @@ pub fn check(purl: &str) -> Result<(), String> {
             return Err("a namespace segment is empty".into());
         }
     }
-    if let Some(v) = version {
-        if decode(v)?.is_empty() {
-            return Err("the version after `@` is empty".into());
-        }
+    if let Some(v) = version
+        && decode(v)?.is_empty()
+    {
+        return Err("the version after `@` is empty".into());
     }
     if let Some(q) = qualifiers {
         let mut keys = Vec::new();
