@@ -1,13 +1,17 @@
 //! EU CRA Article 14 case records: a product's market metadata, one case
 //! per reporting obligation (an actively exploited vulnerability in a
 //! product version on the EU market, or a severe incident), its clocks,
-//! the stage reports' drafts and their recorded submissions.
+//! the stage reports' drafts ([`report`]) and their recorded submissions.
+
+mod report;
+
+pub use report::report;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use kensa_model::team::Role;
-use kensa_report::cra::{self, Clocks, Deadline, Kind, Stage, StageReport};
+use kensa_report::cra::{self, Clocks, Deadline, Kind, Stage};
 use kensa_store::Store;
 use kensa_store::team::{CaseRow, MarketRow, NewCase, SubmissionRow};
 use serde::Serialize;
@@ -149,7 +153,7 @@ fn clocks(c: &CaseRow) -> Result<Clocks> {
     })
 }
 
-fn kind_of(s: &str) -> Result<Kind> {
+pub(crate) fn kind_of(s: &str) -> Result<Kind> {
     match s {
         "exploited_vulnerability" => Ok(Kind::ExploitedVulnerability),
         "severe_incident" => Ok(Kind::SevereIncident),
@@ -164,7 +168,7 @@ fn corrupt(id: i64, what: &str) -> AppError {
     })
 }
 
-fn view(c: CaseRow) -> Result<CaseView> {
+pub(crate) fn view(c: CaseRow) -> Result<CaseView> {
     let clocks = clocks(&c)?;
     Ok(CaseView {
         id: format!("CRA-{}", c.id),
@@ -391,7 +395,7 @@ pub fn list(
     Ok(out)
 }
 
-fn case_for(store: &Store, actor: &Actor, case: &str, need: Role) -> Result<CaseRow> {
+pub(crate) fn case_for(store: &Store, actor: &Actor, case: &str, need: Role) -> Result<CaseRow> {
     let id = parse_case_id(case)?;
     let c = store
         .case(id)?
@@ -479,121 +483,12 @@ pub fn measure(
     show(store, actor, case)
 }
 
-/// A stage report's draft: the platform's fields for the stage, filled
-/// from the case, the product's market metadata and the findings.
-pub fn report(
-    store: &Store,
-    actor: &Actor,
-    case: &str,
-    stage: Stage,
-) -> Result<(CaseView, StageReport)> {
-    let c = case_for(store, actor, case, Role::Viewer)?;
-    let market = store.market(c.product_id)?;
-    let mut known: BTreeMap<String, String> = BTreeMap::new();
-    known.insert("product".into(), format!("{} {}", c.product, c.version));
-    if let Some(m) = &market {
-        known.insert("member_states".into(), m.member_states.join(", "));
-    }
-    known.insert("awareness".into(), c.awareness_at.clone());
-    if let Some(s) = &c.summary {
-        known.insert("summary".into(), s.clone());
-    }
-    if let Some(m) = &c.measure {
-        known.insert("measures".into(), m.clone());
-        known.insert("user_measures".into(), m.clone());
-        known.insert("security_update".into(), m.clone());
-    }
-    if let Some(v) = &c.vulnerability {
-        known.insert("vulnerability".into(), v.clone());
-        known.insert(
-            "exploitation".into(),
-            format!("Actively exploited; evidence: {}.", c.source),
-        );
-        vulnerability_facts(store, actor, &c, v, &mut known)?;
-    }
-    let kind = kind_of(&c.kind)?;
-    let draft = cra::draft(cra::fields(), stage, kind, &known);
-    Ok((view(c)?, draft))
-}
-
-/// The weakness, description, severity and impact from the finding.
-fn vulnerability_facts(
-    store: &Store,
-    actor: &Actor,
-    c: &CaseRow,
-    vuln: &str,
-    known: &mut BTreeMap<String, String>,
-) -> Result<()> {
-    let all = product_findings(
-        store,
-        actor,
-        &c.product,
-        Some(&c.version),
-        &FindingFilter::default(),
-    )?;
-    let Some(f) = all
-        .findings
-        .iter()
-        .find(|f| f.finding.vulnerability.id == vuln)
-    else {
-        return Ok(());
-    };
-    let components: Vec<String> = all
-        .findings
-        .iter()
-        .filter(|g| g.finding.vulnerability.id == vuln)
-        .map(|g| {
-            format!(
-                "{} {}",
-                g.finding.component.name,
-                g.finding.component.version.as_deref().unwrap_or("")
-            )
-            .trim()
-            .to_string()
-        })
-        .collect();
-    let mut description = store
-        .vuln(vuln)?
-        .and_then(|v| {
-            v.records
-                .iter()
-                .find_map(|r| r.record.description("en").map(str::to_string))
-        })
-        .unwrap_or_default();
-    if let Some(t) = &f.triage {
-        if !t.cwe.is_empty() {
-            let names: Vec<String> = t
-                .cwe
-                .iter()
-                .map(|c| match kensa_report::csaf::cwe_name(c) {
-                    Some(n) => format!("{c} {n}"),
-                    None => c.clone(),
-                })
-                .collect();
-            known.insert("weakness".into(), names.join("; "));
-        }
-        if let Some(cvss) = &t.cvss {
-            description.push_str(&format!(
-                " Severity: CVSS {} base score {:.1} ({}).",
-                serde_json::to_value(cvss.version)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                cvss.base,
-                cvss.vector
-            ));
-        }
-    }
-    description.push_str(&format!(" Affected components: {}.", components.join(", ")));
-    known.insert("description".into(), description.trim().to_string());
-    Ok(())
-}
+/// (product, version, vulnerability) → (case id, its next deadline).
+pub type CaseDeadlines = BTreeMap<(String, String, String), (String, NextDeadline)>;
 
 /// Each open case's next deadline by (product, version, vulnerability),
 /// for the queue.
-pub fn next_deadlines(
-    store: &Store,
-) -> Result<BTreeMap<(String, String, String), (String, NextDeadline)>> {
+pub fn next_deadlines(store: &Store) -> Result<CaseDeadlines> {
     let mut out = BTreeMap::new();
     for c in store.cases(None)? {
         let Some(v) = c.vulnerability.clone() else {
