@@ -15,9 +15,11 @@
 
 pub mod access;
 pub mod accounts;
+pub mod advisories;
 pub mod alerts;
 pub mod assessments;
 pub mod audit;
+pub mod cra;
 mod error;
 pub mod findings;
 pub mod page;

@@ -1,8 +1,8 @@
 //! The portfolio's backlog: every finding of every product's newest
-//! version that the actor may see, most urgent first, with KEV and CRA
-//! due dates.
+//! version that the actor may see, most urgent first, with KEV due dates
+//! and the next deadline of each finding's CRA case.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use kensa_matching::Finding;
 use kensa_model::Component;
 use kensa_model::team::Role;
@@ -26,13 +26,11 @@ pub struct QueueItem {
     /// CISA KEV remediation due date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kev_due: Option<String>,
-    /// CRA early warning and notification deadlines, counted from the day
-    /// CISA listed the exploitation (the latest a maker can claim to have
-    /// become aware of it).
+    /// The next deadline of the finding's CRA case (`kensa cra open`):
+    /// counted from the case's awareness, never from before the version was
+    /// registered.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cra_early_warning_due: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cra_notification_due: Option<String>,
+    pub cra: Option<CraDue>,
     pub triage: Triage,
 }
 
@@ -44,16 +42,6 @@ impl QueueItem {
         vuln: &str,
         t: &Triage,
     ) -> QueueItem {
-        let (early, notification) = match (&t.cra, &t.kev) {
-            (Some(cra), Some(kev)) => match kev_day(&kev.date_added) {
-                Some(aware) => {
-                    let (e, n) = cra.deadlines(aware);
-                    (Some(e.to_rfc3339()), Some(n.to_rfc3339()))
-                }
-                None => (None, None),
-            },
-            _ => (None, None),
-        };
         QueueItem {
             product: product.to_string(),
             version: version.to_string(),
@@ -62,16 +50,42 @@ impl QueueItem {
             priority: t.priority,
             decision: t.ssvc.decision.clone(),
             kev_due: t.kev.as_ref().map(|k| k.due_date.clone()),
-            cra_early_warning_due: early,
-            cra_notification_due: notification,
+            cra: None,
             triage: t.clone(),
         }
     }
 }
 
-fn kev_day(date: &str) -> Option<DateTime<Utc>> {
-    let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-    Some(day.and_hms_opt(0, 0, 0)?.and_utc())
+/// A CRA case's next deadline.
+#[derive(Debug, Clone, Serialize)]
+pub struct CraDue {
+    /// `CRA-12`.
+    pub case: String,
+    pub stage: kensa_report::cra::Stage,
+    pub due: DateTime<Utc>,
+}
+
+/// Sets each item's CRA deadline from its case, if it has one.
+fn with_cases(store: &Store, items: &mut [QueueItem]) -> Result<()> {
+    let cases = crate::cra::next_deadlines(store)?;
+    if cases.is_empty() {
+        return Ok(());
+    }
+    for item in items {
+        let key = (
+            item.product.clone(),
+            item.version.clone(),
+            item.vulnerability.clone(),
+        );
+        if let Some((case, next)) = cases.get(&key) {
+            item.cra = Some(CraDue {
+                case: case.clone(),
+                stage: next.stage,
+                due: next.due,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn component_label(name: &str, version: Option<&str>) -> String {
@@ -135,7 +149,7 @@ pub fn page(
         limit: limit + 1,
     })?;
     let more = rows.len() > limit;
-    let items: Vec<QueueItem> = rows
+    let mut items: Vec<QueueItem> = rows
         .iter()
         .take(limit)
         .map(|r| {
@@ -149,6 +163,7 @@ pub fn page(
         })
         .collect();
     let next_cursor = more.then(|| encode_key(&rows[limit - 1].key));
+    with_cases(store, &mut items)?;
     Ok(Page { items, next_cursor })
 }
 
@@ -222,5 +237,6 @@ pub fn live_backlog(
             .then_with(|| a.vulnerability.cmp(&b.vulnerability))
             .then_with(|| a.product.cmp(&b.product))
     });
+    with_cases(store, &mut rows)?;
     Ok(rows)
 }

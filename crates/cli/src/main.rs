@@ -1,8 +1,11 @@
 //! `kensa`: vulnerability intelligence, matching and assessment for
 //! industrial and IoT products, offline.
 
+mod advisory;
 mod assess;
 mod bounded;
+mod cra;
+mod csaf;
 mod database;
 mod db;
 mod demo;
@@ -116,6 +119,15 @@ enum Command {
     Revoke(team::RevokeArgs),
     /// Read the audit trail: every write, who made it, when, from where
     Audit(team::AuditArgs),
+    /// CSAF 2.0 documents: validate them against the schema and the tests of section 6
+    #[command(subcommand)]
+    Csaf(csaf::CsafCommand),
+    /// CSAF security advisories for customers, from the stored verdicts
+    #[command(subcommand)]
+    Advisory(advisory::AdvisoryCommand),
+    /// EU Cyber Resilience Act Article 14: case records, their clocks and stage reports
+    #[command(subcommand)]
+    Cra(cra::CraCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -183,6 +195,9 @@ fn main() -> ExitCode {
         Command::Grant(args) => team::run_grant(&ctx, args),
         Command::Revoke(args) => team::run_revoke(&ctx, args),
         Command::Audit(args) => team::run_audit(&ctx, args),
+        Command::Csaf(cmd) => csaf::run(cmd),
+        Command::Advisory(cmd) => advisory::run(&ctx, cmd),
+        Command::Cra(cmd) => cra::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

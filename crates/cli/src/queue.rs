@@ -119,7 +119,7 @@ pub fn print_table(rows: &[QueueItem]) {
         return;
     }
     outln!(
-        "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<14} why",
+        "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<18} why",
         "PRIO",
         "DECISION",
         "VULNERABILITY",
@@ -128,15 +128,19 @@ pub fn print_table(rows: &[QueueItem]) {
         "DUE"
     );
     for r in rows {
+        // A CRA case's next deadline, in the user's zone; else KEV's date.
         let due = r
-            .cra_early_warning_due
-            .as_deref()
-            .map(|d| format!("CRA {}", &d[..10]))
+            .cra
+            .as_ref()
+            .map(|c| {
+                let local = c.due.with_timezone(&chrono::Local);
+                format!("{} {}", c.case, local.format("%m-%d %H:%M"))
+            })
             .or_else(|| r.kev_due.clone())
             .unwrap_or_default();
         use crate::term::field;
         outln!(
-            "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<14} {}",
+            "{:>4}  {:<13} {:<16} {:<24} {:<24} {:<18} {}",
             r.priority,
             r.decision,
             field(&r.vulnerability),

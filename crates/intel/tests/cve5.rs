@@ -324,7 +324,8 @@ fn upgrading_a_database_indexes_stored_names_and_screens() {
         let before = (count(&conn), screens(&conn));
         // Back to the schema before both.
         conn.execute_batch(
-            "DROP TABLE product_names; DROP TABLE affected_names;
+            "DROP TABLE cra_submissions; DROP TABLE cra_cases; DROP TABLE product_market;
+             DROP TABLE product_names; DROP TABLE affected_names;
              ALTER TABLE cpe_index DROP COLUMN screen;
              DROP TABLE teams; DROP TABLE users; DROP TABLE grants; DROP TABLE tokens;
              DROP TABLE sessions; DROP TABLE assessments; DROP TABLE assessment_history;

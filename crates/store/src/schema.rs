@@ -430,4 +430,50 @@ CREATE TABLE ot_alerts (
 );
 CREATE INDEX ot_alerts_by_update ON ot_alerts (updated_at DESC, id DESC);
 "#,
+    // 9: EU CRA Article 14 (see crate::team::cra): whether a product is on
+    // the EU market, and one case record per reporting obligation with its
+    // submitted stage reports. Times are UTC instants (RFC 3339).
+    r#"
+CREATE TABLE product_market (
+    product_id    INTEGER PRIMARY KEY REFERENCES products(id) ON DELETE CASCADE,
+    on_market     INTEGER NOT NULL,
+    -- ISO 3166 alpha-2 codes of the Member States, comma-separated.
+    member_states TEXT NOT NULL,
+    -- YYYY-MM-DD: the end of the support period.
+    support_end   TEXT,
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE cra_cases (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    product_id   INTEGER NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+    version      TEXT NOT NULL,
+    -- exploited_vulnerability or severe_incident
+    kind         TEXT NOT NULL,
+    -- The vulnerability (exploited_vulnerability), else NULL.
+    vuln_id      TEXT,
+    -- The incident's summary, or a note on the vulnerability case.
+    summary      TEXT,
+    -- Where the evidence came from (CISA KEV, a person, …).
+    source       TEXT NOT NULL,
+    evidence_at  TEXT NOT NULL,
+    -- The clocks' start: evidence, never before the version's registration
+    -- nor before 2026-09-11.
+    awareness_at TEXT NOT NULL,
+    measure_at   TEXT,
+    measure      TEXT,
+    opened_by    TEXT NOT NULL,
+    opened_at    TEXT NOT NULL,
+    UNIQUE (product_id, version, vuln_id)
+);
+CREATE TABLE cra_submissions (
+    case_id      INTEGER NOT NULL REFERENCES cra_cases(id) ON DELETE CASCADE,
+    -- early-warning, notification or final
+    stage        TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    reference    TEXT NOT NULL,
+    recorded_by  TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL,
+    PRIMARY KEY (case_id, stage)
+) WITHOUT ROWID;
+"#,
 ];

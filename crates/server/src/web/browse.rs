@@ -90,9 +90,9 @@ pub async fn queue(
             version: i.version.clone(),
             component: i.component.clone(),
             due: i
-                .cra_early_warning_due
-                .as_deref()
-                .map(|d| format!("CRA {}", &d[..d.len().min(10)]))
+                .cra
+                .as_ref()
+                .map(|c| format!("{} {}", c.case, c.due.format("%Y-%m-%d %H:%M UTC")))
                 .or_else(|| i.kev_due.clone())
                 .unwrap_or_default(),
             why: i.triage.reasons.first().cloned().unwrap_or_default(),

@@ -12,6 +12,7 @@ mod accounts;
 mod alerts;
 mod assessments;
 mod audit;
+mod cra;
 mod jobs;
 
 use rusqlite::{Transaction, TransactionBehavior};
@@ -27,6 +28,7 @@ pub use alerts::{AlertFilter, AlertRow, NewAlert};
 pub use assessments::{AssessmentRecord, HistoryRow, NewAssessment};
 pub(crate) use audit::append as append_audit;
 pub use audit::{AuditFilter, AuditRow};
+pub use cra::{CaseRow, MarketRow, NewCase, SubmissionRow};
 pub use jobs::{JobRow, JobState};
 
 /// One write, as the audit trail records it. The store adds the time.
