@@ -19,4 +19,5 @@ pub mod llm;
 pub mod verdict;
 pub mod vex;
 
-pub use conditions::{Condition, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node};
+pub use conditions::{
+    Condition, ConditionClass, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node};

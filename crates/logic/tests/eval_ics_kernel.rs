@@ -108,9 +108,10 @@ fn ics_and_kernel_set_scores() {
         metric(last, "precision"),
         metric(last, "structure"),
     );
-    // Floors under the measured scores (docs/LOGIC.md), so that a change
+    // Floors under the measured scores (docs/ASSESSMENT.md: recall 0.906,
+    // precision 0.923, structure 1.000), so that a change
     // that loses conditions on recent advisories fails here.
-    assert!(recall >= 0.85, "recall {recall}: {last}");
-    assert!(precision >= 0.75, "precision {precision}: {last}");
-    assert!(structure >= 0.90, "structure {structure}: {last}");
+    assert!(recall >= 0.88, "recall {recall}: {last}");
+    assert!(precision >= 0.88, "precision {precision}: {last}");
+    assert!(structure >= 0.95, "structure {structure}: {last}");
 }
