@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub use text::Lang;
 
-use crate::conditions::{Condition, ConditionKind, Conditions, GroupOp, Node};
+use crate::conditions::{Condition, ConditionClass, ConditionKind, Conditions, GroupOp, Node};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Checklist {
@@ -48,6 +48,8 @@ pub struct Question {
     pub number: String,
     pub id: String,
     pub kind: ConditionKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<ConditionClass>,
     pub kind_label: String,
     pub question: String,
     /// The condition as a statement.
@@ -122,10 +124,14 @@ fn question(lang: Lang, number: String, c: &Condition) -> Question {
         number,
         id: c.id.clone(),
         kind: c.kind,
+        class: c.class,
         kind_label: text::kind_label(lang, c.kind).to_string(),
         question: q,
         condition: c.text.clone(),
-        hint: text::hint(lang, c.kind).to_string(),
+        hint: c
+            .class
+            .map_or_else(|| text::hint(lang, c.kind), |class| text::class_hint(lang, class))
+            .to_string(),
         evidence: c.evidence.clone(),
     }
 }
