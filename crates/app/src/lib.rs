@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod assessments;
 pub mod audit;
+pub mod auto_answers;
 mod error;
 pub mod findings;
 pub mod page;

@@ -2,6 +2,7 @@
 //! industrial and IoT products, offline.
 
 mod assess;
+mod auto;
 mod bounded;
 mod database;
 mod db;

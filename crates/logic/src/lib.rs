@@ -10,6 +10,7 @@
 //! to scan findings.
 
 pub mod answers;
+pub mod auto;
 pub mod checklist;
 pub mod conditions;
 pub mod document;

@@ -6,7 +6,11 @@
 
 mod text;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use crate::auto::AutoAnswer;
 
 pub use text::Lang;
 
@@ -57,6 +61,10 @@ pub struct Question {
     pub hint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// What the product's data answers (issue #17), a proposal a person
+    /// can overturn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoAnswer>,
 }
 
 /// The checklist of a tree in one language.
@@ -133,6 +141,22 @@ fn question(lang: Lang, number: String, c: &Condition) -> Question {
             .map_or_else(|| text::hint(lang, c.kind), |class| text::class_hint(lang, class))
             .to_string(),
         evidence: c.evidence.clone(),
+        auto: None,
+    }
+}
+
+/// Puts each automatic answer on its question entry.
+pub fn attach_auto(list: &mut Checklist, auto: &BTreeMap<String, AutoAnswer>) {
+    fn walk(s: &mut Section, auto: &BTreeMap<String, AutoAnswer>) {
+        for e in &mut s.entries {
+            match e {
+                Entry::Question(q) => q.auto = auto.get(&q.id).cloned(),
+                Entry::Group(g) => walk(g, auto),
+            }
+        }
+    }
+    if let Some(root) = &mut list.root {
+        walk(root, auto);
     }
 }
 
@@ -175,6 +199,12 @@ fn markdown_section(o: &mut String, s: &Section, labels: &text::Labels, depth: u
                 o.push_str(&format!("- **{}**: {}\n", labels.how_to_check, q.hint));
                 if let Some(ev) = &q.evidence {
                     o.push_str(&format!("- **{}**: \"{}\"\n", labels.source, ev));
+                }
+                if let Some(a) = &q.auto {
+                    o.push_str(&format!(
+                        "- **{}**: {} ({}): {}\n",
+                        labels.automatic, a.answer, a.source.as_str(), a.evidence
+                    ));
                 }
                 o.push_str(&format!("- {}\n\n", labels.answer));
             }

@@ -272,6 +272,7 @@ pub struct Labels {
     pub source: &'static str,
     pub answer: &'static str,
     pub answers_template: &'static str,
+    pub automatic: &'static str,
 }
 
 pub fn labels(lang: Lang) -> Labels {
@@ -282,6 +283,7 @@ pub fn labels(lang: Lang) -> Labels {
             source: "From the source",
             answer: "Answer: yes / no / unknown",
             answers_template: "Answers file (fill in and pass to `kensa assess --answers`)",
+            automatic: "Automatic answer (a proposal; your answer overrides it)",
         },
         Lang::Ja => Labels {
             condition: "条件",
@@ -289,6 +291,7 @@ pub fn labels(lang: Lang) -> Labels {
             source: "根拠となる記述",
             answer: "回答: はい (yes) / いいえ (no) / 不明 (unknown)",
             answers_template: "回答ファイル（記入して `kensa assess --answers` に指定してください）",
+            automatic: "自動回答（提案です。あなたの回答が優先されます）",
         },
     }
 }
