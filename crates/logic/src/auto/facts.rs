@@ -166,11 +166,14 @@ impl Facts {
             .filter(|e| section_kinds(e.section).contains(&c.kind))
             .filter(|e| has_phrase(&text, &e.name) || has_phrase(&text, &format!("{}s", e.name)))
             .max_by_key(|e| e.name.len())?;
+        // "SSLv3 or a TLS connection to a numerical IP address": one
+        // alternative off does not make the condition false.
+        let alternatives = has_phrase(&text, "or");
         Some(AutoAnswer {
-            answer: if e.on {
-                AnswerValue::Yes
-            } else {
-                AnswerValue::No
+            answer: match (e.on, alternatives) {
+                (true, _) => AnswerValue::Yes,
+                (false, false) => AnswerValue::No,
+                (false, true) => AnswerValue::Unknown,
             },
             source: AutoSource::Facts,
             evidence: format!(
@@ -252,6 +255,11 @@ mod tests {
             .unwrap();
         assert_eq!(a.answer, AnswerValue::Yes);
         assert!(a.evidence.contains("line 7"));
+        // One alternative off leaves the condition open.
+        let a = f
+            .answer(&cond(ConditionKind::Configuration, "The web server or the FTP server is enabled"))
+            .unwrap();
+        assert_eq!(a.answer, AnswerValue::Unknown);
         // A privileges condition is not a service's business.
         assert!(f.answer(&cond(ConditionKind::Privileges, "modbus")).is_none());
     }

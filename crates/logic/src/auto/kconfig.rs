@@ -167,8 +167,14 @@ impl KernelConfig {
             .find(|(p, _)| has_phrase(&text, p) || has_phrase(&text, &format!("{p}s")))?;
         let value = self.symbols.get(*symbol).map_or("n", String::as_str);
         let on = Self::is_on(value);
+        // One alternative of "A or B" not built leaves the condition open.
+        let answer = match (on, has_phrase(&text, "or")) {
+            (true, _) => AnswerValue::Yes,
+            (false, false) => AnswerValue::No,
+            (false, true) => AnswerValue::Unknown,
+        };
         Some(AutoAnswer {
-            answer: if on { AnswerValue::Yes } else { AnswerValue::No },
+            answer,
             source: AutoSource::Config,
             evidence: format!(
                 "{}: BusyBox CONFIG_{symbol}={value} (the {phrase} {})",

@@ -112,6 +112,10 @@ fn named_software(c: &Condition, data: &ProductData) -> Option<AutoAnswer> {
             });
         }
     }
+    // "X or Y" where Y is no software Kensa knows: X's absence leaves Y.
+    if has_phrase(&text, "or") {
+        return None;
+    }
     let phrases: Vec<&str> = named.iter().map(|s| s.phrase.as_str()).collect();
     let mut looked: Vec<&str> = named
         .iter()
