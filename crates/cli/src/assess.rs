@@ -222,10 +222,10 @@ fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitC
     } else {
         person.context("--answers FILE is needed (or --auto)")?
     };
-    let answers_name = args
-        .answers
-        .as_ref()
-        .map_or_else(|| "automatic answers".to_string(), |p| format!("answers file {}", p.display()));
+    let answers_name = args.answers.as_ref().map_or_else(
+        || "automatic answers".to_string(),
+        |p| format!("answers file {}", p.display()),
+    );
     let answers: serde_json::Map<String, serde_json::Value> = parsed
         .entries
         .iter()

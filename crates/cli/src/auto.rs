@@ -37,7 +37,10 @@ pub struct ProductDataArgs {
 impl ProductDataArgs {
     fn inputs(&self) -> Result<AutoInputs> {
         let facts = match &self.facts {
-            Some(path) => Some(Facts::parse(&read_text(path, "facts file")?, &path.display().to_string())?),
+            Some(path) => Some(Facts::parse(
+                &read_text(path, "facts file")?,
+                &path.display().to_string(),
+            )?),
             None => None,
         };
         let configs = self
@@ -77,7 +80,12 @@ fn read_text(path: &std::path::Path, what: &str) -> Result<String> {
 }
 
 /// The automatic answers of `vuln` for the product the options name.
-pub fn answers(ctx: &Ctx, args: &ProductDataArgs, product: &str, vuln: &str) -> Result<AutoAnswers> {
+pub fn answers(
+    ctx: &Ctx,
+    args: &ProductDataArgs,
+    product: &str,
+    vuln: &str,
+) -> Result<AutoAnswers> {
     let inputs = args.inputs()?;
     let store = ctx.open_existing()?;
     Ok(kensa_app::auto_answers::answer(

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(rel)
 }
 
 fn kensa(db: &Path) -> Command {
@@ -79,13 +81,19 @@ fn shellshock_on_the_demo_gateway_is_answered_from_its_sbom() {
     let bash = by_text("bash");
     assert_eq!(bash["answer"], "yes", "{bash}");
     assert_eq!(bash["source"], "sbom");
-    assert!(bash["evidence"].as_str().unwrap().contains("bash 4.3"), "{bash}");
+    assert!(
+        bash["evidence"].as_str().unwrap().contains("bash 4.3"),
+        "{bash}"
+    );
     // dropbear, not OpenSSH; lighttpd, not Apache: no, on the SBOM's word.
     for needle in ["OpenSSH", "Apache"] {
         let a = by_text(needle);
         assert_eq!(a["answer"], "no", "{needle}: {a}");
         assert!(
-            a["evidence"].as_str().unwrap().contains("relies on the SBOM being complete"),
+            a["evidence"]
+                .as_str()
+                .unwrap()
+                .contains("relies on the SBOM being complete"),
             "{a}"
         );
     }
@@ -102,7 +110,13 @@ fn assess_auto_stores_a_verdict_that_names_its_automatic_answers() {
     let answers = tmp.path().join("answers.yaml");
     std::fs::write(&answers, "answers:\n  c3: unknown\n").unwrap();
     let o = ok(kensa(&db)
-        .args(["assess", "CVE-2014-6271", "--product", "rtu-gateway", "--auto"])
+        .args([
+            "assess",
+            "CVE-2014-6271",
+            "--product",
+            "rtu-gateway",
+            "--auto",
+        ])
         .arg("--facts")
         .arg(repo("demo/rtu-gateway.facts.yaml"))
         .arg("--profile")
@@ -116,7 +130,10 @@ fn assess_auto_stores_a_verdict_that_names_its_automatic_answers() {
     assert_eq!(a["c4"]["answer"], "no");
     assert_eq!(a["c5"]["note"], "automatic (facts)");
     assert!(
-        a["c5"]["evidence"].as_str().unwrap().contains("line 16: features.dhcp client: on"),
+        a["c5"]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("line 16: features.dhcp client: on"),
         "{}",
         a["c5"]
     );
@@ -134,12 +151,21 @@ fn a_bad_facts_file_is_refused_with_its_line() {
     let facts = tmp.path().join("bad.facts.yaml");
     std::fs::write(&facts, "services:\n  web server: on\n  modbus: sometimes\n").unwrap();
     let o = kensa(&db)
-        .args(["checklist", "CVE-2014-6271", "--product", "rtu-gateway", "--facts"])
+        .args([
+            "checklist",
+            "CVE-2014-6271",
+            "--product",
+            "rtu-gateway",
+            "--facts",
+        ])
         .arg(&facts)
         .output()
         .unwrap();
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("line 3: services.modbus: `sometimes` is not on/off"), "{err}");
+    assert!(
+        err.contains("line 3: services.modbus: `sometimes` is not on/off"),
+        "{err}"
+    );
     assert!(err.contains("bad.facts.yaml"), "{err}");
 }

@@ -21,4 +21,5 @@ pub mod verdict;
 pub mod vex;
 
 pub use conditions::{
-    Condition, ConditionClass, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node};
+    Condition, ConditionClass, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node,
+};

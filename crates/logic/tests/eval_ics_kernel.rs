@@ -87,7 +87,10 @@ fn score(gold: &Path, out: &Path) -> String {
 #[test]
 fn ics_and_kernel_set_scores() {
     if !scorer().exists() {
-        eprintln!("SKIP: {} not found (shared evaluation data absent)", scorer().display());
+        eprintln!(
+            "SKIP: {} not found (shared evaluation data absent)",
+            scorer().display()
+        );
         return;
     }
     if Command::new("python3").arg("--version").output().is_err() {

@@ -57,7 +57,9 @@ pub struct FactEntry {
 pub enum FactsError {
     #[error("{origin}: {message}")]
     Yaml { origin: String, message: String },
-    #[error("{origin}: line {line}: {section}.{name}: `{value}` is not on/off (use on, off, yes, no, true, false, enabled or disabled)")]
+    #[error(
+        "{origin}: line {line}: {section}.{name}: `{value}` is not on/off (use on, off, yes, no, true, false, enabled or disabled)"
+    )]
     Value {
         origin: String,
         line: usize,
@@ -243,7 +245,10 @@ mod tests {
     fn names_answer_conditions_that_state_them() {
         let f = Facts::parse(SAMPLE, "gw.facts.yaml").unwrap();
         let a = f
-            .answer(&cond(ConditionKind::Configuration, "The web server is enabled"))
+            .answer(&cond(
+                ConditionKind::Configuration,
+                "The web server is enabled",
+            ))
             .unwrap();
         assert_eq!(a.answer, AnswerValue::No);
         assert_eq!(a.evidence, "gw.facts.yaml line 4: services.web server: off");
@@ -257,11 +262,17 @@ mod tests {
         assert!(a.evidence.contains("line 7"));
         // One alternative off leaves the condition open.
         let a = f
-            .answer(&cond(ConditionKind::Configuration, "The web server or the FTP server is enabled"))
+            .answer(&cond(
+                ConditionKind::Configuration,
+                "The web server or the FTP server is enabled",
+            ))
             .unwrap();
         assert_eq!(a.answer, AnswerValue::Unknown);
         // A privileges condition is not a service's business.
-        assert!(f.answer(&cond(ConditionKind::Privileges, "modbus")).is_none());
+        assert!(
+            f.answer(&cond(ConditionKind::Privileges, "modbus"))
+                .is_none()
+        );
     }
 
     #[test]

@@ -29,7 +29,9 @@ pub struct KernelConfig {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{origin}: line {line}: `{text}` is not a .config line (CONFIG_NAME=value, `# CONFIG_NAME is not set`, a comment or blank)")]
+#[error(
+    "{origin}: line {line}: `{text}` is not a .config line (CONFIG_NAME=value, `# CONFIG_NAME is not set`, a comment or blank)"
+)]
 pub struct ConfigError {
     pub origin: String,
     pub line: usize,
@@ -123,7 +125,10 @@ impl KernelConfig {
                 }
                 if Self::is_on(value) {
                     on.push(format!("CONFIG_{name}={value}"));
-                } else if name == w || name.ends_with(&format!("_{w}")) || *name == format!("{w}_FS") {
+                } else if name == w
+                    || name.ends_with(&format!("_{w}"))
+                    || *name == format!("{w}_FS")
+                {
                     exact_off.push(format!("CONFIG_{name}"));
                 }
             }
@@ -133,7 +138,11 @@ impl KernelConfig {
         let (answer, evidence) = if !on.is_empty() {
             (
                 AnswerValue::Yes,
-                format!("{}: {} (the subsystem is built)", self.origin, on.join(", ")),
+                format!(
+                    "{}: {} (the subsystem is built)",
+                    self.origin,
+                    on.join(", ")
+                ),
             )
         } else if !exact_off.is_empty() {
             (
@@ -245,7 +254,11 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(j1939.answer, AnswerValue::No);
-        assert!(j1939.evidence.contains("CONFIG_CAN_J1939"), "{}", j1939.evidence);
+        assert!(
+            j1939.evidence.contains("CONFIG_CAN_J1939"),
+            "{}",
+            j1939.evidence
+        );
         let tcindex = cfg
             .answer(&kernel_cond(
                 "The kernel's sched code (net/sched/cls_tcindex.c) is compiled in and in use",
@@ -253,11 +266,18 @@ mod tests {
             .unwrap();
         assert_eq!(tcindex.answer, AnswerValue::Yes);
         let ntfs = cfg
-            .answer(&kernel_cond("The kernel's ntfs3 code (fs/ntfs3/record.c) is compiled in and in use"))
+            .answer(&kernel_cond(
+                "The kernel's ntfs3 code (fs/ntfs3/record.c) is compiled in and in use",
+            ))
             .unwrap();
         assert_eq!(ntfs.answer, AnswerValue::No);
         // No symbol names it: no answer.
-        assert!(cfg.answer(&kernel_cond("The kernel's xsk code (net/xdp/xsk.c) is compiled in")).is_none());
+        assert!(
+            cfg.answer(&kernel_cond(
+                "The kernel's xsk code (net/xdp/xsk.c) is compiled in"
+            ))
+            .is_none()
+        );
     }
 
     #[test]

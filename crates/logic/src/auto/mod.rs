@@ -98,7 +98,8 @@ pub fn answer_all(tree: &Conditions, data: &ProductData) -> BTreeMap<String, Aut
 }
 
 fn answer(c: &Condition, data: &ProductData) -> Option<AutoAnswer> {
-    let decided = |a: &Option<AutoAnswer>| a.as_ref().is_some_and(|a| a.answer != AnswerValue::Unknown);
+    let decided =
+        |a: &Option<AutoAnswer>| a.as_ref().is_some_and(|a| a.answer != AnswerValue::Unknown);
     let mut best: Option<AutoAnswer> = None;
     let candidates = [
         data.facts.as_ref().and_then(|f| f.answer(c)),

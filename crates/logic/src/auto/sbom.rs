@@ -37,9 +37,7 @@ fn software() -> &'static [Software] {
 pub(super) fn answer(c: &Condition, data: &ProductData) -> Option<AutoAnswer> {
     match c.kind {
         ConditionKind::Version => version(data),
-        ConditionKind::Network | ConditionKind::Privileges | ConditionKind::UserInteraction => {
-            None
-        }
+        ConditionKind::Network | ConditionKind::Privileges | ConditionKind::UserInteraction => None,
         _ => named_software(c, data),
     }
 }

@@ -138,7 +138,10 @@ fn question(lang: Lang, number: String, c: &Condition) -> Question {
         condition: c.text.clone(),
         hint: c
             .class
-            .map_or_else(|| text::hint(lang, c.kind), |class| text::class_hint(lang, class))
+            .map_or_else(
+                || text::hint(lang, c.kind),
+                |class| text::class_hint(lang, class),
+            )
             .to_string(),
         evidence: c.evidence.clone(),
         auto: None,
@@ -203,7 +206,10 @@ fn markdown_section(o: &mut String, s: &Section, labels: &text::Labels, depth: u
                 if let Some(a) = &q.auto {
                     o.push_str(&format!(
                         "- **{}**: {} ({}): {}\n",
-                        labels.automatic, a.answer, a.source.as_str(), a.evidence
+                        labels.automatic,
+                        a.answer,
+                        a.source.as_str(),
+                        a.evidence
                     ));
                 }
                 o.push_str(&format!("- {}\n\n", labels.answer));

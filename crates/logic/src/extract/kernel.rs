@@ -51,9 +51,10 @@ pub(crate) fn read(records: &[VulnRecord], facts: &mut Facts) {
     if !routines.is_empty() {
         evidence.push_str(&format!("; programRoutines: {}", routines.join(", ")));
     }
-    facts
-        .items
-        .insert(0, Item::One(phrase::kernel_code(subsystem, &files, &evidence)));
+    facts.items.insert(
+        0,
+        Item::One(phrase::kernel_code(subsystem, &files, &evidence)),
+    );
 }
 
 fn kernel_title(r: &VulnRecord) -> Option<&str> {

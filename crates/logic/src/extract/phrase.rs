@@ -107,9 +107,16 @@ pub fn version(product: &str, ranges: &str, source: ConditionSource, evidence: &
 /// project file", "a malicious .pdf document").
 fn names_a_file(phrase: &str) -> bool {
     let lc = phrase.to_ascii_lowercase();
-    [" file", " files", " document", " project", " archive", " image file"]
-        .iter()
-        .any(|w| lc.ends_with(w) || lc.contains(&format!("{w} ")) || lc.contains(&format!("{w},")))
+    [
+        " file",
+        " files",
+        " document",
+        " project",
+        " archive",
+        " image file",
+    ]
+    .iter()
+    .any(|w| lc.ends_with(w) || lc.contains(&format!("{w} ")) || lc.contains(&format!("{w},")))
 }
 
 /// A protocol or service that must be enabled ("the web server", "the
@@ -121,7 +128,9 @@ pub fn service_enabled(name: &str, source: ConditionSource, evidence: &str) -> F
         class: Some(ConditionClass::ServiceEnabled),
         text: shorten(&format!("The {name} is enabled"), MAX_TEXT),
         question: format!("Is the {name} enabled in the product (by default or by a customer)?"),
-        question_ja: format!("製品で {name} が有効になっていますか（出荷時設定、または顧客の設定で）？"),
+        question_ja: format!(
+            "製品で {name} が有効になっていますか（出荷時設定、または顧客の設定で）？"
+        ),
         source,
         evidence: evidence.to_string(),
     }
@@ -139,7 +148,10 @@ pub fn interface_exposed(name: &str, source: ConditionSource, evidence: &str) ->
     Fact {
         kind: ConditionKind::Configuration,
         class: Some(ConditionClass::InterfaceExposed),
-        text: shorten(&capitalize(&format!("{article}{name} is reachable by an attacker")), MAX_TEXT),
+        text: shorten(
+            &capitalize(&format!("{article}{name} is reachable by an attacker")),
+            MAX_TEXT,
+        ),
         question: format!("Can an attacker reach {article}{name} of the product?"),
         question_ja: format!("攻撃者は製品の {name} にアクセスできますか？"),
         source,
@@ -171,8 +183,17 @@ pub fn api_usage(routine: &str, component: &str, evidence: &str) -> Fact {
         kind: ConditionKind::FunctionUse,
         class: Some(ConditionClass::ApiUsage),
         text: shorten(&format!("The product calls {routine}{of}"), MAX_TEXT),
-        question: format!("Does the product call {routine}{of} (directly or through its own code)?"),
-        question_ja: format!("製品は{}の {routine} を（直接、または自社のコードを通じて）呼び出していますか？", if component.is_empty() { String::new() } else { format!(" {component} ") }),
+        question: format!(
+            "Does the product call {routine}{of} (directly or through its own code)?"
+        ),
+        question_ja: format!(
+            "製品は{}の {routine} を（直接、または自社のコードを通じて）呼び出していますか？",
+            if component.is_empty() {
+                String::new()
+            } else {
+                format!(" {component} ")
+            }
+        ),
         source: ConditionSource::Affected,
         evidence: evidence.to_string(),
     }
@@ -183,7 +204,10 @@ pub fn module_used(module: &str, evidence: &str) -> Fact {
     Fact {
         kind: ConditionKind::FunctionUse,
         class: None,
-        text: shorten(&format!("The {module} module is present and in use"), MAX_TEXT),
+        text: shorten(
+            &format!("The {module} module is present and in use"),
+            MAX_TEXT,
+        ),
         question: format!("Does the product include and use the {module} module?"),
         question_ja: format!("製品は {module} モジュールを組み込み、使用していますか？"),
         source: ConditionSource::Affected,
@@ -196,7 +220,10 @@ pub fn user_role(role: &str, evidence: &str) -> Fact {
     Fact {
         kind: ConditionKind::Privileges,
         class: Some(ConditionClass::UserRole),
-        text: shorten(&format!("The attacker holds an account with the {role} role"), MAX_TEXT),
+        text: shorten(
+            &format!("The attacker holds an account with the {role} role"),
+            MAX_TEXT,
+        ),
         question: format!("Could an attacker hold an account with the {role} role on the product?"),
         question_ja: format!("攻撃者が製品の {role} ロールのアカウントを持ち得ますか？"),
         source: ConditionSource::Description,

@@ -107,26 +107,158 @@ fn head(word_lc: &str) -> Option<Head> {
 
 /// Words that make a noun phrase a network service or an interface.
 const TECH_WORDS: &[&str] = &[
-    "web", "http", "https", "management", "admin", "administration", "administrative", "snmp",
-    "ftp", "tftp", "telnet", "ssh", "sftp", "modbus", "opc", "profinet", "dnp3", "bacnet",
-    "mqtt", "coap", "cip", "uart", "serial", "jtag", "debug", "network", "database", "sql",
-    "rest", "soap", "rpc", "notification", "license", "licensing", "industrial", "upnp", "dhcp",
-    "dns", "ntp", "smb", "ldap", "radius", "vpn", "rtsp", "onvif", "engineering", "diagnostic",
-    "diagnostics", "update", "file", "email", "smtp", "hmi", "scada", "communication",
-    "remote", "login", "configuration", "api", "application", "proxy", "cloud", "usb",
+    "web",
+    "http",
+    "https",
+    "management",
+    "admin",
+    "administration",
+    "administrative",
+    "snmp",
+    "ftp",
+    "tftp",
+    "telnet",
+    "ssh",
+    "sftp",
+    "modbus",
+    "opc",
+    "profinet",
+    "dnp3",
+    "bacnet",
+    "mqtt",
+    "coap",
+    "cip",
+    "uart",
+    "serial",
+    "jtag",
+    "debug",
+    "network",
+    "database",
+    "sql",
+    "rest",
+    "soap",
+    "rpc",
+    "notification",
+    "license",
+    "licensing",
+    "industrial",
+    "upnp",
+    "dhcp",
+    "dns",
+    "ntp",
+    "smb",
+    "ldap",
+    "radius",
+    "vpn",
+    "rtsp",
+    "onvif",
+    "engineering",
+    "diagnostic",
+    "diagnostics",
+    "update",
+    "file",
+    "email",
+    "smtp",
+    "hmi",
+    "scada",
+    "communication",
+    "remote",
+    "login",
+    "configuration",
+    "api",
+    "application",
+    "proxy",
+    "cloud",
+    "usb",
 ];
 
 /// Words before a head that end the phrase.
 const BREAK_WORDS: &[&str] = &[
-    "the", "a", "an", "of", "in", "on", "at", "to", "for", "with", "by", "from", "and", "or",
-    "its", "their", "this", "that", "these", "those", "any", "all", "each", "every", "is", "are",
-    "was", "were", "be", "as", "via", "through", "into", "over", "under", "within", "which",
-    "who", "when", "if", "not", "no", "allows", "allow", "contain", "contains", "exposes",
-    "expose", "uses", "use", "used", "has", "have", "can", "could", "may", "might", "affected",
-    "vulnerable", "such", "other", "same", "certain", "some", "exposed", "embedded",
-    "integrated", "underlying", "configured", "default", "own", "malicious", "crafted", "specially", "user",
-    "users", "attacker", "unauthenticated", "authenticated", "limit", "restrict", "protect",
-    "access", "following", "legitimate",
+    "the",
+    "a",
+    "an",
+    "of",
+    "in",
+    "on",
+    "at",
+    "to",
+    "for",
+    "with",
+    "by",
+    "from",
+    "and",
+    "or",
+    "its",
+    "their",
+    "this",
+    "that",
+    "these",
+    "those",
+    "any",
+    "all",
+    "each",
+    "every",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "as",
+    "via",
+    "through",
+    "into",
+    "over",
+    "under",
+    "within",
+    "which",
+    "who",
+    "when",
+    "if",
+    "not",
+    "no",
+    "allows",
+    "allow",
+    "contain",
+    "contains",
+    "exposes",
+    "expose",
+    "uses",
+    "use",
+    "used",
+    "has",
+    "have",
+    "can",
+    "could",
+    "may",
+    "might",
+    "affected",
+    "vulnerable",
+    "such",
+    "other",
+    "same",
+    "certain",
+    "some",
+    "exposed",
+    "embedded",
+    "integrated",
+    "underlying",
+    "configured",
+    "default",
+    "own",
+    "malicious",
+    "crafted",
+    "specially",
+    "user",
+    "users",
+    "attacker",
+    "unauthenticated",
+    "authenticated",
+    "limit",
+    "restrict",
+    "protect",
+    "access",
+    "following",
+    "legitimate",
 ];
 
 /// Verbs whose object, in a mitigation, is something to switch off.
@@ -136,8 +268,20 @@ const OFF_VERBS: &[&str] = &["disable", "deactivate", "remove", "close", "block"
 /// reachable or on ("restrict access to the web interface"). A mitigation
 /// without one ("use an application server like …") names no condition.
 const GUARD_VERBS: &[&str] = &[
-    "disable", "deactivate", "remove", "close", "block", "restrict", "limit", "filter",
-    "isolate", "protect", "firewall", "turn off", "switch off", "do not expose",
+    "disable",
+    "deactivate",
+    "remove",
+    "close",
+    "block",
+    "restrict",
+    "limit",
+    "filter",
+    "isolate",
+    "protect",
+    "firewall",
+    "turn off",
+    "switch off",
+    "do not expose",
 ];
 
 fn is_identifier_like(word: &str) -> bool {
@@ -154,12 +298,7 @@ fn bare(word: &str) -> (&str, bool) {
     (end, end.len() != trimmed.len())
 }
 
-fn scan_sentence(
-    sentence: &str,
-    source: ConditionSource,
-    mitigation: bool,
-    out: &mut Vec<Fact>,
-) {
+fn scan_sentence(sentence: &str, source: ConditionSource, mitigation: bool, out: &mut Vec<Fact>) {
     let words: Vec<&str> = sentence.split_whitespace().collect();
     let lc = sentence.to_ascii_lowercase();
     let evidence = shorten(sentence, 300);
@@ -231,7 +370,9 @@ fn role_name(word: &str) -> Option<String> {
     let quoted = word.starts_with(['"', '\'', '‘', '“']);
     let (name, _) = bare(word);
     let capital = name.starts_with(|c: char| c.is_ascii_uppercase());
-    let common = ["the", "a", "an", "user", "users", "admin", "this", "that", "their", "its"];
+    let common = [
+        "the", "a", "an", "user", "users", "admin", "this", "that", "their", "its",
+    ];
     if name.len() < 2 || common.contains(&name.to_ascii_lowercase().as_str()) {
         return None;
     }
@@ -258,9 +399,9 @@ fn noun_phrase(words: &[&str], at: usize, h: Head, any_word: bool) -> Option<Str
     // A daemon is named by its program ("fgfmd daemon"): a word ending in
     // "d", or an identifier.
     let daemon_name = daemon
-        && qualifiers
-            .last()
-            .is_some_and(|q| q.len() >= 3 && q.ends_with('d') && q.chars().all(|c| c.is_ascii_alphanumeric()));
+        && qualifiers.last().is_some_and(|q| {
+            q.len() >= 3 && q.ends_with('d') && q.chars().all(|c| c.is_ascii_alphanumeric())
+        });
     let ok = standalone
         || (any_word && !qualifiers.is_empty())
         || daemon_name
@@ -317,9 +458,24 @@ fn port_after(words: &[&str], at: usize) -> Option<String> {
 /// Protocol versions and ciphers that only matter when offered.
 fn protocol_versions(sentence: &str) -> Vec<String> {
     const NAMES: &[&str] = &[
-        "SSLv2", "SSLv3", "SSL 2.0", "SSL 3.0", "TLS 1.0", "TLS 1.1", "TLSv1.0", "TLSv1.1",
-        "RC4", "3DES", "export cipher", "NULL cipher", "SNMPv1", "SNMPv2c", "SMBv1", "NTLMv1",
-        "WEP", "TKIP",
+        "SSLv2",
+        "SSLv3",
+        "SSL 2.0",
+        "SSL 3.0",
+        "TLS 1.0",
+        "TLS 1.1",
+        "TLSv1.0",
+        "TLSv1.1",
+        "RC4",
+        "3DES",
+        "export cipher",
+        "NULL cipher",
+        "SNMPv1",
+        "SNMPv2c",
+        "SMBv1",
+        "NTLMv1",
+        "WEP",
+        "TKIP",
     ];
     let lc = sentence.to_ascii_lowercase();
     NAMES
@@ -334,8 +490,8 @@ fn protocol_versions(sentence: &str) -> Vec<String> {
 fn structured(records: &[VulnRecord], out: &mut Vec<Fact>) {
     for r in records {
         for a in &r.affected {
-            let is_kernel = a.vendor.as_deref() == Some("Linux")
-                && a.product.as_deref() == Some("Linux");
+            let is_kernel =
+                a.vendor.as_deref() == Some("Linux") && a.product.as_deref() == Some("Linux");
             if is_kernel {
                 continue;
             }
@@ -415,7 +571,10 @@ mod tests {
             ["The web server is enabled"]
         );
         assert_eq!(
-            names("The affected devices contain an exposed UART console login interface", false),
+            names(
+                "The affected devices contain an exposed UART console login interface",
+                false
+            ),
             ["The UART console login interface is reachable by an attacker"]
         );
         assert_eq!(
