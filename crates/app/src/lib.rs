@@ -19,6 +19,7 @@ pub mod advisories;
 pub mod alerts;
 pub mod assessments;
 pub mod audit;
+pub mod auto_answers;
 pub mod cra;
 mod error;
 pub mod findings;

@@ -58,6 +58,13 @@ pub enum Extractor {
 pub struct ChecklistArgs {
     #[command(flatten)]
     source: TreeSource,
+    /// Pre-answer the questions this product's data decides (its SBOM and
+    /// findings; with --facts, --build-config, --profile also those): each
+    /// question gets "auto": {answer, source, evidence}
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["record", "conditions", "extractor"])]
+    product: Option<String>,
+    #[command(flatten)]
+    data: crate::auto::ProductDataArgs,
     /// Language of the questions and hints
     #[arg(long, value_enum, default_value_t)]
     lang: LangArg,
@@ -84,13 +91,21 @@ pub enum ChecklistFormat {
 pub struct AssessArgs {
     #[command(flatten)]
     source: TreeSource,
-    /// The answers: YAML or JSON, condition id → yes / no / unknown
-    #[arg(long, value_name = "FILE")]
-    answers: PathBuf,
+    /// The answers: YAML or JSON, condition id → yes / no / unknown; with
+    /// --auto they override the automatic answers
+    #[arg(long, value_name = "FILE", required_unless_present = "auto")]
+    answers: Option<PathBuf>,
     /// Store the verdict as this product's assessment (a new revision, in
     /// its history and the audit trail); needs the vulnerability's id
     #[arg(long, value_name = "NAME", conflicts_with_all = ["record", "conditions", "extractor"])]
     product: Option<String>,
+    /// Answer from the product's data first (SBOM and findings; --facts,
+    /// --build-config, --profile): the verdict notes each automatic answer
+    /// and its source; --answers given by a person override them
+    #[arg(long, requires = "product")]
+    auto: bool,
+    #[command(flatten)]
+    data: crate::auto::ProductDataArgs,
     /// A note stored with the assessment
     #[arg(long, value_name = "TEXT", requires = "product")]
     note: Option<String>,
@@ -140,12 +155,24 @@ pub enum VexFormatArg {
 }
 
 pub fn run_checklist(ctx: &Ctx, args: ChecklistArgs) -> Result<ExitCode> {
-    let tree = load_tree(ctx, &args.source)?;
     let lang = match args.lang {
         LangArg::En => Lang::En,
         LangArg::Ja => Lang::Ja,
     };
-    let list = checklist::build(&tree, lang);
+    let list = match &args.product {
+        Some(product) => {
+            let id = args
+                .source
+                .id
+                .as_deref()
+                .context("--product needs the vulnerability's id")?;
+            let auto = crate::auto::answers(ctx, &args.data, product, id)?;
+            let mut list = checklist::build(&auto.tree, lang);
+            checklist::attach_auto(&mut list, &auto.auto);
+            list
+        }
+        None => checklist::build(&load_tree(ctx, &args.source)?, lang),
+    };
     match args.format {
         ChecklistFormat::Markdown => crate::out!("{}", checklist::markdown(&list)),
         ChecklistFormat::Html => crate::out!("{}", checklist::html(&list)),
@@ -159,7 +186,11 @@ pub fn run_assess(ctx: &Ctx, args: AssessArgs) -> Result<ExitCode> {
         return store_assessment(ctx, &args, product);
     }
     let tree = load_tree(ctx, &args.source)?;
-    let verdict = verdict(&tree, &args.answers)?;
+    let answers_path = args
+        .answers
+        .as_deref()
+        .context("--answers FILE is needed (or --auto with --product)")?;
+    let verdict = verdict(&tree, answers_path)?;
     match args.format {
         OutputFormat::Json => print_json(&verdict)?,
         OutputFormat::Text => crate::out!("{}", render_verdict(&verdict)),
@@ -175,13 +206,26 @@ fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitC
         .id
         .as_deref()
         .context("--product needs the vulnerability's id (the tree comes from the database)")?;
-    let bytes = read_bounded(
-        &args.answers,
-        kensa_logic::answers::MAX_FILE_BYTES,
-        "answers file",
-    )?;
-    let parsed = kensa_logic::answers::parse(&bytes)
-        .with_context(|| format!("answers file {}", args.answers.display()))?;
+    let person = match &args.answers {
+        Some(path) => {
+            let bytes = read_bounded(path, kensa_logic::answers::MAX_FILE_BYTES, "answers file")?;
+            Some(
+                kensa_logic::answers::parse(&bytes)
+                    .with_context(|| format!("answers file {}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let parsed = if args.auto {
+        let auto = crate::auto::answers(ctx, &args.data, product, id)?;
+        kensa_logic::auto::merge(&auto.auto, person.as_ref())
+    } else {
+        person.context("--answers FILE is needed (or --auto)")?
+    };
+    let answers_name = args.answers.as_ref().map_or_else(
+        || "automatic answers".to_string(),
+        |p| format!("answers file {}", p.display()),
+    );
     let answers: serde_json::Map<String, serde_json::Value> = parsed
         .entries
         .iter()
@@ -195,18 +239,41 @@ fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitC
     };
     let view =
         kensa_app::assessments::save(&mut store, &kensa_app::Actor::operator(), product, id, &req)
-            .with_context(|| format!("answers file {}", args.answers.display()))?;
+            .with_context(|| answers_name.clone())?;
     match args.format {
         OutputFormat::Json => print_json(&view)?,
-        OutputFormat::Text => outln!(
-            "{} in {product}: {} (revision {}, stored)\n  {}",
-            view.vulnerability,
-            view.verdict,
-            view.version,
-            crate::term::field(&view.basis)
-        ),
+        OutputFormat::Text => {
+            outln!(
+                "{} in {product}: {} (revision {}, stored)\n  {}",
+                view.vulnerability,
+                view.verdict,
+                view.version,
+                crate::term::field(&view.basis)
+            );
+            for line in automatic_lines(&view.answers) {
+                outln!("  {}", crate::term::field(&line));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// "automatic c1 = yes (sbom): evidence" for each answer Kensa gave itself.
+fn automatic_lines(answers: &serde_json::Value) -> Vec<String> {
+    let Some(map) = answers.as_object() else {
+        return Vec::new();
+    };
+    map.iter()
+        .filter_map(|(id, a)| {
+            let note = a["note"].as_str()?;
+            let source = note.strip_prefix("automatic (")?.strip_suffix(')')?;
+            Some(format!(
+                "automatic {id} = {} ({source}): {}",
+                a["answer"].as_str().unwrap_or_default(),
+                a["evidence"].as_str().unwrap_or_default()
+            ))
+        })
+        .collect()
 }
 
 pub fn run_vex(ctx: &Ctx, args: VexArgs) -> Result<ExitCode> {

@@ -3,6 +3,7 @@
 
 mod advisory;
 mod assess;
+mod auto;
 mod bounded;
 mod cra;
 mod csaf;

@@ -289,6 +289,13 @@ impl From<RawAffected> for Cve5Affected {
             cpes: a.cpes,
             platforms: a.platforms,
             modules: a.modules,
+            program_files: a.program_files,
+            program_routines: a
+                .program_routines
+                .into_iter()
+                .filter_map(|r| r.name)
+                .filter(|n| !n.trim().is_empty())
+                .collect(),
             default_status: a.default_status,
             versions: a.versions.into_iter().map(Cve5Version::from).collect(),
         }
@@ -446,9 +453,19 @@ struct RawAffected {
     platforms: Vec<String>,
     #[serde(default)]
     modules: Vec<String>,
+    #[serde(default)]
+    program_files: Vec<String>,
+    #[serde(default)]
+    program_routines: Vec<RawRoutine>,
     default_status: Option<String>,
     #[serde(default)]
     versions: Vec<RawVersion>,
+}
+
+/// `programRoutines[]`: `{"name": "..."}`.
+#[derive(Deserialize)]
+struct RawRoutine {
+    name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -475,6 +492,22 @@ mod tests {
         let r = parse(MINIMAL.as_bytes()).unwrap();
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].source.key(), "cve5-cna:acme");
+    }
+
+    #[test]
+    fn program_files_and_routines_are_kept() {
+        let doc = MINIMAL.replace(
+            r#""shortName":"acme"}"#,
+            r#""shortName":"acme"},"affected":[{"vendor":"Linux","product":"Linux",
+               "programFiles":["net/can/j1939/transport.c"],
+               "programRoutines":[{"name":"j1939_session_tx_dat"},{"name":""}],
+               "modules":["j1939"]}]"#,
+        );
+        let r = parse(doc.as_bytes()).unwrap();
+        let a = &r[0].affected[0];
+        assert_eq!(a.program_files, ["net/can/j1939/transport.c"]);
+        assert_eq!(a.program_routines, ["j1939_session_tx_dat"]);
+        assert_eq!(a.modules, ["j1939"]);
     }
 
     #[test]

@@ -142,6 +142,56 @@ pub enum ConditionKind {
     Other,
 }
 
+/// A finer class of condition inside its `kind` (issue #17): what the
+/// checklist's hint and the automatic answers look at. Optional, so a
+/// `kensa.conditions/v1` reader that does not know it still reads the tree
+/// (the schema lets conditions carry further properties).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConditionClass {
+    /// A protocol or network service is enabled (web server, Modbus, SNMP).
+    ServiceEnabled,
+    /// An interface is exposed to the attacker (management interface, UART
+    /// console, a TCP port).
+    InterfaceExposed,
+    /// The user opens or the product loads a file of a given type.
+    FileTypeOpened,
+    /// A user role or privilege model the attack needs.
+    UserRole,
+    /// A protocol version or cipher that must be offered (TLS 1.0, RC4).
+    ProtocolVersion,
+    /// A function or API the product must call (CVE 5 `programRoutines`).
+    ApiUsage,
+    /// Linux kernel code that must be compiled in (the subsystem and the
+    /// files the fix touches, CVE 5 `programFiles`).
+    KernelCode,
+}
+
+impl ConditionClass {
+    pub const ALL: [ConditionClass; 7] = [
+        ConditionClass::ServiceEnabled,
+        ConditionClass::InterfaceExposed,
+        ConditionClass::FileTypeOpened,
+        ConditionClass::UserRole,
+        ConditionClass::ProtocolVersion,
+        ConditionClass::ApiUsage,
+        ConditionClass::KernelCode,
+    ];
+
+    /// The snake_case name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConditionClass::ServiceEnabled => "service_enabled",
+            ConditionClass::InterfaceExposed => "interface_exposed",
+            ConditionClass::FileTypeOpened => "file_type_opened",
+            ConditionClass::UserRole => "user_role",
+            ConditionClass::ProtocolVersion => "protocol_version",
+            ConditionClass::ApiUsage => "api_usage",
+            ConditionClass::KernelCode => "kernel_code",
+        }
+    }
+}
+
 /// Where the condition was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -163,6 +213,9 @@ pub struct Condition {
     /// Stable within the document (`c1`, `c2`, ...).
     pub id: String,
     pub kind: ConditionKind,
+    /// The finer class, when a rule knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<ConditionClass>,
     /// Short statement, at most 160 characters.
     pub text: String,
     pub question: String,

@@ -87,6 +87,7 @@ mod tests {
         Node::Condition(Condition {
             id: id.into(),
             kind,
+            class: None,
             text: text.into(),
             question: format!("Q {id}?"),
             question_ja: None,

@@ -10,6 +10,7 @@
 //! to scan findings.
 
 pub mod answers;
+pub mod auto;
 pub mod checklist;
 pub mod conditions;
 pub mod document;
@@ -19,4 +20,6 @@ pub mod llm;
 pub mod verdict;
 pub mod vex;
 
-pub use conditions::{Condition, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node};
+pub use conditions::{
+    Condition, ConditionClass, ConditionKind, ConditionSource, Conditions, Group, GroupOp, Node,
+};

@@ -490,6 +490,7 @@ impl Checker<'_> {
             // Rewritten after merging; the model's ids are not trusted.
             id: String::new(),
             kind,
+            class: None,
             text,
             question: field("question")?,
             question_ja: optional("question_ja"),

@@ -135,6 +135,7 @@ fn cond(id: &str, kind: ConditionKind) -> Node {
     Node::Condition(Condition {
         id: id.into(),
         kind,
+        class: None,
         text: format!("condition {id}"),
         question: format!("{id}?"),
         question_ja: None,

@@ -211,6 +211,13 @@ pub struct Cve5Affected {
     pub platforms: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
+    /// Source files the flaw is in (`programFiles`; the Linux kernel CNA
+    /// lists the files its fix touches).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub program_files: Vec<String>,
+    /// Functions or methods the flaw is in (`programRoutines[].name`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub program_routines: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_status: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -6,11 +6,15 @@
 
 mod text;
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
+
+use crate::auto::AutoAnswer;
 
 pub use text::Lang;
 
-use crate::conditions::{Condition, ConditionKind, Conditions, GroupOp, Node};
+use crate::conditions::{Condition, ConditionClass, ConditionKind, Conditions, GroupOp, Node};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Checklist {
@@ -48,6 +52,8 @@ pub struct Question {
     pub number: String,
     pub id: String,
     pub kind: ConditionKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<ConditionClass>,
     pub kind_label: String,
     pub question: String,
     /// The condition as a statement.
@@ -55,6 +61,10 @@ pub struct Question {
     pub hint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// What the product's data answers (issue #17), a proposal a person
+    /// can overturn.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto: Option<AutoAnswer>,
 }
 
 /// The checklist of a tree in one language.
@@ -122,11 +132,34 @@ fn question(lang: Lang, number: String, c: &Condition) -> Question {
         number,
         id: c.id.clone(),
         kind: c.kind,
+        class: c.class,
         kind_label: text::kind_label(lang, c.kind).to_string(),
         question: q,
         condition: c.text.clone(),
-        hint: text::hint(lang, c.kind).to_string(),
+        hint: c
+            .class
+            .map_or_else(
+                || text::hint(lang, c.kind),
+                |class| text::class_hint(lang, class),
+            )
+            .to_string(),
         evidence: c.evidence.clone(),
+        auto: None,
+    }
+}
+
+/// Puts each automatic answer on its question entry.
+pub fn attach_auto(list: &mut Checklist, auto: &BTreeMap<String, AutoAnswer>) {
+    fn walk(s: &mut Section, auto: &BTreeMap<String, AutoAnswer>) {
+        for e in &mut s.entries {
+            match e {
+                Entry::Question(q) => q.auto = auto.get(&q.id).cloned(),
+                Entry::Group(g) => walk(g, auto),
+            }
+        }
+    }
+    if let Some(root) = &mut list.root {
+        walk(root, auto);
     }
 }
 
@@ -169,6 +202,15 @@ fn markdown_section(o: &mut String, s: &Section, labels: &text::Labels, depth: u
                 o.push_str(&format!("- **{}**: {}\n", labels.how_to_check, q.hint));
                 if let Some(ev) = &q.evidence {
                     o.push_str(&format!("- **{}**: \"{}\"\n", labels.source, ev));
+                }
+                if let Some(a) = &q.auto {
+                    o.push_str(&format!(
+                        "- **{}**: {} ({}): {}\n",
+                        labels.automatic,
+                        a.answer,
+                        a.source.as_str(),
+                        a.evidence
+                    ));
                 }
                 o.push_str(&format!("- {}\n\n", labels.answer));
             }

@@ -2,7 +2,7 @@
 //! Japanese PSIRT would write it, not translated word for word; option
 //! names, commands, ports and product names stay as they are.
 
-use crate::conditions::{ConditionKind, GroupOp};
+use crate::conditions::{ConditionClass, ConditionKind, GroupOp};
 
 /// Checklist language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -198,6 +198,73 @@ credentials) and whether an attacker could hold the rights the attack needs."
     }
 }
 
+/// Where to look for a condition of a finer class (issue #17).
+pub fn class_hint(lang: Lang, class: ConditionClass) -> &'static str {
+    use ConditionClass::*;
+    match (lang, class) {
+        (Lang::En, ServiceEnabled) => {
+            "Check whether the service runs by default and whether customers can switch it on: the settings \
+page or configuration export, the init scripts or systemd units in the firmware, and on a unit the \
+listening ports (`ss -tlnp`, `nmap -sT -sU -p-` from another host)."
+        }
+        (Lang::En, InterfaceExposed) => {
+            "Find out who can reach the interface: which network zone or port it listens on (`ss -tlnp`), \
+the firewall rules and the installation guide's network design; for a physical port (UART, JTAG, USB), \
+whether it is populated and reachable without opening the housing."
+        }
+        (Lang::En, FileTypeOpened) => {
+            "Check whether the product or its users open files of this type (project files, imports, \
+uploads) and where such files can come from: only your own engineering station, or e-mail and shared drives."
+        }
+        (Lang::En, UserRole) => {
+            "Look up the product's role model in the user manual: which roles exist by default, whether \
+the named role can be assigned, and who in a typical plant holds it."
+        }
+        (Lang::En, ProtocolVersion) => {
+            "Check which protocol versions and ciphers the product offers: the TLS or service settings, \
+and from another host `nmap --script ssl-enum-ciphers -p PORT HOST` or `openssl s_client -connect HOST:PORT`."
+        }
+        (Lang::En, ApiUsage) => {
+            "Search the product's source for calls of the function (`grep -rn`) and the binaries for the \
+imported symbol (`nm -D`, `objdump -T`); a library linked but never called is not affected."
+        }
+        (Lang::En, KernelCode) => {
+            "Check the kernel configuration for the subsystem's CONFIG_ symbol (`zcat /proc/config.gz`, the \
+build's `.config`), whether the fixed files are in the build's list of compiled files, and on a unit \
+`lsmod` for a loadable module."
+        }
+        (Lang::Ja, ServiceEnabled) => {
+            "サービスが出荷時に動作しているか、顧客が有効にできるかを確認してください。設定画面や設定のエクスポート、\
+ファームウェア内の起動スクリプトや systemd ユニット、実機の待ち受けポート (`ss -tlnp`、別ホストから `nmap -sT -sU -p-`) で確認できます。"
+        }
+        (Lang::Ja, InterfaceExposed) => {
+            "そのインターフェースに誰が到達できるかを確認してください。待ち受けるネットワークゾーンやポート (`ss -tlnp`)、\
+ファイアウォールの設定、設置ガイドのネットワーク構成を見ます。物理ポート (UART、JTAG、USB) の場合は、\
+実装されているか、筐体を開けずに触れられるかを確認してください。"
+        }
+        (Lang::Ja, FileTypeOpened) => {
+            "製品または利用者がこの種類のファイル（プロジェクトファイル、インポート、アップロード）を開くか、\
+そのファイルがどこから来得るか（自社のエンジニアリング端末のみか、メールや共有ドライブか）を確認してください。"
+        }
+        (Lang::Ja, UserRole) => {
+            "取扱説明書で製品のロール（権限）モデルを確認してください。出荷時にどのロールがあるか、\
+そのロールを割り当てられるか、一般的なプラントで誰がそのロールを持つかを確認します。"
+        }
+        (Lang::Ja, ProtocolVersion) => {
+            "製品が提供するプロトコルのバージョンと暗号スイートを確認してください。TLS やサービスの設定、\
+別ホストから `nmap --script ssl-enum-ciphers -p PORT HOST` や `openssl s_client -connect HOST:PORT` で確認できます。"
+        }
+        (Lang::Ja, ApiUsage) => {
+            "製品のソースコードでその関数の呼び出しを検索し (`grep -rn`)、バイナリでシンボルのインポートを確認してください \
+(`nm -D`、`objdump -T`)。リンクされていても呼び出されないライブラリは影響を受けません。"
+        }
+        (Lang::Ja, KernelCode) => {
+            "カーネル設定でそのサブシステムの CONFIG_ シンボルを確認し (`zcat /proc/config.gz`、ビルドの `.config`)、\
+修正されたファイルがビルドでコンパイルされたファイルの一覧に含まれるか、実機ではロード可能モジュールを `lsmod` で確認してください。"
+        }
+    }
+}
+
 /// Labels of the fixed parts of a question entry.
 pub struct Labels {
     pub condition: &'static str,
@@ -205,6 +272,7 @@ pub struct Labels {
     pub source: &'static str,
     pub answer: &'static str,
     pub answers_template: &'static str,
+    pub automatic: &'static str,
 }
 
 pub fn labels(lang: Lang) -> Labels {
@@ -215,6 +283,7 @@ pub fn labels(lang: Lang) -> Labels {
             source: "From the source",
             answer: "Answer: yes / no / unknown",
             answers_template: "Answers file (fill in and pass to `kensa assess --answers`)",
+            automatic: "Automatic answer (a proposal; your answer overrides it)",
         },
         Lang::Ja => Labels {
             condition: "条件",
@@ -222,6 +291,7 @@ pub fn labels(lang: Lang) -> Labels {
             source: "根拠となる記述",
             answer: "回答: はい (yes) / いいえ (no) / 不明 (unknown)",
             answers_template: "回答ファイル（記入して `kensa assess --answers` に指定してください）",
+            automatic: "自動回答（提案です。あなたの回答が優先されます）",
         },
     }
 }

@@ -71,6 +71,7 @@ fn condition(f: Fact, next: &mut usize) -> Condition {
     Condition {
         id: format!("c{next}"),
         kind: f.kind,
+        class: f.class,
         text: f.text,
         question: f.question,
         question_ja: Some(f.question_ja),
@@ -213,6 +214,7 @@ fn access_facts(cues: &[Cue], has_stated_condition: bool) -> Vec<Fact> {
     }
     if has(Access::UserInteraction) {
         out.push(Fact {
+            class: None,
             kind: ConditionKind::UserInteraction,
             text: "A user must take part: open a crafted file, click a link or visit a page (user interaction)".into(),
             question: "Could a user of the product be led to interact with attacker content (open a file, click a link, visit a page)?".into(),
@@ -225,6 +227,7 @@ fn access_facts(cues: &[Cue], has_stated_condition: bool) -> Vec<Fact> {
     // them has already said which, so the vector adds nothing then.
     if has(Access::AttackRequirements) && !has_stated_condition {
         out.push(Fact {
+            class: None,
             kind: ConditionKind::Other,
             text: "Deployment conditions outside the attacker's control hold (CVSS attack requirements present)".into(),
             question: "Does the deployment meet the special conditions the vulnerability needs (CVSS AT:P)?".into(),
@@ -257,6 +260,7 @@ fn network_fact(levels: &[Access], cues: &[Cue]) -> Fact {
         )
     };
     Fact {
+        class: None,
         kind: ConditionKind::Network,
         text: text.into(),
         question: question.into(),
@@ -309,6 +313,7 @@ fn privileges_fact(levels: &[Access], cues: &[Cue]) -> Fact {
         )
     };
     Fact {
+        class: None,
         kind: ConditionKind::Privileges,
         text: text.into(),
         question: question.into(),
@@ -343,6 +348,7 @@ fn evidence_of(cues: &[Cue], levels: &[Access]) -> String {
 /// The one condition of a record that states nothing checkable.
 fn nothing_stated() -> Fact {
     Fact {
+        class: None,
         kind: ConditionKind::Other,
         text: "No trigger condition is stated; the vulnerable component is assumed reachable when present".into(),
         question: "Is the vulnerable component present and in use in the product?".into(),

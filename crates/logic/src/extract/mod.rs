@@ -9,6 +9,11 @@
 //!   platform", "remote authenticated users", enumerations as OR groups);
 //! - [`cvss`]: attack vector, privileges, user interaction and attack
 //!   requirements of the most recent CVSS vector;
+//! - [`services`]: services, interfaces, protocol versions and components
+//!   named in every description, the CSAF notes and mitigations, and CVE 5
+//!   `modules` / `programRoutines` (issue #17);
+//! - [`kernel`]: for the kernel CNA's records, the subsystem and the files
+//!   the fix touches (the code must be compiled in);
 //! - [`platform`]: NVD AND configurations (the platform the software runs
 //!   on), CVE 5 `affected`, CSAF product status (at most one version
 //!   condition);
@@ -19,14 +24,16 @@
 
 mod cvss;
 mod description;
+mod kernel;
 mod merge;
 mod phrase;
 mod platform;
+mod services;
 pub(crate) mod text;
 
 use kensa_model::{SourceKind, VulnRecord};
 
-use crate::conditions::{ConditionKind, ConditionSource, Conditions};
+use crate::conditions::{ConditionClass, ConditionKind, ConditionSource, Conditions};
 
 /// What the rules extractor calls itself in `extractor`.
 pub const RULES_EXTRACTOR: &str = concat!("rules@", env!("CARGO_PKG_VERSION"));
@@ -57,7 +64,9 @@ pub fn rules_explained(records: &[VulnRecord]) -> Extraction {
     let mut facts = Facts::default();
 
     match english_description(records) {
-        Some(text) => description::read(text, &mut facts),
+        // A kernel CNA description is a commit message: only its title
+        // line is in the words of an advisory.
+        Some(text) => description::read(kernel::title_line(text).unwrap_or(text), &mut facts),
         None => notes.push(
             "no English description: conditions come from the CVSS vector, configurations and affected data only"
                 .to_string(),
@@ -66,6 +75,8 @@ pub fn rules_explained(records: &[VulnRecord]) -> Extraction {
     if let Some(metric) = cvss::best(records) {
         cvss::read(metric, &mut facts);
     }
+    services::read(records, &mut facts);
+    kernel::read(records, &mut facts);
     let component = platform::read(records, &mut facts);
 
     let mut conditions = merge::build(&id, facts);
@@ -105,6 +116,7 @@ fn english_description(records: &[VulnRecord]) -> Option<&str> {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fact {
     pub kind: ConditionKind,
+    pub class: Option<ConditionClass>,
     pub text: String,
     pub question: String,
     pub question_ja: String,

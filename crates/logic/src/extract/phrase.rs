@@ -3,8 +3,8 @@
 //! rule words its facts the same way; technical terms stay as written.
 
 use super::Fact;
-use super::text::{MAX_TEXT, capitalize, decapitalize, shorten, trim_clause};
-use crate::conditions::{ConditionKind, ConditionSource};
+use super::text::{MAX_TEXT, capitalize, decapitalize, shorten, strip_article, trim_clause};
+use crate::conditions::{ConditionClass, ConditionKind, ConditionSource};
 
 /// A statement of state ("The X option is enabled in Y"), as a
 /// configuration, function-use, platform or other fact.
@@ -27,6 +27,7 @@ pub fn statement(
         _ => format!("次の条件は当てはまりますか：{text}"),
     };
     Fact {
+        class: None,
         kind,
         text,
         question,
@@ -44,6 +45,7 @@ pub fn platform(name: &str, source: ConditionSource, evidence: &str) -> Fact {
         name = trim_clause(&name[..name.len() - 1]);
     }
     Fact {
+        class: None,
         kind: ConditionKind::Platform,
         text: shorten(&format!("The product runs on {name}"), MAX_TEXT),
         question: shorten(&format!("Does the product run on {name}?"), 400),
@@ -57,6 +59,7 @@ pub fn platform(name: &str, source: ConditionSource, evidence: &str) -> Fact {
 pub fn input(phrase: &str, evidence: &str) -> Fact {
     let phrase = trim_clause(phrase);
     Fact {
+        class: names_a_file(phrase).then_some(ConditionClass::FileTypeOpened),
         kind: ConditionKind::Input,
         text: shorten(&format!("Attacker-controlled input: {phrase}"), MAX_TEXT),
         question: format!("Can an attacker get this input to the product: {phrase}?"),
@@ -71,6 +74,7 @@ pub fn input(phrase: &str, evidence: &str) -> Fact {
 pub fn attack_path(way: &str, evidence: &str) -> Fact {
     let way = trim_clause(way);
     Fact {
+        class: None,
         kind: ConditionKind::FunctionUse,
         text: shorten(&format!("The flaw is reachable through {way}"), MAX_TEXT),
         question: format!("Is the flaw reachable in the product through {way}?"),
@@ -89,11 +93,171 @@ pub fn version(product: &str, ranges: &str, source: ConditionSource, evidence: &
         format!("The installed {product} is an affected version ({ranges})")
     };
     Fact {
+        class: None,
         kind: ConditionKind::Version,
         text: shorten(&text, MAX_TEXT),
         question: format!("Is the installed version of {product} one of the affected versions?"),
         question_ja: format!("使用中の {product} のバージョンは影響を受ける範囲に含まれますか？"),
         source,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// Whether an input is a file the product or its user opens ("a crafted
+/// project file", "a malicious .pdf document").
+fn names_a_file(phrase: &str) -> bool {
+    let lc = phrase.to_ascii_lowercase();
+    [
+        " file",
+        " files",
+        " document",
+        " project",
+        " archive",
+        " image file",
+    ]
+    .iter()
+    .any(|w| lc.ends_with(w) || lc.contains(&format!("{w} ")) || lc.contains(&format!("{w},")))
+}
+
+/// A protocol or service that must be enabled ("the web server", "the
+/// Modbus TCP service").
+pub fn service_enabled(name: &str, source: ConditionSource, evidence: &str) -> Fact {
+    let name = strip_article(trim_clause(name));
+    Fact {
+        kind: ConditionKind::Configuration,
+        class: Some(ConditionClass::ServiceEnabled),
+        text: shorten(&format!("The {name} is enabled"), MAX_TEXT),
+        question: format!("Is the {name} enabled in the product (by default or by a customer)?"),
+        question_ja: format!(
+            "製品で {name} が有効になっていますか（出荷時設定、または顧客の設定で）？"
+        ),
+        source,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// An interface the attacker must reach ("the management interface", "the
+/// UART console", "TCP port 502").
+pub fn interface_exposed(name: &str, source: ConditionSource, evidence: &str) -> Fact {
+    let name = strip_article(trim_clause(name));
+    let article = if name.starts_with(|c: char| c.is_ascii_digit()) || name.contains("port ") {
+        ""
+    } else {
+        "the "
+    };
+    Fact {
+        kind: ConditionKind::Configuration,
+        class: Some(ConditionClass::InterfaceExposed),
+        text: shorten(
+            &capitalize(&format!("{article}{name} is reachable by an attacker")),
+            MAX_TEXT,
+        ),
+        question: format!("Can an attacker reach {article}{name} of the product?"),
+        question_ja: format!("攻撃者は製品の {name} にアクセスできますか？"),
+        source,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// A protocol version or cipher that must be offered ("TLS 1.0", "RC4").
+pub fn protocol_version(name: &str, source: ConditionSource, evidence: &str) -> Fact {
+    Fact {
+        kind: ConditionKind::Configuration,
+        class: Some(ConditionClass::ProtocolVersion),
+        text: shorten(&format!("The product offers {name}"), MAX_TEXT),
+        question: format!("Does the product offer or accept {name}?"),
+        question_ja: format!("製品は {name} を提供（受け入れ）していますか？"),
+        source,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// A function the product must call (CVE 5 `programRoutines`).
+pub fn api_usage(routine: &str, component: &str, evidence: &str) -> Fact {
+    let of = if component.is_empty() {
+        String::new()
+    } else {
+        format!(" of {component}")
+    };
+    Fact {
+        kind: ConditionKind::FunctionUse,
+        class: Some(ConditionClass::ApiUsage),
+        text: shorten(&format!("The product calls {routine}{of}"), MAX_TEXT),
+        question: format!(
+            "Does the product call {routine}{of} (directly or through its own code)?"
+        ),
+        question_ja: format!(
+            "製品は{}の {routine} を（直接、または自社のコードを通じて）呼び出していますか？",
+            if component.is_empty() {
+                String::new()
+            } else {
+                format!(" {component} ")
+            }
+        ),
+        source: ConditionSource::Affected,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// A module the product must include (CVE 5 `modules`).
+pub fn module_used(module: &str, evidence: &str) -> Fact {
+    Fact {
+        kind: ConditionKind::FunctionUse,
+        class: None,
+        text: shorten(
+            &format!("The {module} module is present and in use"),
+            MAX_TEXT,
+        ),
+        question: format!("Does the product include and use the {module} module?"),
+        question_ja: format!("製品は {module} モジュールを組み込み、使用していますか？"),
+        source: ConditionSource::Affected,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// A user role the attacker must hold ("a user with the Operator role").
+pub fn user_role(role: &str, evidence: &str) -> Fact {
+    Fact {
+        kind: ConditionKind::Privileges,
+        class: Some(ConditionClass::UserRole),
+        text: shorten(
+            &format!("The attacker holds an account with the {role} role"),
+            MAX_TEXT,
+        ),
+        question: format!("Could an attacker hold an account with the {role} role on the product?"),
+        question_ja: format!("攻撃者が製品の {role} ロールのアカウントを持ち得ますか？"),
+        source: ConditionSource::Description,
+        evidence: evidence.to_string(),
+    }
+}
+
+/// Linux kernel code that must be compiled in: the subsystem the CVE's
+/// title names and the files its fix touches.
+pub fn kernel_code(subsystem: &str, files: &[String], evidence: &str) -> Fact {
+    let shown: Vec<&str> = files.iter().take(2).map(String::as_str).collect();
+    let mut where_ = shown.join(", ");
+    if files.len() > 2 {
+        where_.push_str(&format!(" and {} more", files.len() - 2));
+    }
+    let paren = if where_.is_empty() {
+        String::new()
+    } else {
+        format!(" ({where_})")
+    };
+    Fact {
+        kind: ConditionKind::Configuration,
+        class: Some(ConditionClass::KernelCode),
+        text: shorten(
+            &format!("The kernel's {subsystem} code{paren} is compiled in and in use"),
+            MAX_TEXT,
+        ),
+        question: format!(
+            "Is the Linux kernel's {subsystem} code{paren} compiled into the product's kernel (built in or as a loaded module)?"
+        ),
+        question_ja: format!(
+            "製品のカーネルに Linux カーネルの {subsystem} のコード{paren}が組み込まれていますか（組み込み、またはロードされるモジュールとして）？"
+        ),
+        source: ConditionSource::Affected,
         evidence: evidence.to_string(),
     }
 }

@@ -68,12 +68,29 @@ pub(crate) fn read(description: &str, facts: &mut Facts) {
     actors(&d, &mut facts.cues);
     found.sort_by_key(|(at, _)| *at);
     for (_, item) in found {
+        if is_negated_state(&item) {
+            continue;
+        }
         if let Some(shorter) = contained_input(&facts.items, &item) {
             facts.items[shorter] = item;
         } else if !is_duplicate(&facts.items, &item) {
             facts.items.push(item);
         }
     }
+}
+
+/// A configuration stated in the negative ("if CodeMeter is not configured
+/// as a server, the adversary would need local access") names the path
+/// where the flaw is harder to reach, not a condition for it.
+fn is_negated_state(item: &Item) -> bool {
+    let Item::One(f) = item else {
+        return false;
+    };
+    let lc = f.text.to_ascii_lowercase();
+    f.kind == ConditionKind::Configuration
+        && [" is not ", " are not ", " isn't ", " aren't "]
+            .iter()
+            .any(|n| lc.contains(n))
 }
 
 /// The index of an input that `item`, a longer input, contains ("a crafted
