@@ -30,6 +30,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use kensa_model::Component;
+use kensa_store::NameMappingRow;
+use kensa_store::team::AliasRow;
 use serde::Serialize;
 
 /// A CPE vendor/product pair with the number of records naming it.
@@ -67,6 +69,10 @@ pub enum Method {
     Fuzzy,
     /// A CSAF advisory names the product and covers the version.
     Advisory,
+    /// A curated public name mapping (an imported feed) names the product.
+    Mapping,
+    /// The team confirmed the component is the product (`kensa alias`).
+    Confirmed,
 }
 
 /// One vendor/product the component may be.
@@ -82,7 +88,7 @@ pub struct Candidate {
 /// Vendors that redistribute other projects' software under their own CPE
 /// vendor name. Their entries describe their packages (with their own
 /// version numbering), not the upstream product.
-const DISTRIBUTORS: &[&str] = &[
+pub(crate) const DISTRIBUTORS: &[&str] = &[
     "redhat",
     "debian",
     "canonical",
@@ -119,7 +125,7 @@ const DISTRIBUTORS: &[&str] = &[
 
 /// A vendor with at least this share of a product's records (against its
 /// main vendor) is taken as another spelling of the same vendor.
-const ALIAS_SHARE: f64 = 0.05;
+pub(crate) const ALIAS_SHARE: f64 = 0.05;
 
 /// Generic packaging suffixes and prefixes; nothing else is ever dropped.
 const SUFFIXES: &[&str] = &[
@@ -147,6 +153,19 @@ pub trait Names {
     /// The products of the vendors whose name, normalised without
     /// separators (`rockwellautomation`), is `key`.
     fn of_vendor(&self, key: &str) -> Vec<Entry>;
+    /// Curated public mappings of a normalised package name (feeds).
+    fn mappings(&self, _name: &str) -> Arc<[NameMappingRow]> {
+        Arc::from(Vec::new())
+    }
+    /// The team's confirmed aliases of a normalised component name.
+    fn aliases(&self, _name: &str) -> Arc<[AliasRow]> {
+        Arc::from(Vec::new())
+    }
+    /// The names vendors' advisories give the device (a CSAF product
+    /// whose order number the component carries).
+    fn catalogue_names(&self, _c: &Component) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The dictionary of known vendor/product pairs, in memory, indexed by
@@ -154,6 +173,8 @@ pub trait Names {
 /// (`Store::products_named`); this serves tests and read-only databases.
 pub struct Dictionary {
     by_product: HashMap<String, Arc<[Entry]>>,
+    mappings: HashMap<String, Vec<NameMappingRow>>,
+    aliases: HashMap<String, Vec<AliasRow>>,
 }
 
 impl Names for Dictionary {
@@ -168,6 +189,14 @@ impl Names for Dictionary {
             .filter(|e| vendor_key(&e.vendor) == key)
             .cloned()
             .collect()
+    }
+
+    fn mappings(&self, name: &str) -> Arc<[NameMappingRow]> {
+        Arc::from(self.mappings.get(name).cloned().unwrap_or_default())
+    }
+
+    fn aliases(&self, name: &str) -> Arc<[AliasRow]> {
+        Arc::from(self.aliases.get(name).cloned().unwrap_or_default())
     }
 }
 
@@ -190,7 +219,33 @@ impl Dictionary {
                 (name, Arc::from(v))
             })
             .collect();
-        Dictionary { by_product }
+        Dictionary {
+            by_product,
+            mappings: HashMap::new(),
+            aliases: HashMap::new(),
+        }
+    }
+
+    /// With these curated mappings (keyed by their normalised name).
+    pub fn with_mappings(mut self, rows: impl IntoIterator<Item = NameMappingRow>) -> Dictionary {
+        for m in rows {
+            self.mappings
+                .entry(normalize(&m.package))
+                .or_default()
+                .push(m);
+        }
+        self
+    }
+
+    /// With these confirmed aliases.
+    pub fn with_aliases(mut self, rows: impl IntoIterator<Item = AliasRow>) -> Dictionary {
+        for a in rows {
+            self.aliases
+                .entry(normalize(&a.component))
+                .or_default()
+                .push(a);
+        }
+        self
     }
 
     /// [`resolve`] against this dictionary.
@@ -241,7 +296,26 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
     // integrator or distributor: a maker that disagrees rules the
     // product out (a Siemens device is not XINJE's like-named PLC).
     let maker_known = is_device(c) && (c.supplier.is_some() || c.manufacturer.is_some());
-    for key in keys(c, &|p| names.entries(p).is_some()) {
+    // What people and curated sources stated comes first; when they name
+    // the component itself, packaging guesses are left out.
+    for cand in crate::curated::confirmed(names, c) {
+        push(&mut out, cand);
+    }
+    let known = |p: &str| names.entries(p).is_some();
+    let derived = if ecosystem.is_none() {
+        derived_names(c, &known)
+    } else {
+        Vec::new()
+    };
+    let stated = crate::curated::mapped(names, c, &derived);
+    let exact = stated.exact || !out.is_empty();
+    for cand in stated.candidates {
+        push(&mut out, cand);
+    }
+    for key in keys(c, &known) {
+        if exact && key.method == Method::Alias {
+            continue;
+        }
         let Some(entries) = names.entries(&key.product) else {
             continue;
         };
@@ -252,7 +326,14 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             let share = e.records as f64 / main;
             let is_main = std::ptr::eq(e, &entries[0]);
             let distributor = DISTRIBUTORS.contains(&vendor_n.as_str());
-            let keep = hinted || is_main || (share >= ALIAS_SHARE && !distributor);
+            // NVD files many projects under `<name>_project`: the project
+            // itself, as much as a vendor named like the product.
+            let project = vendor_n == format!("{}_project", key.product);
+            let language = ecosystem.is_some() || key.language;
+            let keep = hinted
+                || is_main
+                || (share >= ALIAS_SHARE && !distributor)
+                || (language && project);
             if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
                 continue;
             }
@@ -260,7 +341,7 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             // `requests`) is not the like-named native product (GNU tar)
             // unless the vendor is vouched for: its advisories come from
             // the ecosystem (OSV) instead.
-            if ecosystem.is_some() && !hinted {
+            if language && !(hinted || project) {
                 continue;
             }
             if maker_known && !hints.matches(&vendor_n) {
@@ -284,12 +365,79 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             );
         }
     }
+    if out.is_empty() && is_device(c) {
+        out = family_candidates(names, c, &hints);
+    }
     if out.is_empty() {
         out = fuzzy_candidates(names, c, &hints);
     }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     out
 }
+
+/// The products of the vendors the supplier, manufacturer or purl
+/// namespace names (a hint matches every vendor it starts with:
+/// `siemensag` → `siemens`), each with the hint that named it.
+fn hinted_products(names: &impl Names, hints: &VendorHints) -> Vec<(Entry, String)> {
+    let mut out = Vec::new();
+    let mut seen_vendors: Vec<String> = Vec::new();
+    for hint in &hints.0 {
+        for end in 3..=hint.len() {
+            let Some(key) = hint.get(..end) else {
+                continue;
+            };
+            if seen_vendors.iter().any(|k| k == key) {
+                continue;
+            }
+            seen_vendors.push(key.to_string());
+            out.extend(names.of_vendor(key).into_iter().map(|e| (e, hint.clone())));
+        }
+    }
+    out
+}
+
+/// A device named as its maker's catalogue names it, or by an order
+/// number a CSAF product tree lists: the maker's CPE product family whose
+/// words begin the name (see [`crate::family`]).
+fn family_candidates(names: &impl Names, c: &Component, hints: &VendorHints) -> Vec<Candidate> {
+    if hints.0.is_empty() {
+        return Vec::new();
+    }
+    let products: Vec<Entry> = hinted_products(names, hints)
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    let mut wanted = vec![c.name.clone()];
+    if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
+        wanted.push(p.name);
+    }
+    let catalogue = names.catalogue_names(c);
+    wanted.extend(catalogue.iter().cloned());
+    crate::family::families(&products, &wanted)
+        .into_iter()
+        .map(|(e, name)| Candidate {
+            evidence: if catalogue.contains(&name) {
+                format!(
+                    "`{}` is `{name}` in the maker's advisories, a device of the family `{}` of vendor `{}` (the family's words begin the device's name; the maker agrees): confirm the model",
+                    c.name, e.product, e.vendor
+                )
+            } else {
+                format!(
+                    "device `{}` belongs to the family `{}` of vendor `{}` (the family's words begin its name; the maker agrees): confirm the model",
+                    c.name, e.product, e.vendor
+                )
+            },
+            vendor: e.vendor,
+            product: e.product,
+            method: Method::Alias,
+            confidence: FAMILY_CONFIDENCE,
+        })
+        .collect()
+}
+
+/// How sure a device's family is: below a packaging variant, above a
+/// fuzzy spelling.
+const FAMILY_CONFIDENCE: f64 = 0.72;
 
 /// The fenced fuzzy step (see [`crate::fuzzy`]): the products of the
 /// vendors the supplier, manufacturer or purl namespace names, spelt like
@@ -300,30 +448,17 @@ fn fuzzy_candidates(names: &impl Names, c: &Component, hints: &VendorHints) -> V
         wanted.push(normalize(&p.name));
     }
     let mut scored: Vec<(f64, Entry, String)> = Vec::new();
-    let mut seen_vendors: Vec<String> = Vec::new();
-    for hint in &hints.0 {
-        // A hint matches every vendor it starts with (`siemensag` → `siemens`).
-        for end in 3..=hint.len() {
-            let Some(key) = hint.get(..end) else {
-                continue;
-            };
-            if seen_vendors.iter().any(|k| k == key) {
-                continue;
-            }
-            seen_vendors.push(key.to_string());
-            for e in names.of_vendor(key) {
-                let product = normalize(&e.product);
-                // Devices are filed as their firmware: compare the model.
-                let model = product.strip_suffix("_firmware").unwrap_or(&product);
-                let best = wanted
-                    .iter()
-                    .flat_map(|w| [(w, product.as_str()), (w, model)])
-                    .filter_map(|(w, p)| crate::fuzzy::similarity(w, p))
-                    .fold(0.0_f64, f64::max);
-                if best >= crate::fuzzy::THRESHOLD {
-                    scored.push((best, e, hint.clone()));
-                }
-            }
+    for (e, hint) in hinted_products(names, hints) {
+        let product = normalize(&e.product);
+        // Devices are filed as their firmware: compare the model.
+        let model = product.strip_suffix("_firmware").unwrap_or(&product);
+        let best = wanted
+            .iter()
+            .flat_map(|w| [(w, product.as_str()), (w, model)])
+            .filter_map(|(w, p)| crate::fuzzy::similarity(w, p))
+            .fold(0.0_f64, f64::max);
+        if best >= crate::fuzzy::THRESHOLD {
+            scored.push((best, e, hint));
         }
     }
     scored.sort_by(|a, b| {
@@ -355,6 +490,8 @@ fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static s
         Method::Alias => 0.8,
         Method::Fuzzy => 0.7,
         Method::Advisory => 0.9,
+        Method::Mapping => crate::curated::MAPPING_CONFIDENCE,
+        Method::Confirmed => crate::curated::CONFIRMED_CONFIDENCE,
     };
     if hinted {
         (
@@ -390,26 +527,32 @@ struct Key {
     product: String,
     method: Method,
     how: String,
+    /// A language package's name (a Python binding packaged as
+    /// `python3-pyopenssl`): only the project's own CPE vendor counts.
+    language: bool,
 }
 
 fn keys(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Key> {
     let mut keys: Vec<Key> = Vec::new();
-    let mut add = |product: String, method: Method, how: String| {
+    let add = |keys: &mut Vec<Key>, product: String, method: Method, how: String, language| {
         if !product.is_empty() && !keys.iter().any(|k| k.product == product) {
             keys.push(Key {
                 product,
                 method,
                 how,
+                language,
             });
         }
     };
     let name = normalize(&c.name);
-    add(name.clone(), Method::Name, format!("name `{}`", c.name));
+    add(&mut keys, name.clone(), Method::Name, format!("name `{}`", c.name), false);
     if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
         add(
+            &mut keys,
             normalize(&p.name),
             Method::Purl,
             format!("purl name `{}`", p.name),
+            false,
         );
         if let Some(last) = p
             .namespace
@@ -417,29 +560,114 @@ fn keys(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Key> {
             .and_then(|ns| ns.rsplit(['/', '.']).next())
         {
             add(
+                &mut keys,
                 normalize(last),
                 Method::Purl,
                 format!("purl namespace `{last}`"),
+                false,
             );
         }
     }
     for variant in variants(&name, c, known) {
         add(
+            &mut keys,
             variant.clone(),
             Method::Alias,
             format!("`{}` as `{variant}`", c.name),
+            false,
         );
     }
-    if is_distro_package(c) {
-        for (variant, why) in distro_names(&c.name, known) {
-            add(
-                variant.clone(),
-                Method::Alias,
-                format!("distribution package `{}` as `{variant}` ({why})", c.name),
-            );
+    if language_ecosystem(c).is_some() || is_device(c) {
+        return keys;
+    }
+    // Build systems package Python bindings as `python3-<name>`
+    // (OpenEmbedded, Debian) or `python-<name>` (Buildroot): the
+    // binding's own project, never the language.
+    if let Some(binding) = python_binding(&name) {
+        add(
+            &mut keys,
+            binding.to_string(),
+            Method::Alias,
+            format!("`{}` as the Python package `{binding}`", c.name),
+            true,
+        );
+    }
+    for (variant, how, split_word) in derived(c, known) {
+        if is_distro_package(c) || split_word {
+            add(&mut keys, variant, Method::Alias, how, false);
         }
     }
     keys
+}
+
+/// The project of a build system's Python package: `python3-pyopenssl` →
+/// `pyopenssl`, `python-cherrypy` → `cherrypy` (normalised names).
+fn python_binding(name: &str) -> Option<&str> {
+    ["python3_", "python2_", "python_", "py3_"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .filter(|rest| rest.len() >= 2)
+}
+
+/// Words after a split package's base name that say it is part of the
+/// base's build, not another project: the build systems' packaging
+/// splits (development files, locales, plugins, tools, client and server
+/// halves), and the program packages OpenEmbedded splits its two
+/// ubiquitous recipes into (`openssh-sshd`, `busybox-syslog`).
+const SPLIT_WORDS: &[&str] = &[
+    "dev", "dbg", "doc", "docs", "staticdev", "src", "ptest", "locale", "lang", "bin", "lib",
+    "libs", "utils", "util", "tools", "client", "clients", "server", "daemon", "common", "data",
+    "conf", "config", "extra", "extras", "misc", "modules", "module", "plugins", "plugin",
+    "scripts", "runtime", "progs", "sshd", "ssh", "scp", "sftp", "keygen", "syslog", "udhcpc",
+    "udhcpd", "hwclock", "mdev",
+];
+
+/// Names a distribution's or build system's package may be built from,
+/// each with how, and whether a packaging word follows the base name:
+/// a distribution package's source names (`libssl1.1` → `openssl`), and
+/// the bases of a split package, longest first (`openssh-sftp-server` →
+/// `openssh-sftp`, `openssh`), when what follows the base is not itself a
+/// known product (`dbus-python` is not `dbus`).
+fn derived(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<(String, String, bool)> {
+    let mut out: Vec<(String, String, bool)> = Vec::new();
+    if is_distro_package(c) {
+        for (n, why) in distro_names(&c.name, known) {
+            let how = format!("distribution package `{}` as `{n}` ({why})", c.name);
+            out.push((n, how, true));
+        }
+    }
+    let lower = c.name.trim().to_ascii_lowercase();
+    let mut base = lower.as_str();
+    while let Some((prefix, _)) = base.rsplit_once('-') {
+        base = prefix;
+        let rest = &lower[prefix.len() + 1..];
+        let first = normalize(rest.split(['-', '.', '_']).next().unwrap_or(""));
+        let split_word = SPLIT_WORDS.contains(&first.as_str());
+        if prefix.len() < 2
+            || NOT_SPLIT_PREFIXES.contains(&prefix)
+            || (!split_word && (known(&normalize(rest)) || known(&first)))
+        {
+            continue;
+        }
+        let n = normalize(prefix);
+        if !out.iter().any(|(o, _, _)| *o == n) {
+            let how = format!("split package `{}` of `{prefix}`", c.name);
+            out.push((n, how, split_word));
+        }
+    }
+    out
+}
+
+/// [`derived`] names for curated mapping lookups: a recipe a mapping
+/// names is a base whatever words follow it.
+pub(crate) fn derived_names(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
+    if is_device(c) {
+        return Vec::new();
+    }
+    derived(c, known)
+        .into_iter()
+        .map(|(n, how, _)| (n, how))
+        .collect()
 }
 
 /// Binary package names of Debian, RPM distributions and Alpine whose
@@ -639,7 +867,14 @@ fn variants(name: &str, c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Stri
     }
     // Library and program share a version: curl ↔ libcurl.
     match stem.strip_prefix("lib") {
-        Some(rest) if rest.len() >= 3 => out.push(rest.to_string()),
+        Some(rest) if rest.len() >= 3 => {
+            out.push(rest.to_string());
+            // Buildroot's `libglib2`: the library's major version glued on.
+            let unversioned = rest.trim_end_matches(|ch: char| ch.is_ascii_digit());
+            if unversioned.len() >= 3 && unversioned.len() < rest.len() && !known(rest) {
+                out.push(unversioned.to_string());
+            }
+        }
         _ => out.push(format!("lib{stem}")),
     }
     // JavaScript runtimes and libraries: node → node.js.

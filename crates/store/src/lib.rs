@@ -11,6 +11,7 @@
 mod blob;
 mod freshness;
 mod health;
+mod mappings;
 mod names;
 mod portfolio;
 mod queue;
@@ -26,6 +27,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use freshness::{DataSummary, SourceData};
 pub use health::{CheckDepth, Filesystem, filesystem_of, journal_path};
+pub use mappings::{MappingSource, NameMappingRow};
 pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,

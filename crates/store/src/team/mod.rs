@@ -9,6 +9,7 @@
 //! lock upgrade.
 
 mod accounts;
+mod aliases;
 mod assessments;
 mod audit;
 mod jobs;
@@ -21,6 +22,7 @@ use crate::{Result, Store, StoreError};
 pub use accounts::{
     GrantRow, NewToken, SessionOwner, TeamRow, TokenOwner, TokenRow, UserAuth, UserRow,
 };
+pub use aliases::{AliasRow, NewAlias};
 pub use assessments::{AssessmentRecord, HistoryRow, NewAssessment};
 pub(crate) use audit::append as append_audit;
 pub use audit::{AuditFilter, AuditRow};
