@@ -36,12 +36,15 @@ csrf=$(curl -s -c "$jar" "$base/login" | grep -o 'name="csrf" value="[^"]*"' | s
 curl -s -b "$jar" -c "$jar" -o /dev/null -d "username=bench&password=bench-password-1&csrf=$csrf&next=/" "$base/login"
 session=$(awk '$6 == "kensa_session" {print $7}' "$jar")
 p=product-0001
+# A vulnerability the product has, for its finding page.
+v=$(curl -s -H "Authorization: Bearer $token" "$base/api/v1/products/$p/findings?limit=1" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["vulnerability"]["id"])')
 echo "kensa serve benchmark: $products products x $per components, $(nproc) cores, $(date -u +%Y-%m-%d)"
-echo "vulnerability for checklists: CVE-2014-0160"
+echo "finding page: $p / $v; vulnerability for checklists: CVE-2014-0160"
 lat() { "$load" --base "$base" --clients 1 --requests "$requests" "$@"; }
 echo "page  /queue                    $(lat --cookie "kensa_session=$session" --path /queue)"
 echo "page  /products/$p      $(lat --cookie "kensa_session=$session" --path /products/$p)"
-echo "page  /products/$p/findings/CVE-2014-0160 $(lat --cookie "kensa_session=$session" --path /products/$p/findings/CVE-2014-0160)"
+echo "page  /products/$p/findings/$v $(lat --cookie "kensa_session=$session" --path /products/$p/findings/$v)"
 echo "api   /api/v1/queue?limit=100   $(lat --token "$token" --path '/api/v1/queue?limit=100')"
 echo "api   /api/v1/products/$p/findings?limit=100 $(lat --token "$token" --path "/api/v1/products/$p/findings?limit=100")"
 echo "api   /api/v1/products?limit=100 $(lat --token "$token" --path '/api/v1/products?limit=100')"

@@ -15,6 +15,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod alerts;
 pub mod assessments;
 pub mod audit;
 mod error;

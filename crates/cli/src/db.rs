@@ -142,9 +142,16 @@ fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
     // Opening checks by itself after an unclean shutdown: its findings are
     // the report, not an error.
     let problems = match Store::open(&path) {
-        Ok(store) => store
-            .check(depth)
-            .map_err(|e| crate::database::named(e, &path))?,
+        Ok(store) => {
+            let problems = store
+                .check(depth)
+                .map_err(|e| crate::database::named(e, &path))?;
+            if problems.is_empty() {
+                // Found sound: the next import need not check it again.
+                store.seal();
+            }
+            problems
+        }
         Err(StoreError::Damaged { problems, .. }) => problems,
         Err(e) => return Err(crate::database::named(e, &path)),
     };

@@ -13,6 +13,7 @@ mod ot_assets;
 mod ot_conversations;
 mod ot_detect;
 mod ot_evaluate;
+mod ot_forward;
 mod ot_live;
 mod ot_monitor;
 mod ot_output;
@@ -26,6 +27,7 @@ mod sync;
 mod team;
 mod term;
 mod triage;
+mod units;
 mod vuln;
 
 use std::path::PathBuf;

@@ -57,7 +57,7 @@ pub struct MonitorArgs {
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
     /// Rotate the output file when it reaches this size (FILE -> FILE.1 -> ...): bytes, or with k, M, G
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = crate::units::parse_size)]
     rotate_size: u64,
     /// Rotated files kept
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -77,6 +77,20 @@ pub struct MonitorArgs {
     /// Write a repeating alert's new count at most this often (0: only at the stop)
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     update_interval: u64,
+    /// Also send every alert to this Kensa team server (`kensa serve`), e.g.
+    /// https://kensa.plant.example; the token (a user with a global analyst
+    /// grant) comes from KENSA_TOKEN or --token-file
+    #[arg(long, value_name = "URL")]
+    server: Option<String>,
+    /// File holding the server's API token [default: $KENSA_TOKEN]
+    #[arg(long, value_name = "FILE", requires = "server")]
+    token_file: Option<PathBuf>,
+    /// This sensor's name on the server [default: HOSTNAME:INTERFACE]
+    #[arg(long, value_name = "NAME", requires = "server")]
+    sensor: Option<String>,
+    /// At the stop, how long to keep trying to deliver queued alerts
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "server")]
+    server_patience: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default, ValueEnum, PartialEq, Eq)]
@@ -102,6 +116,7 @@ struct RunStats {
     kernel: Option<KernelStats>,
     alerts_written: u64,
     updates_written: u64,
+    server: Option<crate::ot_forward::ForwardStats>,
 }
 
 pub fn monitor(ctx: &Ctx, args: MonitorArgs) -> Result<ExitCode> {
@@ -129,6 +144,9 @@ pub fn monitor(ctx: &Ctx, args: MonitorArgs) -> Result<ExitCode> {
         None => Destination::Stdout,
     };
     let mut out = AlertWriter::open(destination, args.format == MonitorFormat::Text, enricher)?;
+    if let Some(target) = server_target(&args)? {
+        out.forward_to(crate::ot_forward::Forwarder::start(target)?);
+    }
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&stop))
@@ -184,6 +202,7 @@ pub fn monitor(ctx: &Ctx, args: MonitorArgs) -> Result<ExitCode> {
     out.write_all(&raised, false)?;
     out.write_all(&changed, true)?;
     out.flush()?;
+    let forwarded = out.finish_forwarding(Duration::from_secs(args.server_patience));
     let stats = RunStats {
         seconds: started.elapsed().as_secs_f64(),
         monitor: monitor.stats(),
@@ -193,11 +212,61 @@ pub fn monitor(ctx: &Ctx, args: MonitorArgs) -> Result<ExitCode> {
         },
         alerts_written: out.alerts_written,
         updates_written: out.updates_written,
+        server: forwarded,
     };
     if !ctx.quiet {
         eprint!("{}", render_stats(&stats));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The team server to send alerts to, with the token and this sensor's
+/// name, when `--server` is given.
+fn server_target(args: &MonitorArgs) -> Result<Option<crate::ot_forward::Target>> {
+    let Some(url) = &args.server else {
+        return Ok(None);
+    };
+    let token = match &args.token_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading the token file {}", path.display()))?
+            .trim()
+            .to_string(),
+        None => std::env::var("KENSA_TOKEN")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    };
+    if token.is_empty() {
+        bail!(
+            "--server needs an API token: KENSA_TOKEN or --token-file FILE\n  \
+             hint: `kensa token create SENSOR-USER` on the server's database makes one; the user needs a global analyst grant"
+        );
+    }
+    let sensor = match &args.sensor {
+        Some(s) => s.clone(),
+        None => {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "sensor".into());
+            match &args.interface {
+                Some(i) => format!("{host}:{i}"),
+                None => host,
+            }
+        }
+    };
+    let valid = !sensor.is_empty()
+        && sensor.len() <= 64
+        && sensor
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-:@".contains(c));
+    if !valid {
+        bail!("--sensor `{sensor}`: use 1 to 64 letters, digits and . _ - : @");
+    }
+    Ok(Some(crate::ot_forward::Target {
+        url: url.clone(),
+        token,
+        sensor,
+    }))
 }
 
 fn open_source(args: &MonitorArgs) -> Result<Source> {
@@ -255,37 +324,10 @@ fn render_stats(s: &RunStats) -> String {
     line("other non-IP frames", thousands(s.monitor.non_ip_frames));
     line("alerts raised", thousands(s.alerts_written));
     line("alert updates", thousands(s.updates_written));
-    o
-}
-
-/// `4096`, `64k`, `100M`, `2G` (powers of 1024).
-fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("not a size: {s:?} (e.g. 100M)"))?;
-    let factor = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        _ => return Err(format!("unknown size unit in {s:?} (use k, M or G)")),
-    };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("size {s:?} is too large"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_take_units() {
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("64k"), Ok(65_536));
-        assert_eq!(parse_size("100M"), Ok(100 << 20));
-        assert!(parse_size("12 parsecs").is_err());
-        assert!(parse_size("M").is_err());
+    if let Some(f) = s.server {
+        line("sent to the server", thousands(f.sent));
+        line("refused by the server", thousands(f.rejected));
+        line("not delivered", thousands(f.undelivered));
     }
+    o
 }

@@ -26,6 +26,8 @@ pub struct AlertWriter {
     written: u64,
     text: bool,
     enricher: Option<Enricher>,
+    /// Also sends each alert to the team server.
+    forward: Option<crate::ot_forward::Forwarder>,
     pub alerts_written: u64,
     pub updates_written: u64,
 }
@@ -38,6 +40,7 @@ impl AlertWriter {
             written: 0,
             text,
             enricher,
+            forward: None,
             alerts_written: 0,
             updates_written: 0,
         };
@@ -80,6 +83,19 @@ impl AlertWriter {
         }
     }
 
+    /// Sends every alert written from now on to the team server too.
+    pub fn forward_to(&mut self, forwarder: crate::ot_forward::Forwarder) {
+        self.forward = Some(forwarder);
+    }
+
+    /// Stops forwarding, delivering what is queued within `patience`.
+    pub fn finish_forwarding(
+        &mut self,
+        patience: std::time::Duration,
+    ) -> Option<crate::ot_forward::ForwardStats> {
+        self.forward.take().map(|f| f.finish(patience))
+    }
+
     pub fn has_enricher(&self) -> bool {
         self.enricher.is_some()
     }
@@ -96,6 +112,20 @@ impl AlertWriter {
 
     fn render(&mut self, a: &Alert, update: bool, buf: &mut Vec<u8>) -> Result<()> {
         let asset = self.enricher.as_mut().and_then(|e| e.annotate(a));
+        // The alert as JSON Lines carry it: what the file and the server get.
+        let json = |asset: Option<&crate::ot_assets::Annotation>| -> Result<serde_json::Value> {
+            let mut v = serde_json::to_value(a)?;
+            if update {
+                v["update"] = true.into();
+            }
+            if let Some(asset) = asset {
+                v["asset"] = asset.json.clone();
+            }
+            Ok(v)
+        };
+        if let Some(f) = &self.forward {
+            f.send(json(asset.as_ref())?);
+        }
         if self.text {
             let when = chrono::DateTime::from_timestamp(a.ts as i64, 0)
                 .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
@@ -109,14 +139,7 @@ impl AlertWriter {
             }
             buf.extend_from_slice(line.as_bytes());
         } else {
-            let mut v = serde_json::to_value(a)?;
-            if update {
-                v["update"] = true.into();
-            }
-            if let Some(asset) = asset {
-                v["asset"] = asset.json;
-            }
-            serde_json::to_writer(&mut *buf, &v)?;
+            serde_json::to_writer(&mut *buf, &json(asset.as_ref())?)?;
         }
         buf.push(b'\n');
         Ok(())

@@ -32,7 +32,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Largest request body accepted, e.g. 64MiB, 500KB, 1048576
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = crate::units::parse_limit)]
     pub max_body: usize,
     /// Mark session cookies Secure (automatic with --tls-cert)
     #[arg(long)]
@@ -52,26 +52,6 @@ pub struct ServeArgs {
     /// The organisation's URI (CSAF publisher namespace, OpenVEX @id base)
     #[arg(long, value_name = "URI", default_value = "urn:x-kensa:unconfigured")]
     pub publisher_namespace: String,
-}
-
-/// `64MiB`, `500KB`, `2G`, `1048576`: binary multiples either way.
-pub fn parse_size(text: &str) -> Result<usize, String> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: usize = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (e.g. 64MiB, 500KB, 1048576)"))?;
-    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit `{other}`; use KiB, MiB or GiB")),
-    };
-    n.checked_mul(factor)
-        .filter(|&n| n > 0)
-        .ok_or_else(|| format!("`{text}` is out of range"))
 }
 
 pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
@@ -108,19 +88,4 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<ExitCode> {
         }
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_parse_with_binary_units() {
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("500KB"), Ok(500 << 10));
-        assert_eq!(parse_size("1048576"), Ok(1 << 20));
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("0").is_err());
-        assert!(parse_size("5PB").is_err());
-    }
 }

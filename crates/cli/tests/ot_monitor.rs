@@ -363,3 +363,138 @@ fn live_capture_on_a_veth_pair_gives_the_alerts_of_the_file() {
             .contains("packets seen")
     );
 }
+
+/// A team server on `db`, started as a user would; stops when dropped.
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &Path) -> Server {
+    use std::io::BufRead;
+    let mut child = kensa()
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    Server(child, url)
+}
+
+/// The number on the statistics line that starts with `label`.
+fn count_of(stats: &str, label: &str) -> usize {
+    stats
+        .lines()
+        .find(|l| l.starts_with(label))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("no `{label}` in {stats}"))
+}
+
+fn token_for(db: &Path, user: &str, role: &str) -> String {
+    ok(kensa()
+        .arg("--db")
+        .arg(db)
+        .args(["user", "add", user, "--no-password"])
+        .output()
+        .unwrap());
+    ok(kensa()
+        .arg("--db")
+        .arg(db)
+        .args(["grant", user, role, "--global"])
+        .output()
+        .unwrap());
+    let o = ok(kensa()
+        .arg("--db")
+        .arg(db)
+        .args(["token", "create", user])
+        .output()
+        .unwrap());
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn alerts_go_to_the_team_server_and_a_missing_server_loses_nothing_silently() {
+    let Some(d) = ot_data() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (baseline, _) = openics(&d, dir.path());
+    let capture = d.join("ITI-ICS-Security-Tools/pcaps/openics/EIP-IPAddressChangeAttempt.pcap");
+    let db = dir.path().join("team.db");
+    let sensor_token = token_for(&db, "sensor", "analyst");
+    let reader_token = token_for(&db, "reader", "viewer");
+    let server = serve(&db);
+    let o = ok(kensa()
+        .args(["ot", "monitor", "--baseline"])
+        .arg(&baseline)
+        .arg("--read")
+        .arg(&capture)
+        .args(["--server", &server.1, "--sensor", "cell-7"])
+        .env("KENSA_TOKEN", &sensor_token)
+        .output()
+        .unwrap());
+    let written = lines(&String::from_utf8_lossy(&o.stdout));
+    let stats = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        count_of(&stats, "sent to the server"),
+        written.len(),
+        "{stats}"
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut r = agent
+        .get(&format!("{}/api/v1/alerts?limit=1000", server.1))
+        .header("Authorization", &format!("Bearer {reader_token}"))
+        .call()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let page: Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+    let stored = page["items"].as_array().unwrap();
+    // One row per alert: updates replaced their alert's row.
+    assert_eq!(stored.len(), final_alerts(&written).len());
+    assert!(stored.iter().all(|a| a["sensor"] == "cell-7"));
+    for f in final_alerts(&written) {
+        let row = stored.iter().find(|a| a["id"] == f["id"]).expect("stored");
+        assert_eq!(row["count"], f["count"], "the latest count of {}", f["id"]);
+    }
+    // A server that does not answer: the monitor still finishes, and says
+    // what it could not deliver.
+    drop(server);
+    let o = ok(kensa()
+        .args(["ot", "monitor", "--baseline"])
+        .arg(&baseline)
+        .arg("--read")
+        .arg(&capture)
+        .args(["--server", "http://127.0.0.1:9", "--server-patience", "1"])
+        .env("KENSA_TOKEN", &sensor_token)
+        .output()
+        .unwrap());
+    let stats = String::from_utf8_lossy(&o.stderr);
+    let undelivered = count_of(&stats, "not delivered");
+    assert_eq!(
+        undelivered,
+        lines(&String::from_utf8_lossy(&o.stdout)).len(),
+        "{stats}"
+    );
+    assert!(stats.contains("warning: --server"), "{stats}");
+}

@@ -150,6 +150,20 @@ impl Params {
             .transpose()
     }
 
+    /// The non-empty given parameters as a query string, for links that
+    /// keep a page's filters.
+    pub fn kept(&self, names: &[&str]) -> String {
+        names
+            .iter()
+            .filter_map(|k| {
+                self.get(k)
+                    .filter(|v| !v.is_empty())
+                    .and_then(|v| serde_urlencoded::to_string([(k, v)]).ok())
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
     pub fn flag(&self, name: &str) -> Result<Option<bool>, ApiError> {
         match self.get(name).map(str::to_ascii_lowercase).as_deref() {
             None => Ok(None),
@@ -172,17 +186,7 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &Arc<AppState>) -> Result<Self, ApiError> {
-        let json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
+        let json = media_type(req.headers())
             .is_some_and(|ct| ct == "application/json" || ct.ends_with("+json"));
         if !json {
             return Err(ApiError::field(
@@ -194,6 +198,20 @@ impl<T: DeserializeOwned> FromRequest<Arc<AppState>> for JsonBody<T> {
         let bytes = read_body(req.into_body(), state.config.max_body).await?;
         parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// The request's media type, lower case, without parameters.
+pub fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
 }
 
 /// Parses JSON, telling malformed text (400) from a wrong shape (422).

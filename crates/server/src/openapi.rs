@@ -16,7 +16,7 @@ use crate::api;
         api::system::queue, api::system::vulnerability, api::system::checklist,
         api::assessments::put, api::assessments::get, api::assessments::approve,
         api::assessments::history, api::assessments::vex,
-        api::system::audit,
+        api::system::audit, api::alerts::receive, api::alerts::list,
     ),
     components(schemas(api::assessments::AssessmentBody)),
     modifiers(&BearerAuth),

@@ -763,3 +763,97 @@ fn refused_before_body(f: &Fixture, token: &str, length: usize) -> String {
     let n = s.read(&mut buf).unwrap();
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
+
+#[test]
+fn sensors_deliver_alerts_that_global_readers_see() {
+    let f = Fixture::new();
+    let alert = |id: &str, severity: &str, count: u64| {
+        serde_json::json!({"id": id, "rule": "new_host", "severity": severity, "src": "10.0.0.9",
+            "dst": "10.0.0.2", "explanation": "10.0.0.9 was never seen before", "count": count,
+            "asset": {"summary": "10.0.0.2: Siemens S7-300, firmware 3.2.6"}})
+    };
+    let post = |token: &str, body: &serde_json::Value| {
+        call(
+            &f,
+            "POST",
+            "/api/v1/alerts?sensor=cell-7",
+            Some(token),
+            Some(&body.to_string()),
+        )
+    };
+    let batch = serde_json::json!([alert("a1", "high", 1), alert("a2", "low", 1)]);
+    // Alerts concern the plant's network: global grants only.
+    assert_eq!(post(&f.tokens["analyst-team"], &batch).status, 403);
+    assert_eq!(post(&f.tokens["viewer-global"], &batch).status, 403);
+    let r = post(&f.tokens["analyst-global"], &batch);
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json()["new"], 2);
+    // A repeat updates its alert instead of adding one.
+    let r = post(
+        &f.tokens["analyst-global"],
+        &serde_json::json!([alert("a1", "critical", 5)]),
+    );
+    assert_eq!(
+        (r.json()["new"].clone(), r.json()["updated"].clone()),
+        (0.into(), 1.into())
+    );
+    let page = call(
+        &f,
+        "GET",
+        "/api/v1/alerts?severity=high",
+        Some(&f.tokens["viewer-global"]),
+        None,
+    )
+    .json();
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0]["id"].as_str(), items[0]["count"].as_u64()),
+        (Some("a1"), Some(5))
+    );
+    assert_eq!(items[0]["severity"], "critical");
+    assert_eq!(
+        items[0]["alert"]["asset"]["summary"],
+        "10.0.0.2: Siemens S7-300, firmware 3.2.6"
+    );
+    assert_eq!(
+        call(
+            &f,
+            "GET",
+            "/api/v1/alerts",
+            Some(&f.tokens["viewer-team"]),
+            None
+        )
+        .status,
+        403
+    );
+    // A bad alert refuses the whole delivery, naming the field.
+    let before = written_state(&f.store());
+    let r = post(
+        &f.tokens["analyst-global"],
+        &serde_json::json!([alert("a3", "low", 1), alert("a4", "dire", 1)]),
+    );
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["field"], "alerts[1].severity");
+    let r = call(
+        &f,
+        "POST",
+        "/api/v1/alerts?sensor=bad%20name",
+        Some(&f.tokens["analyst-global"]),
+        Some("[]"),
+    );
+    assert_eq!(
+        (r.status, r.json()["field"].as_str()),
+        (422, Some("sensor"))
+    );
+    assert_eq!(written_state(&f.store()), before);
+    let trail = f
+        .store()
+        .audit_log(&kensa_store::team::AuditFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(trail[0].action, "alerts.receive");
+    assert_eq!(trail[0].object, "sensor:cell-7");
+}

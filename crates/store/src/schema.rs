@@ -406,7 +406,31 @@ INSERT OR REPLACE INTO source_summary (source, records, newest)
 INSERT OR REPLACE INTO source_summary (source, records, newest)
     SELECT 'epss', count(*), max(score_date) FROM epss HAVING count(*) > 0;
 "#,
-    // 8: names: curated name-mapping feeds (see crate::mappings) and the
+    // 8: alerts that `kensa ot monitor` sensors send to the team server (see
+    // crate::team::alerts). One row per sensor and alert id: an update of
+    // a repeating alert replaces its counts and keeps its first sighting.
+    r#"
+CREATE TABLE ot_alerts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    sensor      TEXT NOT NULL,
+    alert_id    TEXT NOT NULL,
+    severity    TEXT NOT NULL,
+    -- info 0, low 1, medium 2, high 3, critical 4: for filtering.
+    rank        INTEGER NOT NULL,
+    rule        TEXT NOT NULL,
+    src         TEXT NOT NULL,
+    dst         TEXT NOT NULL,
+    explanation TEXT NOT NULL,
+    count       INTEGER NOT NULL,
+    received_at TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    -- The alert as the sensor sent it (JSON), asset included.
+    body        TEXT NOT NULL,
+    UNIQUE (sensor, alert_id)
+);
+CREATE INDEX ot_alerts_by_update ON ot_alerts (updated_at DESC, id DESC);
+"#,
+    // 9: names: curated name-mapping feeds (see crate::mappings) and the
     // team's confirmed aliases (see crate::team::aliases).
     r#"
 -- A build system's or distribution's package name and the CPE product a

@@ -1,6 +1,7 @@
 //! The REST API, `/api/v1`: JSON in and out, `Authorization: Bearer
 //! TOKEN`, errors as problem details, lists as `{"items", "next_cursor"}`.
 
+pub(crate) mod alerts;
 pub(crate) mod assessments;
 pub(crate) mod products;
 pub(crate) mod system;
@@ -46,4 +47,5 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/api/v1/audit", get(system::audit))
         .route("/api/v1/jobs/{id}", get(products::job))
+        .route("/api/v1/alerts", get(alerts::list).post(alerts::receive))
 }

@@ -72,16 +72,7 @@ const SBOM_TYPES: &[&str] = &[
 ];
 
 fn sbom_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        });
+    let ct = crate::extract::media_type(headers);
     let ok = match &ct {
         None => true,
         Some(ct) => {

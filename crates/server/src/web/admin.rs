@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kensa_app::accounts;
@@ -101,11 +101,23 @@ async fn render(
     Ok(html(status, &page))
 }
 
-pub async fn page(State(state): State<Arc<AppState>>, user: WebUser) -> Result<Response, WebError> {
-    render(&state, &user, None, None).await
+/// The page; `?done=` says what the last change did (after its redirect).
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    user: WebUser,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Response, WebError> {
+    render(&state, &user, q.get("done").cloned(), None).await
 }
 
 type Fields = Form<BTreeMap<String, String>>;
+
+/// A form field, trimmed; empty when absent.
+fn field(f: &BTreeMap<String, String>, name: &str) -> String {
+    f.get(name)
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
 
 /// Runs an admin change and shows the page with its outcome.
 async fn change(
@@ -137,12 +149,7 @@ pub async fn add_user(
     user: WebUser,
     Form(f): Fields,
 ) -> Result<Response, WebError> {
-    let name = f
-        .get("name")
-        .cloned()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let name = field(&f, "name");
     let password = f.get("password").cloned().unwrap_or_default();
     let admin = f.get("admin").is_some_and(|v| v == "true");
     let done = format!("user {name} added");
@@ -174,12 +181,7 @@ pub async fn add_team(
     user: WebUser,
     Form(f): Fields,
 ) -> Result<Response, WebError> {
-    let name = f
-        .get("name")
-        .cloned()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let name = field(&f, "name");
     let done = format!("team {name} added");
     change(&state, &user, &f, done, move |s, a| {
         accounts::add_team(s, a, &name)
@@ -188,12 +190,7 @@ pub async fn add_team(
 }
 
 fn scope_of(f: &BTreeMap<String, String>) -> Result<Scope, kensa_app::AppError> {
-    let target = f
-        .get("target")
-        .cloned()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let target = field(f, "target");
     match f.get("scope").map(String::as_str) {
         Some("global") => Ok(Scope::Global),
         Some("team") if !target.is_empty() => Ok(Scope::Team(target)),
@@ -214,8 +211,8 @@ pub async fn grant(
     user: WebUser,
     Form(f): Fields,
 ) -> Result<Response, WebError> {
-    let who = f.get("user").cloned().unwrap_or_default();
-    let role = f.get("role").cloned().unwrap_or_default();
+    let who = field(&f, "user");
+    let role = field(&f, "role");
     let scope = scope_of(&f);
     let done = format!("{who} is {role}");
     change(&state, &user, &f, done, move |s, a| {
@@ -232,7 +229,7 @@ pub async fn revoke(
     user: WebUser,
     Form(f): Fields,
 ) -> Result<Response, WebError> {
-    let who = f.get("user").cloned().unwrap_or_default();
+    let who = field(&f, "user");
     let scope = scope_of(&f);
     let done = format!("grant of {who} revoked");
     change(&state, &user, &f, done, move |s, a| {

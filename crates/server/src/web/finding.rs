@@ -264,7 +264,7 @@ pub async fn page(
                     m.component.name,
                     m.component.version.as_deref().unwrap_or("")
                 ),
-                method: super::pages::method_name(m),
+                method: super::products::method_name(m),
                 confidence: format!("{:.2}", m.matched.confidence),
                 matched: m.matched.matched.clone(),
                 evidence: m.matched.evidence.clone(),

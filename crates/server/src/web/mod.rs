@@ -7,10 +7,12 @@
 //! a CSRF token derived from the session, checked on every POST.
 
 mod admin;
+mod browse;
 mod finding;
 mod i18n;
-mod pages;
+mod products;
 mod session;
+mod upload;
 
 use std::sync::Arc;
 
@@ -39,14 +41,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/lang/{code}", get(switch_language))
         .route("/login", get(session::login_page).post(session::login))
         .route("/logout", post(session::logout))
-        .route("/", get(pages::dashboard))
-        .route("/upload", post(pages::upload_new))
-        .route("/queue", get(pages::queue))
-        .route("/jobs/{id}", get(pages::job))
-        .route("/vulnerabilities/{id}", get(pages::vulnerability))
-        .route("/products/{name}", get(pages::product))
-        .route("/products/{name}/upload", post(pages::upload_version))
-        .route("/products/{name}/findings.csv", get(pages::findings_csv))
+        .route("/", get(products::dashboard))
+        .route("/upload", post(upload::upload_new))
+        .route("/queue", get(browse::queue))
+        .route("/alerts", get(browse::alerts))
+        .route("/jobs/{id}", get(upload::job))
+        .route("/vulnerabilities/{id}", get(browse::vulnerability))
+        .route("/products/{name}", get(products::product))
+        .route("/products/{name}/upload", post(upload::upload_version))
+        .route("/products/{name}/findings.csv", get(products::findings_csv))
         .route("/products/{name}/vex", get(finding::vex))
         .route("/products/{name}/findings/{vuln}", get(finding::page))
         .route(
@@ -125,6 +128,8 @@ pub struct Nav {
     pub user: String,
     pub csrf: String,
     pub admin: bool,
+    /// A global grant: the network sensors' alerts are theirs to read.
+    pub alerts: bool,
     pub section: &'static str,
     pub here: String,
 }
@@ -135,6 +140,7 @@ impl Nav {
             user: String::new(),
             csrf: String::new(),
             admin: false,
+            alerts: false,
             section: "",
             here: here.to_string(),
         }

@@ -37,6 +37,7 @@ impl WebUser {
             user: self.actor.name.clone(),
             csrf: self.csrf.clone(),
             admin: self.actor.is_global_admin(),
+            alerts: self.actor.global_role().is_some(),
             section,
             here: self.here.clone(),
         }

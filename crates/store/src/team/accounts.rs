@@ -266,18 +266,7 @@ impl Store {
         entry: AuditEntry,
     ) -> Result<()> {
         self.audited(entry, |tx, entry| {
-            let user_id = user_id(tx, user)?;
-            let scope_id = scope_id(tx, scope)?;
-            if let Scope::Product(_) = scope {
-                entry.product_id = Some(scope_id);
-            }
-            let before: Option<String> = tx
-                .query_row(
-                    "SELECT role FROM grants WHERE user_id = ?1 AND scope = ?2 AND scope_id = ?3",
-                    params![user_id, scope.kind(), scope_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let (user_id, scope_id, before) = held_grant(tx, user, scope, entry)?;
             tx.execute(
                 "INSERT INTO grants (user_id, scope, scope_id, role, granted_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
@@ -306,18 +295,7 @@ impl Store {
         entry: AuditEntry,
     ) -> Result<()> {
         self.audited(entry, |tx, entry| {
-            let user_id = user_id(tx, user)?;
-            let scope_id = scope_id(tx, scope)?;
-            if let Scope::Product(_) = scope {
-                entry.product_id = Some(scope_id);
-            }
-            let held: Option<String> = tx
-                .query_row(
-                    "SELECT role FROM grants WHERE user_id = ?1 AND scope = ?2 AND scope_id = ?3",
-                    params![user_id, scope.kind(), scope_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let (user_id, scope_id, held) = held_grant(tx, user, scope, entry)?;
             let Some(held) = held else {
                 return Err(StoreError::NotFound(format!(
                     "{user} holds no grant on {scope}"
@@ -526,6 +504,29 @@ fn user_id(tx: &rusqlite::Connection, name: &str) -> Result<i64> {
     tx.query_row("SELECT id FROM users WHERE name = ?1", [name], |r| r.get(0))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("no user {name}")))
+}
+
+/// The user's and scope's ids and the role the user holds there, if any;
+/// a product scope names its product in the audit entry.
+fn held_grant(
+    tx: &rusqlite::Connection,
+    user: &str,
+    scope: &Scope,
+    entry: &mut AuditEntry,
+) -> Result<(i64, i64, Option<String>)> {
+    let user_id = user_id(tx, user)?;
+    let scope_id = scope_id(tx, scope)?;
+    if let Scope::Product(_) = scope {
+        entry.product_id = Some(scope_id);
+    }
+    let held = tx
+        .query_row(
+            "SELECT role FROM grants WHERE user_id = ?1 AND scope = ?2 AND scope_id = ?3",
+            params![user_id, scope.kind(), scope_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok((user_id, scope_id, held))
 }
 
 fn scope_id(tx: &rusqlite::Connection, scope: &Scope) -> Result<i64> {

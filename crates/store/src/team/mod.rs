@@ -9,6 +9,7 @@
 //! lock upgrade.
 
 mod accounts;
+mod alerts;
 mod aliases;
 mod assessments;
 mod audit;
@@ -22,6 +23,7 @@ use crate::{Result, Store, StoreError};
 pub use accounts::{
     GrantRow, NewToken, SessionOwner, TeamRow, TokenOwner, TokenRow, UserAuth, UserRow,
 };
+pub use alerts::{AlertFilter, AlertRow, NewAlert};
 pub use aliases::{AliasRow, NewAlias};
 pub use assessments::{AssessmentRecord, HistoryRow, NewAssessment};
 pub(crate) use audit::append as append_audit;

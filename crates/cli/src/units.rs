@@ -1,0 +1,50 @@
+//! Sizes people type: `4096`, `64k`, `100M`, `64MiB`, `2G` (powers of 1024).
+
+/// A size in bytes from `4096`, `64k`, `500KB`, `100M`, `64MiB`, `2G`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 4096, 64k, 100M, 64MiB)"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{s}`; use k, M or G"
+            ));
+        }
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+/// [`parse_size`] for limits that must not be zero, in memory's units.
+pub fn parse_limit(s: &str) -> Result<usize, String> {
+    match parse_size(s)? {
+        0 => Err(format!("`{s}` is no room at all; give a size above 0")),
+        n => usize::try_from(n).map_err(|_| format!("size `{s}` is too large")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64k"), Ok(65_536));
+        assert_eq!(parse_size("100M"), Ok(100 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500 << 10));
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("5PB").is_err());
+        assert!(parse_limit("0").is_err());
+        assert!(parse_size("lots").unwrap_err().contains("not a size"));
+    }
+}

@@ -1,0 +1,359 @@
+//! Product pages: the dashboard of the products a user may see, a product
+//! with its findings table, and the findings as CSV.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kensa_app::findings::{FindingFilter, FindingView};
+use kensa_model::team::Role;
+
+use super::{Nav, Tr, WebError, WebUser, band, html};
+use crate::api::products::finding_filter;
+use crate::extract::Params;
+use crate::state::AppState;
+
+/// Products on one dashboard page.
+const PRODUCTS_PER_PAGE: usize = 50;
+/// Findings on one product page.
+const FINDINGS_PER_PAGE: usize = 200;
+
+pub struct ProductRow {
+    name: String,
+    team: String,
+    version: String,
+    critical: u64,
+    high: u64,
+    medium: u64,
+    low: u64,
+    kev: u64,
+    decisions: String,
+    verdicts: String,
+    role: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    t: Tr,
+    nav: Nav,
+    products: Vec<ProductRow>,
+    stale: bool,
+    can_create: bool,
+    teams: Vec<String>,
+    next: Option<String>,
+}
+
+fn counts_text(map: &BTreeMap<String, u64>) -> String {
+    map.iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub async fn dashboard(
+    State(state): State<Arc<AppState>>,
+    user: WebUser,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let p = Params::from_query(query.as_deref(), &["after"]).map_err(|e| user.fail(e, "/"))?;
+    let after = p.get("after").map(str::to_string);
+    let actor = user.actor.clone();
+    let (products, stale, teams) = state
+        .pool
+        .run(move |store| -> kensa_app::Result<_> {
+            let products = kensa_app::products::list(
+                store,
+                &actor,
+                after.as_deref(),
+                Some(PRODUCTS_PER_PAGE),
+            )?;
+            let stale = kensa_app::findings::findings_are_stale(store)?;
+            let teams = kensa_app::accounts::list_teams(store, &actor)?;
+            Ok((products, stale, teams))
+        })
+        .await
+        .map_err(|e| user.fail(e, "/"))?
+        .map_err(|e| user.fail(e, "/"))?;
+    let can_create =
+        user.actor.is_global_admin()
+            || user.actor.grants().iter().any(|g| {
+                g.role == Role::Admin && matches!(g.scope, kensa_model::team::Scope::Team(_))
+            });
+    let next = products
+        .next_cursor
+        .as_ref()
+        .and(products.items.last().map(|p| p.name.clone()));
+    let rows = products
+        .items
+        .into_iter()
+        .map(|p| ProductRow {
+            version: p
+                .versions
+                .last()
+                .map(|v| v.version.clone())
+                .unwrap_or_default(),
+            team: p.team.unwrap_or_default(),
+            critical: p.counts.critical,
+            high: p.counts.high,
+            medium: p.counts.medium,
+            low: p.counts.low,
+            kev: p.counts.kev,
+            decisions: counts_text(&p.counts.decisions),
+            verdicts: counts_text(&p.counts.verdicts),
+            role: p.role.as_str(),
+            name: p.name,
+        })
+        .collect();
+    let page = Dashboard {
+        t: user.t,
+        nav: user.nav("products"),
+        products: rows,
+        stale,
+        can_create,
+        teams: teams.into_iter().map(|t| t.name).collect(),
+        next,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+pub struct FindingRow {
+    priority: u8,
+    band: &'static str,
+    decision: String,
+    vuln: String,
+    kev: bool,
+    component: String,
+    method: String,
+    confidence: String,
+    verdict: String,
+    approved: bool,
+}
+
+impl FindingRow {
+    fn of(v: &FindingView) -> FindingRow {
+        let t = v.triage.as_ref();
+        let c = &v.finding.component;
+        FindingRow {
+            priority: v.priority(),
+            band: band(v.priority()),
+            decision: t.map(|t| t.ssvc.decision.clone()).unwrap_or_default(),
+            vuln: v.finding.vulnerability.id.clone(),
+            kev: t.is_some_and(|t| t.kev.is_some()),
+            component: format!("{} {}", c.name, c.version.as_deref().unwrap_or("")),
+            method: method_name(&v.finding),
+            confidence: format!("{:.2}", v.finding.matched.confidence),
+            verdict: v
+                .verdict
+                .as_ref()
+                .map(|v| v.status.clone())
+                .unwrap_or_default(),
+            approved: v.verdict.as_ref().is_some_and(|v| v.approved),
+        }
+    }
+}
+
+pub fn method_name(f: &kensa_matching::Finding) -> String {
+    serde_json::to_value(f.matched.method)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    t: Tr,
+    nav: Nav,
+    name: String,
+    version: String,
+    team: String,
+    role: &'static str,
+    versions: String,
+    components: usize,
+    unresolved: usize,
+    unversioned: usize,
+    stale: bool,
+    rows: Vec<FindingRow>,
+    shown: usize,
+    total: usize,
+    next: Option<usize>,
+    query: String,
+    f_min: String,
+    f_kev: String,
+    f_decision: String,
+    f_verdict: String,
+    f_sort: String,
+    decisions: Vec<(&'static str, String)>,
+    verdict_choices: Vec<&'static str>,
+    sorts: Vec<&'static str>,
+    can_upload: bool,
+    can_approve: bool,
+}
+
+pub const DECISIONS: [&str; 6] = [
+    "Immediate",
+    "Out-of-Cycle",
+    "Scheduled",
+    "Defer",
+    "Act",
+    "Track",
+];
+const FILTERS: [&str; 6] = [
+    "min_priority",
+    "kev",
+    "decision",
+    "verdict",
+    "sort",
+    "offset",
+];
+
+pub async fn product(
+    State(state): State<Arc<AppState>>,
+    user: WebUser,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let p = Params::from_query(query.as_deref(), &FILTERS).map_err(|e| user.fail(e, "/"))?;
+    let filter = finding_filter(&p).map_err(|e| user.fail(e, "/"))?;
+    let offset: usize = p
+        .parse("offset", "a number")
+        .map_err(|e| user.fail(e, "/"))?
+        .unwrap_or(0);
+    let actor = user.actor.clone();
+    let n = name.clone();
+    let (overview, findings) = state
+        .pool
+        .run(move |store| -> kensa_app::Result<_> {
+            let overview = kensa_app::products::get(store, &actor, &n)?;
+            let findings = kensa_app::findings::product_findings(store, &actor, &n, None, &filter)?;
+            Ok((overview, findings))
+        })
+        .await
+        .map_err(|e| user.fail(e, "/"))?
+        .map_err(|e| user.fail(e, "/"))?;
+    let total = findings.findings.len();
+    let rows: Vec<FindingRow> = findings
+        .findings
+        .iter()
+        .skip(offset)
+        .take(FINDINGS_PER_PAGE)
+        .map(FindingRow::of)
+        .collect();
+    let page = ProductPage {
+        t: user.t,
+        nav: user.nav("products"),
+        version: findings.version.clone(),
+        team: overview.team.clone().unwrap_or_default(),
+        role: overview.role.as_str(),
+        versions: overview
+            .versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        components: findings.summary.components,
+        unresolved: findings.summary.unresolved,
+        unversioned: findings.summary.unversioned,
+        stale: findings.stale,
+        shown: rows.len(),
+        total,
+        next: (offset + FINDINGS_PER_PAGE < total).then_some(offset + FINDINGS_PER_PAGE),
+        rows,
+        query: p.kept(&FILTERS[..5]),
+        f_min: p.get("min_priority").unwrap_or("").to_string(),
+        f_kev: p.get("kev").unwrap_or("").to_string(),
+        f_decision: p.get("decision").unwrap_or("").to_lowercase(),
+        f_verdict: p.get("verdict").unwrap_or("").to_string(),
+        f_sort: p.get("sort").unwrap_or("priority").to_string(),
+        decisions: DECISIONS.iter().map(|d| (*d, d.to_lowercase())).collect(),
+        verdict_choices: kensa_app::findings::VERDICTS.to_vec(),
+        sorts: vec!["priority", "vulnerability", "component"],
+        can_upload: overview.role >= Role::Admin,
+        can_approve: overview.role >= Role::Approver,
+        name: overview.name,
+    };
+    Ok(html(StatusCode::OK, &page))
+}
+
+/// The filtered findings as CSV, for spreadsheets and tickets.
+pub async fn findings_csv(
+    State(state): State<Arc<AppState>>,
+    user: WebUser,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let p = Params::from_query(query.as_deref(), &FILTERS).map_err(|e| user.fail(e, "/"))?;
+    let filter: FindingFilter = finding_filter(&p).map_err(|e| user.fail(e, "/"))?;
+    let actor = user.actor.clone();
+    let n = name.clone();
+    let findings = state
+        .pool
+        .run(move |store| kensa_app::findings::product_findings(store, &actor, &n, None, &filter))
+        .await
+        .map_err(|e| user.fail(e, "/"))?
+        .map_err(|e| user.fail(e, "/"))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "priority",
+        "decision",
+        "kev",
+        "vulnerability",
+        "component",
+        "version",
+        "purl",
+        "method",
+        "confidence",
+        "matched",
+        "verdict",
+        "approved",
+        "reasons",
+    ]);
+    for v in &findings.findings {
+        let f = &v.finding;
+        let t = v.triage.as_ref();
+        let _ = w.write_record([
+            v.priority().to_string(),
+            t.map(|t| t.ssvc.decision.clone()).unwrap_or_default(),
+            t.is_some_and(|t| t.kev.is_some()).to_string(),
+            f.vulnerability.id.clone(),
+            f.component.name.clone(),
+            f.component.version.clone().unwrap_or_default(),
+            f.component.purl.clone().unwrap_or_default(),
+            method_name(f),
+            format!("{:.2}", f.matched.confidence),
+            f.matched.matched.clone(),
+            v.verdict
+                .as_ref()
+                .map(|v| v.status.clone())
+                .unwrap_or_default(),
+            v.verdict.as_ref().is_some_and(|v| v.approved).to_string(),
+            t.map(|t| t.reasons.join("; ")).unwrap_or_default(),
+        ]);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    let file: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}-findings.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
