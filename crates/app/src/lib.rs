@@ -16,6 +16,7 @@
 pub mod access;
 pub mod accounts;
 pub mod alerts;
+pub mod aliases;
 pub mod assessments;
 pub mod audit;
 mod error;

@@ -1,6 +1,7 @@
 //! `kensa`: vulnerability intelligence, matching and assessment for
 //! industrial and IoT products, offline.
 
+mod alias;
 mod assess;
 mod bounded;
 mod database;
@@ -116,6 +117,9 @@ enum Command {
     Revoke(team::RevokeArgs),
     /// Read the audit trail: every write, who made it, when, from where
     Audit(team::AuditArgs),
+    /// Confirm that components of a name are a product: every later scan and rescan uses it
+    #[command(subcommand)]
+    Alias(alias::AliasCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -183,6 +187,7 @@ fn main() -> ExitCode {
         Command::Grant(args) => team::run_grant(&ctx, args),
         Command::Revoke(args) => team::run_revoke(&ctx, args),
         Command::Audit(args) => team::run_audit(&ctx, args),
+        Command::Alias(cmd) => alias::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

@@ -15,6 +15,7 @@ pub mod curated;
 pub mod cve5;
 pub mod family;
 pub mod fuzzy;
+pub mod nearest;
 pub mod osv;
 pub mod output;
 pub mod portfolio;

@@ -105,9 +105,19 @@ pub struct Summary {
 pub struct ScanReport {
     pub findings: Vec<Finding>,
     pub unversioned: Vec<Unversioned>,
-    /// Components no known product matched: worth a CPE or purl in the SBOM.
-    pub unresolved: Vec<ComponentRef>,
+    /// Components no known product matched: worth a CPE or purl in the
+    /// SBOM, or a confirmation of one of their nearest products.
+    pub unresolved: Vec<Unresolved>,
     pub summary: Summary,
+}
+
+/// A component no known product matched, with the products nearest its
+/// name (see [`crate::nearest`]): what a person may confirm it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unresolved {
+    #[serde(flatten)]
+    pub component: ComponentRef,
+    pub nearest: Vec<crate::nearest::Nearest>,
 }
 
 /// Matches SBOMs against one store. Builds the product dictionary once;
@@ -319,7 +329,18 @@ impl<'s> Scanner<'s> {
     pub fn scan(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
         let components: Vec<&Component> = sbom.components.iter().collect();
         let outcomes = self.scan_components(&components, opts)?;
-        Ok(ScanReport::of(outcomes, components.len()))
+        let mut report = ScanReport::of(outcomes, components.len());
+        self.suggest(&mut report)?;
+        Ok(report)
+    }
+
+    /// Lists the nearest products of each unresolved component.
+    pub fn suggest(&self, report: &mut ScanReport) -> Result<(), StoreError> {
+        for u in &mut report.unresolved {
+            u.nearest =
+                crate::nearest::nearest(self.store, &u.component.name, u.component.purl.as_deref())?;
+        }
+        Ok(())
     }
 
     /// Scans these components, in parallel, and returns one outcome per
@@ -440,7 +461,10 @@ impl ScanReport {
             match outcome {
                 ComponentOutcome::Findings(f) => report.findings.extend(f),
                 ComponentOutcome::Unversioned(u) => report.unversioned.push(u),
-                ComponentOutcome::Unresolved(c) => report.unresolved.push(c),
+                ComponentOutcome::Unresolved(c) => report.unresolved.push(Unresolved {
+                    component: c,
+                    nearest: Vec::new(),
+                }),
             }
         }
         report.summary = summarize(&report, components);
