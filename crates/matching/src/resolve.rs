@@ -333,7 +333,7 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             let keep = hinted
                 || is_main
                 || (share >= ALIAS_SHARE && !distributor)
-                || (language && project);
+                || (ecosystem.is_some() && project);
             if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
                 continue;
             }
@@ -341,7 +341,11 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             // `requests`) is not the like-named native product (GNU tar)
             // unless the vendor is vouched for: its advisories come from
             // the ecosystem (OSV) instead.
-            if language && !(hinted || project) {
+            // A build system's binding (`python-systemd`) may share its
+            // name with the native project it binds: only the project
+            // named after itself (`lxml:lxml`) is the binding's.
+            let own_project = project && ecosystem.is_some();
+            if language && !(hinted || own_project) {
                 continue;
             }
             if maker_known && !hints.matches(&vendor_n) {
@@ -592,7 +596,24 @@ fn keys(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Key> {
             true,
         );
     }
-    for (variant, how, split_word) in derived(c, known) {
+    let bases = derived(c, known);
+    // A maker's own build of a binding (`python-lxml-bbraun`): the
+    // binding's project, when the dictionary knows it.
+    for (base, _, _) in &bases {
+        if let Some(binding) = python_binding(base).filter(|b| known(b)) {
+            add(
+                &mut keys,
+                binding.to_string(),
+                Method::Alias,
+                format!(
+                    "`{}` as the Python package `{binding}` (a build of `{base}`)",
+                    c.name
+                ),
+                true,
+            );
+        }
+    }
+    for (variant, how, split_word) in bases {
         if is_distro_package(c) || split_word {
             add(&mut keys, variant, Method::Alias, how, false);
         }
@@ -1121,6 +1142,84 @@ mod tests {
                 "{name}: {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn build_system_bindings_are_their_own_projects_only() {
+        let d = Dictionary::new(
+            [
+                ("pyopenssl", "pyopenssl", 2),
+                ("systemd_project", "systemd", 10),
+                ("lxml", "lxml", 2),
+                ("python", "requests", 6),
+            ]
+            .map(|(v, p, n)| Entry {
+                vendor: v.into(),
+                product: p.into(),
+                records: n,
+            }),
+        );
+        let found = |name: &str| -> Vec<String> {
+            d.resolve(&component(name))
+                .into_iter()
+                .map(|c| format!("{}:{}", c.vendor, c.product))
+                .collect()
+        };
+        assert_eq!(found("python3-pyopenssl"), ["pyopenssl:pyopenssl"]);
+        // A maker's build of the binding.
+        assert_eq!(found("python-lxml-bbraun"), ["lxml:lxml"]);
+        // The binding of systemd is not systemd; a look-alike vendor is not
+        // the project.
+        assert!(found("python-systemd").is_empty());
+        assert!(found("python3-requests").is_empty());
+    }
+
+    #[test]
+    fn curated_mappings_and_confirmations_come_first_and_are_cited() {
+        let d = Dictionary::new(
+            [
+                ("apache", "http_server", 900),
+                ("sqlite", "sqlite", 40),
+                ("lighttpd", "lighttpd", 30),
+            ]
+            .map(|(v, p, n)| Entry {
+                vendor: v.into(),
+                product: p.into(),
+                records: n,
+            }),
+        )
+        .with_mappings([NameMappingRow {
+            source: "openembedded".into(),
+            title: "OpenEmbedded/Yocto recipes' CVE_PRODUCT".into(),
+            licence: "MIT".into(),
+            package: "apache2".into(),
+            vendor: Some("apache".into()),
+            product: "http_server".into(),
+            origin: "meta-webserver apache2_2.4.68.bb".into(),
+        }])
+        .with_aliases([AliasRow {
+            id: 7,
+            component: "lightttpd".into(),
+            name: "lightttpd".into(),
+            purl_type: None,
+            vendor: "lighttpd".into(),
+            product: "lighttpd".into(),
+            note: Some("vendor typo".into()),
+            created_by: "alice".into(),
+            created_at: "2026-12-03T10:00:00Z".into(),
+        }]);
+        let apache = d.resolve(&component("apache2"));
+        assert_eq!(apache.len(), 1);
+        assert_eq!(apache[0].method, Method::Mapping);
+        assert!(apache[0].evidence.contains("apache2_2.4.68.bb"), "{}", apache[0].evidence);
+        // A split package of the recipe, through its base name.
+        let utils = d.resolve(&component("apache2-utils"));
+        assert_eq!(utils[0].product, "http_server");
+        assert!(utils[0].confidence < apache[0].confidence);
+        let typo = d.resolve(&component("lightttpd"));
+        assert_eq!(typo[0].method, Method::Confirmed);
+        assert!(typo[0].evidence.contains("alias 7, by alice on 2026-12-03: vendor typo"), "{}", typo[0].evidence);
+        assert!(d.resolve(&component("lighttpdx-other")).is_empty());
     }
 
     #[test]
