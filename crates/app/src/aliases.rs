@@ -7,6 +7,7 @@
 //! needs a global analyst grant (or higher); anyone with a grant may read
 //! them.
 
+use kensa_matching::scan::Unresolved;
 use kensa_model::names::normalize;
 use kensa_model::team::Role;
 use kensa_store::Store;
@@ -27,12 +28,13 @@ pub struct AliasRequest<'a> {
     pub note: Option<&'a str>,
 }
 
-fn require_global(actor: &Actor, need: Role, what: &str) -> Result<()> {
-    match actor.global_role() {
-        Some(r) if r >= need => Ok(()),
-        _ => Err(AppError::Forbidden(format!(
-            "{what} needs a global {need} grant: an alias changes the findings of every product"
-        ))),
+fn require_global(actor: &Actor, what: &str) -> Result<()> {
+    if may_change(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "{what} needs a global analyst grant (or higher): an alias changes the findings of every product"
+        )))
     }
 }
 
@@ -98,7 +100,7 @@ fn parse_purl_type(t: &str) -> Result<String> {
 /// Stores an alias (audited as `alias.add`). The product must be one the
 /// database knows: a typo would otherwise silently match nothing.
 pub fn add(store: &mut Store, actor: &Actor, req: &AliasRequest<'_>) -> Result<AliasRow> {
-    require_global(actor, Role::Analyst, "adding an alias")?;
+    require_global(actor, "adding an alias")?;
     let component = clean("component", req.component, 200)?;
     if normalize(&component).is_empty() {
         return Err(AppError::invalid(
@@ -146,6 +148,34 @@ pub fn add(store: &mut Store, actor: &Actor, req: &AliasRequest<'_>) -> Result<A
     )?)
 }
 
+/// Confirms an alias and brings every stored product's findings up to
+/// date with it: the web UI's "this is the same product".
+pub fn confirm(store: &mut Store, actor: &Actor, req: &AliasRequest<'_>) -> Result<AliasRow> {
+    let row = add(store, actor, req)?;
+    crate::products::rescan_portfolio(store)?;
+    Ok(row)
+}
+
+/// Fills in the nearest products of components no product resolved (a
+/// stored product's findings keep none), at most `limit` of them.
+pub fn suggest(store: &Store, unresolved: &mut [Unresolved], limit: usize) -> Result<()> {
+    for u in unresolved.iter_mut().take(limit) {
+        if u.nearest.is_empty() {
+            u.nearest = kensa_matching::nearest::nearest(
+                store,
+                &u.component.name,
+                u.component.purl.as_deref(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether the actor may add and remove aliases.
+pub fn may_change(actor: &Actor) -> bool {
+    actor.global_role().is_some_and(|r| r >= Role::Analyst)
+}
+
 /// Every alias.
 pub fn list(store: &Store, actor: &Actor) -> Result<Vec<AliasRow>> {
     if !actor.is_operator() && actor.grants().is_empty() {
@@ -158,7 +188,7 @@ pub fn list(store: &Store, actor: &Actor) -> Result<Vec<AliasRow>> {
 
 /// Removes an alias by id (audited as `alias.remove`).
 pub fn remove(store: &mut Store, actor: &Actor, id: i64) -> Result<AliasRow> {
-    require_global(actor, Role::Analyst, "removing an alias")?;
+    require_global(actor, "removing an alias")?;
     let entry = actor.entry("alias.remove", format!("alias:{id}"));
     Ok(store.remove_alias(id, entry)?)
 }
