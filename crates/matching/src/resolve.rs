@@ -632,15 +632,16 @@ fn python_binding(name: &str) -> Option<&str> {
 
 /// Words after a split package's base name that say it is part of the
 /// base's build, not another project: the build systems' packaging
-/// splits (development files, locales, plugins, tools, client and server
-/// halves), and the program packages OpenEmbedded splits its two
-/// ubiquitous recipes into (`openssh-sshd`, `busybox-syslog`).
+/// splits (development files, locales, tools, client and server halves),
+/// and the program packages OpenEmbedded splits its two ubiquitous
+/// recipes into (`openssh-sshd`, `busybox-syslog`). Not `plugin` or
+/// `module`: `vite-plugin-…` and `dataease-plugin-…` are other projects
+/// with their own numbering.
 const SPLIT_WORDS: &[&str] = &[
     "dev", "dbg", "doc", "docs", "staticdev", "src", "ptest", "locale", "lang", "bin", "lib",
     "libs", "utils", "util", "tools", "client", "clients", "server", "daemon", "common", "data",
-    "conf", "config", "extra", "extras", "misc", "modules", "module", "plugins", "plugin",
-    "scripts", "runtime", "progs", "sshd", "ssh", "scp", "sftp", "keygen", "syslog", "udhcpc",
-    "udhcpd", "hwclock", "mdev",
+    "conf", "config", "extra", "extras", "misc", "scripts", "runtime", "progs", "sshd", "ssh",
+    "scp", "sftp", "keygen", "syslog", "udhcpc", "udhcpd", "hwclock", "mdev",
 ];
 
 /// Names a distribution's or build system's package may be built from,
@@ -1125,6 +1126,8 @@ mod tests {
         migrate.purl = Some("pkg:npm/jquery-migrate@1.2.1".into());
         assert!(pairs(&migrate).is_empty());
         // Sibling packages and bindings are not the product they extend.
+        // A plug-in is another project, with its own numbering.
+        assert!(pairs(&component("jquery-plugin-validation")).is_empty());
         let mut ui = component("jquery-ui");
         ui.purl = Some("pkg:npm/jquery-ui@1.10.0".into());
         assert!(pairs(&ui).is_empty());
