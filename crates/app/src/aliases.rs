@@ -84,8 +84,7 @@ fn parse_target(target: &str) -> Result<(String, String)> {
 fn parse_purl_type(t: &str) -> Result<String> {
     let t = clean("purl_type", t, 32)?.to_ascii_lowercase();
     let ok = t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || ".+-".contains(c));
     if ok {
         Ok(t)
@@ -110,10 +109,7 @@ pub fn add(store: &mut Store, actor: &Actor, req: &AliasRequest<'_>) -> Result<A
     }
     let (vendor, product) = parse_target(req.target)?;
     let purl_type = req.purl_type.map(parse_purl_type).transpose()?;
-    let note = req
-        .note
-        .map(|n| clean("note", n, 2000))
-        .transpose()?;
+    let note = req.note.map(|n| clean("note", n, 2000)).transpose()?;
     store.refresh_product_names()?;
     let known = store
         .products_named(&normalize(&product))?

@@ -25,7 +25,8 @@ const BUILDROOT_LICENCE: &str = "GPL-2.0-or-later (Buildroot package metadata)";
 /// Whether a first line is the OpenEmbedded table's header.
 pub fn is_openembedded_header(line: &str) -> bool {
     let mut cols = line.trim_start_matches('\u{feff}').split('\t');
-    cols.next().map(str::trim) == Some("recipe") && cols.next().map(str::trim) == Some("cve_product")
+    cols.next().map(str::trim) == Some("recipe")
+        && cols.next().map(str::trim) == Some("cve_product")
 }
 
 /// The OpenEmbedded `CVE_PRODUCT` table. Errors name the line and column.
@@ -64,7 +65,10 @@ pub fn parse_openembedded(bytes: &[u8]) -> Result<NameMappingSet, RecordError> {
         }
         let values = cols.get(product_col).copied().unwrap_or("");
         if values.is_empty() {
-            return Err(at("cve_product", format!("recipe {recipe} names no product")));
+            return Err(at(
+                "cve_product",
+                format!("recipe {recipe} names no product"),
+            ));
         }
         let origin = match (
             layer_col.and_then(|c| cols.get(c)),
@@ -99,7 +103,9 @@ pub fn parse_openembedded(bytes: &[u8]) -> Result<NameMappingSet, RecordError> {
 /// `vendor:product` or `product`, as `CVE_PRODUCT` writes them.
 fn split_value(value: &str) -> Result<(Option<String>, String), String> {
     if value.contains("${") || value.contains("@{") {
-        return Err(format!("`{value}` uses a BitBake variable; give the value it expands to"));
+        return Err(format!(
+            "`{value}` uses a BitBake variable; give the value it expands to"
+        ));
     }
     let valid = |s: &str| !s.is_empty() && !s.chars().any(|c| c.is_control() || c == '"');
     match value.split_once(':') {
@@ -107,7 +113,9 @@ fn split_value(value: &str) -> Result<(Option<String>, String), String> {
             Ok((Some(v.to_ascii_lowercase()), p.to_ascii_lowercase()))
         }
         None if valid(value) => Ok((None, value.to_ascii_lowercase())),
-        _ => Err(format!("`{value}` is neither `vendor:product` nor `product`")),
+        _ => Err(format!(
+            "`{value}` is neither `vendor:product` nor `product`"
+        )),
     }
 }
 
@@ -162,8 +170,10 @@ fn buildroot_mapping(
     let (_, vendor, product) = kensa_model::cpe::vendor_product(text)
         .filter(|(_, v, p)| !matches!(*v, "*" | "-" | "") && !matches!(*p, "*" | "-" | ""))
         .ok_or_else(|| {
-            RecordError::new(format!("`{text}` is not a CPE 2.3 name with a vendor and product"))
-                .field(&field)
+            RecordError::new(format!(
+                "`{text}` is not a CPE 2.3 name with a vendor and product"
+            ))
+            .field(&field)
         })?;
     Ok(NameMapping {
         name: name.to_string(),
@@ -236,7 +246,8 @@ curl\thaxx:curl curl:curl\topenembedded-core\tmeta/recipes-support/curl/curl_8.2
         assert_eq!(set.mappings.len(), 1);
         assert_eq!(set.mappings[0].product, "glib");
         assert_eq!(set.mappings[0].origin, "package/libglib2/libglib2.mk");
-        let e = parse_buildroot_pkg_stats(br#"{"packages": {"x": {"cpeid": "nope"}}}"#).unwrap_err();
+        let e =
+            parse_buildroot_pkg_stats(br#"{"packages": {"x": {"cpeid": "nope"}}}"#).unwrap_err();
         assert!(e.to_string().contains("x.cpeid"), "{e}");
     }
 }

@@ -37,10 +37,10 @@ pub fn confirmed(names: &impl Names, c: &Component) -> Vec<Candidate> {
     let mut out = Vec::new();
     for key in keys {
         for a in names.aliases(&key).iter() {
-            if a.purl_type
-                .as_deref()
-                .is_some_and(|t| purl.as_ref().is_none_or(|p| !p.kind.eq_ignore_ascii_case(t)))
-            {
+            if a.purl_type.as_deref().is_some_and(|t| {
+                purl.as_ref()
+                    .is_none_or(|p| !p.kind.eq_ignore_ascii_case(t))
+            }) {
                 continue;
             }
             out.push(Candidate {

@@ -58,7 +58,12 @@ pub fn nearest(store: &Store, name: &str, purl: Option<&str>) -> Result<Vec<Near
                     "the product `{}` begins the name `{shown}`: a part, a plug-in or a build of it?",
                     p.product
                 );
-                add(&mut scored, 0.6 + 0.3 * head.len() as f64 / n.len() as f64, p, reason);
+                add(
+                    &mut scored,
+                    0.6 + 0.3 * head.len() as f64 / n.len() as f64,
+                    p,
+                    reason,
+                );
             }
         }
         let stem = n.strip_prefix("lib").filter(|r| r.len() >= 3).unwrap_or(n);

@@ -337,8 +337,11 @@ impl<'s> Scanner<'s> {
     /// Lists the nearest products of each unresolved component.
     pub fn suggest(&self, report: &mut ScanReport) -> Result<(), StoreError> {
         for u in &mut report.unresolved {
-            u.nearest =
-                crate::nearest::nearest(self.store, &u.component.name, u.component.purl.as_deref())?;
+            u.nearest = crate::nearest::nearest(
+                self.store,
+                &u.component.name,
+                u.component.purl.as_deref(),
+            )?;
         }
         Ok(())
     }

@@ -80,10 +80,24 @@ mod tests {
 
     #[test]
     fn placeholders_are_not_versions() {
-        for v in ["custom", "local", "unknown", "f60aa08c63fc02780554a0a12180a478ca27d49f", ""] {
+        for v in [
+            "custom",
+            "local",
+            "unknown",
+            "f60aa08c63fc02780554a0a12180a478ca27d49f",
+            "",
+        ] {
             assert!(!is_version(v), "{v}");
         }
-        for v in ["1.0", "20200601", "V2.1.4", "054U000092-rev-1882", "1.0.1f", "2018e", "12345678"] {
+        for v in [
+            "1.0",
+            "20200601",
+            "V2.1.4",
+            "054U000092-rev-1882",
+            "1.0.1f",
+            "2018e",
+            "12345678",
+        ] {
             assert!(is_version(v), "{v}");
         }
     }
@@ -98,6 +112,9 @@ mod tests {
         assert_eq!(vendor_version("2.4.1 build 1052"), "2.4.1");
         assert_eq!(vendor_version("1.0.1f"), "1.0.1f");
         assert_eq!(vendor_version("V4.2 HF1"), "V4.2");
-        assert_eq!(vendor_version("2.38+git0+44f757a636"), "2.38+git0+44f757a636");
+        assert_eq!(
+            vendor_version("2.38+git0+44f757a636"),
+            "2.38+git0+44f757a636"
+        );
     }
 }

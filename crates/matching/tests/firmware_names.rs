@@ -33,9 +33,11 @@ fn catalogue_names_and_v_versions_reach_the_firmware_family() {
             device("other", "SIMATIC S7-300 CPU 315-2 DP", "V1.1.1"),
         ],
     });
-    let sbom =
-        kensa_sbom::parse(doc.to_string().as_bytes(), &kensa_sbom::ParseOptions::default())
-            .unwrap();
+    let sbom = kensa_sbom::parse(
+        doc.to_string().as_bytes(),
+        &kensa_sbom::ParseOptions::default(),
+    )
+    .unwrap();
     let report = Scanner::new(&store)
         .unwrap()
         .scan(&sbom, &ScanOptions::default())
@@ -54,7 +56,9 @@ fn catalogue_names_and_v_versions_reach_the_firmware_family() {
         .find(|f| f.vulnerability.id == "CVE-2014-2246")
         .unwrap_or_else(|| panic!("V1.1.1 is within `<= 1.1.2`: {old:#?}"));
     assert!(
-        hit.matched.evidence.contains("family `simatic_s7-1500_cpu_firmware`"),
+        hit.matched
+            .evidence
+            .contains("family `simatic_s7-1500_cpu_firmware`"),
         "{}",
         hit.matched.evidence
     );

@@ -302,7 +302,11 @@ fn an_unmatched_component_is_confirmed_from_the_product_page() {
     assert_eq!(aliases[0].created_by, "analyst-global");
     let found = findings(&f);
     assert!(!found.is_empty());
-    assert!(found.iter().all(|v| v.finding.matched.evidence.contains("the team confirmed")));
+    assert!(
+        found
+            .iter()
+            .all(|v| v.finding.matched.evidence.contains("the team confirmed"))
+    );
     let trail = f
         .store()
         .audit_log(&kensa_store::team::AuditFilter {
@@ -310,6 +314,13 @@ fn an_unmatched_component_is_confirmed_from_the_product_page() {
             ..Default::default()
         })
         .unwrap();
-    assert!(trail.iter().any(|r| r.action == "alias.add" && r.actor == "analyst-global"));
-    assert!(!show(&analyst).body.contains("This is the same product"), "resolved now");
+    assert!(
+        trail
+            .iter()
+            .any(|r| r.action == "alias.add" && r.actor == "analyst-global")
+    );
+    assert!(
+        !show(&analyst).body.contains("This is the same product"),
+        "resolved now"
+    );
 }

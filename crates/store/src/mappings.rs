@@ -71,8 +71,12 @@ impl Import<'_> {
         for m in &set.mappings {
             let name = normalize(&m.name);
             let vendor = m.vendor.clone().unwrap_or_default();
-            insert.execute(params![name, set.source, vendor, m.product, m.name, m.origin])?;
-            new.entry(name).or_default().insert((vendor, m.product.clone()));
+            insert.execute(params![
+                name, set.source, vendor, m.product, m.name, m.origin
+            ])?;
+            new.entry(name)
+                .or_default()
+                .insert((vendor, m.product.clone()));
         }
         drop(insert);
         let mut outcome = Outcome::Unchanged;

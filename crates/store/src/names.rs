@@ -107,7 +107,11 @@ impl Store {
     /// The dictionary's products whose normalised name starts with
     /// `prefix`, with that name; most records first, at most `limit`.
     /// What an unresolved component's nearest candidates are drawn from.
-    pub fn products_starting(&self, prefix: &str, limit: usize) -> Result<Vec<(String, CpeProduct)>> {
+    pub fn products_starting(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, CpeProduct)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT vendor, product, part, records, name FROM product_names
              WHERE name >= ?1 AND name < ?2 ORDER BY records DESC, name, vendor LIMIT ?3",

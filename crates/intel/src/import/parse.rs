@@ -7,8 +7,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Prepared, ToParser, ToWriter, UnitFormat};
-use crate::error::RecordError;
 use crate::detect::Format;
+use crate::error::RecordError;
 use crate::{csaf, cve5, kev, mappings, nvd, osv};
 
 pub(super) fn parse_stage(from_reader: Receiver<ToParser>, to_writer: SyncSender<ToWriter>) {
