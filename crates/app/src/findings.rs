@@ -103,7 +103,7 @@ pub struct ProductFindings {
     pub summary: kensa_matching::scan::Summary,
     pub findings: Vec<FindingView>,
     pub unversioned: Vec<kensa_matching::scan::Unversioned>,
-    pub unresolved: Vec<kensa_matching::scan::ComponentRef>,
+    pub unresolved: Vec<kensa_matching::scan::Unresolved>,
 }
 
 /// Whether findings predate the newest import.

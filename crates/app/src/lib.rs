@@ -17,6 +17,7 @@ pub mod access;
 pub mod accounts;
 pub mod advisories;
 pub mod alerts;
+pub mod aliases;
 pub mod assessments;
 pub mod audit;
 pub mod auto_answers;

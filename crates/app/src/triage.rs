@@ -171,7 +171,7 @@ pub struct TriagedFinding<'r> {
 pub struct TriagedReport<'r> {
     pub findings: Vec<TriagedFinding<'r>>,
     pub unversioned: &'r [kensa_matching::scan::Unversioned],
-    pub unresolved: &'r [kensa_matching::scan::ComponentRef],
+    pub unresolved: &'r [kensa_matching::scan::Unresolved],
     pub summary: &'r kensa_matching::scan::Summary,
     /// Which tree decided and which table it read.
     pub triage: TriageSettings<'r>,

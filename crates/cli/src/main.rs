@@ -2,6 +2,7 @@
 //! industrial and IoT products, offline.
 
 mod advisory;
+mod alias;
 mod assess;
 mod auto;
 mod bounded;
@@ -129,6 +130,9 @@ enum Command {
     /// EU Cyber Resilience Act Article 14: case records, their clocks and stage reports
     #[command(subcommand)]
     Cra(cra::CraCommand),
+    /// Confirm that components of a name are a product: every later scan and rescan uses it
+    #[command(subcommand)]
+    Alias(alias::AliasCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -199,6 +203,7 @@ fn main() -> ExitCode {
         Command::Csaf(cmd) => csaf::run(cmd),
         Command::Advisory(cmd) => advisory::run(&ctx, cmd),
         Command::Cra(cmd) => cra::run(&ctx, cmd),
+        Command::Alias(cmd) => alias::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

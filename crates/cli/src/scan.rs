@@ -233,17 +233,35 @@ pub fn render_table(r: &ScanReport) -> String {
             field(&u.products.join(", "))
         );
     }
-    if !r.unresolved.is_empty() {
-        let names: Vec<String> = r
-            .unresolved
+    let (suggested, bare): (Vec<_>, Vec<_>) =
+        r.unresolved.iter().partition(|u| !u.nearest.is_empty());
+    if !bare.is_empty() {
+        let names: Vec<String> = bare
             .iter()
-            .map(|c| field(&c.name).into_owned())
+            .map(|u| field(&u.component.name).into_owned())
             .collect();
         let _ = writeln!(
             o,
             "no known product for: {} (a CPE or purl in the SBOM would help)",
             names.join(", ")
         );
+    }
+    for u in suggested {
+        let _ = writeln!(
+            o,
+            "{}: no known product; nearest (confirm with `kensa alias add NAME VENDOR:PRODUCT`):",
+            field(&u.component.name)
+        );
+        for n in &u.nearest {
+            let _ = writeln!(
+                o,
+                "    {}:{}  {} records; {}",
+                field(&n.vendor),
+                field(&n.product),
+                n.records,
+                field(&n.reason)
+            );
+        }
     }
     let s = &r.summary;
     let _ = writeln!(

@@ -29,6 +29,12 @@ pub enum Format {
     EpssCsv,
     /// CSAF 2.0 advisory (any profile).
     Csaf,
+    /// OpenEmbedded/Yocto recipes' `CVE_PRODUCT`, as a tab-separated table.
+    OeCveProduct,
+    /// Buildroot `make show-info` (packages with their `cpe-id`).
+    BuildrootShowInfo,
+    /// Buildroot `pkg-stats --json` (packages with their `cpeid`).
+    BuildrootPkgStats,
 }
 
 impl Format {
@@ -44,6 +50,9 @@ impl Format {
             Format::KevCsv => "CISA KEV catalog (CSV)",
             Format::EpssCsv => "FIRST EPSS scores (CSV)",
             Format::Csaf => "CSAF 2.0 advisory",
+            Format::OeCveProduct => "OpenEmbedded CVE_PRODUCT name mappings (TSV)",
+            Format::BuildrootShowInfo => "Buildroot show-info name mappings (JSON)",
+            Format::BuildrootPkgStats => "Buildroot pkg-stats name mappings (JSON)",
         }
     }
 
@@ -60,6 +69,9 @@ impl Format {
             Format::KevCsv => "kev-csv",
             Format::EpssCsv => "epss-csv",
             Format::Csaf => "csaf",
+            Format::OeCveProduct => "oe-cve-product",
+            Format::BuildrootShowInfo => "buildroot-show-info",
+            Format::BuildrootPkgStats => "buildroot-pkg-stats",
         }
     }
 }
@@ -68,7 +80,8 @@ impl Format {
 pub const SUPPORTED: &str = "NVD CVE API 2.0 (records as JSON Lines, API response pages, 2.0 feeds), \
 NVD-format configuration overrides, CVE JSON 5 (single, JSON Lines, cvelistV5 directory), \
 OSV (JSON or YAML; file, directory or tar archive), CISA KEV (JSON or CSV), FIRST EPSS (CSV), \
-CSAF 2.0 (single, JSON Lines, directory); any of them gzip-, xz- or zstd-compressed";
+CSAF 2.0 (single, JSON Lines, directory), name mappings (OpenEmbedded CVE_PRODUCT table, \
+Buildroot show-info or pkg-stats JSON); any of them gzip-, xz- or zstd-compressed";
 
 /// How the records sit in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +109,10 @@ pub fn detect_json(prefix: &[u8]) -> Option<(Format, bool)> {
         && (keys.has(1, "resultsPerPage") || keys.has(1, "totalResults") || keys.has(3, "cve"))
     {
         Format::NvdApiPage
+    } else if keys.has(2, "dl_dir") && keys.has(2, "virtual") {
+        Format::BuildrootShowInfo
+    } else if keys.has(1, "packages") && (keys.has(3, "cpeid") || keys.has(3, "pkg_path")) {
+        Format::BuildrootPkgStats
     } else if keys.has(1, "_annotation")
         || keys.has(1, "cve") && keys.has(2, "configurations") && !keys.has(2, "id")
     {
@@ -119,6 +136,9 @@ pub fn detect_text(prefix: &[u8]) -> Option<Format> {
     let first = text.lines().next().unwrap_or("").trim();
     if first.starts_with("cveID,") && first.contains("dateAdded") {
         return Some(Format::KevCsv);
+    }
+    if crate::mappings::is_openembedded_header(first) {
+        return Some(Format::OeCveProduct);
     }
     if first.starts_with("#model_version") || first.replace(' ', "") == "cve,epss,percentile" {
         return Some(Format::EpssCsv);
@@ -222,6 +242,14 @@ mod tests {
                 r#"{"schema_version":"1.4.0","id":"GHSA-x","modified":"2024-01-01"}"#,
                 Format::OsvJson,
             ),
+            (
+                r#"{"busybox":{"type":"target","virtual":false,"dl_dir":"busybox","cpe-id":"x"}}"#,
+                Format::BuildrootShowInfo,
+            ),
+            (
+                r#"{"packages":{"automake":{"pkg_path":"package/automake","cpeid":"x"}}}"#,
+                Format::BuildrootPkgStats,
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(
@@ -258,6 +286,10 @@ mod tests {
                 b"id: PYSEC-2020-1\nmodified: 2021-01-01T00:00:00Z\naffected:\n- package: {}\n"
             ),
             Some(Format::OsvYaml)
+        );
+        assert_eq!(
+            detect_text(b"recipe\tcve_product\tlayer\tpath\napache2\tapache:http_server\tx\ty\n"),
+            Some(Format::OeCveProduct)
         );
         assert_eq!(detect_text(b"hello, world\n"), None);
     }

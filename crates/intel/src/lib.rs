@@ -13,6 +13,7 @@ pub mod error;
 pub mod import;
 pub mod input;
 pub mod kev;
+pub mod mappings;
 pub mod nvd;
 pub mod osv;
 pub mod record;

@@ -40,6 +40,18 @@ pub fn similarity(a: &str, b: &str) -> Option<f64> {
     Some(1.0 - distance as f64 / la.len().max(lb.len()) as f64)
 }
 
+/// How alike two names' letters are, in [0, 1], without the fences of
+/// [`similarity`]: for ranking suggestions a person confirms, never for
+/// matching.
+pub fn spelling(a: &str, b: &str) -> f64 {
+    let (la, lb) = (letters(a), letters(b));
+    let longest = la.len().max(lb.len());
+    if longest == 0 {
+        return 0.0;
+    }
+    1.0 - levenshtein(la.as_bytes(), lb.as_bytes()) as f64 / longest as f64
+}
+
 /// The confidence of a fuzzy candidate of this similarity.
 pub fn confidence(similarity: f64) -> f64 {
     let t = ((similarity - THRESHOLD) / (1.0 - THRESHOLD)).clamp(0.0, 1.0);

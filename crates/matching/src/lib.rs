@@ -11,13 +11,19 @@
 
 pub mod advisory;
 pub mod applicability;
+pub mod curated;
 pub mod cve5;
+pub mod family;
 pub mod fuzzy;
+pub mod nearest;
 pub mod osv;
 pub mod output;
+mod packaging;
 pub mod portfolio;
+mod purl;
 pub mod resolve;
 pub mod scan;
+pub mod versions;
 
 pub use applicability::{Applicability, Target, evaluate};
 pub use osv::{OsvPackage, affected_by, package_of, pep503};

@@ -12,7 +12,9 @@
 //!   updated record names, or named as a product of a new or updated CSAF
 //!   advisory or CVE 5 `affected` entry;
 //! - components holding a finding on a rewritten vulnerability (its new
-//!   record may no longer cover them).
+//!   record may no longer cover them);
+//! - after a name-mapping feed is imported or the team's aliases change,
+//!   every component whose resolution they move.
 //!
 //! Every other component's findings cannot have changed: a finding needs a
 //! record naming one of the component's candidates, and no such record was
@@ -192,7 +194,7 @@ pub fn complete_pending(
 /// have changed (see the module documentation).
 pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, StoreError> {
     let latest = store.latest_import()?;
-    let changes = match store.portfolio_cursor()? {
+    let mut changes = match store.portfolio_cursor()? {
         Some(cursor) if cursor < latest => store.changes_since(cursor)?,
         // Up to date; or never scanned, so every component is new anyway.
         _ => ChangeSet {
@@ -200,7 +202,15 @@ pub fn rescan(store: &mut Store, opts: &ScanOptions) -> Result<RescanReport, Sto
             ..ChangeSet::default()
         },
     };
-    rescan_with(store, opts, changes)
+    // The team's aliases changed since the findings were computed: every
+    // component whose resolution they move is scanned again.
+    let aliases = store.alias_revision()?;
+    if aliases != store.portfolio_alias_revision()? {
+        changes.names_changed = true;
+    }
+    let report = rescan_with(store, opts, changes)?;
+    store.set_portfolio_alias_revision(aliases)?;
+    Ok(report)
 }
 
 /// A rescan for the changes given; the cursor moves to their
@@ -215,7 +225,8 @@ fn rescan_with(
     let only_unscanned = changes.vulns.is_empty()
         && changes.affected_names.is_empty()
         && changes.cpe_pairs.is_empty()
-        && changes.csaf_documents.is_empty();
+        && changes.csaf_documents.is_empty()
+        && !changes.names_changed;
     let components = store.components::<Component>(only_unscanned)?;
     let mut report = RescanReport {
         components: store.component_count()? as usize,

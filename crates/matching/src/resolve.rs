@@ -30,7 +30,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use kensa_model::Component;
+use kensa_store::NameMappingRow;
+use kensa_store::team::AliasRow;
 use serde::Serialize;
+
+use crate::packaging::{
+    derived, is_device, is_distro_package, language_ecosystem, python_binding, variants,
+};
+pub(crate) use crate::packaging::{derived_names, source_package_names};
+pub use crate::purl::Purl;
 
 /// A CPE vendor/product pair with the number of records naming it.
 #[derive(Debug, Clone)]
@@ -67,6 +75,10 @@ pub enum Method {
     Fuzzy,
     /// A CSAF advisory names the product and covers the version.
     Advisory,
+    /// A curated public name mapping (an imported feed) names the product.
+    Mapping,
+    /// The team confirmed the component is the product (`kensa alias`).
+    Confirmed,
 }
 
 /// One vendor/product the component may be.
@@ -82,7 +94,7 @@ pub struct Candidate {
 /// Vendors that redistribute other projects' software under their own CPE
 /// vendor name. Their entries describe their packages (with their own
 /// version numbering), not the upstream product.
-const DISTRIBUTORS: &[&str] = &[
+pub(crate) const DISTRIBUTORS: &[&str] = &[
     "redhat",
     "debian",
     "canonical",
@@ -119,26 +131,7 @@ const DISTRIBUTORS: &[&str] = &[
 
 /// A vendor with at least this share of a product's records (against its
 /// main vendor) is taken as another spelling of the same vendor.
-const ALIAS_SHARE: f64 = 0.05;
-
-/// Generic packaging suffixes and prefixes; nothing else is ever dropped.
-const SUFFIXES: &[&str] = &[
-    "_server",
-    "_client",
-    "_core",
-    "_libs",
-    "_lib",
-    "_devel",
-    "_dev",
-    "_common",
-    "_bin",
-    "_utils",
-    "_tools",
-    "_daemon",
-    "_runtime",
-    "_headless",
-    "_full",
-];
+pub(crate) const ALIAS_SHARE: f64 = 0.05;
 
 /// Where component names are looked up: the vendor/product pairs whose
 /// product normalises to a name, most records first.
@@ -147,6 +140,19 @@ pub trait Names {
     /// The products of the vendors whose name, normalised without
     /// separators (`rockwellautomation`), is `key`.
     fn of_vendor(&self, key: &str) -> Vec<Entry>;
+    /// Curated public mappings of a normalised package name (feeds).
+    fn mappings(&self, _name: &str) -> Arc<[NameMappingRow]> {
+        Arc::from(Vec::new())
+    }
+    /// The team's confirmed aliases of a normalised component name.
+    fn aliases(&self, _name: &str) -> Arc<[AliasRow]> {
+        Arc::from(Vec::new())
+    }
+    /// The names vendors' advisories give the device (a CSAF product
+    /// whose order number the component carries).
+    fn catalogue_names(&self, _c: &Component) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The dictionary of known vendor/product pairs, in memory, indexed by
@@ -154,6 +160,8 @@ pub trait Names {
 /// (`Store::products_named`); this serves tests and read-only databases.
 pub struct Dictionary {
     by_product: HashMap<String, Arc<[Entry]>>,
+    mappings: HashMap<String, Vec<NameMappingRow>>,
+    aliases: HashMap<String, Vec<AliasRow>>,
 }
 
 impl Names for Dictionary {
@@ -168,6 +176,14 @@ impl Names for Dictionary {
             .filter(|e| vendor_key(&e.vendor) == key)
             .cloned()
             .collect()
+    }
+
+    fn mappings(&self, name: &str) -> Arc<[NameMappingRow]> {
+        Arc::from(self.mappings.get(name).cloned().unwrap_or_default())
+    }
+
+    fn aliases(&self, name: &str) -> Arc<[AliasRow]> {
+        Arc::from(self.aliases.get(name).cloned().unwrap_or_default())
     }
 }
 
@@ -190,7 +206,33 @@ impl Dictionary {
                 (name, Arc::from(v))
             })
             .collect();
-        Dictionary { by_product }
+        Dictionary {
+            by_product,
+            mappings: HashMap::new(),
+            aliases: HashMap::new(),
+        }
+    }
+
+    /// With these curated mappings (keyed by their normalised name).
+    pub fn with_mappings(mut self, rows: impl IntoIterator<Item = NameMappingRow>) -> Dictionary {
+        for m in rows {
+            self.mappings
+                .entry(normalize(&m.package))
+                .or_default()
+                .push(m);
+        }
+        self
+    }
+
+    /// With these confirmed aliases.
+    pub fn with_aliases(mut self, rows: impl IntoIterator<Item = AliasRow>) -> Dictionary {
+        for a in rows {
+            self.aliases
+                .entry(normalize(&a.component))
+                .or_default()
+                .push(a);
+        }
+        self
     }
 
     /// [`resolve`] against this dictionary.
@@ -241,7 +283,26 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
     // integrator or distributor: a maker that disagrees rules the
     // product out (a Siemens device is not XINJE's like-named PLC).
     let maker_known = is_device(c) && (c.supplier.is_some() || c.manufacturer.is_some());
-    for key in keys(c, &|p| names.entries(p).is_some()) {
+    // What people and curated sources stated comes first; when they name
+    // the component itself, packaging guesses are left out.
+    for cand in crate::curated::confirmed(names, c) {
+        push(&mut out, cand);
+    }
+    let known = |p: &str| names.entries(p).is_some();
+    let derived = if ecosystem.is_none() {
+        derived_names(c, &known)
+    } else {
+        Vec::new()
+    };
+    let stated = crate::curated::mapped(names, c, &derived);
+    let exact = stated.exact || !out.is_empty();
+    for cand in stated.candidates {
+        push(&mut out, cand);
+    }
+    for key in keys(c, &known) {
+        if exact && key.method == Method::Alias {
+            continue;
+        }
         let Some(entries) = names.entries(&key.product) else {
             continue;
         };
@@ -252,7 +313,14 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             let share = e.records as f64 / main;
             let is_main = std::ptr::eq(e, &entries[0]);
             let distributor = DISTRIBUTORS.contains(&vendor_n.as_str());
-            let keep = hinted || is_main || (share >= ALIAS_SHARE && !distributor);
+            // NVD files many projects under `<name>_project`: the project
+            // itself, as much as a vendor named like the product.
+            let project = vendor_n == format!("{}_project", key.product);
+            let language = ecosystem.is_some() || key.language;
+            let keep = hinted
+                || is_main
+                || (share >= ALIAS_SHARE && !distributor)
+                || (ecosystem.is_some() && project);
             if !keep || (distributor && !is_main && !hints.matches(&vendor_n)) {
                 continue;
             }
@@ -260,7 +328,11 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             // `requests`) is not the like-named native product (GNU tar)
             // unless the vendor is vouched for: its advisories come from
             // the ecosystem (OSV) instead.
-            if ecosystem.is_some() && !hinted {
+            // A build system's binding (`python-systemd`) may share its
+            // name with the native project it binds: only the project
+            // named after itself (`lxml:lxml`) is the binding's.
+            let own_project = project && ecosystem.is_some();
+            if language && !(hinted || own_project) {
                 continue;
             }
             if maker_known && !hints.matches(&vendor_n) {
@@ -284,12 +356,79 @@ pub fn resolve(names: &impl Names, c: &Component) -> Vec<Candidate> {
             );
         }
     }
+    if out.is_empty() && is_device(c) {
+        out = family_candidates(names, c, &hints);
+    }
     if out.is_empty() {
         out = fuzzy_candidates(names, c, &hints);
     }
     out.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
     out
 }
+
+/// The products of the vendors the supplier, manufacturer or purl
+/// namespace names (a hint matches every vendor it starts with:
+/// `siemensag` → `siemens`), each with the hint that named it.
+fn hinted_products(names: &impl Names, hints: &VendorHints) -> Vec<(Entry, String)> {
+    let mut out = Vec::new();
+    let mut seen_vendors: Vec<String> = Vec::new();
+    for hint in &hints.0 {
+        for end in 3..=hint.len() {
+            let Some(key) = hint.get(..end) else {
+                continue;
+            };
+            if seen_vendors.iter().any(|k| k == key) {
+                continue;
+            }
+            seen_vendors.push(key.to_string());
+            out.extend(names.of_vendor(key).into_iter().map(|e| (e, hint.clone())));
+        }
+    }
+    out
+}
+
+/// A device named as its maker's catalogue names it, or by an order
+/// number a CSAF product tree lists: the maker's CPE product family whose
+/// words begin the name (see [`crate::family`]).
+fn family_candidates(names: &impl Names, c: &Component, hints: &VendorHints) -> Vec<Candidate> {
+    if hints.0.is_empty() {
+        return Vec::new();
+    }
+    let products: Vec<Entry> = hinted_products(names, hints)
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    let mut wanted = vec![c.name.clone()];
+    if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
+        wanted.push(p.name);
+    }
+    let catalogue = names.catalogue_names(c);
+    wanted.extend(catalogue.iter().cloned());
+    crate::family::families(&products, &wanted)
+        .into_iter()
+        .map(|(e, name)| Candidate {
+            evidence: if catalogue.contains(&name) {
+                format!(
+                    "`{}` is `{name}` in the maker's advisories, a device of the family `{}` of vendor `{}` (the family's words begin the device's name; the maker agrees): confirm the model",
+                    c.name, e.product, e.vendor
+                )
+            } else {
+                format!(
+                    "device `{}` belongs to the family `{}` of vendor `{}` (the family's words begin its name; the maker agrees): confirm the model",
+                    c.name, e.product, e.vendor
+                )
+            },
+            vendor: e.vendor,
+            product: e.product,
+            method: Method::Alias,
+            confidence: FAMILY_CONFIDENCE,
+        })
+        .collect()
+}
+
+/// How sure a device's family is: below a packaging variant, above a
+/// fuzzy spelling.
+const FAMILY_CONFIDENCE: f64 = 0.72;
 
 /// The fenced fuzzy step (see [`crate::fuzzy`]): the products of the
 /// vendors the supplier, manufacturer or purl namespace names, spelt like
@@ -300,30 +439,17 @@ fn fuzzy_candidates(names: &impl Names, c: &Component, hints: &VendorHints) -> V
         wanted.push(normalize(&p.name));
     }
     let mut scored: Vec<(f64, Entry, String)> = Vec::new();
-    let mut seen_vendors: Vec<String> = Vec::new();
-    for hint in &hints.0 {
-        // A hint matches every vendor it starts with (`siemensag` → `siemens`).
-        for end in 3..=hint.len() {
-            let Some(key) = hint.get(..end) else {
-                continue;
-            };
-            if seen_vendors.iter().any(|k| k == key) {
-                continue;
-            }
-            seen_vendors.push(key.to_string());
-            for e in names.of_vendor(key) {
-                let product = normalize(&e.product);
-                // Devices are filed as their firmware: compare the model.
-                let model = product.strip_suffix("_firmware").unwrap_or(&product);
-                let best = wanted
-                    .iter()
-                    .flat_map(|w| [(w, product.as_str()), (w, model)])
-                    .filter_map(|(w, p)| crate::fuzzy::similarity(w, p))
-                    .fold(0.0_f64, f64::max);
-                if best >= crate::fuzzy::THRESHOLD {
-                    scored.push((best, e, hint.clone()));
-                }
-            }
+    for (e, hint) in hinted_products(names, hints) {
+        let product = normalize(&e.product);
+        // Devices are filed as their firmware: compare the model.
+        let model = product.strip_suffix("_firmware").unwrap_or(&product);
+        let best = wanted
+            .iter()
+            .flat_map(|w| [(w, product.as_str()), (w, model)])
+            .filter_map(|(w, p)| crate::fuzzy::similarity(w, p))
+            .fold(0.0_f64, f64::max);
+        if best >= crate::fuzzy::THRESHOLD {
+            scored.push((best, e, hint));
         }
     }
     scored.sort_by(|a, b| {
@@ -355,6 +481,8 @@ fn score(key: &Key, hinted: bool, is_main: bool, share: f64) -> (f64, &'static s
         Method::Alias => 0.8,
         Method::Fuzzy => 0.7,
         Method::Advisory => 0.9,
+        Method::Mapping => crate::curated::MAPPING_CONFIDENCE,
+        Method::Confirmed => crate::curated::CONFIRMED_CONFIDENCE,
     };
     if hinted {
         (
@@ -390,26 +518,38 @@ struct Key {
     product: String,
     method: Method,
     how: String,
+    /// A language package's name (a Python binding packaged as
+    /// `python3-pyopenssl`): only the project's own CPE vendor counts.
+    language: bool,
 }
 
 fn keys(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Key> {
     let mut keys: Vec<Key> = Vec::new();
-    let mut add = |product: String, method: Method, how: String| {
+    let add = |keys: &mut Vec<Key>, product: String, method: Method, how: String, language| {
         if !product.is_empty() && !keys.iter().any(|k| k.product == product) {
             keys.push(Key {
                 product,
                 method,
                 how,
+                language,
             });
         }
     };
     let name = normalize(&c.name);
-    add(name.clone(), Method::Name, format!("name `{}`", c.name));
+    add(
+        &mut keys,
+        name.clone(),
+        Method::Name,
+        format!("name `{}`", c.name),
+        false,
+    );
     if let Some(p) = c.purl.as_deref().and_then(Purl::parse) {
         add(
+            &mut keys,
             normalize(&p.name),
             Method::Purl,
             format!("purl name `{}`", p.name),
+            false,
         );
         if let Some(last) = p
             .namespace
@@ -417,277 +557,61 @@ fn keys(c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<Key> {
             .and_then(|ns| ns.rsplit(['/', '.']).next())
         {
             add(
+                &mut keys,
                 normalize(last),
                 Method::Purl,
                 format!("purl namespace `{last}`"),
+                false,
             );
         }
     }
     for variant in variants(&name, c, known) {
         add(
+            &mut keys,
             variant.clone(),
             Method::Alias,
             format!("`{}` as `{variant}`", c.name),
+            false,
         );
     }
-    if is_distro_package(c) {
-        for (variant, why) in distro_names(&c.name, known) {
+    if language_ecosystem(c).is_some() || is_device(c) {
+        return keys;
+    }
+    // Build systems package Python bindings as `python3-<name>`
+    // (OpenEmbedded, Debian) or `python-<name>` (Buildroot): the
+    // binding's own project, never the language.
+    if let Some(binding) = python_binding(&name) {
+        add(
+            &mut keys,
+            binding.to_string(),
+            Method::Alias,
+            format!("`{}` as the Python package `{binding}`", c.name),
+            true,
+        );
+    }
+    let bases = derived(c, known);
+    // A maker's own build of a binding (`python-lxml-bbraun`): the
+    // binding's project, when the dictionary knows it.
+    for (base, _, _) in &bases {
+        if let Some(binding) = python_binding(base).filter(|b| known(b)) {
             add(
-                variant.clone(),
+                &mut keys,
+                binding.to_string(),
                 Method::Alias,
-                format!("distribution package `{}` as `{variant}` ({why})", c.name),
+                format!(
+                    "`{}` as the Python package `{binding}` (a build of `{base}`)",
+                    c.name
+                ),
+                true,
             );
         }
     }
+    for (variant, how, split_word) in bases {
+        if is_distro_package(c) || split_word {
+            add(&mut keys, variant, Method::Alias, how, false);
+        }
+    }
     keys
-}
-
-/// Binary package names of Debian, RPM distributions and Alpine whose
-/// upstream project (and NVD product) has another name: the public source
-/// package names, after the generic rules of [`distro_names`] dropped
-/// packaging suffixes and soname versions. Keys and values are normalised.
-const DISTRO_NAMES: &[(&str, &[&str])] = &[
-    ("libssl", &["openssl"]),
-    ("libcrypto", &["openssl"]),
-    ("zlib1g", &["zlib"]),
-    ("libz", &["zlib"]),
-    ("libcurl", &["curl", "libcurl"]),
-    ("libc", &["glibc"]),
-    ("libexpat", &["expat"]),
-    ("libsqlite3", &["sqlite"]),
-    ("sqlite3", &["sqlite"]),
-    ("libbz2", &["bzip2"]),
-    ("liblzma", &["xz"]),
-    ("libgnutls", &["gnutls"]),
-    ("libsystemd", &["systemd"]),
-    ("libudev", &["systemd"]),
-    ("libdbus", &["dbus"]),
-    ("libpam", &["linux_pam"]),
-    ("libpcre", &["pcre"]),
-    ("libpcre2", &["pcre2"]),
-    ("libjpeg_turbo", &["libjpeg_turbo"]),
-    ("libjpeg62_turbo", &["libjpeg_turbo"]),
-];
-
-/// Packaging suffixes of distribution packages (development files, split
-/// libraries, TLS flavours of libcurl), dropped before the soname rule.
-const DISTRO_SUFFIXES: &[&str] = &[
-    "-dev", "-devel", "-libs", "-lib", "-bin", "-common", "-utils", "-tools", "-data", "-dbg",
-    "-static", "-openssl", "-gnutls", "-nss",
-];
-
-/// Prefixes of split packages that are language bindings or add-ons with
-/// their own versions (`perl-Net-SSLeay`, `python3-requests`), never the
-/// prefix's project.
-const NOT_SPLIT_PREFIXES: &[&str] = &[
-    "perl",
-    "python",
-    "python2",
-    "python3",
-    "py3",
-    "ruby",
-    "php",
-    "php7",
-    "php8",
-    "lua",
-    "golang",
-    "node",
-    "nodejs",
-    "rust",
-    "ghc",
-    "libghc",
-    "r",
-    "texlive",
-    "fonts",
-    "font",
-    "gir1.2",
-    "qt5",
-    "qt6",
-    "kernel",
-    "linux",
-    "lib32",
-    "lib64",
-    "gstreamer1.0",
-    "bash",
-    "vim",
-    "emacs",
-];
-
-fn is_distro_package(c: &Component) -> bool {
-    match c.purl.as_deref().and_then(Purl::parse) {
-        Some(p) => matches!(p.kind.as_str(), "deb" | "rpm" | "apk"),
-        None => {
-            // Without a purl: a lower-case library name with a soname glued
-            // on (`libssl1.0.0`, `zlib1g`).
-            let n = c.name.trim();
-            n.chars().all(|ch| !ch.is_ascii_uppercase())
-                && (n.starts_with("lib") || n.starts_with("zlib"))
-                && n.bytes().any(|b| b.is_ascii_digit())
-        }
-    }
-}
-
-/// Upstream names a distribution package may stand for, normalised, each
-/// with the rule that gave it: packaging suffixes dropped (`-dev`,
-/// `-libs`), the soname version dropped (`libssl1.0.0` → `libssl`,
-/// `libsqlite3-0` → `libsqlite3`, but `libxml2` stays when it is a known
-/// product), then [`DISTRO_NAMES`] (`libssl` → `openssl`), and for split
-/// packages the part before the first `-` when it is a known product
-/// (`busybox-syslogd` → `busybox`).
-fn distro_names(name: &str, known: &dyn Fn(&str) -> bool) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
-    let add = |n: String, why: &'static str, out: &mut Vec<(String, &'static str)>| {
-        if !n.is_empty() && !out.iter().any(|(o, _)| *o == n) {
-            out.push((n, why));
-        }
-    };
-    let lower = name.trim().to_ascii_lowercase();
-    let mut stem = lower.as_str();
-    let mut stripped = true;
-    while stripped {
-        stripped = false;
-        for suffix in DISTRO_SUFFIXES {
-            if let Some(s) = stem.strip_suffix(suffix)
-                && !s.is_empty()
-            {
-                stem = s;
-                stripped = true;
-            }
-        }
-    }
-    let mut forms: Vec<(String, &'static str)> =
-        vec![(stem.to_string(), "packaging suffix dropped")];
-    if let Some(s) = drop_soname(stem, known) {
-        forms.push((s.to_string(), "soname version dropped"));
-    }
-    for (form, why) in forms {
-        let n = normalize(&form);
-        if n != normalize(&lower) {
-            add(n.clone(), why, &mut out);
-        }
-        if let Some((_, upstream)) = DISTRO_NAMES.iter().find(|(k, _)| *k == n) {
-            for u in *upstream {
-                add(u.to_string(), "the library's source package", &mut out);
-            }
-        }
-    }
-    if let Some((prefix, _)) = lower.split_once('-')
-        && !NOT_SPLIT_PREFIXES.contains(&prefix)
-        && !known(&normalize(&lower))
-        && known(&normalize(prefix))
-    {
-        add(
-            normalize(prefix),
-            "split package of a known product",
-            &mut out,
-        );
-    }
-    out
-}
-
-/// Source package names a distribution's binary package may be built from,
-/// by the packaging rules of [`distro_names`] alone (no dictionary):
-/// `libssl1.1` → `openssl`, `zlib1g` → `zlib`, `libcurl4` → `curl`.
-pub(crate) fn source_package_names(binary: &str) -> Vec<String> {
-    distro_names(binary, &|_| false)
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect()
-}
-
-/// `stem` without its soname version: a separated one (`libsqlite3-0`,
-/// `libpng16-16`) or one glued to a library name (`libssl1.0.0`,
-/// `libcurl4`, `libc6`, `libssl3t64`); a glued one stays when the whole
-/// name is a known product (`libxml2`).
-fn drop_soname<'a>(stem: &'a str, known: &dyn Fn(&str) -> bool) -> Option<&'a str> {
-    let is_ver = |s: &str| {
-        !s.is_empty()
-            && s.starts_with(|ch: char| ch.is_ascii_digit())
-            && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-    };
-    if let Some((head, tail)) = stem.rsplit_once('-')
-        && is_ver(tail)
-        && head.len() >= 3
-    {
-        return Some(head);
-    }
-    if !stem.starts_with("lib") || known(&normalize(stem)) {
-        return None;
-    }
-    let s = stem.strip_suffix("t64").unwrap_or(stem);
-    let head = s.trim_end_matches(|ch: char| ch.is_ascii_digit() || ch == '.');
-    (head.len() >= 4 && head.len() < s.len() && head.ends_with(|ch: char| ch.is_ascii_alphabetic()))
-        .then_some(head)
-}
-
-/// Packaging variants of a normalised name.
-fn variants(name: &str, c: &Component, known: &dyn Fn(&str) -> bool) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stem = name.to_string();
-    for suffix in SUFFIXES {
-        if let Some(s) = stem.strip_suffix(suffix) {
-            out.push(s.to_string());
-            stem = s.to_string();
-        }
-    }
-    // A major version glued to the name: struts2 → struts, python3 → python;
-    // not when the whole name is a product (libxml2 is not libxml).
-    let trimmed = stem.trim_end_matches(|ch: char| ch.is_ascii_digit());
-    if trimmed.len() >= 3 && trimmed.len() < stem.len() && !trimmed.ends_with('_') && !known(&stem)
-    {
-        out.push(trimmed.to_string());
-    }
-    // Library and program share a version: curl ↔ libcurl.
-    match stem.strip_prefix("lib") {
-        Some(rest) if rest.len() >= 3 => out.push(rest.to_string()),
-        _ => out.push(format!("lib{stem}")),
-    }
-    // JavaScript runtimes and libraries: node → node.js.
-    if !stem.ends_with("js") {
-        out.push(format!("{stem}_js"));
-        out.push(format!("{stem}js"));
-    }
-    // Devices: NVD names firmware `<family>_<model>_firmware` and the
-    // series `<family>_firmware`.
-    if is_device(c) {
-        out.push(format!("{stem}_firmware"));
-        if let Some((family, model)) = stem.rsplit_once('_')
-            && model.chars().any(|ch| ch.is_ascii_digit())
-        {
-            out.push(format!("{family}_firmware"));
-        }
-    }
-    out
-}
-
-/// The purl type when it names a language package manager, whose package
-/// names live in their own namespace, apart from NVD's product names.
-fn language_ecosystem(c: &Component) -> Option<String> {
-    const LANGUAGE: &[&str] = &[
-        "npm",
-        "pypi",
-        "gem",
-        "cargo",
-        "golang",
-        "nuget",
-        "composer",
-        "hex",
-        "pub",
-        "maven",
-        "cocoapods",
-        "swift",
-        "conda",
-        "cran",
-        "hackage",
-    ];
-    let purl = Purl::parse(c.purl.as_deref()?)?;
-    LANGUAGE.contains(&purl.kind.as_str()).then_some(purl.kind)
-}
-
-fn is_device(c: &Component) -> bool {
-    matches!(c.kind.as_deref(), Some("firmware" | "device" | "hardware"))
-        || c.manufacturer.is_some()
-        || c.purl.is_none() && c.supplier.is_some() && c.name.chars().any(|ch| ch.is_ascii_digit())
 }
 
 /// Vendor names suggested by the component itself.
@@ -720,66 +644,6 @@ impl VendorHints {
         let v = vendor.replace('_', "");
         v.len() >= 3 && self.0.iter().any(|h| *h == v || h.starts_with(&v))
     }
-}
-
-/// The parts of a package URL that resolution uses.
-pub struct Purl {
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-    pub version: Option<String>,
-    /// `?key=value&…`, values decoded, keys lower-cased (`distro`, `arch`,
-    /// `upstream`).
-    pub qualifiers: Vec<(String, String)>,
-}
-
-impl Purl {
-    /// `pkg:type/namespace/name@version?qualifiers#subpath`, percent-decoding
-    /// the common escapes.
-    pub fn parse(s: &str) -> Option<Purl> {
-        let rest = s.strip_prefix("pkg:")?;
-        let rest = rest.split('#').next()?;
-        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
-        let (path, version) = match rest.rsplit_once('@') {
-            Some((p, v)) if !p.is_empty() && !p.ends_with('/') => (p, Some(decode(v))),
-            _ => (rest, None),
-        };
-        let mut parts = path.split('/');
-        let kind = parts.next()?.to_ascii_lowercase();
-        let segments: Vec<&str> = parts.filter(|p| !p.is_empty()).collect();
-        let (name, ns) = segments.split_last()?;
-        let qualifiers = query
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
-            .map(|(k, v)| (k.to_ascii_lowercase(), decode(v)))
-            .collect();
-        Some(Purl {
-            kind,
-            namespace: (!ns.is_empty()).then(|| decode(&ns.join("/"))),
-            name: decode(name),
-            version,
-            qualifiers,
-        })
-    }
-
-    /// The value of a qualifier (`distro`, `upstream`, …).
-    pub fn qualifier(&self, key: &str) -> Option<&str> {
-        self.qualifiers
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-fn decode(s: &str) -> String {
-    s.replace("%40", "@")
-        .replace("%2B", "+")
-        .replace("%2b", "+")
-        .replace("%2F", "/")
-        .replace("%2f", "/")
-        .replace("%3A", ":")
-        .replace("%20", " ")
 }
 
 #[cfg(test)]
@@ -869,6 +733,8 @@ mod tests {
         migrate.purl = Some("pkg:npm/jquery-migrate@1.2.1".into());
         assert!(pairs(&migrate).is_empty());
         // Sibling packages and bindings are not the product they extend.
+        // A plug-in is another project, with its own numbering.
+        assert!(pairs(&component("jquery-plugin-validation")).is_empty());
         let mut ui = component("jquery-ui");
         ui.purl = Some("pkg:npm/jquery-ui@1.10.0".into());
         assert!(pairs(&ui).is_empty());
@@ -886,6 +752,94 @@ mod tests {
                 "{name}: {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn build_system_bindings_are_their_own_projects_only() {
+        let d = Dictionary::new(
+            [
+                ("pyopenssl", "pyopenssl", 2),
+                ("systemd_project", "systemd", 10),
+                ("lxml", "lxml", 2),
+                ("python", "requests", 6),
+            ]
+            .map(|(v, p, n)| Entry {
+                vendor: v.into(),
+                product: p.into(),
+                records: n,
+            }),
+        );
+        let found = |name: &str| -> Vec<String> {
+            d.resolve(&component(name))
+                .into_iter()
+                .map(|c| format!("{}:{}", c.vendor, c.product))
+                .collect()
+        };
+        assert_eq!(found("python3-pyopenssl"), ["pyopenssl:pyopenssl"]);
+        // A maker's build of the binding.
+        assert_eq!(found("python-lxml-bbraun"), ["lxml:lxml"]);
+        // The binding of systemd is not systemd; a look-alike vendor is not
+        // the project.
+        assert!(found("python-systemd").is_empty());
+        assert!(found("python3-requests").is_empty());
+    }
+
+    #[test]
+    fn curated_mappings_and_confirmations_come_first_and_are_cited() {
+        let d = Dictionary::new(
+            [
+                ("apache", "http_server", 900),
+                ("sqlite", "sqlite", 40),
+                ("lighttpd", "lighttpd", 30),
+            ]
+            .map(|(v, p, n)| Entry {
+                vendor: v.into(),
+                product: p.into(),
+                records: n,
+            }),
+        )
+        .with_mappings([NameMappingRow {
+            source: "openembedded".into(),
+            title: "OpenEmbedded/Yocto recipes' CVE_PRODUCT".into(),
+            licence: "MIT".into(),
+            package: "apache2".into(),
+            vendor: Some("apache".into()),
+            product: "http_server".into(),
+            origin: "meta-webserver apache2_2.4.68.bb".into(),
+        }])
+        .with_aliases([AliasRow {
+            id: 7,
+            component: "lightttpd".into(),
+            name: "lightttpd".into(),
+            purl_type: None,
+            vendor: "lighttpd".into(),
+            product: "lighttpd".into(),
+            note: Some("vendor typo".into()),
+            created_by: "alice".into(),
+            created_at: "2026-12-03T10:00:00Z".into(),
+        }]);
+        let apache = d.resolve(&component("apache2"));
+        assert_eq!(apache.len(), 1);
+        assert_eq!(apache[0].method, Method::Mapping);
+        assert!(
+            apache[0].evidence.contains("apache2_2.4.68.bb"),
+            "{}",
+            apache[0].evidence
+        );
+        // A split package of the recipe, through its base name.
+        let utils = d.resolve(&component("apache2-utils"));
+        assert_eq!(utils[0].product, "http_server");
+        assert!(utils[0].confidence < apache[0].confidence);
+        let typo = d.resolve(&component("lightttpd"));
+        assert_eq!(typo[0].method, Method::Confirmed);
+        assert!(
+            typo[0]
+                .evidence
+                .contains("alias 7, by alice on 2026-12-03: vendor typo"),
+            "{}",
+            typo[0].evidence
+        );
+        assert!(d.resolve(&component("lighttpdx-other")).is_empty());
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::advisory::{AdvisoryIndex, AdvisoryProduct};
 use crate::applicability::{Target, evaluate, screen_covers};
 use crate::osv;
 use crate::resolve::{Candidate, Dictionary, Entry, Method, Names, Purl, resolve, sort_entries};
+use kensa_store::NameMappingRow;
+use kensa_store::team::AliasRow;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -103,9 +105,19 @@ pub struct Summary {
 pub struct ScanReport {
     pub findings: Vec<Finding>,
     pub unversioned: Vec<Unversioned>,
-    /// Components no known product matched: worth a CPE or purl in the SBOM.
-    pub unresolved: Vec<ComponentRef>,
+    /// Components no known product matched: worth a CPE or purl in the
+    /// SBOM, or a confirmation of one of their nearest products.
+    pub unresolved: Vec<Unresolved>,
     pub summary: Summary,
+}
+
+/// A component no known product matched, with the products nearest its
+/// name (see [`crate::nearest`]): what a person may confirm it is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Unresolved {
+    #[serde(flatten)]
+    pub component: ComponentRef,
+    pub nearest: Vec<crate::nearest::Nearest>,
 }
 
 /// Matches SBOMs against one store. Builds the product dictionary once;
@@ -128,7 +140,7 @@ struct Lookup {
 /// memory for a read-only database whose stored dictionary is out of date.
 enum NameSource {
     Stored(NameCache),
-    Memory(Dictionary),
+    Memory(Dictionary, NameCache),
 }
 
 /// The names one scan looked up, shared by its workers, and the first
@@ -136,20 +148,47 @@ enum NameSource {
 #[derive(Default)]
 struct NameCache {
     found: Mutex<HashMap<String, Option<Arc<[Entry]>>>>,
+    mappings: Mutex<HashMap<String, Arc<[NameMappingRow]>>>,
+    aliases: Mutex<HashMap<String, Arc<[AliasRow]>>>,
     failed: Mutex<Option<StoreError>>,
 }
 
-/// The dictionary as one worker, on its connection, sees it.
+impl NameCache {
+    /// `lookup` once per name and scan; a failure is kept for the scan to
+    /// report, and reads as nothing.
+    fn cached<T>(
+        &self,
+        map: &Mutex<HashMap<String, Arc<[T]>>>,
+        name: &str,
+        lookup: impl FnOnce() -> Result<Vec<T>, StoreError>,
+    ) -> Arc<[T]> {
+        if let Some(hit) = lock(map).get(name) {
+            return hit.clone();
+        }
+        let found: Arc<[T]> = match lookup() {
+            Ok(v) => Arc::from(v),
+            Err(e) => {
+                lock(&self.failed).get_or_insert(e);
+                Arc::from(Vec::new())
+            }
+        };
+        lock(map).insert(name.to_string(), found.clone());
+        found
+    }
+}
+
+/// The dictionary as one worker, on its connection, sees it; curated
+/// mappings and the team's aliases are always read from the store.
 enum NamesOn<'a> {
-    Stored(&'a NameCache, &'a Store),
-    Memory(&'a Dictionary),
+    Stored(&'a NameCache, &'a Store, &'a AdvisoryIndex),
+    Memory(&'a Dictionary, &'a NameCache, &'a Store, &'a AdvisoryIndex),
 }
 
 impl Names for NamesOn<'_> {
     fn entries(&self, name: &str) -> Option<Arc<[Entry]>> {
         match self {
-            NamesOn::Memory(d) => d.entries(name),
-            NamesOn::Stored(cache, store) => {
+            NamesOn::Memory(d, ..) => d.entries(name),
+            NamesOn::Stored(cache, store, _) => {
                 if let Some(hit) = lock(&cache.found).get(name) {
                     return hit.clone();
                 }
@@ -172,8 +211,8 @@ impl Names for NamesOn<'_> {
 
     fn of_vendor(&self, key: &str) -> Vec<Entry> {
         match self {
-            NamesOn::Memory(d) => d.of_vendor(key),
-            NamesOn::Stored(cache, store) => match store.products_of_vendor(key) {
+            NamesOn::Memory(d, ..) => d.of_vendor(key),
+            NamesOn::Stored(cache, store, _) => match store.products_of_vendor(key) {
                 Ok(rows) => rows.into_iter().map(Entry::from).collect(),
                 Err(e) => {
                     lock(&cache.failed).get_or_insert(e);
@@ -182,16 +221,46 @@ impl Names for NamesOn<'_> {
             },
         }
     }
+
+    fn mappings(&self, name: &str) -> Arc<[NameMappingRow]> {
+        let (cache, store) = self.cache_and_store();
+        cache.cached(&cache.mappings, name, || store.name_mappings(name))
+    }
+
+    fn aliases(&self, name: &str) -> Arc<[AliasRow]> {
+        let (cache, store) = self.cache_and_store();
+        cache.cached(&cache.aliases, name, || store.aliases_named(name))
+    }
+
+    fn catalogue_names(&self, c: &Component) -> Vec<String> {
+        let advisories = match self {
+            NamesOn::Stored(_, _, a) | NamesOn::Memory(_, _, _, a) => a,
+        };
+        let mut names: Vec<String> = advisories
+            .named(c)
+            .iter()
+            .map(|p| p.product_name.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
 }
 
 impl NamesOn<'_> {
+    fn cache_and_store(&self) -> (&NameCache, &Store) {
+        match self {
+            NamesOn::Stored(cache, store, _) | NamesOn::Memory(_, cache, store, _) => {
+                (cache, store)
+            }
+        }
+    }
+
     /// The first failed lookup: resolution treats it as an unknown name,
     /// and the scan reports it instead of going on.
     fn failure(&self) -> Result<(), StoreError> {
-        match self {
-            NamesOn::Stored(cache, _) => lock(&cache.failed).take().map_or(Ok(()), Err),
-            NamesOn::Memory(_) => Ok(()),
-        }
+        let (cache, _) = self.cache_and_store();
+        lock(&cache.failed).take().map_or(Ok(()), Err)
     }
 }
 
@@ -202,8 +271,8 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Lookup {
     fn names_on<'a>(&'a self, store: &'a Store) -> NamesOn<'a> {
         match &self.names {
-            NameSource::Stored(cache) => NamesOn::Stored(cache, store),
-            NameSource::Memory(d) => NamesOn::Memory(d),
+            NameSource::Stored(cache) => NamesOn::Stored(cache, store, &self.advisories),
+            NameSource::Memory(d, cache) => NamesOn::Memory(d, cache, store, &self.advisories),
         }
     }
 
@@ -230,9 +299,10 @@ impl<'s> Scanner<'s> {
     pub fn new(store: &'s Store) -> Result<Scanner<'s>, StoreError> {
         let names = match store.refresh_product_names() {
             Ok(_) => NameSource::Stored(NameCache::default()),
-            Err(e) if e.is_read_only() => NameSource::Memory(Dictionary::new(
-                store.cpe_products()?.into_iter().map(Entry::from),
-            )),
+            Err(e) if e.is_read_only() => NameSource::Memory(
+                Dictionary::new(store.cpe_products()?.into_iter().map(Entry::from)),
+                NameCache::default(),
+            ),
             Err(e) => return Err(e),
         };
         let advisories =
@@ -259,7 +329,21 @@ impl<'s> Scanner<'s> {
     pub fn scan(&self, sbom: &Sbom, opts: &ScanOptions) -> Result<ScanReport, StoreError> {
         let components: Vec<&Component> = sbom.components.iter().collect();
         let outcomes = self.scan_components(&components, opts)?;
-        Ok(ScanReport::of(outcomes, components.len()))
+        let mut report = ScanReport::of(outcomes, components.len());
+        self.suggest(&mut report)?;
+        Ok(report)
+    }
+
+    /// Lists the nearest products of each unresolved component.
+    pub fn suggest(&self, report: &mut ScanReport) -> Result<(), StoreError> {
+        for u in &mut report.unresolved {
+            u.nearest = crate::nearest::nearest(
+                self.store,
+                &u.component.name,
+                u.component.purl.as_deref(),
+            )?;
+        }
+        Ok(())
     }
 
     /// Scans these components, in parallel, and returns one outcome per
@@ -380,7 +464,10 @@ impl ScanReport {
             match outcome {
                 ComponentOutcome::Findings(f) => report.findings.extend(f),
                 ComponentOutcome::Unversioned(u) => report.unversioned.push(u),
-                ComponentOutcome::Unresolved(c) => report.unresolved.push(c),
+                ComponentOutcome::Unresolved(c) => report.unresolved.push(Unresolved {
+                    component: c,
+                    nearest: Vec::new(),
+                }),
             }
         }
         report.summary = summarize(&report, components);
@@ -510,7 +597,7 @@ fn scan_component(
         .version
         .as_deref()
         .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .filter(|v| crate::versions::is_version(v))
     else {
         let mut listed: Vec<String> = named.iter().map(|n| n.record.id.clone()).collect();
         listed.dedup();
@@ -873,6 +960,7 @@ const OSV_CONFIDENCE: f64 = 0.97;
 /// distribution package's version without epoch, repack tag and packaging
 /// revision (`1:1.2.8.dfsg-2` → `1.2.8`, `1.0.2k-16.el7` → `1.0.2k`).
 pub fn cpe_version(purl_type: Option<&str>, version: &str) -> String {
+    let version = &crate::versions::vendor_version(version);
     match purl_type {
         Some("deb") => upstream_version(Scheme::Debian, version),
         Some("rpm") => upstream_version(Scheme::Rpm, version),

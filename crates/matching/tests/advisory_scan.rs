@@ -109,7 +109,7 @@ fn devices_match_advisory_products_by_name_maker_and_version() {
     assert!(
         r.unresolved
             .iter()
-            .any(|c| c.bom_ref == "rf615r-other-maker")
+            .any(|u| u.component.bom_ref == "rf615r-other-maker")
     );
 }
 

@@ -8,6 +8,7 @@
 pub mod advisory;
 pub mod cpe;
 pub mod feeds;
+pub mod mappings;
 pub mod names;
 pub mod sbom;
 pub mod team;
@@ -17,6 +18,7 @@ pub mod vuln;
 pub use advisory::{CsafDocument, CsafProduct, CsafRelationship, CsafVulnInfo, Remediation};
 pub use cpe::{Configuration, Cpe, CpeError, CpeMatch, Node, Operator};
 pub use feeds::{EpssScore, KevEntry};
+pub use mappings::{NameMapping, NameMappingSet};
 pub use sbom::{Component, Dependency, Sbom, SbomFormat};
 pub use vuln::{
     Cve5Affected, Cve5Version, CvssMetric, LangText, OsvAffected, OsvEvent, OsvRange, Reference,

@@ -226,3 +226,101 @@ fn login_sessions_csrf_and_admin_pages() {
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert!(r.body_mut().read_to_string().unwrap().contains("red-gw"));
 }
+
+/// "This is the same product": an unresolved component's nearest products
+/// on the product page; confirming one (an analyst with a global grant,
+/// with the session's CSRF token) stores the alias, audited, and the
+/// product's findings follow it.
+#[test]
+fn an_unmatched_component_is_confirmed_from_the_product_page() {
+    let f = Fixture::new();
+    let sbom = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+        "components": [{"type": "application", "bom-ref": "web", "name": "lightttpd", "version": "1.4.35"}],
+    })
+    .to_string();
+    let new = kensa_app::products::AddVersion {
+        product: "typo-gw",
+        version: "1.0",
+        sbom: sbom.as_bytes(),
+        origin: "test",
+        team: None,
+        replace: false,
+        strict: false,
+        parsed: None,
+    };
+    let op = kensa_app::Actor::operator();
+    kensa_app::products::add_version(&mut f.store(), &op, &new, true, &|_| {}).unwrap();
+    let findings = |f: &Fixture| {
+        kensa_app::findings::product_findings(&f.store(), &op, "typo-gw", None, &Default::default())
+            .unwrap()
+            .findings
+    };
+    assert!(findings(&f).is_empty());
+    let show = |session: &str| {
+        page(
+            agent()
+                .get(&f.url("/products/typo-gw"))
+                .header("Cookie", session)
+                .call(),
+        )
+    };
+
+    // A global viewer sees the suggestion, without the action.
+    let viewer = login(&f, "viewer-global", PASSWORD, "/");
+    let viewer = cookie(&viewer, "kensa_session").unwrap().to_string();
+    let p = show(&viewer);
+    assert!(p.body.contains("lighttpd:lighttpd"), "{}", p.body);
+    assert!(!p.body.contains("This is the same product"));
+
+    let analyst = login(&f, "analyst-global", PASSWORD, "/");
+    let analyst = cookie(&analyst, "kensa_session").unwrap().to_string();
+    let p = show(&analyst);
+    assert!(p.body.contains("This is the same product"), "{}", p.body);
+    let csrf = hidden(&p.body, "csrf");
+    let confirm = |session: &str, csrf: &str| {
+        page(
+            agent()
+                .post(&f.url("/products/typo-gw/aliases"))
+                .header("Cookie", session)
+                .send_form([
+                    ("csrf", csrf),
+                    ("component", "lightttpd"),
+                    ("target", "lighttpd:lighttpd"),
+                ]),
+        )
+    };
+    assert_eq!(confirm(&analyst, "forged").status, 403);
+    assert!(f.store().aliases().unwrap().is_empty());
+    let r = confirm(&analyst, &csrf);
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/products/typo-gw#unmatched")
+    );
+    let aliases = f.store().aliases().unwrap();
+    assert_eq!(aliases.len(), 1);
+    assert_eq!(aliases[0].created_by, "analyst-global");
+    let found = findings(&f);
+    assert!(!found.is_empty());
+    assert!(
+        found
+            .iter()
+            .all(|v| v.finding.matched.evidence.contains("the team confirmed"))
+    );
+    let trail = f
+        .store()
+        .audit_log(&kensa_store::team::AuditFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        trail
+            .iter()
+            .any(|r| r.action == "alias.add" && r.actor == "analyst-global")
+    );
+    assert!(
+        !show(&analyst).body.contains("This is the same product"),
+        "resolved now"
+    );
+}

@@ -11,6 +11,7 @@
 mod blob;
 mod freshness;
 mod health;
+mod mappings;
 mod names;
 #[cfg(feature = "postgres")]
 mod pg;
@@ -31,6 +32,7 @@ pub use freshness::{DataSummary, SourceData};
 pub use health::{CheckDepth, Filesystem, filesystem_of, journal_path};
 #[cfg(feature = "postgres")]
 pub use pg::Migrate;
+pub use mappings::{MappingSource, NameMappingRow};
 pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,

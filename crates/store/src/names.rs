@@ -104,6 +104,29 @@ impl Store {
         Ok(rows)
     }
 
+    /// The dictionary's products whose normalised name starts with
+    /// `prefix`, with that name; most records first, at most `limit`.
+    /// What an unresolved component's nearest candidates are drawn from.
+    pub fn products_starting(
+        &self,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<Vec<(String, CpeProduct)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT vendor, product, part, records, name FROM product_names
+             WHERE name >= ?1 AND name < ?2 ORDER BY records DESC, name, vendor LIMIT ?3",
+        )?;
+        // Every name with the prefix sorts below the prefix followed by the
+        // highest code point.
+        let end = format!("{prefix}\u{10FFFF}");
+        let rows = stmt
+            .query_map(params![prefix, end, limit as i64], |r| {
+                Ok((r.get::<_, String>(4)?, CpeProduct::from_row(r)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// The products of the vendors whose normalised name without separators
     /// is `key` (`rockwellautomation`).
     pub fn products_of_vendor(&self, key: &str) -> Result<Vec<CpeProduct>> {

@@ -86,6 +86,9 @@ pub struct ChangeSet {
     pub csaf_documents: BTreeSet<i64>,
     /// Products (normalised) that CVE 5 `affected` entries without a CPE name.
     pub affected_names: BTreeSet<String>,
+    /// A name-mapping feed was imported, or the team's aliases changed:
+    /// any component's resolution may have moved.
+    pub names_changed: bool,
 }
 
 /// One component of a product version with what is stored about it.
@@ -280,6 +283,7 @@ impl Store {
         for id in stmt.query_map([after_import], |r| r.get::<_, i64>(0))? {
             set.csaf_documents.insert(id?);
         }
+        set.names_changed = self.name_mappings_changed_after(after_import)?;
         Ok(set)
     }
 

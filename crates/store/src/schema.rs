@@ -476,4 +476,46 @@ CREATE TABLE cra_submissions (
     PRIMARY KEY (case_id, stage)
 ) WITHOUT ROWID;
 "#,
+    // 10: names: curated name-mapping feeds (see crate::mappings) and the
+    // team's confirmed aliases (see crate::team::aliases).
+    r#"
+-- A build system's or distribution's package name and the CPE product a
+-- public source says it is. `name` is normalised (kensa_model::names);
+-- `vendor` is '' when the source names the product alone. A source's rows
+-- are replaced whole by each import of it.
+CREATE TABLE IF NOT EXISTS name_mappings (
+    name      TEXT NOT NULL,
+    source    TEXT NOT NULL,
+    vendor    TEXT NOT NULL,
+    product   TEXT NOT NULL,
+    package   TEXT NOT NULL,
+    origin    TEXT NOT NULL,
+    PRIMARY KEY (name, source, vendor, product)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS name_mapping_sources (
+    source      TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    licence     TEXT NOT NULL,
+    file        TEXT NOT NULL,
+    import_id   INTEGER NOT NULL,
+    mappings    INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- What the team confirmed: components of this name (normalised; of this
+-- purl type, or any when '') are this CPE product. Every change is audited
+-- and bumps meta 'aliases.revision', so a rescan revisits resolutions.
+CREATE TABLE IF NOT EXISTS component_aliases (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT NOT NULL,
+    component  TEXT NOT NULL,
+    purl_type  TEXT NOT NULL DEFAULT '',
+    vendor     TEXT NOT NULL,
+    product    TEXT NOT NULL,
+    note       TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (name, purl_type, vendor, product)
+);
+"#,
 ];

@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use kensa_model::{CsafDocument, CvssMetric, EpssScore, KevEntry, SourceKind, Ssvc, VulnRecord};
+use kensa_model::{
+    CsafDocument, CvssMetric, EpssScore, KevEntry, NameMappingSet, SourceKind, Ssvc, VulnRecord,
+};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
@@ -149,15 +151,17 @@ pub trait IntelSink {
     fn put_kev(&mut self, entry: &KevEntry) -> Result<Outcome>;
     fn put_epss(&mut self, score: &EpssScore) -> Result<Outcome>;
     fn put_csaf(&mut self, doc: &CsafDocument) -> Result<Outcome>;
+    /// Replaces a name-mapping source's set (see `crate::mappings`).
+    fn put_name_mappings(&mut self, set: &NameMappingSet) -> Result<Outcome>;
     /// Counts a bad record that was skipped (under `--keep-going`).
     fn skipped(&mut self);
 }
 
 /// One transactional import. Dropped without [`Import::commit`], it rolls back.
 pub struct Import<'c> {
-    tx: Transaction<'c>,
-    import_id: i64,
-    counts: ImportCounts,
+    pub(crate) tx: Transaction<'c>,
+    pub(crate) import_id: i64,
+    pub(crate) counts: ImportCounts,
     newest: crate::freshness::NewestTracker,
 }
 
@@ -588,6 +592,10 @@ impl IntelSink for Import<'_> {
         let outcome = self.write_csaf(doc)?;
         self.counts.add(outcome);
         Ok(outcome)
+    }
+
+    fn put_name_mappings(&mut self, set: &NameMappingSet) -> Result<Outcome> {
+        self.write_name_mappings(set)
     }
 
     fn skipped(&mut self) {

@@ -115,6 +115,12 @@ pub fn split_p_suffix(version: &str) -> Option<&str> {
 /// assert_eq!(compare_to_bound("1.0.1f", "1.0.1"), Some(Ordering::Greater));
 /// ```
 pub fn compare_to_bound(version: &str, bound: &str) -> Option<Ordering> {
+    // Drupal's modules number releases by core branch (`6.x-1.01`): that
+    // numbering compares with no other (a library's 1.69.0 is not below a
+    // like-named module's 6.x-1.01).
+    if is_core_branch_release(version) != is_core_branch_release(bound) {
+        return None;
+    }
     if let (Some(v), Some(b)) = (Tokens::read(version), Tokens::read(bound)) {
         if v.is_empty() || b.is_empty() {
             return None;
@@ -128,6 +134,12 @@ pub fn compare_to_bound(version: &str, bound: &str) -> Option<Ordering> {
         return v.compare(&b);
     }
     owned_compare_to_bound(version, bound)
+}
+
+/// `7.x-2.3`, `6.x-1.01`: a Drupal module's release on a core branch.
+fn is_core_branch_release(v: &str) -> bool {
+    v.split_once(".x-")
+        .is_some_and(|(core, _)| !core.is_empty() && core.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// [`compare_to_bound`] on owned versions: for what the stack tokens do
@@ -213,6 +225,13 @@ impl CpeBounds<'_> {
 mod tests {
     use super::*;
     use Ordering::{Equal as Eq, Greater as Gt, Less as Lt};
+
+    #[test]
+    fn core_branch_releases_compare_only_with_their_kind() {
+        assert_eq!(compare_to_bound("1.69.0", "6.x-1.01"), None);
+        assert_eq!(compare_to_bound("6.x-1.0", "6.x-1.01"), Some(Lt));
+        assert_eq!(compare_to_bound("7.x-2.3", "7.x-2.3"), Some(Eq));
+    }
 
     #[test]
     fn borrowed_comparison_agrees_with_owned() {

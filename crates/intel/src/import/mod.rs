@@ -20,7 +20,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
-use kensa_model::{CsafDocument, EpssScore, KevEntry};
+use kensa_model::{CsafDocument, EpssScore, KevEntry, NameMappingSet};
 use kensa_store::{ImportCounts, PreparedVuln, Store};
 use serde::Serialize;
 
@@ -177,6 +177,7 @@ enum UnitFormat {
     KevEntry,
     KevCatalog,
     Csaf,
+    NameMappings(Format),
 }
 
 impl UnitFormat {
@@ -191,6 +192,9 @@ impl UnitFormat {
             Format::OsvYaml => UnitFormat::OsvYaml,
             Format::KevJson => UnitFormat::KevCatalog,
             Format::Csaf => UnitFormat::Csaf,
+            Format::OeCveProduct | Format::BuildrootShowInfo | Format::BuildrootPkgStats => {
+                UnitFormat::NameMappings(format)
+            }
             Format::KevCsv | Format::EpssCsv => return None,
         })
     }
@@ -220,6 +224,7 @@ enum Prepared {
     Kev(KevEntry),
     Epss(EpssScore),
     Csaf(Box<CsafDocument>),
+    NameMappings(Box<NameMappingSet>),
 }
 
 type Parsed = (Location, Result<Vec<Prepared>, RecordError>);

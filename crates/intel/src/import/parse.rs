@@ -7,8 +7,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Prepared, ToParser, ToWriter, UnitFormat};
+use crate::detect::Format;
 use crate::error::RecordError;
-use crate::{csaf, cve5, kev, nvd, osv};
+use crate::{csaf, cve5, kev, mappings, nvd, osv};
 
 pub(super) fn parse_stage(from_reader: Receiver<ToParser>, to_writer: SyncSender<ToWriter>) {
     for msg in from_reader {
@@ -68,6 +69,14 @@ fn parse_unit(format: UnitFormat, bytes: &[u8]) -> Result<Vec<Prepared>, RecordE
                 .collect()
         }
         UnitFormat::Csaf => Ok(vec![Prepared::Csaf(Box::new(csaf::parse(bytes)?))]),
+        UnitFormat::NameMappings(format) => {
+            let set = match format {
+                Format::BuildrootShowInfo => mappings::parse_buildroot_show_info(bytes)?,
+                Format::BuildrootPkgStats => mappings::parse_buildroot_pkg_stats(bytes)?,
+                _ => mappings::parse_openembedded(bytes)?,
+            };
+            Ok(vec![Prepared::NameMappings(Box::new(set))])
+        }
     }
 }
 

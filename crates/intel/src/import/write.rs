@@ -72,6 +72,7 @@ fn write_items(
             Prepared::Kev(k) => sink.put_kev(&k),
             Prepared::Epss(s) => sink.put_epss(&s),
             Prepared::Csaf(d) => sink.put_csaf(&d),
+            Prepared::NameMappings(m) => sink.put_name_mappings(&m),
         }
         .map_err(store_err)?;
     }

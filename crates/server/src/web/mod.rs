@@ -49,6 +49,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/vulnerabilities/{id}", get(browse::vulnerability))
         .route("/products/{name}", get(products::product))
         .route("/products/{name}/upload", post(upload::upload_version))
+        .route("/products/{name}/aliases", post(products::confirm_alias))
         .route("/products/{name}/findings.csv", get(products::findings_csv))
         .route("/products/{name}/vex", get(finding::vex))
         .route("/products/{name}/findings/{vuln}", get(finding::page))

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use askama::Template;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Form, Path, RawQuery, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use kensa_app::findings::{FindingFilter, FindingView};
 use kensa_model::team::Role;
 
@@ -192,7 +192,20 @@ struct ProductPage {
     sorts: Vec<&'static str>,
     can_upload: bool,
     can_approve: bool,
+    unmatched: Vec<Unmatched>,
+    can_alias: bool,
 }
+
+/// A component no product resolved, with its nearest products
+/// (`vendor:product`, why).
+struct Unmatched {
+    component: String,
+    version: String,
+    nearest: Vec<(String, String)>,
+}
+
+/// Unresolved components shown with their nearest products, at most.
+const UNMATCHED_SHOWN: usize = 50;
 
 pub const DECISIONS: [&str; 6] = [
     "Immediate",
@@ -229,7 +242,9 @@ pub async fn product(
         .pool
         .run(move |store| -> kensa_app::Result<_> {
             let overview = kensa_app::products::get(store, &actor, &n)?;
-            let findings = kensa_app::findings::product_findings(store, &actor, &n, None, &filter)?;
+            let mut findings =
+                kensa_app::findings::product_findings(store, &actor, &n, None, &filter)?;
+            kensa_app::aliases::suggest(store, &mut findings.unresolved, UNMATCHED_SHOWN)?;
             Ok((overview, findings))
         })
         .await
@@ -274,9 +289,55 @@ pub async fn product(
         sorts: vec!["priority", "vulnerability", "component"],
         can_upload: overview.role >= Role::Admin,
         can_approve: overview.role >= Role::Approver,
+        unmatched: findings
+            .unresolved
+            .iter()
+            .take(UNMATCHED_SHOWN)
+            .map(|u| Unmatched {
+                component: u.component.name.clone(),
+                version: u.component.version.clone().unwrap_or_default(),
+                nearest: u
+                    .nearest
+                    .iter()
+                    .map(|n| (format!("{}:{}", n.vendor, n.product), n.reason.clone()))
+                    .collect(),
+            })
+            .collect(),
+        can_alias: kensa_app::aliases::may_change(&user.actor),
         name: overview.name,
     };
     Ok(html(StatusCode::OK, &page))
+}
+
+/// "This is the same product": confirms that components of a name are a
+/// product (an alias for every later scan), rescans, and shows the
+/// product again.
+pub async fn confirm_alias(
+    State(state): State<Arc<AppState>>,
+    user: WebUser,
+    Path(name): Path<String>,
+    Form(f): Form<BTreeMap<String, String>>,
+) -> Result<Response, WebError> {
+    user.check_csrf(f.get("csrf").map(String::as_str))?;
+    let back = format!("/products/{}", super::session::urlencode(&name));
+    let actor = user.actor.clone();
+    let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let (component, target) = (field("component"), field("target"));
+    state
+        .pool
+        .run(move |store| {
+            let req = kensa_app::aliases::AliasRequest {
+                component: &component,
+                target: &target,
+                purl_type: None,
+                note: None,
+            };
+            kensa_app::aliases::confirm(store, &actor, &req)
+        })
+        .await
+        .map_err(|e| user.fail(e, &back))?
+        .map_err(|e| user.fail(e, &back))?;
+    Ok(Redirect::to(&format!("{back}#unmatched")).into_response())
 }
 
 /// The filtered findings as CSV, for spreadsheets and tickets.

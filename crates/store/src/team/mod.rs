@@ -10,6 +10,7 @@
 
 mod accounts;
 mod alerts;
+mod aliases;
 mod assessments;
 mod audit;
 mod cra;
@@ -25,6 +26,7 @@ pub use accounts::{
     GrantRow, NewToken, SessionOwner, TeamRow, TokenOwner, TokenRow, UserAuth, UserRow,
 };
 pub use alerts::{AlertFilter, AlertRow, NewAlert};
+pub use aliases::{AliasRow, NewAlias};
 pub use assessments::{AssessmentRecord, HistoryRow, NewAssessment};
 pub(crate) use audit::append as append_audit;
 pub use audit::{AuditFilter, AuditRow};

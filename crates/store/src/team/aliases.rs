@@ -1,0 +1,171 @@
+//! The team's confirmed aliases: "components named X are the CPE product
+//! V:P". Each change is audited and bumps the aliases' revision, which the
+//! portfolio's rescan compares with the one its findings reflect.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::AuditEntry;
+use crate::{Result, Store, StoreError};
+
+/// `meta` key: bumped by every alias change.
+const REVISION: &str = "aliases.revision";
+/// `meta` key: the alias revision the portfolio's findings reflect.
+const PORTFOLIO_REVISION: &str = "portfolio.alias_revision";
+
+/// One confirmed alias.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AliasRow {
+    pub id: i64,
+    /// The component name as it was confirmed.
+    pub component: String,
+    /// Normalised (`kensa_model::names::normalize`): what scans look up.
+    #[serde(skip)]
+    pub name: String,
+    /// Only components with a purl of this type; `None`: any component.
+    pub purl_type: Option<String>,
+    pub vendor: String,
+    pub product: String,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// An alias to store.
+#[derive(Debug, Clone)]
+pub struct NewAlias<'a> {
+    pub component: &'a str,
+    pub purl_type: Option<&'a str>,
+    pub vendor: &'a str,
+    pub product: &'a str,
+    pub note: Option<&'a str>,
+}
+
+const COLUMNS: &str =
+    "id, component, name, purl_type, vendor, product, note, created_by, created_at";
+
+fn alias_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AliasRow> {
+    let purl_type: String = r.get(3)?;
+    Ok(AliasRow {
+        id: r.get(0)?,
+        component: r.get(1)?,
+        name: r.get(2)?,
+        purl_type: (!purl_type.is_empty()).then_some(purl_type),
+        vendor: r.get(4)?,
+        product: r.get(5)?,
+        note: r.get(6)?,
+        created_by: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+fn bump_revision(tx: &rusqlite::Connection) -> Result<()> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, '1')
+         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+        [REVISION],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Stores an alias; a `Conflict` when the same one exists.
+    pub fn add_alias(&mut self, new: &NewAlias<'_>, entry: AuditEntry) -> Result<AliasRow> {
+        let name = kensa_model::names::normalize(new.component);
+        self.audited(entry, |tx, entry| {
+            let purl_type = new.purl_type.unwrap_or("");
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM component_aliases
+                 WHERE name = ?1 AND purl_type = ?2 AND vendor = ?3 AND product = ?4)",
+                params![name, purl_type, new.vendor, new.product],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(StoreError::Conflict(format!(
+                    "`{}` is already an alias of {}:{}",
+                    new.component, new.vendor, new.product
+                )));
+            }
+            tx.execute(
+                "INSERT INTO component_aliases
+                     (name, component, purl_type, vendor, product, note, created_by, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    name,
+                    new.component,
+                    purl_type,
+                    new.vendor,
+                    new.product,
+                    new.note,
+                    entry.actor,
+                    crate::write::now()
+                ],
+            )?;
+            let id = tx.last_insert_rowid();
+            bump_revision(tx)?;
+            let row = tx.query_row(
+                &format!("SELECT {COLUMNS} FROM component_aliases WHERE id = ?1"),
+                [id],
+                alias_row,
+            )?;
+            entry.change = Some(serde_json::json!({"after": row}));
+            Ok(row)
+        })
+    }
+
+    /// Removes an alias by id; `NotFound` when there is none.
+    pub fn remove_alias(&mut self, id: i64, entry: AuditEntry) -> Result<AliasRow> {
+        self.audited(entry, |tx, entry| {
+            let row = tx
+                .query_row(
+                    &format!("SELECT {COLUMNS} FROM component_aliases WHERE id = ?1"),
+                    [id],
+                    alias_row,
+                )
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound(format!("no alias {id}")))?;
+            tx.execute("DELETE FROM component_aliases WHERE id = ?1", [id])?;
+            bump_revision(tx)?;
+            entry.change = Some(serde_json::json!({"before": row}));
+            Ok(row)
+        })
+    }
+
+    /// Every alias, by component name.
+    pub fn aliases(&self) -> Result<Vec<AliasRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM component_aliases ORDER BY name, vendor, product, purl_type"
+        ))?;
+        let rows = stmt.query_map([], alias_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The aliases of a normalised component name.
+    pub fn aliases_named(&self, name: &str) -> Result<Vec<AliasRow>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM component_aliases WHERE name = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([name], alias_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Bumped by every alias change (0 before the first).
+    pub fn alias_revision(&self) -> Result<i64> {
+        Ok(self
+            .meta(REVISION)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// The alias revision the portfolio's findings reflect.
+    pub fn portfolio_alias_revision(&self) -> Result<i64> {
+        Ok(self
+            .meta(PORTFOLIO_REVISION)?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
+    }
+
+    pub fn set_portfolio_alias_revision(&self, revision: i64) -> Result<()> {
+        self.set_meta(PORTFOLIO_REVISION, &revision.to_string())
+    }
+}
