@@ -4,8 +4,9 @@
 #   chromium chromium-driver            the web UI test drives a headless Chromium
 #   fonts-noto-cjk                      Japanese pages render with real glyphs
 #   tcpreplay iproute2                  the live-capture test replays a capture into a veth pair
+#   postgresql                          the PostgreSQL backend's tests start a throwaway cluster
 set -euo pipefail
-packages=(libpcap-dev chromium chromium-driver fonts-noto-cjk tcpreplay iproute2)
+packages=(libpcap-dev chromium chromium-driver fonts-noto-cjk tcpreplay iproute2 postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

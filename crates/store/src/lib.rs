@@ -12,11 +12,14 @@ mod blob;
 mod freshness;
 mod health;
 mod names;
+#[cfg(feature = "postgres")]
+mod pg;
 mod portfolio;
 mod queue;
 mod read;
 mod schema;
 mod screen;
+mod sql;
 pub mod team;
 mod write;
 
@@ -26,6 +29,8 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use freshness::{DataSummary, SourceData};
 pub use health::{CheckDepth, Filesystem, filesystem_of, journal_path};
+#[cfg(feature = "postgres")]
+pub use pg::Migrate;
 pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,
@@ -97,6 +102,23 @@ pub enum StoreError {
         what: String,
         #[source]
         source: serde_json::Error,
+    },
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL error: {0}")]
+    Pg(#[source] postgres::Error),
+    #[error("cannot connect to {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error(
+        "database {url} has schema version {found}, older than this kensa's ({known}); \
+         nodes of the older release may still use it\n  hint: when every node runs this release, \
+         run `kensa db migrate` once"
+    )]
+    Outdated { url: String, found: i64, known: i64 },
+    #[error("cannot upgrade {url} to schema version {number}: {message}")]
+    Migration {
+        url: String,
+        number: usize,
+        message: String,
     },
 }
 
@@ -212,6 +234,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Where the team's state lives when it is not in `conn`'s file.
+    #[cfg(feature = "postgres")]
+    team: Option<pg::PgTeam>,
 }
 
 /// Query plans that do not depend on bound values. Without this, SQLite
@@ -274,6 +299,8 @@ impl Store {
         Ok(Some(Store {
             conn,
             path: self.path.clone(),
+            #[cfg(feature = "postgres")]
+            team: None,
         }))
     }
 
@@ -307,7 +334,12 @@ impl Store {
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(open_err)?;
         stable_plans(&conn).map_err(open_err)?;
-        let mut store = Store { conn, path };
+        let mut store = Store {
+            conn,
+            path,
+            #[cfg(feature = "postgres")]
+            team: None,
+        };
         store.migrate()?;
         Ok(store)
     }

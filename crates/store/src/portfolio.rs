@@ -125,6 +125,7 @@ impl Store {
         versions: &[(NewVersion<'_>, Vec<NewComponent<'_, C>>, AuditEntry)],
         replace: bool,
     ) -> Result<Vec<(i64, Vec<i64>)>> {
+        self.refuse_split_team_state()?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -132,7 +133,7 @@ impl Store {
         for (new, components, entry) in versions {
             let mut entry = entry.clone();
             out.push(add_version(&tx, new, components, replace, &mut entry)?);
-            crate::team::append_audit(&tx, &entry)?;
+            crate::team::append_audit(&mut crate::sql::SqliteDb(&tx), &entry)?;
         }
         tx.commit()?;
         Ok(out)
@@ -459,7 +460,7 @@ fn add_version<C: Serialize>(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     if let Some(team) = team {
-        let team_id = crate::team::team_id(tx, team)?;
+        let team_id = crate::team::team_id(&mut crate::sql::SqliteDb(tx), team)?;
         tx.execute(
             "UPDATE products SET team_id = ?2 WHERE id = ?1",
             params![product_id, team_id],

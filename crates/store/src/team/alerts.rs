@@ -1,11 +1,11 @@
 //! Alerts from network sensors (`kensa ot monitor --server`): stored once
 //! per sensor and alert id, updated as the alert repeats.
 
-use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 
 use super::{AuditEntry, json_text, json_value};
+use crate::sql;
 use crate::{Result, Store};
 
 /// One alert as a sensor sent it, checked by the caller.
@@ -58,40 +58,45 @@ impl Store {
         alerts: &[NewAlert],
         entry: AuditEntry,
     ) -> Result<(usize, usize)> {
-        self.audited(entry, |tx, entry| {
+        self.team_write(entry, |db, entry| {
             let now = crate::write::now();
             let (mut new, mut updated) = (0, 0);
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO ot_alerts (sensor, alert_id, severity, rank, rule, src, dst,
-                                        explanation, count, received_at, updated_at, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
-                 ON CONFLICT (sensor, alert_id) DO UPDATE SET
-                    severity = excluded.severity, rank = excluded.rank,
-                    explanation = excluded.explanation, count = excluded.count,
-                    updated_at = excluded.updated_at, body = excluded.body
-                 RETURNING received_at = updated_at",
-            )?;
             for a in alerts {
-                let inserted: bool = upsert.query_row(
-                    params![
-                        sensor,
-                        a.alert_id,
-                        a.severity,
-                        a.rank,
-                        a.rule,
-                        a.src,
-                        a.dst,
-                        a.explanation,
-                        a.count as i64,
-                        now,
-                        json_text(&a.body, "alert")?
+                let body = json_text(&a.body, "alert")?;
+                // Asked, not inferred from the timestamps: a repeat within
+                // the clock's resolution has equal ones too.
+                let known = sql::first::<i64>(
+                    db,
+                    "SELECT id FROM ot_alerts WHERE sensor = ?1 AND alert_id = ?2",
+                    &[&sensor, &a.alert_id],
+                )?
+                .is_some();
+                db.execute(
+                    "INSERT INTO ot_alerts (sensor, alert_id, severity, rank, rule, src, dst,
+                                            explanation, count, received_at, updated_at, body)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
+                     ON CONFLICT (sensor, alert_id) DO UPDATE SET
+                        severity = excluded.severity, rank = excluded.rank,
+                        explanation = excluded.explanation, count = excluded.count,
+                        updated_at = excluded.updated_at, body = excluded.body",
+                    &[
+                        &sensor,
+                        &a.alert_id,
+                        &a.severity,
+                        &i64::from(a.rank),
+                        &a.rule,
+                        &a.src,
+                        &a.dst,
+                        &a.explanation,
+                        &(a.count as i64),
+                        &now,
+                        &body,
                     ],
-                    |r| r.get(0),
                 )?;
-                if inserted {
-                    new += 1;
-                } else {
+                if known {
                     updated += 1;
+                } else {
+                    new += 1;
                 }
             }
             entry.change =
@@ -102,40 +107,47 @@ impl Store {
 
     /// Alerts, most recently active first.
     pub fn alerts(&self, f: &AlertFilter) -> Result<Vec<AlertRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, sensor, alert_id, severity, rule, src, dst, explanation, count,
-                    received_at, updated_at, body
-             FROM ot_alerts
-             WHERE rank >= ?1 AND (?2 IS NULL OR sensor = ?2)
-               AND (?3 IS NULL OR updated_at < ?3 OR (updated_at = ?3 AND id < ?4))
-             ORDER BY updated_at DESC, id DESC LIMIT ?5",
-        )?;
         let after = f.after.as_ref();
-        let mut rows = stmt.query(params![
-            f.min_rank,
-            f.sensor,
-            after.map(|a| a.0.as_str()),
-            after.map(|a| a.1),
-            f.limit as i64
-        ])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let body: String = r.get(11)?;
-            out.push(AlertRow {
-                row_id: r.get(0)?,
-                sensor: r.get(1)?,
-                id: r.get(2)?,
-                severity: r.get(3)?,
-                rule: r.get(4)?,
-                src: r.get(5)?,
-                dst: r.get(6)?,
-                explanation: r.get(7)?,
-                count: r.get::<_, i64>(8)? as u64,
-                received_at: r.get(9)?,
-                updated_at: r.get(10)?,
-                alert: json_value(&body, "alert")?,
-            });
-        }
-        Ok(out)
+        let (after_at, after_id) = (after.map(|a| a.0.as_str()), after.map(|a| a.1));
+        let limit = f.limit as i64;
+        self.team_conn(|db| {
+            db.query(
+                "SELECT id, sensor, alert_id, severity, rule, src, dst, explanation, count,
+                        received_at, updated_at, body
+                 FROM ot_alerts
+                 WHERE rank >= ?1 AND (CAST(?2 AS TEXT) IS NULL OR sensor = ?2)
+                   AND (CAST(?3 AS TEXT) IS NULL OR updated_at < ?3
+                        OR (updated_at = ?3 AND id < ?4))
+                 ORDER BY updated_at DESC, id DESC LIMIT ?5",
+                &[
+                    &i64::from(f.min_rank),
+                    &f.sensor,
+                    &after_at,
+                    &after_id,
+                    &limit,
+                ],
+            )?
+            .iter()
+            .map(alert_row)
+            .collect()
+        })
     }
+}
+
+fn alert_row(r: &sql::Row) -> Result<AlertRow> {
+    let body: String = r.get(11)?;
+    Ok(AlertRow {
+        row_id: r.get(0)?,
+        sensor: r.get(1)?,
+        id: r.get(2)?,
+        severity: r.get(3)?,
+        rule: r.get(4)?,
+        src: r.get(5)?,
+        dst: r.get(6)?,
+        explanation: r.get(7)?,
+        count: r.get::<i64>(8)? as u64,
+        received_at: r.get(9)?,
+        updated_at: r.get(10)?,
+        alert: json_value(&body, "alert")?,
+    })
 }

@@ -4,12 +4,15 @@
 //! Each save makes a new revision; a save or approval that names the
 //! revision it was based on fails with [`StoreError::Stale`] when someone
 //! saved in between (optimistic concurrency, the `If-Match` of the API).
+//! The write itself only applies to the revision that was read, so two
+//! nodes saving at once cannot both win even without one of them naming a
+//! revision.
 
-use rusqlite::{Transaction, params};
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{AuditEntry, json_text, json_value};
+use crate::sql::{self, Db};
 use crate::{Result, Store, StoreError};
 
 /// A verdict to store for a product.
@@ -73,8 +76,8 @@ impl Store {
         new: &NewAssessment<'_>,
         entry: AuditEntry,
     ) -> Result<AssessmentRecord> {
-        self.audited(entry, |tx, entry| {
-            let before = current(tx, new.product_id, new.vuln_id)?;
+        self.team_write(entry, |db, entry| {
+            let before = current(db, new.product_id, new.vuln_id)?;
             let revision = before.as_ref().map_or(0, |b| b.revision);
             if let Some(expected) = new.expected_revision
                 && expected != revision
@@ -84,28 +87,33 @@ impl Store {
             let now = crate::write::now();
             let answers = json_text(new.answers, "answers")?;
             let verdict = json_text(new.verdict, "verdict")?;
-            tx.execute(
+            let written = db.execute(
                 "INSERT INTO assessments (product_id, vuln_id, revision, status, answers, note,
                                           verdict, saved_by, saved_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (product_id, vuln_id) DO UPDATE SET
                     revision = excluded.revision, status = excluded.status,
                     answers = excluded.answers, note = excluded.note, verdict = excluded.verdict,
-                    saved_by = excluded.saved_by, saved_at = excluded.saved_at",
-                params![
-                    new.product_id,
-                    new.vuln_id,
-                    revision + 1,
-                    new.status,
-                    answers,
-                    new.note,
-                    verdict,
-                    new.actor,
-                    now
+                    saved_by = excluded.saved_by, saved_at = excluded.saved_at
+                 WHERE assessments.revision = ?10",
+                &[
+                    &new.product_id,
+                    &new.vuln_id,
+                    &(revision + 1),
+                    &new.status,
+                    &answers,
+                    &new.note,
+                    &verdict,
+                    &new.actor,
+                    &now,
+                    &revision,
                 ],
             )?;
+            if written == 0 {
+                return Err(stale(db, new.product_id, new.vuln_id)?);
+            }
             history(
-                tx,
+                db,
                 new.product_id,
                 new.vuln_id,
                 revision + 1,
@@ -119,7 +127,7 @@ impl Store {
                 "after": {"revision": revision + 1, "status": new.status,
                           "answers": new.answers, "note": new.note},
             }));
-            current(tx, new.product_id, new.vuln_id)?
+            current(db, new.product_id, new.vuln_id)?
                 .ok_or_else(|| StoreError::NotFound("the saved assessment".into()))
         })
     }
@@ -134,8 +142,8 @@ impl Store {
         actor: &str,
         entry: AuditEntry,
     ) -> Result<AssessmentRecord> {
-        self.audited(entry, |tx, entry| {
-            let record = current(tx, product_id, vuln_id)?.ok_or_else(|| {
+        self.team_write(entry, |db, entry| {
+            let record = current(db, product_id, vuln_id)?.ok_or_else(|| {
                 StoreError::NotFound(format!("no assessment of {vuln_id} to approve"))
             })?;
             if let Some(expected) = expected_revision
@@ -152,13 +160,18 @@ impl Store {
                 )));
             }
             let now = crate::write::now();
-            tx.execute(
+            let written = db.execute(
                 "UPDATE assessments SET approved_revision = revision, approved_by = ?3,
-                        approved_at = ?4 WHERE product_id = ?1 AND vuln_id = ?2",
-                params![product_id, vuln_id, actor, now],
+                        approved_at = ?4
+                 WHERE product_id = ?1 AND vuln_id = ?2 AND revision = ?5
+                   AND (approved_revision IS NULL OR approved_revision <> revision)",
+                &[&product_id, &vuln_id, &actor, &now, &record.revision],
             )?;
+            if written == 0 {
+                return Err(stale(db, product_id, vuln_id)?);
+            }
             history(
-                tx,
+                db,
                 product_id,
                 vuln_id,
                 record.revision,
@@ -171,85 +184,103 @@ impl Store {
                 "before": {"approved_revision": record.approved_revision},
                 "after": {"approved_revision": record.revision, "status": record.status},
             }));
-            current(tx, product_id, vuln_id)?
+            current(db, product_id, vuln_id)?
                 .ok_or_else(|| StoreError::NotFound("the approved assessment".into()))
         })
     }
 
     /// The current assessment of a vulnerability in a product.
     pub fn assessment(&self, product_id: i64, vuln_id: &str) -> Result<Option<AssessmentRecord>> {
-        current(&self.conn, product_id, vuln_id)
+        self.team_conn(|db| current(db, product_id, vuln_id))
     }
 
     /// Every current assessment of a product, by vulnerability.
     pub fn assessments_of(&self, product_id: i64) -> Result<Vec<AssessmentRecord>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM assessments WHERE product_id = ?1 ORDER BY vuln_id"
-        ))?;
-        let mut rows = stmt.query([product_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(record(r)?);
-        }
-        Ok(out)
+        self.team_conn(|db| {
+            db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM assessments WHERE product_id = ?1 ORDER BY vuln_id"
+                ),
+                &[&product_id],
+            )?
+            .iter()
+            .map(record)
+            .collect()
+        })
     }
 
     /// The approved verdict of each assessment of a product that has one
     /// (the approved revision, even when a later one is saved), by
     /// vulnerability.
     pub fn approved_verdicts(&self, product_id: i64) -> Result<Vec<(String, Value)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT h.vuln_id, h.verdict FROM assessments a JOIN assessment_history h
-               ON h.product_id = a.product_id AND h.vuln_id = a.vuln_id
-              AND h.revision = a.approved_revision AND h.action = 'approved'
-             WHERE a.product_id = ?1 ORDER BY a.vuln_id",
-        )?;
-        let mut rows = stmt.query([product_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let verdict: String = r.get(1)?;
-            out.push((r.get(0)?, json_value(&verdict, "approved verdict")?));
-        }
-        Ok(out)
+        self.team_conn(|db| {
+            db.query(
+                "SELECT h.vuln_id, h.verdict FROM assessments a JOIN assessment_history h
+                   ON h.product_id = a.product_id AND h.vuln_id = a.vuln_id
+                  AND h.revision = a.approved_revision AND h.action = 'approved'
+                 WHERE a.product_id = ?1 ORDER BY a.vuln_id",
+                &[&product_id],
+            )?
+            .iter()
+            .map(|r| {
+                let verdict: String = r.get(1)?;
+                Ok((r.get(0)?, json_value(&verdict, "approved verdict")?))
+            })
+            .collect()
+        })
     }
 
     /// Every revision and approval of an assessment, newest first.
     pub fn assessment_history(&self, product_id: i64, vuln_id: &str) -> Result<Vec<HistoryRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT revision, action, status, answers, note, actor, at FROM assessment_history
-             WHERE product_id = ?1 AND vuln_id = ?2 ORDER BY at DESC, revision DESC, action DESC",
-        )?;
-        let mut rows = stmt.query(params![product_id, vuln_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let answers: String = r.get(3)?;
-            out.push(HistoryRow {
-                revision: r.get(0)?,
-                action: r.get(1)?,
-                status: r.get(2)?,
-                answers: json_value(&answers, "assessment history answers")?,
-                note: r.get(4)?,
-                actor: r.get(5)?,
-                at: r.get(6)?,
-            });
-        }
-        Ok(out)
+        self.team_conn(|db| {
+            db.query(
+                "SELECT revision, action, status, answers, note, actor, at FROM assessment_history
+                 WHERE product_id = ?1 AND vuln_id = ?2
+                 ORDER BY at DESC, revision DESC, action DESC",
+                &[&product_id, &vuln_id],
+            )?
+            .iter()
+            .map(|r| {
+                let answers: String = r.get(3)?;
+                Ok(HistoryRow {
+                    revision: r.get(0)?,
+                    action: r.get(1)?,
+                    status: r.get(2)?,
+                    answers: json_value(&answers, "assessment history answers")?,
+                    note: r.get(4)?,
+                    actor: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })
+            .collect()
+        })
     }
 }
 
-fn current(
-    conn: &rusqlite::Connection,
-    product_id: i64,
-    vuln_id: &str,
-) -> Result<Option<AssessmentRecord>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM assessments WHERE product_id = ?1 AND vuln_id = ?2"
-    ))?;
-    let mut rows = stmt.query(params![product_id, vuln_id])?;
-    rows.next()?.map(record).transpose()
+fn current(db: &mut dyn Db, product_id: i64, vuln_id: &str) -> Result<Option<AssessmentRecord>> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM assessments WHERE product_id = ?1 AND vuln_id = ?2"),
+        &[&product_id, &vuln_id],
+    )?
+    .as_ref()
+    .map(record)
+    .transpose()
 }
 
-fn record(r: &rusqlite::Row<'_>) -> Result<AssessmentRecord> {
+/// Why a write that applies only to the revision read changed nothing:
+/// another writer got there first.
+fn stale(db: &mut dyn Db, product_id: i64, vuln_id: &str) -> Result<StoreError> {
+    let current: Option<i64> = sql::first(
+        db,
+        "SELECT revision FROM assessments WHERE product_id = ?1 AND vuln_id = ?2",
+        &[&product_id, &vuln_id],
+    )?;
+    Ok(StoreError::Stale {
+        current: current.unwrap_or(0),
+    })
+}
+
+fn record(r: &sql::Row) -> Result<AssessmentRecord> {
     let answers: String = r.get(4)?;
     let verdict: String = r.get(6)?;
     Ok(AssessmentRecord {
@@ -273,7 +304,7 @@ fn summary(r: &AssessmentRecord) -> Value {
 }
 
 fn history(
-    tx: &Transaction<'_>,
+    db: &mut dyn Db,
     product_id: i64,
     vuln_id: &str,
     revision: i64,
@@ -281,12 +312,12 @@ fn history(
     actor: &str,
     at: &str,
 ) -> Result<()> {
-    tx.execute(
+    db.execute(
         "INSERT INTO assessment_history (product_id, vuln_id, revision, action, status, answers,
                                          note, verdict, actor, at)
          SELECT product_id, vuln_id, ?3, ?4, status, answers, note, verdict, ?5, ?6
          FROM assessments WHERE product_id = ?1 AND vuln_id = ?2",
-        params![product_id, vuln_id, revision, action, actor, at],
+        &[&product_id, &vuln_id, &revision, &action, &actor, &at],
     )?;
     Ok(())
 }

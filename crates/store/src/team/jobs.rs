@@ -1,10 +1,10 @@
 //! Jobs: work that outlives a request (scanning a large uploaded SBOM),
 //! with its progress and result for the client that polls it.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{json_text, json_value};
+use crate::sql;
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -61,12 +61,14 @@ impl Store {
     /// Queues a job.
     pub fn create_job(&self, kind: &str, product_id: Option<i64>, created_by: &str) -> Result<i64> {
         let now = crate::write::now();
-        self.conn.execute(
-            "INSERT INTO jobs (kind, state, product_id, created_by, created_at, updated_at)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?4)",
-            params![kind, product_id, created_by, now],
-        )?;
-        Ok(self.conn.last_insert_rowid())
+        self.team_conn(|db| {
+            sql::one(
+                db,
+                "INSERT INTO jobs (kind, state, product_id, created_by, created_at, updated_at)
+                 VALUES (?1, 'queued', ?2, ?3, ?4, ?4) RETURNING id",
+                &[&kind, &product_id, &created_by, &now],
+            )
+        })
     }
 
     /// Moves a job on: its state, and what it reports so far.
@@ -77,11 +79,13 @@ impl Store {
         progress: Option<&serde_json::Value>,
     ) -> Result<()> {
         let progress = progress.map(|p| json_text(p, "job progress")).transpose()?;
-        self.conn.execute(
-            "UPDATE jobs SET state = ?2, progress = coalesce(?3, progress), updated_at = ?4
-             WHERE id = ?1",
-            params![id, state.as_str(), progress, crate::write::now()],
-        )?;
+        self.team_conn(|db| {
+            db.execute(
+                "UPDATE jobs SET state = ?2, progress = coalesce(?3, progress), updated_at = ?4
+                 WHERE id = ?1",
+                &[&id, &state.as_str(), &progress, &crate::write::now()],
+            )
+        })?;
         Ok(())
     }
 
@@ -95,63 +99,57 @@ impl Store {
             Ok(r) => (JobState::Done, Some(json_text(r, "job result")?), None),
             Err(e) => (JobState::Failed, None, Some(e)),
         };
-        self.conn.execute(
-            "UPDATE jobs SET state = ?2, result = ?3, error = ?4, updated_at = ?5 WHERE id = ?1",
-            params![id, state.as_str(), result, error, crate::write::now()],
-        )?;
+        self.team_conn(|db| {
+            db.execute(
+                "UPDATE jobs SET state = ?2, result = ?3, error = ?4, updated_at = ?5 WHERE id = ?1",
+                &[&id, &state.as_str(), &result, &error, &crate::write::now()],
+            )
+        })?;
         Ok(())
     }
 
     pub fn job(&self, id: i64) -> Result<Option<JobRow>> {
-        let row = self
-            .conn
-            .query_row(
+        let row = self.team_conn(|db| {
+            db.query_opt(
                 "SELECT id, kind, state, product_id, created_by, created_at, updated_at, progress,
                         result, error FROM jobs WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<i64>>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                        r.get::<_, Option<String>>(8)?,
-                        r.get::<_, Option<String>>(9)?,
-                    ))
-                },
+                &[&id],
             )
-            .optional()?;
-        let Some((id, kind, state, product_id, created_by, created_at, updated_at, p, res, error)) =
-            row
-        else {
-            return Ok(None);
-        };
-        Ok(Some(JobRow {
-            id,
-            kind,
-            state: JobState::parse(&state)?,
-            product_id,
-            created_by,
-            created_at,
-            updated_at,
-            progress: p.map(|p| json_value(&p, "job progress")).transpose()?,
-            result: res.map(|r| json_value(&r, "job result")).transpose()?,
-            error,
-        }))
+        })?;
+        row.map(|r| job_row(&r)).transpose()
     }
 
     /// Marks jobs a previous process left running as failed: nothing will
     /// finish them (the work itself is transactional, so nothing is half
     /// stored).
     pub fn fail_abandoned_jobs(&self) -> Result<usize> {
-        Ok(self.conn.execute(
-            "UPDATE jobs SET state = 'failed', error = 'the server stopped before the job finished; nothing of it was stored', updated_at = ?1
-             WHERE state IN ('queued', 'running')",
-            [crate::write::now()],
-        )?)
+        let n = self.team_conn(|db| {
+            db.execute(
+                "UPDATE jobs SET state = 'failed', error = 'the server stopped before the job finished; nothing of it was stored', updated_at = ?1
+                 WHERE state IN ('queued', 'running')",
+                &[&crate::write::now()],
+            )
+        })?;
+        Ok(n as usize)
     }
+}
+
+fn job_row(r: &sql::Row) -> Result<JobRow> {
+    let state: String = r.get(2)?;
+    let progress: Option<String> = r.get(7)?;
+    let result: Option<String> = r.get(8)?;
+    Ok(JobRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        state: JobState::parse(&state)?,
+        product_id: r.get(3)?,
+        created_by: r.get(4)?,
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+        progress: progress
+            .map(|p| json_value(&p, "job progress"))
+            .transpose()?,
+        result: result.map(|r| json_value(&r, "job result")).transpose()?,
+        error: r.get(9)?,
+    })
 }

@@ -15,9 +15,10 @@ mod audit;
 mod cra;
 mod jobs;
 
-use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Transaction, TransactionBehavior};
 use serde::Serialize;
 
+use crate::sql::{self, Db, SqliteDb};
 use crate::{Result, Store, StoreError};
 
 pub use accounts::{
@@ -63,70 +64,141 @@ pub struct ProductRef {
 impl Store {
     /// Runs `write` in an immediate transaction and appends `entry` (which
     /// `write` may complete: the product concerned, the change) before
-    /// committing.
+    /// committing. For the parts of the team's state still written in
+    /// SQLite's own API; see [`Store::team_write`].
     pub(crate) fn audited<T>(
         &mut self,
         mut entry: AuditEntry,
         write: impl FnOnce(&Transaction<'_>, &mut AuditEntry) -> Result<T>,
     ) -> Result<T> {
+        self.refuse_split_team_state()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = write(&tx, &mut entry)?;
-        audit::append(&tx, &entry)?;
+        audit::append(&mut SqliteDb(&tx), &entry)?;
         tx.commit()?;
         Ok(out)
     }
 
+    /// [`Store::audited`] on whichever backend holds the team's state.
+    pub(crate) fn team_write<T>(
+        &mut self,
+        mut entry: AuditEntry,
+        write: impl FnOnce(&mut dyn Db, &mut AuditEntry) -> Result<T>,
+    ) -> Result<T> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.team {
+            return pg.write(|db| {
+                let out = write(db, &mut entry)?;
+                audit::append(db, &entry)?;
+                Ok(out)
+            });
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut db = SqliteDb(&tx);
+        let out = write(&mut db, &mut entry)?;
+        audit::append(&mut db, &entry)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `f` on the connection holding the team's state, outside a
+    /// transaction: reads, and writes that are one statement and not audited.
+    pub(crate) fn team_conn<T>(&self, read: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.team {
+            return pg.read(read);
+        }
+        read(&mut SqliteDb(&self.conn))
+    }
+
+    /// Keeps the team's state in PostgreSQL at `url` from now on (the
+    /// vulnerability intelligence stays in this store's file).
+    #[cfg(feature = "postgres")]
+    pub fn attach_postgres(&mut self, url: &str, migrate: crate::Migrate) -> Result<()> {
+        self.team = Some(crate::pg::PgTeam::connect(url, migrate)?);
+        Ok(())
+    }
+
+    /// Where the team's state lives: the PostgreSQL address (password
+    /// hidden), or `None` for this store's own file.
+    pub fn team_backend(&self) -> Option<&str> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.team {
+            return Some(&pg.shown);
+        }
+        None
+    }
+
+    /// Parts of the team's state not yet moved to PostgreSQL must not be
+    /// written to the local file while the rest lives on the server.
+    pub(crate) fn refuse_split_team_state(&self) -> Result<()> {
+        match self.team_backend() {
+            Some(url) => Err(StoreError::Conflict(format!(
+                "this part of the team's state is not yet kept in PostgreSQL ({url}); \
+                 use the SQLite backend for it"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Every product with its team, by name.
     pub fn product_refs(&self) -> Result<Vec<ProductRef>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.id, p.name, p.team_id, t.name FROM products p
-             LEFT JOIN teams t ON t.id = p.team_id ORDER BY p.name",
-        )?;
-        let rows = stmt.query_map([], product_ref)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.team_conn(|db| {
+            db.query(
+                "SELECT p.id, p.name, p.team_id, t.name FROM products p
+                 LEFT JOIN teams t ON t.id = p.team_id ORDER BY p.name",
+                &[],
+            )?
+            .iter()
+            .map(product_ref)
+            .collect()
+        })
     }
 
     /// One product with its team.
     pub fn product_ref(&self, name: &str) -> Result<Option<ProductRef>> {
-        Ok(self
-            .conn
-            .query_row(
+        self.team_conn(|db| {
+            db.query_opt(
                 "SELECT p.id, p.name, p.team_id, t.name FROM products p
                  LEFT JOIN teams t ON t.id = p.team_id WHERE p.name = ?1",
-                [name],
-                product_ref,
-            )
-            .optional()?)
+                &[&name],
+            )?
+            .as_ref()
+            .map(product_ref)
+            .transpose()
+        })
     }
 
     /// The id of a named team.
     pub fn team_id(&self, name: &str) -> Result<i64> {
-        team_id(&self.conn, name)
+        self.team_conn(|db| team_id(db, name))
     }
 
     /// Creates a team.
     pub fn create_team(&mut self, name: &str, entry: AuditEntry) -> Result<i64> {
-        self.audited(entry, |tx, _| {
-            let exists: bool = tx.query_row(
+        self.team_write(entry, |db, _| {
+            let exists: bool = sql::one(
+                db,
                 "SELECT EXISTS (SELECT 1 FROM teams WHERE name = ?1)",
-                [name],
-                |r| r.get(0),
+                &[&name],
             )?;
             if exists {
                 return Err(StoreError::Conflict(format!("team {name} already exists")));
             }
-            tx.execute(
-                "INSERT INTO teams (name, created_at) VALUES (?1, ?2)",
-                params![name, crate::write::now()],
-            )?;
-            Ok(tx.last_insert_rowid())
+            sql::one(
+                db,
+                "INSERT INTO teams (name, created_at) VALUES (?1, ?2) RETURNING id",
+                &[&name, &crate::write::now()],
+            )
         })
     }
 }
 
-fn product_ref(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProductRef> {
+fn product_ref(r: &sql::Row) -> Result<ProductRef> {
     Ok(ProductRef {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -136,19 +208,15 @@ fn product_ref(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProductRef> {
 }
 
 /// The id of a named team, or `NotFound`.
-pub(crate) fn team_id(tx: &rusqlite::Connection, name: &str) -> Result<i64> {
-    tx.query_row("SELECT id FROM teams WHERE name = ?1", [name], |r| r.get(0))
-        .optional()?
+pub(crate) fn team_id(db: &mut dyn Db, name: &str) -> Result<i64> {
+    sql::first(db, "SELECT id FROM teams WHERE name = ?1", &[&name])?
         .ok_or_else(|| StoreError::NotFound(format!("no team {name}")))
 }
 
 /// The id of a named product, or `NotFound`.
-pub(crate) fn product_id(tx: &rusqlite::Connection, name: &str) -> Result<i64> {
-    tx.query_row("SELECT id FROM products WHERE name = ?1", [name], |r| {
-        r.get(0)
-    })
-    .optional()?
-    .ok_or_else(|| StoreError::NotFound(format!("no product {name}")))
+pub(crate) fn product_id(db: &mut dyn Db, name: &str) -> Result<i64> {
+    sql::first(db, "SELECT id FROM products WHERE name = ?1", &[&name])?
+        .ok_or_else(|| StoreError::NotFound(format!("no product {name}")))
 }
 
 /// JSON text for a TEXT column.
