@@ -64,7 +64,8 @@ fn new_and_older_kensa_databases_are_recognised() {
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
         "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;
-         DROP TABLE ot_alerts;",
+         DROP TABLE ot_alerts;
+         DROP TABLE cra_submissions; DROP TABLE cra_cases; DROP TABLE product_market;",
     )
     .unwrap();
     drop(conn);
