@@ -129,3 +129,38 @@ fn malformed_json_is_named_with_its_file_and_line() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("no-such-file.json"), "{err}");
 }
+
+#[test]
+fn the_csaf_vex_kensa_writes_passes_its_own_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    let assess = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/assess");
+    for version in [None, Some("2.8.1")] {
+        let mut cmd = kensa();
+        cmd.arg("vex")
+            .arg("--conditions")
+            .arg(assess.join("heartbleed.conditions.json"))
+            .arg("--answers")
+            .arg(assess.join("no-heartbeats.answers.yaml"))
+            .args([
+                "--product",
+                "rtu-gateway",
+                "--purl",
+                "pkg:generic/example/rtu-gateway",
+            ])
+            .args(["--format", "csaf", "--author", "Example PSIRT"])
+            .args(["--namespace", "https://psirt.example.com"]);
+        if let Some(v) = version {
+            cmd.args(["--product-version", v]);
+        }
+        let o = run(&mut cmd);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let file = dir.path().join("vex.json");
+        std::fs::write(&file, &o.stdout).unwrap();
+        let o = run(kensa()
+            .args(["csaf", "validate", "--format", "json"])
+            .arg(&file));
+        let out = json(&o);
+        assert_eq!(out[0]["valid"], true, "{out:#}");
+        assert_eq!(o.status.code(), Some(0));
+    }
+}
