@@ -6,14 +6,20 @@ usage: ja_share.py DIR [DIR ...]   (folders of kensa.conditions/v1 trees)
 An English word is an ASCII token of three or more lower-case letters that
 is not part of an identifier (no digits, dots, slashes, underscores or
 hyphens next to it): "crafted", "environment". Capitalised words and
-acronyms (OpenSSH, TLS, Apache) count as names. A rough measure: a
-lower-case product name ("bash", "lighttpd") counts as English.
+acronyms (OpenSSH, TLS, Apache) count as names, and so do quoted option
+names and the product a version question names. A rough measure: any other
+lower-case product name ("lighttpd") counts as English.
 """
 import json, os, re, sys
 
 TOKEN = re.compile(r"[A-Za-z0-9_./\-:@+]+")
 
-def english_words(text):
+def english_words(text, kind):
+    # Quoted option names and the product named in a version question are
+    # names, not words to translate.
+    text = re.sub(r'"[^"]*"', "", text)
+    if kind == "version":
+        text = re.sub(r"使用中の.*?のバージョン", "", text)
     return [t for t in TOKEN.findall(text) if re.fullmatch(r"[a-z]{3,}", t)]
 
 def leaves(n):
@@ -31,7 +37,7 @@ for d in sys.argv[1:]:
         for c in leaves(doc["logic"]):
             q = c.get("question_ja") or ""
             total += 1
-            words = english_words(q)
+            words = english_words(q, c["kind"])
             if not words:
                 clean += 1
             elif len(examples) < 8:

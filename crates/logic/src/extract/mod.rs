@@ -24,6 +24,7 @@
 
 mod cvss;
 mod description;
+mod ja;
 mod kernel;
 mod merge;
 mod phrase;

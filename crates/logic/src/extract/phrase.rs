@@ -3,6 +3,7 @@
 //! rule words its facts the same way; technical terms stay as written.
 
 use super::Fact;
+use super::ja::terms;
 use super::text::{MAX_TEXT, capitalize, decapitalize, shorten, strip_article, trim_clause};
 use crate::conditions::{ConditionClass, ConditionKind, ConditionSource};
 
@@ -17,7 +18,14 @@ pub fn statement(
     let body = trim_clause(statement);
     let text = shorten(&capitalize(body), MAX_TEXT);
     let question = yes_no(body);
+    let rendered = super::ja::statement(&text);
     let question_ja = match kind {
+        _ if rendered.is_some() => {
+            format!(
+                "製品で次が当てはまりますか：{}",
+                rendered.unwrap_or_default()
+            )
+        }
         ConditionKind::Configuration => {
             format!("次の設定・機能は有効ですか（該当しますか）：{text}")
         }
@@ -63,7 +71,7 @@ pub fn input(phrase: &str, evidence: &str) -> Fact {
         kind: ConditionKind::Input,
         text: shorten(&format!("Attacker-controlled input: {phrase}"), MAX_TEXT),
         question: format!("Can an attacker get this input to the product: {phrase}?"),
-        question_ja: format!("攻撃者は次の入力を製品に届けられますか：{phrase}"),
+        question_ja: format!("攻撃者は次の入力を製品に届けられますか：{}", terms(phrase)),
         source: ConditionSource::Description,
         evidence: evidence.to_string(),
     }
@@ -78,7 +86,14 @@ pub fn attack_path(way: &str, evidence: &str) -> Fact {
         kind: ConditionKind::FunctionUse,
         text: shorten(&format!("The flaw is reachable through {way}"), MAX_TEXT),
         question: format!("Is the flaw reachable in the product through {way}?"),
-        question_ja: format!("製品では次の経路で脆弱性に到達できますか：{way}"),
+        question_ja: format!(
+            "製品では次の経路で脆弱性に到達できますか：{}",
+            super::ja::statement(&format!("The flaw is reachable through {way}"))
+                .map(|s| s
+                    .trim_end_matches(" を経由して脆弱性に到達できる")
+                    .to_string())
+                .unwrap_or_else(|| terms(way))
+        ),
         source: ConditionSource::Description,
         evidence: evidence.to_string(),
     }
@@ -97,7 +112,14 @@ pub fn version(product: &str, ranges: &str, source: ConditionSource, evidence: &
         kind: ConditionKind::Version,
         text: shorten(&text, MAX_TEXT),
         question: format!("Is the installed version of {product} one of the affected versions?"),
-        question_ja: format!("使用中の {product} のバージョンは影響を受ける範囲に含まれますか？"),
+        question_ja: match product.strip_prefix("product of advisory ") {
+            Some(advisory) => {
+                format!(
+                    "使用中のアドバイザリ {advisory} の対象製品のバージョンは影響を受ける範囲に含まれますか？"
+                )
+            }
+            None => format!("使用中の {product} のバージョンは影響を受ける範囲に含まれますか？"),
+        },
         source,
         evidence: evidence.to_string(),
     }
@@ -129,7 +151,8 @@ pub fn service_enabled(name: &str, source: ConditionSource, evidence: &str) -> F
         text: shorten(&format!("The {name} is enabled"), MAX_TEXT),
         question: format!("Is the {name} enabled in the product (by default or by a customer)?"),
         question_ja: format!(
-            "製品で {name} が有効になっていますか（出荷時設定、または顧客の設定で）？"
+            "製品で {} が有効になっていますか（出荷時設定、または顧客の設定で）？",
+            terms(name)
         ),
         source,
         evidence: evidence.to_string(),
@@ -153,7 +176,7 @@ pub fn interface_exposed(name: &str, source: ConditionSource, evidence: &str) ->
             MAX_TEXT,
         ),
         question: format!("Can an attacker reach {article}{name} of the product?"),
-        question_ja: format!("攻撃者は製品の {name} にアクセスできますか？"),
+        question_ja: format!("攻撃者は製品の {} にアクセスできますか？", terms(name)),
         source,
         evidence: evidence.to_string(),
     }
@@ -209,7 +232,10 @@ pub fn module_used(module: &str, evidence: &str) -> Fact {
             MAX_TEXT,
         ),
         question: format!("Does the product include and use the {module} module?"),
-        question_ja: format!("製品は {module} モジュールを組み込み、使用していますか？"),
+        question_ja: format!(
+            "製品は {} モジュールを組み込み、使用していますか？",
+            terms(module)
+        ),
         source: ConditionSource::Affected,
         evidence: evidence.to_string(),
     }

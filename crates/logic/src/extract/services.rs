@@ -287,7 +287,7 @@ const GUARD_VERBS: &[&str] = &[
 fn is_identifier_like(word: &str) -> bool {
     let upper = word.chars().filter(char::is_ascii_uppercase).count();
     let letters = word.chars().filter(char::is_ascii_alphabetic).count();
-    (upper >= 2 && letters >= 2) || (letters >= 2 && word.chars().any(|c| c.is_ascii_digit()))
+    letters >= 2 && (upper >= 2 || word.chars().any(|c| c.is_ascii_digit()))
 }
 
 /// A word without the punctuation around it, and whether punctuation
@@ -325,10 +325,11 @@ fn scan_sentence(sentence: &str, source: ConditionSource, mitigation: bool, out:
             if let Some(role) = role_name(words[i - 1]) {
                 push_unique(out, phrase::user_role(&role, &evidence));
             }
-        } else if (word_lc == "port" || word_lc == "ports") && mitigation {
-            if let Some(port) = port_after(&words, i) {
-                push_unique(out, phrase::interface_exposed(&port, source, &evidence));
-            }
+        } else if (word_lc == "port" || word_lc == "ports")
+            && mitigation
+            && let Some(port) = port_after(&words, i)
+        {
+            push_unique(out, phrase::interface_exposed(&port, source, &evidence));
         }
     }
     for name in protocol_versions(sentence) {
