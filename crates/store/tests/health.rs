@@ -63,7 +63,8 @@ fn new_and_older_kensa_databases_are_recognised() {
     // migrated, not refused.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;",
+        "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;
+         DROP TABLE ot_alerts;",
     )
     .unwrap();
     drop(conn);
