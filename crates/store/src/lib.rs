@@ -30,9 +30,9 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use freshness::{DataSummary, SourceData};
 pub use health::{CheckDepth, Filesystem, filesystem_of, journal_path};
+pub use mappings::{MappingSource, NameMappingRow};
 #[cfg(feature = "postgres")]
 pub use pg::Migrate;
-pub use mappings::{MappingSource, NameMappingRow};
 pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,
