@@ -2,16 +2,13 @@
 //! data, a stored product and stored verdicts to a CSAF advisory that
 //! passes `kensa csaf validate`, an update, and the customer's page.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::Value;
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
+use support::{ok, repo};
 
 fn kensa(db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
@@ -20,12 +17,6 @@ fn kensa(db: &Path) -> Command {
         .arg("--db")
         .arg(db);
     c
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let o = cmd.output().expect("kensa runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
 }
 
 fn fails(cmd: &mut Command) -> String {

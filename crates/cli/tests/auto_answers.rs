@@ -3,31 +3,11 @@
 //! product's data decides, and `kensa assess CVE --product NAME --auto`
 //! evaluates with them, a person's answers overriding.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn kensa(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
-    c.env_remove("KENSA_DB").arg("--db").arg(db);
-    c
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let o = cmd.output().expect("kensa runs");
-    assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
+use std::process::Command;
+use support::{kensa_db as kensa, ok, repo};
 
 fn demo_db(dir: &Path) -> PathBuf {
     let db = dir.join("demo.db");

@@ -4,17 +4,14 @@
 //! showing the case's next deadline. (Month ends and daylight-saving
 //! changes of the clocks themselves: kensa-report's `cra` unit tests.)
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
-
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
+use support::{json, ok, repo};
 
 fn kensa(db: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
@@ -25,12 +22,6 @@ fn kensa(db: &Path) -> Command {
     c
 }
 
-fn ok(cmd: &mut Command) -> Output {
-    let o = cmd.output().expect("kensa runs");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
-}
-
 fn fails(cmd: &mut Command) -> String {
     let o = cmd.output().expect("kensa runs");
     assert!(
@@ -39,11 +30,6 @@ fn fails(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&o.stdout)
     );
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 fn time(v: &Value) -> DateTime<Utc> {

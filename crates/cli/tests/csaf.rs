@@ -1,33 +1,17 @@
 //! `kensa csaf validate` as a user runs it: the exit status, the text
 //! report and the JSON shape the issue fixes.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn kensa() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
-    c.env_remove("KENSA_DB");
-    c
-}
+use support::{json, kensa, run, stdout};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/csaf")
         .join(name)
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("kensa runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
 fn tests_failed(file: &Value) -> Vec<&str> {

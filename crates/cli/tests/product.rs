@@ -2,45 +2,9 @@
 //! stored product's findings equal an ad-hoc scan, follow imports, and bad
 //! input is refused with a hint.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(rel)
-}
-
-fn kensa(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kensa"));
-    c.env_remove("KENSA_DB").arg("--db").arg(db);
-    c
-}
-
-fn run(cmd: &mut Command) -> Output {
-    cmd.output().expect("kensa runs")
-}
-
-fn ok(cmd: &mut Command) -> Output {
-    let o = run(cmd);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    o
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).expect("JSON output")
-}
-
-fn finding_ids(report: &serde_json::Value) -> Vec<String> {
-    let mut ids: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| format!("{} {}", f["component"]["bom_ref"], f["vulnerability"]["id"]))
-        .collect();
-    ids.sort();
-    ids
-}
+use support::{finding_ids, json, kensa_db as kensa, ok, repo, run};
 
 #[test]
 fn stored_products_follow_imports() {
