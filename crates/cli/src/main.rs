@@ -143,6 +143,20 @@ pub enum OutputFormat {
     Json,
 }
 
+/// A `postgres://` address is not a file name: without this, it would
+/// become an SQLite file in a directory called `postgres:`.
+fn refuse_database_url(db: PathBuf) -> Result<PathBuf> {
+    let text = db.to_string_lossy();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        anyhow::bail!(
+            "--db (or KENSA_DB) is a PostgreSQL address; this release's commands run on an \
+             SQLite database file only (the PostgreSQL backend is being built: see \
+             docs/ARCHITECTURE.md, \"Several nodes\")\n  hint: pass a file path, e.g. `--db kensa.db`"
+        );
+    }
+    Ok(db)
+}
+
 /// Global settings every command sees.
 pub struct Ctx {
     pub db: Option<PathBuf>,
@@ -153,10 +167,10 @@ impl Ctx {
     /// The database path: `--db`, else `KENSA_DB`, else the data directory.
     pub fn db_path(&self) -> Result<PathBuf> {
         if let Some(p) = &self.db {
-            return Ok(p.clone());
+            return refuse_database_url(p.clone());
         }
         if let Some(p) = std::env::var_os("KENSA_DB").filter(|p| !p.is_empty()) {
-            return Ok(PathBuf::from(p));
+            return refuse_database_url(PathBuf::from(p));
         }
         let dir = dirs::data_dir()
             .context("no platform data directory; pass --db PATH or set KENSA_DB")?;

@@ -94,6 +94,36 @@ fn human_show_renders_the_configuration_tree() {
     );
 }
 
+/// A PostgreSQL address given where a file is expected is refused with
+/// what to do instead, without echoing its password and without creating
+/// an SQLite file in a directory called `postgres:`.
+#[test]
+fn a_postgres_address_is_not_taken_for_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "postgres://kensa:s3cret@db.example:5432/kensa";
+    let by_flag = run(kensa()
+        .current_dir(dir.path())
+        .args(["--db", url, "user", "list"]));
+    let by_env = run(kensa()
+        .current_dir(dir.path())
+        .env("KENSA_DB", url)
+        .args(["db", "stats"]));
+    for o in [by_flag, by_env] {
+        assert!(!o.status.success());
+        let e = stderr(&o);
+        assert!(
+            e.contains("PostgreSQL address") && e.contains("--db kensa.db"),
+            "{e}"
+        );
+        assert!(!e.contains("s3cret"), "{e}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing created"
+    );
+}
+
 #[test]
 fn kensa_db_environment_variable_selects_the_database() {
     let dir = tempfile::tempdir().unwrap();
