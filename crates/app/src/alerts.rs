@@ -160,20 +160,13 @@ pub fn list(
             Ok::<_, AppError>((p[0].clone(), id))
         })
         .transpose()?;
-    let mut items = store.alerts(&AlertFilter {
+    let items = store.alerts(&AlertFilter {
         min_rank,
         sensor: sensor.map(str::to_string),
         after,
         limit: limit + 1,
     })?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_cursor = more
-        .then(|| {
-            items
-                .last()
-                .map(|a| page::encode_cursor(&[&a.updated_at, &a.row_id.to_string()]))
-        })
-        .flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::from_one_extra(items, limit, |a| {
+        page::encode_cursor(&[&a.updated_at, &a.row_id.to_string()])
+    }))
 }

@@ -31,19 +31,12 @@ pub fn read(
                 .map_err(|_| AppError::invalid("cursor", "not a cursor this list returned"))
         })
         .transpose()?;
-    let mut items = store.audit_log(&AuditFilter {
+    let items = store.audit_log(&AuditFilter {
         product_id,
         before_id,
         limit: limit + 1,
     })?;
-    let more = items.len() > limit;
-    items.truncate(limit);
-    let next_cursor = more
-        .then(|| {
-            items
-                .last()
-                .map(|r| page::encode_cursor(&[&r.id.to_string()]))
-        })
-        .flatten();
-    Ok(Page { items, next_cursor })
+    Ok(Page::from_one_extra(items, limit, |r| {
+        page::encode_cursor(&[&r.id.to_string()])
+    }))
 }

@@ -18,6 +18,22 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from a query that fetched `limit + 1` items: the extra one
+    /// only tells that there is a next page, whose cursor is the last kept
+    /// item's position.
+    pub fn from_one_extra(
+        mut items: Vec<T>,
+        limit: usize,
+        cursor: impl Fn(&T) -> String,
+    ) -> Page<T> {
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next_cursor = if more { items.last().map(cursor) } else { None };
+        Page { items, next_cursor }
+    }
+}
+
 /// The page size to use: the caller's within 1..=[`MAX_LIMIT`].
 pub fn limit(requested: Option<usize>) -> Result<usize, AppError> {
     match requested {
@@ -60,5 +76,16 @@ mod tests {
         assert!(limit(Some(0)).is_err());
         assert!(limit(Some(1001)).is_err());
         assert_eq!(limit(None).unwrap(), DEFAULT_LIMIT);
+    }
+
+    #[test]
+    fn the_extra_item_only_says_there_is_more() {
+        let page = Page::from_one_extra(vec![1, 2, 3], 2, |n| n.to_string());
+        assert_eq!(
+            (page.items, page.next_cursor.as_deref()),
+            (vec![1, 2], Some("2"))
+        );
+        let last = Page::from_one_extra(vec![1, 2], 2, |n| n.to_string());
+        assert_eq!((last.items, last.next_cursor), (vec![1, 2], None));
     }
 }

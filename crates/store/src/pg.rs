@@ -173,8 +173,9 @@ impl PgTeam {
         })
     }
 
-    /// Runs `f` on the connection, outside a transaction (reads).
-    pub(crate) fn read<T>(
+    /// Runs `f` on the connection, outside a transaction: reads, and
+    /// single-statement writes that are not audited.
+    pub(crate) fn run<T>(
         &self,
         f: impl FnOnce(&mut dyn crate::sql::Db) -> Result<T>,
     ) -> Result<T> {

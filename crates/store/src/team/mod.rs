@@ -112,7 +112,7 @@ impl Store {
     pub(crate) fn team_conn<T>(&self, read: impl FnOnce(&mut dyn Db) -> Result<T>) -> Result<T> {
         #[cfg(feature = "postgres")]
         if let Some(pg) = &self.team {
-            return pg.read(read);
+            return pg.run(read);
         }
         read(&mut SqliteDb(&self.conn))
     }
