@@ -175,10 +175,7 @@ impl PgTeam {
 
     /// Runs `f` on the connection, outside a transaction: reads, and
     /// single-statement writes that are not audited.
-    pub(crate) fn run<T>(
-        &self,
-        f: impl FnOnce(&mut dyn crate::sql::Db) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn run<T>(&self, f: impl FnOnce(&mut dyn crate::sql::Db) -> Result<T>) -> Result<T> {
         let mut client = self.client.borrow_mut();
         let mut statements = self.statements.borrow_mut();
         let mut db = PgDb {
