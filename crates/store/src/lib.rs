@@ -357,8 +357,16 @@ impl Store {
 
     fn migrate(&mut self) -> Result<()> {
         let known = Self::schema_version();
-        let current = self.user_version()?;
-        refuse_unless_kensa(&self.conn, &self.path, current, known)?;
+        // One read transaction, so the version and the schema are read from
+        // the same state: another process creating this file may commit in
+        // between two separate reads, and a new schema with the old version
+        // 0 looks like another application's database.
+        let current = {
+            let read = self.conn.transaction()?;
+            let current: i64 = read.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            refuse_unless_kensa(&read, &self.path, current, known)?;
+            current
+        };
         if current == known {
             return Ok(());
         }
@@ -383,12 +391,6 @@ impl Store {
         tx.pragma_update(None, "user_version", known)?;
         tx.commit()?;
         Ok(())
-    }
-
-    fn user_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Starts a transactional import of one file (or one sync batch).
