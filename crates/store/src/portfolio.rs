@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::sql::{self, Db};
 use crate::team::AuditEntry;
 use crate::{Result, Store, StoreError};
 
@@ -113,45 +113,42 @@ impl Store {
         replace: bool,
         entry: AuditEntry,
     ) -> Result<(i64, Vec<i64>)> {
-        self.audited(entry, |tx, entry| {
-            add_version(tx, new, components, replace, entry)
+        self.team_write(entry, |db, entry| {
+            add_version(db, new, components, replace, entry)
         })
     }
 
     /// Stores several product versions in one transaction: all of them, or
     /// (on any error, a conflict included) none. Returns, per version, its
     /// id and the components the portfolio did not hold before.
-    #[allow(clippy::type_complexity)]
     /// Each version is audited with its own entry, in the same transaction.
+    #[allow(clippy::type_complexity)]
     pub fn add_product_versions<C: Serialize>(
         &mut self,
         versions: &[(NewVersion<'_>, Vec<NewComponent<'_, C>>, AuditEntry)],
         replace: bool,
     ) -> Result<Vec<(i64, Vec<i64>)>> {
-        self.refuse_split_team_state()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut out = Vec::with_capacity(versions.len());
-        for (new, components, entry) in versions {
-            let mut entry = entry.clone();
-            out.push(add_version(&tx, new, components, replace, &mut entry)?);
-            crate::team::append_audit(&mut crate::sql::SqliteDb(&tx), &entry)?;
-        }
-        tx.commit()?;
-        Ok(out)
+        self.team_transaction(|db| {
+            let mut out = Vec::with_capacity(versions.len());
+            for (new, components, entry) in versions {
+                let mut entry = entry.clone();
+                out.push(add_version(db, new, components, replace, &mut entry)?);
+                crate::team::append_audit(db, &entry)?;
+            }
+            Ok(out)
+        })
     }
 
     /// Components stored but never matched: a `product add` whose matching
     /// was interrupted (killed, failed) leaves them, and whoever reads the
     /// portfolio next must match them before reporting.
     pub fn unscanned_component_count(&self) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
-            "SELECT count(*) FROM components WHERE resolution IS NULL",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(n as u64)
+        self.team_conn(|db| {
+            count(
+                db,
+                "SELECT count(*) FROM components WHERE resolution IS NULL",
+            )
+        })
     }
 
     /// Every product with its versions, by name.
@@ -162,34 +159,36 @@ impl Store {
     /// These products (all with `None`) with their versions, by name.
     pub fn portfolio_products(&self, names: Option<&[&str]>) -> Result<Vec<ProductSummary>> {
         let names = names.map(|n| serde_json::to_string(n).unwrap_or_default());
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT p.name, v.id, v.version, v.sbom_origin, v.sbom_format, v.added_at,
-                    (SELECT count(*) FROM product_components c WHERE c.version_id = v.id)
-             FROM products p JOIN product_versions v ON v.product_id = p.id
-             WHERE ?1 IS NULL OR p.name IN (SELECT value FROM json_each(?1))
-             ORDER BY p.name, v.added_at, v.id",
-        )?;
-        let mut rows = stmt.query([names])?;
-        let mut out: Vec<ProductSummary> = Vec::new();
-        while let Some(r) = rows.next()? {
-            let name: String = r.get(0)?;
-            let version = VersionSummary {
-                id: r.get(1)?,
-                version: r.get(2)?,
-                sbom_origin: r.get(3)?,
-                sbom_format: r.get(4)?,
-                added_at: r.get(5)?,
-                components: r.get::<_, i64>(6)? as u64,
-            };
-            match out.last_mut() {
-                Some(p) if p.name == name => p.versions.push(version),
-                _ => out.push(ProductSummary {
-                    name,
-                    versions: vec![version],
-                }),
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT p.name, v.id, v.version, v.sbom_origin, v.sbom_format, v.added_at,
+                        (SELECT count(*) FROM product_components c WHERE c.version_id = v.id)
+                 FROM products p JOIN product_versions v ON v.product_id = p.id
+                 WHERE CAST(?1 AS TEXT) IS NULL OR p.name IN ({})
+                 ORDER BY p.name, v.added_at, v.id",
+                sql::text_list(db, 1)
+            );
+            let mut out: Vec<ProductSummary> = Vec::new();
+            for r in db.query(&sql, &[&names])? {
+                let name: String = r.get(0)?;
+                let version = VersionSummary {
+                    id: r.get(1)?,
+                    version: r.get(2)?,
+                    sbom_origin: r.get(3)?,
+                    sbom_format: r.get(4)?,
+                    added_at: r.get(5)?,
+                    components: r.get::<i64>(6)? as u64,
+                };
+                match out.last_mut() {
+                    Some(p) if p.name == name => p.versions.push(version),
+                    _ => out.push(ProductSummary {
+                        name,
+                        versions: vec![version],
+                    }),
+                }
             }
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 
     /// Removes a product version (or, with `version` = `None`, the whole
@@ -203,15 +202,12 @@ impl Store {
         version: Option<&str>,
         entry: AuditEntry,
     ) -> Result<usize> {
-        self.audited(entry, |tx, entry| remove(tx, product, version, entry))
+        self.team_write(entry, |db, entry| remove(db, product, version, entry))
     }
 
     /// The number of distinct components in the portfolio.
     pub fn component_count(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM components", [], |r| r.get(0))?;
-        Ok(n as u64)
+        self.team_conn(|db| count(db, "SELECT count(*) FROM components"))
     }
 
     /// Distinct components: all of them, or only those never scanned.
@@ -219,27 +215,24 @@ impl Store {
         &self,
         only_unscanned: bool,
     ) -> Result<Vec<StoredComponent<C>>> {
-        let decode_row = |r: &rusqlite::Row<'_>| -> Result<StoredComponent<C>> {
-            let id: i64 = r.get(0)?;
-            let blob = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            Ok(StoredComponent {
-                id,
-                body: crate::blob::decode(blob, || format!("component {id}"))?,
-                resolution: r.get(2)?,
-            })
-        };
         let sql = if only_unscanned {
             "SELECT id, data, resolution FROM components WHERE resolution IS NULL ORDER BY id"
         } else {
             "SELECT id, data, resolution FROM components ORDER BY id"
         };
-        let mut stmt = self.conn.prepare(sql)?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            out.push(decode_row(r)?);
-        }
-        Ok(out)
+        self.team_conn(|db| {
+            db.query(sql, &[])?
+                .iter()
+                .map(|r| {
+                    let id: i64 = r.get(0)?;
+                    Ok(StoredComponent {
+                        id,
+                        body: decode(r, 1, || format!("component {id}"))?,
+                        resolution: r.get(2)?,
+                    })
+                })
+                .collect()
+        })
     }
 
     /// The id of the newest import, 0 when nothing was ever imported.
@@ -289,30 +282,33 @@ impl Store {
 
     /// Components holding a finding on any of these vulnerabilities.
     pub fn components_with_findings_on(&self, vulns: &BTreeSet<String>) -> Result<Vec<i64>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT component_id FROM component_findings WHERE vuln_id = ?1")?;
-        let mut out = BTreeSet::new();
-        for v in vulns {
-            for id in stmt.query_map([v], |r| r.get::<_, i64>(0))? {
-                out.insert(id?);
-            }
-        }
-        Ok(out.into_iter().collect())
+        let list = serde_json::to_string(vulns).unwrap_or_default();
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT DISTINCT component_id FROM component_findings
+                 WHERE vuln_id IN ({}) ORDER BY 1",
+                sql::text_list(db, 1)
+            );
+            db.query(&sql, &[&list])?.iter().map(|r| r.get(0)).collect()
+        })
     }
 
     /// The vulnerability ids each of these components has findings on.
     pub fn finding_ids(&self, components: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT vuln_id FROM component_findings WHERE component_id = ?1 ORDER BY vuln_id",
-        )?;
-        let mut out = HashMap::new();
-        for &id in components {
-            let ids = stmt
-                .query_map([id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            out.insert(id, ids);
-        }
+        let list = serde_json::to_string(components).unwrap_or_default();
+        let mut out: HashMap<i64, Vec<String>> =
+            components.iter().map(|&id| (id, Vec::new())).collect();
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT component_id, vuln_id FROM component_findings
+                 WHERE component_id IN ({}) ORDER BY component_id, vuln_id",
+                sql::int_list(db, 1)
+            );
+            for r in db.query(&sql, &[&list])? {
+                out.entry(r.get(0)?).or_default().push(r.get(1)?);
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 
@@ -323,43 +319,40 @@ impl Store {
         results: &[ComponentResult<D, F>],
         through_import: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut clear =
-                tx.prepare_cached("DELETE FROM component_findings WHERE component_id = ?1")?;
-            let mut update = tx.prepare_cached(
-                "UPDATE components SET resolution = ?2, outcome = ?3, detail = ?4 WHERE id = ?1",
-            )?;
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO component_findings (component_id, vuln_id, data)
-                 VALUES (?1, ?2, ?3)",
-            )?;
+        self.team_transaction(|db| {
             for r in results {
-                clear.execute([r.id])?;
+                db.execute(
+                    "DELETE FROM component_findings WHERE component_id = ?1",
+                    &[&r.id],
+                )?;
                 let detail = r
                     .detail
                     .as_ref()
                     .map(|d| encode(d, "component detail"))
                     .transpose()?;
-                update.execute(params![r.id, r.resolution, r.outcome, detail])?;
+                db.execute(
+                    "UPDATE components SET resolution = ?2, outcome = ?3, detail = ?4 WHERE id = ?1",
+                    &[&r.id, &r.resolution, &r.outcome, &detail],
+                )?;
                 for (vuln, body) in &r.findings {
-                    insert.execute(params![r.id, vuln, encode(body, "finding")?])?;
+                    db.execute(
+                        "INSERT INTO component_findings (component_id, vuln_id, data)
+                         VALUES (?1, ?2, ?3)
+                         ON CONFLICT (component_id, vuln_id) DO UPDATE SET data = excluded.data",
+                        &[&r.id, vuln, &encode(body, "finding")?],
+                    )?;
                 }
             }
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![CURSOR, through_import.to_string()],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+            sql::set_meta(db, CURSOR, &through_import.to_string())
+        })
     }
 
     /// The import the portfolio's findings are current with; `None` before
     /// the first scan.
     pub fn portfolio_cursor(&self) -> Result<Option<i64>> {
-        Ok(self.meta(CURSOR)?.and_then(|v| v.parse().ok()))
+        Ok(self
+            .team_conn(|db| sql::meta(db, CURSOR))?
+            .and_then(|v| v.parse().ok()))
     }
 
     /// A product version's components in SBOM order, with their stored
@@ -370,76 +363,78 @@ impl Store {
         product: &str,
         version: Option<&str>,
     ) -> Result<Option<(String, Vec<VersionComponent<C, D, F>>)>> {
-        let found: Option<(i64, String)> = self
-            .conn
-            .query_row(
+        self.team_conn(|db| {
+            let Some(found) = db.query_opt(
                 "SELECT v.id, v.version FROM product_versions v JOIN products p ON p.id = v.product_id
-                 WHERE p.name = ?1 AND (?2 IS NULL OR v.version = ?2)
+                 WHERE p.name = ?1 AND (CAST(?2 AS TEXT) IS NULL OR v.version = ?2)
                  ORDER BY v.added_at DESC, v.id DESC LIMIT 1",
-                params![product, version],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let Some((version_id, version)) = found else {
-            return Ok(None);
-        };
-        let mut stmt = self.conn.prepare(
-            "SELECT pc.bom_ref, c.id, c.data, c.outcome, c.detail FROM product_components pc
-             JOIN components c ON c.id = pc.component_id WHERE pc.version_id = ?1 ORDER BY pc.seq",
-        )?;
-        let mut findings = self
-            .conn
-            .prepare_cached("SELECT data FROM component_findings WHERE component_id = ?1")?;
-        let mut rows = stmt.query([version_id])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(1)?;
-            let what = || format!("component {id}");
-            let body = crate::blob::decode(
-                r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?,
-                what,
-            )?;
-            let detail: Option<Vec<u8>> = r.get(4)?;
-            let detail = detail.map(|d| crate::blob::decode(&d, what)).transpose()?;
-            let mut list = Vec::new();
-            let mut frows = findings.query([id])?;
-            while let Some(f) = frows.next()? {
-                let blob = f.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-                list.push(crate::blob::decode(blob, what)?);
+                &[&product, &version],
+            )?
+            else {
+                return Ok(None);
+            };
+            let version_id: i64 = found.get(0)?;
+            // Bodies by component, decoded per listing: a component listed
+            // twice in one SBOM has its findings under each listing.
+            let mut findings: HashMap<i64, Vec<Vec<u8>>> = HashMap::new();
+            for r in db.query(
+                "SELECT component_id, data FROM component_findings WHERE component_id IN
+                     (SELECT component_id FROM product_components WHERE version_id = ?1)
+                 ORDER BY component_id, vuln_id",
+                &[&version_id],
+            )? {
+                findings.entry(r.get(0)?).or_default().push(r.get(1)?);
             }
-            out.push(VersionComponent {
-                bom_ref: r.get(0)?,
-                component_id: id,
-                body,
-                outcome: r.get(3)?,
-                detail,
-                findings: list,
-            });
-        }
-        Ok(Some((version, out)))
+            let mut out = Vec::new();
+            for r in db.query(
+                "SELECT pc.bom_ref, c.id, c.data, c.outcome, c.detail FROM product_components pc
+                 JOIN components c ON c.id = pc.component_id WHERE pc.version_id = ?1 ORDER BY pc.seq",
+                &[&version_id],
+            )? {
+                let id: i64 = r.get(1)?;
+                let what = || format!("component {id}");
+                let detail: Option<Vec<u8>> = r.get(4)?;
+                let bodies = findings.get(&id).map(Vec::as_slice).unwrap_or_default();
+                out.push(VersionComponent {
+                    bom_ref: r.get(0)?,
+                    component_id: id,
+                    body: decode(&r, 2, what)?,
+                    outcome: r.get(3)?,
+                    detail: detail.map(|d| crate::blob::decode(&d, what)).transpose()?,
+                    findings: bodies
+                        .iter()
+                        .map(|b| crate::blob::decode(b, what))
+                        .collect::<Result<_>>()?,
+                });
+            }
+            Ok(Some((found.get(1)?, out)))
+        })
     }
 
     /// The product versions that contain each of these components.
     pub fn versions_containing(&self, components: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT DISTINCT p.name || ' ' || v.version FROM product_components pc
-             JOIN product_versions v ON v.id = pc.version_id JOIN products p ON p.id = v.product_id
-             WHERE pc.component_id = ?1 ORDER BY 1",
-        )?;
-        let mut out = HashMap::new();
-        for &id in components {
-            let names = stmt
-                .query_map([id], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            out.insert(id, names);
-        }
+        let list = serde_json::to_string(components).unwrap_or_default();
+        let mut out: HashMap<i64, Vec<String>> =
+            components.iter().map(|&id| (id, Vec::new())).collect();
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT DISTINCT pc.component_id, p.name || ' ' || v.version FROM product_components pc
+                 JOIN product_versions v ON v.id = pc.version_id JOIN products p ON p.id = v.product_id
+                 WHERE pc.component_id IN ({}) ORDER BY 1, 2",
+                sql::int_list(db, 1)
+            );
+            for r in db.query(&sql, &[&list])? {
+                out.entry(r.get(0)?).or_default().push(r.get(1)?);
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
 }
 
-/// Stores a version in `tx` (see [`Store::add_product_version`]).
+/// Stores a version (see [`Store::add_product_version`]).
 fn add_version<C: Serialize>(
-    tx: &Transaction<'_>,
+    db: &mut dyn Db,
     new: &NewVersion<'_>,
     components: &[NewComponent<'_, C>],
     replace: bool,
@@ -454,76 +449,79 @@ fn add_version<C: Serialize>(
         team,
     } = *new;
     let now = crate::write::now();
-    tx.execute(
+    db.execute(
         "INSERT INTO products (name, created_at) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
-        params![product, now],
+        &[&product, &now],
     )?;
-    let (product_id, team_before): (i64, Option<String>) = tx.query_row(
-        "SELECT p.id, t.name FROM products p LEFT JOIN teams t ON t.id = p.team_id WHERE p.name = ?1",
-        [product],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let row = db
+        .query_opt(
+            "SELECT p.id, t.name FROM products p LEFT JOIN teams t ON t.id = p.team_id
+             WHERE p.name = ?1",
+            &[&product],
+        )?
+        .ok_or_else(|| StoreError::NotFound(format!("no product {product}")))?;
+    let (product_id, team_before): (i64, Option<String>) = (row.get(0)?, row.get(1)?);
     if let Some(team) = team {
-        let team_id = crate::team::team_id(&mut crate::sql::SqliteDb(tx), team)?;
-        tx.execute(
+        let team_id = crate::team::team_id(db, team)?;
+        db.execute(
             "UPDATE products SET team_id = ?2 WHERE id = ?1",
-            params![product_id, team_id],
+            &[&product_id, &team_id],
         )?;
     }
     entry.product_id = Some(product_id);
-    let existing: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
-            params![product_id, version],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let existing: Option<i64> = sql::first(
+        db,
+        "SELECT id FROM product_versions WHERE product_id = ?1 AND version = ?2",
+        &[&product_id, &version],
+    )?;
     if let Some(id) = existing {
         if !replace {
             return Err(StoreError::Conflict(format!(
                 "product {product} already has version {version}"
             )));
         }
-        tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
-        tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+        db.execute(
+            "DELETE FROM product_components WHERE version_id = ?1",
+            &[&id],
+        )?;
+        db.execute("DELETE FROM product_versions WHERE id = ?1", &[&id])?;
     }
-    tx.execute(
+    let version_id: i64 = sql::one(
+        db,
         "INSERT INTO product_versions (product_id, version, sbom_origin, sbom_format, sbom, added_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            product_id,
-            version,
-            origin,
-            format,
-            crate::blob::compress(sbom),
-            now
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+        &[
+            &product_id,
+            &version,
+            &origin,
+            &format,
+            &crate::blob::compress(sbom),
+            &now,
         ],
     )?;
-    let version_id = tx.last_insert_rowid();
     let mut fresh = Vec::new();
-    {
-        let mut find = tx.prepare_cached("SELECT id FROM components WHERE identity = ?1")?;
-        let mut insert =
-            tx.prepare_cached("INSERT INTO components (identity, data) VALUES (?1, ?2)")?;
-        let mut link = tx.prepare_cached(
+    for (seq, c) in components.iter().enumerate() {
+        let id = match sql::first(
+            db,
+            "SELECT id FROM components WHERE identity = ?1",
+            &[&c.identity],
+        )? {
+            Some(id) => id,
+            None => {
+                let id: i64 = sql::one(
+                    db,
+                    "INSERT INTO components (identity, data) VALUES (?1, ?2) RETURNING id",
+                    &[&c.identity, &encode(c.body, "component")?],
+                )?;
+                fresh.push(id);
+                id
+            }
+        };
+        db.execute(
             "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
              VALUES (?1, ?2, ?3, ?4)",
+            &[&version_id, &(seq as i64), &id, &c.bom_ref],
         )?;
-        for (seq, c) in components.iter().enumerate() {
-            let id = match find
-                .query_row([c.identity], |r| r.get::<_, i64>(0))
-                .optional()?
-            {
-                Some(id) => id,
-                None => {
-                    insert.execute(params![c.identity, encode(c.body, "component")?])?;
-                    let id = tx.last_insert_rowid();
-                    fresh.push(id);
-                    id
-                }
-            };
-            link.execute(params![version_id, seq as i64, id, c.bom_ref])?;
-        }
     }
     entry.change = Some(serde_json::json!({
         "before": existing.map(|_| serde_json::json!({"version": version, "replaced": true})),
@@ -533,71 +531,78 @@ fn add_version<C: Serialize>(
     Ok((version_id, fresh))
 }
 
-/// Removes versions in `tx` (see [`Store::remove_product`]).
+/// Removes versions (see [`Store::remove_product`]).
 fn remove(
-    tx: &Transaction<'_>,
+    db: &mut dyn Db,
     product: &str,
     version: Option<&str>,
     entry: &mut AuditEntry,
 ) -> Result<usize> {
-    entry.product_id = tx
-        .query_row("SELECT id FROM products WHERE name = ?1", [product], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let ids: Vec<i64> = {
-        let mut stmt = tx.prepare(
+    entry.product_id = sql::first(db, "SELECT id FROM products WHERE name = ?1", &[&product])?;
+    let ids: Vec<i64> = db
+        .query(
             "SELECT v.id FROM product_versions v JOIN products p ON p.id = v.product_id
-             WHERE p.name = ?1 AND (?2 IS NULL OR v.version = ?2)",
-        )?;
-        stmt.query_map(params![product, version], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
-    };
+             WHERE p.name = ?1 AND (CAST(?2 AS TEXT) IS NULL OR v.version = ?2)",
+            &[&product, &version],
+        )?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_>>()?;
     for id in &ids {
-        tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
-        tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
+        db.execute(
+            "DELETE FROM product_components WHERE version_id = ?1",
+            &[id],
+        )?;
+        db.execute("DELETE FROM product_versions WHERE id = ?1", &[id])?;
     }
     // The product goes with its last version, and what hangs on its id.
-    if !has_versions(tx, product)? {
+    let has_versions: bool = sql::one(
+        db,
+        "SELECT EXISTS (SELECT 1 FROM product_versions v JOIN products p ON p.id = v.product_id
+         WHERE p.name = ?1)",
+        &[&product],
+    )?;
+    if !has_versions && let Some(product_id) = entry.product_id {
         for table in [
             "grants WHERE scope = 'product' AND scope_id",
             "assessments WHERE product_id",
             "assessment_history WHERE product_id",
+            "cra_submissions WHERE case_id IN (SELECT id FROM cra_cases WHERE product_id",
+            "cra_cases WHERE product_id",
+            "product_market WHERE product_id",
         ] {
-            tx.execute(&format!("DELETE FROM {table} = ?1"), [entry.product_id])?;
+            let close = if table.contains("IN (") { ")" } else { "" };
+            db.execute(&format!("DELETE FROM {table} = ?1{close}"), &[&product_id])?;
         }
+        db.execute("DELETE FROM products WHERE id = ?1", &[&product_id])?;
     }
-    tx.execute(
-        "DELETE FROM products WHERE name = ?1
-         AND NOT EXISTS (SELECT 1 FROM product_versions v WHERE v.product_id = products.id)",
-        [product],
+    db.execute(
+        "DELETE FROM component_findings
+         WHERE component_id NOT IN (SELECT component_id FROM product_components)",
+        &[],
     )?;
-    let orphans = "component_id NOT IN (SELECT component_id FROM product_components)";
-    tx.execute(
-        &format!("DELETE FROM component_findings WHERE {orphans}"),
-        [],
-    )?;
-    tx.execute(
+    db.execute(
         "DELETE FROM components WHERE id NOT IN (SELECT component_id FROM product_components)",
-        [],
+        &[],
     )?;
     entry.change =
         Some(serde_json::json!({"before": {"versions_removed": ids.len(), "version": version}}));
     Ok(ids.len())
 }
 
-fn has_versions(tx: &Transaction<'_>, product: &str) -> Result<bool> {
-    Ok(tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM product_versions v JOIN products p ON p.id = v.product_id
-         WHERE p.name = ?1)",
-        [product],
-        |r| r.get(0),
-    )?)
-}
-
 const CURSOR: &str = "portfolio.scanned_through_import";
 
-fn encode<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>> {
+fn count(db: &mut dyn Db, sql: &str) -> Result<u64> {
+    Ok(sql::one::<i64>(db, sql, &[])? as u64)
+}
+
+/// Column `i` of `row`: an LZ4 JSON body.
+fn decode<T: DeserializeOwned>(row: &sql::Row, i: usize, what: impl Fn() -> String) -> Result<T> {
+    let blob: Vec<u8> = row.get(i)?;
+    crate::blob::decode(&blob, what)
+}
+
+pub(crate) fn encode<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>> {
     let json = serde_json::to_vec(value).map_err(|source| StoreError::Encode {
         what: what.to_string(),
         source,

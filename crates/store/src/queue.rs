@@ -5,10 +5,11 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::portfolio::encode;
+use crate::sql::{self, Db};
 use crate::{Result, Store};
 
 /// The triage of one vulnerability, to store.
@@ -86,7 +87,9 @@ const PRODUCT_DRIVEN_MAX: usize = 64;
 impl Store {
     /// The import the stored triage reflects; `None` before the first.
     pub fn triage_cursor(&self) -> Result<Option<i64>> {
-        Ok(self.meta(TRIAGE_CURSOR)?.and_then(|v| v.parse().ok()))
+        Ok(self
+            .team_conn(|db| sql::meta(db, TRIAGE_CURSOR))?
+            .and_then(|v| v.parse().ok()))
     }
 
     /// Distinct vulnerabilities with findings in the portfolio, with one
@@ -96,23 +99,31 @@ impl Store {
         &self,
         only_untriaged: bool,
     ) -> Result<Vec<(String, F)>> {
-        let sql = if only_untriaged {
-            "SELECT cf.vuln_id, cf.data FROM component_findings cf
-             WHERE NOT EXISTS (SELECT 1 FROM vuln_triage t WHERE t.vuln_id = cf.vuln_id)
-             GROUP BY cf.vuln_id"
+        // The body of the lowest component id: any one would do, and this
+        // one is the same on both backends.
+        let untriaged = if only_untriaged {
+            "WHERE NOT EXISTS (SELECT 1 FROM vuln_triage t WHERE t.vuln_id = cf.vuln_id)"
         } else {
-            "SELECT vuln_id, data FROM component_findings GROUP BY vuln_id"
+            ""
         };
-        let mut stmt = self.conn.prepare(sql)?;
-        let mut rows = stmt.query([])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let blob = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            let body = crate::blob::decode(blob, || format!("finding on {id}"))?;
-            out.push((id, body));
-        }
-        Ok(out)
+        let sql = format!(
+            "SELECT cf.vuln_id, cf.data FROM component_findings cf
+             JOIN (SELECT vuln_id, min(component_id) AS component_id FROM component_findings
+                   GROUP BY vuln_id) f
+               ON f.vuln_id = cf.vuln_id AND f.component_id = cf.component_id
+             {untriaged} ORDER BY cf.vuln_id"
+        );
+        self.team_conn(|db| {
+            db.query(&sql, &[])?
+                .iter()
+                .map(|r| {
+                    let id: String = r.get(0)?;
+                    let blob: Vec<u8> = r.get(1)?;
+                    let body = crate::blob::decode(&blob, || format!("finding on {id}"))?;
+                    Ok((id, body))
+                })
+                .collect()
+        })
     }
 
     /// Stores triage rows; `replace_all` first drops every stored one (a
@@ -124,37 +135,28 @@ impl Store {
         replace_all: bool,
         through_import: i64,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        if replace_all {
-            tx.execute("DELETE FROM vuln_triage", [])?;
-        }
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT OR REPLACE INTO vuln_triage (vuln_id, priority, decision, kev, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for r in rows {
-                let body =
-                    serde_json::to_vec(r.body).map_err(|source| crate::StoreError::Encode {
-                        what: format!("triage of {}", r.vuln_id),
-                        source,
-                    })?;
-                insert.execute(params![
-                    r.vuln_id,
-                    r.priority,
-                    r.decision,
-                    r.kev,
-                    crate::blob::compress(&body)
-                ])?;
+        self.team_transaction(|db| {
+            if replace_all {
+                db.execute("DELETE FROM vuln_triage", &[])?;
             }
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                params![TRIAGE_CURSOR, through_import.to_string()],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+            for r in rows {
+                let body = encode(r.body, &format!("triage of {}", r.vuln_id))?;
+                db.execute(
+                    "INSERT INTO vuln_triage (vuln_id, priority, decision, kev, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (vuln_id) DO UPDATE SET priority = excluded.priority,
+                         decision = excluded.decision, kev = excluded.kev, data = excluded.data",
+                    &[
+                        &r.vuln_id,
+                        &i64::from(r.priority),
+                        &r.decision,
+                        &i64::from(r.kev),
+                        &body,
+                    ],
+                )?;
+            }
+            sql::set_meta(db, TRIAGE_CURSOR, &through_import.to_string())
+        })
     }
 
     /// The stored triage of these vulnerabilities (those that have one).
@@ -162,23 +164,22 @@ impl Store {
         &self,
         vuln_ids: &[&str],
     ) -> Result<HashMap<String, T>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT data FROM vuln_triage WHERE vuln_id = ?1")?;
-        let mut out = HashMap::new();
-        for id in vuln_ids {
-            if out.contains_key(*id) {
-                continue;
-            }
-            let blob: Option<Vec<u8>> = stmt.query_row([id], |r| r.get(0)).optional()?;
-            if let Some(blob) = blob {
-                out.insert(
-                    id.to_string(),
-                    crate::blob::decode(&blob, || format!("triage of {id}"))?,
-                );
-            }
-        }
-        Ok(out)
+        let list = serde_json::to_string(vuln_ids).unwrap_or_default();
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT vuln_id, data FROM vuln_triage WHERE vuln_id IN ({})",
+                sql::text_list(db, 1)
+            );
+            db.query(&sql, &[&list])?
+                .iter()
+                .map(|r| {
+                    let id: String = r.get(0)?;
+                    let blob: Vec<u8> = r.get(1)?;
+                    let triage = crate::blob::decode(&blob, || format!("triage of {id}"))?;
+                    Ok((id, triage))
+                })
+                .collect()
+        })
     }
 
     /// One page of the backlog, most urgent first.
@@ -186,39 +187,6 @@ impl Store {
         &self,
         q: &QueueQuery,
     ) -> Result<Vec<QueueRow<C, T>>> {
-        let few_products = q
-            .products
-            .as_ref()
-            .is_some_and(|p| p.len() <= PRODUCT_DRIVEN_MAX);
-        // Both orders give the same rows; CROSS JOIN fixes SQLite's join
-        // order so the LIMIT can stop the priority-ordered walk early.
-        let from = if few_products {
-            "latest l CROSS JOIN product_components pc ON pc.version_id = l.vid
-             CROSS JOIN component_findings cf ON cf.component_id = pc.component_id
-             CROSS JOIN vuln_triage t ON t.vuln_id = cf.vuln_id"
-        } else {
-            "vuln_triage t CROSS JOIN component_findings cf ON cf.vuln_id = t.vuln_id
-             CROSS JOIN product_components pc ON pc.component_id = cf.component_id
-             CROSS JOIN latest l ON l.vid = pc.version_id"
-        };
-        let sql = format!(
-            "WITH latest AS (SELECT max(id) AS vid, product_id FROM product_versions GROUP BY product_id)
-             SELECT t.priority, t.vuln_id, p.name, cf.component_id, p.id, v.version, c.data,
-                    t.decision, t.kev, t.data
-             FROM {from}
-             JOIN products p ON p.id = l.product_id
-             JOIN product_versions v ON v.id = l.vid
-             JOIN components c ON c.id = cf.component_id
-             WHERE t.priority >= ?1
-               AND (?2 IS NULL OR l.product_id IN (SELECT value FROM json_each(?2)))
-               AND (?3 IS NULL OR lower(t.decision) IN (SELECT lower(value) FROM json_each(?3)))
-               AND (?4 = 0 OR t.kev = 1)
-               AND (?5 IS NULL OR t.vuln_id = ?5)
-               AND (?6 IS NULL OR t.priority < ?6 OR (t.priority = ?6 AND (t.vuln_id > ?7
-                    OR (t.vuln_id = ?7 AND (p.name > ?8 OR (p.name = ?8 AND cf.component_id > ?9))))))
-             ORDER BY t.priority DESC, t.vuln_id, p.name, cf.component_id
-             LIMIT ?10"
-        );
         let products = q
             .products
             .as_ref()
@@ -226,46 +194,29 @@ impl Store {
         let decisions = (!q.decisions.is_empty())
             .then(|| serde_json::to_string(&q.decisions).unwrap_or_default());
         let after = q.after.as_ref();
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![
-            q.min_priority,
-            products,
-            decisions,
-            q.kev_only,
-            q.vuln,
-            after.map(|a| a.priority),
-            after.map(|a| a.vuln_id.as_str()),
-            after.map(|a| a.product.as_str()),
-            after.map(|a| a.component_id),
-            q.limit as i64,
-        ])?;
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let key = QueueKey {
-                priority: r.get(0)?,
-                vuln_id: r.get(1)?,
-                product: r.get(2)?,
-                component_id: r.get(3)?,
-            };
-            let component = crate::blob::decode(
-                r.get_ref(6)?.as_blob().map_err(rusqlite::Error::from)?,
-                || format!("component {}", key.component_id),
+        let few_products = q
+            .products
+            .as_ref()
+            .is_some_and(|p| p.len() <= PRODUCT_DRIVEN_MAX);
+        self.team_conn(|db| {
+            let sql = queue_sql(db, few_products);
+            let rows = db.query(
+                &sql,
+                &[
+                    &i64::from(q.min_priority),
+                    &products,
+                    &decisions,
+                    &i64::from(q.kev_only),
+                    &q.vuln,
+                    &after.map(|a| i64::from(a.priority)),
+                    &after.map(|a| a.vuln_id.as_str()),
+                    &after.map(|a| a.product.as_str()),
+                    &after.map(|a| a.component_id),
+                    &(q.limit as i64),
+                ],
             )?;
-            let triage = crate::blob::decode(
-                r.get_ref(9)?.as_blob().map_err(rusqlite::Error::from)?,
-                || format!("triage of {}", key.vuln_id),
-            )?;
-            out.push(QueueRow {
-                product_id: r.get(4)?,
-                version: r.get(5)?,
-                component,
-                decision: r.get(7)?,
-                kev: r.get(8)?,
-                triage,
-                key,
-            });
-        }
-        Ok(out)
+            rows.iter().map(queue_row).collect()
+        })
     }
 
     /// Finding counts of each product's newest version.
@@ -275,47 +226,113 @@ impl Store {
             .iter()
             .map(|&id| (id, FindingCounts::default()))
             .collect();
-        let latest = "WITH latest AS (SELECT max(id) AS vid, product_id FROM product_versions
-                      WHERE product_id IN (SELECT value FROM json_each(?1)) GROUP BY product_id)";
-        // One pass, by product and decision: a vulnerability has one
-        // decision, so distinct counts per group add up per product.
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "{latest}
-             SELECT l.product_id, t.decision, count(*), count(DISTINCT cf.vuln_id),
-                    coalesce(sum(t.priority >= 80), 0),
-                    coalesce(sum(t.priority >= 60 AND t.priority < 80), 0),
-                    coalesce(sum(t.priority >= 40 AND t.priority < 60), 0),
-                    coalesce(sum(t.priority IS NULL OR t.priority < 40), 0),
-                    coalesce(sum(t.kev), 0)
-             FROM latest l JOIN product_components pc ON pc.version_id = l.vid
-             JOIN component_findings cf ON cf.component_id = pc.component_id
-             LEFT JOIN vuln_triage t ON t.vuln_id = cf.vuln_id
-             GROUP BY l.product_id, t.decision"
-        ))?;
-        let mut rows = stmt.query([&ids])?;
-        while let Some(r) = rows.next()? {
-            let c = out.entry(r.get(0)?).or_default();
-            let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
-            c.findings += n(2)?;
-            c.vulnerabilities += n(3)?;
-            c.critical += n(4)?;
-            c.high += n(5)?;
-            c.medium += n(6)?;
-            c.low += n(7)?;
-            c.kev += n(8)?;
-            if let Some(decision) = r.get::<_, Option<String>>(1)? {
-                *c.decisions.entry(decision).or_default() += n(2)?;
+        self.team_conn(|db| {
+            let band = |cond: &str| {
+                format!("CAST(coalesce(sum(CASE WHEN {cond} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+            };
+            // One pass, by product and decision: a vulnerability has one
+            // decision, so distinct counts per group add up per product.
+            let sql = format!(
+                "WITH latest AS (SELECT max(id) AS vid, product_id FROM product_versions
+                                 WHERE product_id IN ({}) GROUP BY product_id)
+                 SELECT l.product_id, t.decision, count(*), count(DISTINCT cf.vuln_id),
+                        {}, {}, {}, {}, {}
+                 FROM latest l JOIN product_components pc ON pc.version_id = l.vid
+                 JOIN component_findings cf ON cf.component_id = pc.component_id
+                 LEFT JOIN vuln_triage t ON t.vuln_id = cf.vuln_id
+                 GROUP BY l.product_id, t.decision",
+                sql::int_list(db, 1),
+                band("t.priority >= 80"),
+                band("t.priority >= 60 AND t.priority < 80"),
+                band("t.priority >= 40 AND t.priority < 60"),
+                band("t.priority IS NULL OR t.priority < 40"),
+                band("t.kev = 1"),
+            );
+            for r in db.query(&sql, &[&ids])? {
+                let c = out.entry(r.get(0)?).or_default();
+                let n = |i: usize| r.get::<i64>(i).map(|v| v as u64);
+                c.findings += n(2)?;
+                c.vulnerabilities += n(3)?;
+                c.critical += n(4)?;
+                c.high += n(5)?;
+                c.medium += n(6)?;
+                c.low += n(7)?;
+                c.kev += n(8)?;
+                if let Some(decision) = r.get::<Option<String>>(1)? {
+                    *c.decisions.entry(decision).or_default() += n(2)?;
+                }
             }
-        }
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT product_id, status, count(*) FROM assessments
-             WHERE product_id IN (SELECT value FROM json_each(?1)) GROUP BY product_id, status",
-        )?;
-        let mut rows = stmt.query([&ids])?;
-        while let Some(r) = rows.next()? {
-            let c = out.entry(r.get(0)?).or_default();
-            c.verdicts.insert(r.get(1)?, r.get::<_, i64>(2)? as u64);
-        }
+            let sql = format!(
+                "SELECT product_id, status, count(*) FROM assessments
+                 WHERE product_id IN ({}) GROUP BY product_id, status",
+                sql::int_list(db, 1)
+            );
+            for r in db.query(&sql, &[&ids])? {
+                let c = out.entry(r.get(0)?).or_default();
+                c.verdicts.insert(r.get(1)?, r.get::<i64>(2)? as u64);
+            }
+            Ok(())
+        })?;
         Ok(out)
     }
+}
+
+/// The queue's statement: few products are gathered product by product and
+/// sorted; many are read in priority order from the triage index until the
+/// page is full. Both give the same rows.
+fn queue_sql(db: &dyn Db, few_products: bool) -> String {
+    let join = sql::join_in_order(db);
+    let from = if few_products {
+        format!(
+            "latest l {join} product_components pc ON pc.version_id = l.vid
+             {join} component_findings cf ON cf.component_id = pc.component_id
+             {join} vuln_triage t ON t.vuln_id = cf.vuln_id"
+        )
+    } else {
+        format!(
+            "vuln_triage t {join} component_findings cf ON cf.vuln_id = t.vuln_id
+             {join} product_components pc ON pc.component_id = cf.component_id
+             {join} latest l ON l.vid = pc.version_id"
+        )
+    };
+    format!(
+        "WITH latest AS (SELECT max(id) AS vid, product_id FROM product_versions GROUP BY product_id)
+         SELECT t.priority, t.vuln_id, p.name, cf.component_id, p.id, v.version, c.data,
+                t.decision, t.kev, t.data
+         FROM {from}
+         JOIN products p ON p.id = l.product_id
+         JOIN product_versions v ON v.id = l.vid
+         JOIN components c ON c.id = cf.component_id
+         WHERE t.priority >= ?1
+           AND (CAST(?2 AS TEXT) IS NULL OR l.product_id IN ({products}))
+           AND (CAST(?3 AS TEXT) IS NULL OR lower(t.decision) IN (SELECT lower(value) FROM ({decisions}) d))
+           AND (CAST(?4 AS BIGINT) = 0 OR t.kev = 1)
+           AND (CAST(?5 AS TEXT) IS NULL OR t.vuln_id = ?5)
+           AND (CAST(?6 AS BIGINT) IS NULL OR t.priority < ?6 OR (t.priority = ?6 AND (t.vuln_id > ?7
+                OR (t.vuln_id = ?7 AND (p.name > ?8 OR (p.name = ?8 AND cf.component_id > ?9))))))
+         ORDER BY t.priority DESC, t.vuln_id, p.name, cf.component_id
+         LIMIT ?10",
+        products = sql::int_list(db, 2),
+        decisions = sql::text_list(db, 3),
+    )
+}
+
+fn queue_row<C: DeserializeOwned, T: DeserializeOwned>(r: &sql::Row) -> Result<QueueRow<C, T>> {
+    let key = QueueKey {
+        priority: u8::try_from(r.get::<i64>(0)?).unwrap_or(u8::MAX),
+        vuln_id: r.get(1)?,
+        product: r.get(2)?,
+        component_id: r.get(3)?,
+    };
+    let component: Vec<u8> = r.get(6)?;
+    let triage: Vec<u8> = r.get(9)?;
+    Ok(QueueRow {
+        product_id: r.get(4)?,
+        version: r.get(5)?,
+        component: crate::blob::decode(&component, || format!("component {}", key.component_id))?,
+        decision: r.get(7)?,
+        kev: r.get(8)?,
+        triage: crate::blob::decode(&triage, || format!("triage of {}", key.vuln_id))?,
+        key,
+    })
 }

@@ -66,6 +66,11 @@ impl Param for [u8] {
         Value::Blob(self.to_vec())
     }
 }
+impl Param for Vec<u8> {
+    fn value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
 impl<T: Param + ?Sized> Param for &T {
     fn value(&self) -> Value {
         (**self).value()
@@ -158,6 +163,12 @@ pub(crate) trait Db {
     /// Every row a query returns.
     fn query(&mut self, sql: &str, params: &[&dyn Param]) -> Result<Vec<Row>>;
 
+    /// Whether this is PostgreSQL: for the few constructs the dialects
+    /// spell differently (see [`int_list`], [`join_in_order`]).
+    fn is_postgres(&self) -> bool {
+        false
+    }
+
     /// The first row, if any.
     fn query_opt(&mut self, sql: &str, params: &[&dyn Param]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
@@ -185,6 +196,55 @@ pub(crate) fn first<T: FromValue>(
     params: &[&dyn Param],
 ) -> Result<Option<T>> {
     db.query_opt(sql, params)?.map(|r| r.get(0)).transpose()
+}
+
+/// A subquery yielding the integers of the JSON array bound as parameter
+/// `n` (`[1,2]`): how a list is bound as one parameter on both backends.
+pub(crate) fn int_list(db: &(impl Db + ?Sized), n: usize) -> String {
+    if db.is_postgres() {
+        format!(
+            "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?{n} AS TEXT) AS json)) AS value"
+        )
+    } else {
+        format!("SELECT value FROM json_each(?{n})")
+    }
+}
+
+/// [`int_list`] for a JSON array of text.
+pub(crate) fn text_list(db: &(impl Db + ?Sized), n: usize) -> String {
+    if db.is_postgres() {
+        format!(
+            "SELECT value FROM json_array_elements_text(CAST(CAST(?{n} AS TEXT) AS json)) AS value"
+        )
+    } else {
+        format!("SELECT value FROM json_each(?{n})")
+    }
+}
+
+/// A join that SQLite must evaluate in the order written (its planner
+/// cannot see that a LIMIT stops a priority-ordered walk early);
+/// PostgreSQL plans by cost and has no such spelling.
+pub(crate) fn join_in_order(db: &(impl Db + ?Sized)) -> &'static str {
+    if db.is_postgres() {
+        "JOIN"
+    } else {
+        "CROSS JOIN"
+    }
+}
+
+/// A `meta` value of the team's state (cursors, revisions).
+pub(crate) fn meta(db: &mut (impl Db + ?Sized), key: &str) -> Result<Option<String>> {
+    first(db, "SELECT value FROM meta WHERE key = ?1", &[&key])
+}
+
+/// Sets a `meta` value of the team's state.
+pub(crate) fn set_meta(db: &mut (impl Db + ?Sized), key: &str, value: &str) -> Result<()> {
+    db.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[&key, &value],
+    )?;
+    Ok(())
 }
 
 /// `?N` placeholders as PostgreSQL's `$N`, leaving quoted text alone.

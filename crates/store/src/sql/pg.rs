@@ -35,6 +35,10 @@ impl<C: GenericClient> PgDb<'_, C> {
 }
 
 impl<C: GenericClient> Db for PgDb<'_, C> {
+    fn is_postgres(&self) -> bool {
+        true
+    }
+
     fn execute(&mut self, sql: &str, params: &[&dyn Param]) -> Result<u64> {
         let statement = self.statement(sql)?;
         let values: Vec<Value> = params.iter().map(|p| p.value()).collect();

@@ -2,10 +2,10 @@
 //! V:P". Each change is audited and bumps the aliases' revision, which the
 //! portfolio's rescan compares with the one its findings reflect.
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::AuditEntry;
+use crate::sql::{self, Db, Row};
 use crate::{Result, Store, StoreError};
 
 /// `meta` key: bumped by every alias change.
@@ -44,7 +44,7 @@ pub struct NewAlias<'a> {
 const COLUMNS: &str =
     "id, component, name, purl_type, vendor, product, note, created_by, created_at";
 
-fn alias_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AliasRow> {
+fn alias_row(r: &Row) -> Result<AliasRow> {
     let purl_type: String = r.get(3)?;
     Ok(AliasRow {
         id: r.get(0)?,
@@ -59,26 +59,36 @@ fn alias_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AliasRow> {
     })
 }
 
-fn bump_revision(tx: &rusqlite::Connection) -> Result<()> {
-    tx.execute(
+fn bump_revision(db: &mut dyn Db) -> Result<()> {
+    db.execute(
         "INSERT INTO meta (key, value) VALUES (?1, '1')
-         ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
-        [REVISION],
+         ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)",
+        &[&REVISION],
     )?;
     Ok(())
+}
+
+fn alias_by_id(db: &mut dyn Db, id: i64) -> Result<Option<AliasRow>> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM component_aliases WHERE id = ?1"),
+        &[&id],
+    )?
+    .as_ref()
+    .map(alias_row)
+    .transpose()
 }
 
 impl Store {
     /// Stores an alias; a `Conflict` when the same one exists.
     pub fn add_alias(&mut self, new: &NewAlias<'_>, entry: AuditEntry) -> Result<AliasRow> {
         let name = kensa_model::names::normalize(new.component);
-        self.audited(entry, |tx, entry| {
+        self.team_write(entry, |db, entry| {
             let purl_type = new.purl_type.unwrap_or("");
-            let exists: bool = tx.query_row(
+            let exists: bool = sql::one(
+                db,
                 "SELECT EXISTS (SELECT 1 FROM component_aliases
                  WHERE name = ?1 AND purl_type = ?2 AND vendor = ?3 AND product = ?4)",
-                params![name, purl_type, new.vendor, new.product],
-                |r| r.get(0),
+                &[&name, &purl_type, &new.vendor, &new.product],
             )?;
             if exists {
                 return Err(StoreError::Conflict(format!(
@@ -86,28 +96,25 @@ impl Store {
                     new.component, new.vendor, new.product
                 )));
             }
-            tx.execute(
+            let id: i64 = sql::one(
+                db,
                 "INSERT INTO component_aliases
                      (name, component, purl_type, vendor, product, note, created_by, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    name,
-                    new.component,
-                    purl_type,
-                    new.vendor,
-                    new.product,
-                    new.note,
-                    entry.actor,
-                    crate::write::now()
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                &[
+                    &name,
+                    &new.component,
+                    &purl_type,
+                    &new.vendor,
+                    &new.product,
+                    &new.note,
+                    &entry.actor,
+                    &crate::write::now(),
                 ],
             )?;
-            let id = tx.last_insert_rowid();
-            bump_revision(tx)?;
-            let row = tx.query_row(
-                &format!("SELECT {COLUMNS} FROM component_aliases WHERE id = ?1"),
-                [id],
-                alias_row,
-            )?;
+            bump_revision(db)?;
+            let row = alias_by_id(db, id)?
+                .ok_or_else(|| StoreError::NotFound(format!("no alias {id}")))?;
             entry.change = Some(serde_json::json!({"after": row}));
             Ok(row)
         })
@@ -115,17 +122,11 @@ impl Store {
 
     /// Removes an alias by id; `NotFound` when there is none.
     pub fn remove_alias(&mut self, id: i64, entry: AuditEntry) -> Result<AliasRow> {
-        self.audited(entry, |tx, entry| {
-            let row = tx
-                .query_row(
-                    &format!("SELECT {COLUMNS} FROM component_aliases WHERE id = ?1"),
-                    [id],
-                    alias_row,
-                )
-                .optional()?
+        self.team_write(entry, |db, entry| {
+            let row = alias_by_id(db, id)?
                 .ok_or_else(|| StoreError::NotFound(format!("no alias {id}")))?;
-            tx.execute("DELETE FROM component_aliases WHERE id = ?1", [id])?;
-            bump_revision(tx)?;
+            db.execute("DELETE FROM component_aliases WHERE id = ?1", &[&id])?;
+            bump_revision(db)?;
             entry.change = Some(serde_json::json!({"before": row}));
             Ok(row)
         })
@@ -133,26 +134,37 @@ impl Store {
 
     /// Every alias, by component name.
     pub fn aliases(&self) -> Result<Vec<AliasRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM component_aliases ORDER BY name, vendor, product, purl_type"
-        ))?;
-        let rows = stmt.query_map([], alias_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.team_conn(|db| {
+            db.query(
+                &format!(
+                    "SELECT {COLUMNS} FROM component_aliases
+                     ORDER BY name, vendor, product, purl_type"
+                ),
+                &[],
+            )?
+            .iter()
+            .map(alias_row)
+            .collect()
+        })
     }
 
     /// The aliases of a normalised component name.
     pub fn aliases_named(&self, name: &str) -> Result<Vec<AliasRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM component_aliases WHERE name = ?1 ORDER BY id"
-        ))?;
-        let rows = stmt.query_map([name], alias_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.team_conn(|db| {
+            db.query(
+                &format!("SELECT {COLUMNS} FROM component_aliases WHERE name = ?1 ORDER BY id"),
+                &[&name],
+            )?
+            .iter()
+            .map(alias_row)
+            .collect()
+        })
     }
 
     /// Bumped by every alias change (0 before the first).
     pub fn alias_revision(&self) -> Result<i64> {
         Ok(self
-            .meta(REVISION)?
+            .team_conn(|db| sql::meta(db, REVISION))?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
     }
@@ -160,12 +172,12 @@ impl Store {
     /// The alias revision the portfolio's findings reflect.
     pub fn portfolio_alias_revision(&self) -> Result<i64> {
         Ok(self
-            .meta(PORTFOLIO_REVISION)?
+            .team_conn(|db| sql::meta(db, PORTFOLIO_REVISION))?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
     }
 
     pub fn set_portfolio_alias_revision(&self, revision: i64) -> Result<()> {
-        self.set_meta(PORTFOLIO_REVISION, &revision.to_string())
+        self.team_conn(|db| sql::set_meta(db, PORTFOLIO_REVISION, &revision.to_string()))
     }
 }

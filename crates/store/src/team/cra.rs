@@ -2,11 +2,11 @@
 //! their submitted stage reports. The rules (clocks, order of stages) are
 //! the callers'; this keeps the rows, each write audited.
 
-use rusqlite::{OptionalExtension, Row, params};
 use serde::Serialize;
 use serde_json::json;
 
 use super::AuditEntry;
+use crate::sql::{self, Db, Row};
 use crate::{Result, Store};
 
 /// Whether a product is made available on the EU market.
@@ -68,7 +68,7 @@ const CASE_COLUMNS: &str =
     "c.id, c.product_id, p.name, c.version, c.kind, c.vuln_id, c.summary, c.source,
     c.evidence_at, c.awareness_at, c.measure_at, c.measure, c.opened_by, c.opened_at";
 
-fn case_row(r: &Row) -> rusqlite::Result<CaseRow> {
+fn case_row(r: &Row) -> Result<CaseRow> {
     Ok(CaseRow {
         id: r.get(0)?,
         product_id: r.get(1)?,
@@ -99,15 +99,15 @@ impl Store {
         entry: AuditEntry,
     ) -> Result<MarketRow> {
         let before = self.market(product_id)?;
-        self.audited(entry, |tx, entry| {
+        self.team_write(entry, |db, entry| {
             let now = crate::write::now();
-            tx.execute(
+            db.execute(
                 "INSERT INTO product_market (product_id, on_market, member_states, support_end, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (product_id) DO UPDATE SET on_market = excluded.on_market,
                     member_states = excluded.member_states, support_end = excluded.support_end,
                     updated_at = excluded.updated_at",
-                params![product_id, on_market, member_states.join(","), support_end, now],
+                &[&product_id, &on_market, &member_states.join(","), &support_end, &now],
             )?;
             let after = MarketRow {
                 on_market,
@@ -123,54 +123,52 @@ impl Store {
 
     /// A product's market metadata, if set.
     pub fn market(&self, product_id: i64) -> Result<Option<MarketRow>> {
-        Ok(self
-            .conn
-            .query_row(
+        self.team_conn(|db| {
+            let Some(r) = db.query_opt(
                 "SELECT on_market, member_states, support_end, updated_at FROM product_market
                  WHERE product_id = ?1",
-                [product_id],
-                |r| {
-                    let states: String = r.get(1)?;
-                    Ok(MarketRow {
-                        on_market: r.get(0)?,
-                        member_states: states
-                            .split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_string)
-                            .collect(),
-                        support_end: r.get(2)?,
-                        updated_at: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+                &[&product_id],
+            )?
+            else {
+                return Ok(None);
+            };
+            let states: String = r.get(1)?;
+            Ok(Some(MarketRow {
+                on_market: r.get(0)?,
+                member_states: states
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                support_end: r.get(2)?,
+                updated_at: r.get(3)?,
+            }))
+        })
     }
 
     /// Opens a case; `None` when the product version already has a case
     /// for that vulnerability (the existing one is returned by `case`).
     pub fn open_case(&mut self, c: &NewCase, entry: AuditEntry) -> Result<Option<CaseRow>> {
-        let id = self.audited(entry, |tx, entry| {
-            let id: Option<i64> = tx
-                .query_row(
-                    "INSERT INTO cra_cases (product_id, version, kind, vuln_id, summary, source,
+        let id = self.team_write(entry, |db, entry| {
+            let id: Option<i64> = sql::first(
+                db,
+                "INSERT INTO cra_cases (product_id, version, kind, vuln_id, summary, source,
                         evidence_at, awareness_at, opened_by, opened_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                      ON CONFLICT DO NOTHING RETURNING id",
-                    params![
-                        c.product_id,
-                        c.version,
-                        c.kind,
-                        c.vuln_id,
-                        c.summary,
-                        c.source,
-                        c.evidence_at,
-                        c.awareness_at,
-                        c.opened_by,
-                        crate::write::now()
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()?;
+                &[
+                    &c.product_id,
+                    &c.version,
+                    &c.kind,
+                    &c.vuln_id,
+                    &c.summary,
+                    &c.source,
+                    &c.evidence_at,
+                    &c.awareness_at,
+                    &c.opened_by,
+                    &crate::write::now(),
+                ],
+            )?;
             entry.product_id = Some(c.product_id);
             if let Some(id) = id {
                 entry.object = format!("{} case:{id}", entry.object);
@@ -192,14 +190,13 @@ impl Store {
         version: &str,
         vuln_id: &str,
     ) -> Result<Option<CaseRow>> {
-        let id: Option<i64> = self
-            .conn
-            .query_row(
+        let id: Option<i64> = self.team_conn(|db| {
+            sql::first(
+                db,
                 "SELECT id FROM cra_cases WHERE product_id = ?1 AND version = ?2 AND vuln_id = ?3",
-                params![product_id, version, vuln_id],
-                |r| r.get(0),
+                &[&product_id, &version, &vuln_id],
             )
-            .optional()?;
+        })?;
         match id {
             Some(id) => self.case(id),
             None => Ok(None),
@@ -208,50 +205,38 @@ impl Store {
 
     /// One case with its submissions.
     pub fn case(&self, id: i64) -> Result<Option<CaseRow>> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cra_cases c JOIN products p ON p.id = c.product_id WHERE c.id = ?1"
-        );
-        let Some(mut case) = self.conn.query_row(&sql, [id], case_row).optional()? else {
-            return Ok(None);
-        };
-        case.submissions = self.submissions(id)?;
-        Ok(Some(case))
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT {CASE_COLUMNS} FROM cra_cases c JOIN products p ON p.id = c.product_id
+                 WHERE c.id = ?1"
+            );
+            let Some(row) = db.query_opt(&sql, &[&id])? else {
+                return Ok(None);
+            };
+            let mut case = case_row(&row)?;
+            case.submissions = submissions(db, id)?;
+            Ok(Some(case))
+        })
     }
 
     /// Every case of these products (all products when `None`), oldest first.
     pub fn cases(&self, product_ids: Option<&[i64]>) -> Result<Vec<CaseRow>> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cra_cases c JOIN products p ON p.id = c.product_id ORDER BY c.id"
-        );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map([], case_row)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let mut case = row?;
-            if product_ids.is_some_and(|ids| !ids.contains(&case.product_id)) {
-                continue;
+        self.team_conn(|db| {
+            let sql = format!(
+                "SELECT {CASE_COLUMNS} FROM cra_cases c JOIN products p ON p.id = c.product_id
+                 ORDER BY c.id"
+            );
+            let mut out = Vec::new();
+            for row in db.query(&sql, &[])? {
+                let mut case = case_row(&row)?;
+                if product_ids.is_some_and(|ids| !ids.contains(&case.product_id)) {
+                    continue;
+                }
+                case.submissions = submissions(db, case.id)?;
+                out.push(case);
             }
-            case.submissions = self.submissions(case.id)?;
-            out.push(case);
-        }
-        Ok(out)
-    }
-
-    fn submissions(&self, case_id: i64) -> Result<Vec<SubmissionRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT stage, submitted_at, reference, recorded_by, recorded_at FROM cra_submissions
-             WHERE case_id = ?1 ORDER BY submitted_at",
-        )?;
-        let rows = stmt.query_map([case_id], |r| {
-            Ok(SubmissionRow {
-                stage: r.get(0)?,
-                submitted_at: r.get(1)?,
-                reference: r.get(2)?,
-                recorded_by: r.get(3)?,
-                recorded_at: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(out)
+        })
     }
 
     /// Records a submitted stage report (checked by the caller).
@@ -263,11 +248,11 @@ impl Store {
         reference: &str,
         entry: AuditEntry,
     ) -> Result<()> {
-        self.audited(entry, |tx, entry| {
-            tx.execute(
+        self.team_write(entry, |db, entry| {
+            db.execute(
                 "INSERT INTO cra_submissions (case_id, stage, submitted_at, reference, recorded_by, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![case.id, stage, submitted_at, reference, entry.actor, crate::write::now()],
+                &[&case.id, &stage, &submitted_at, &reference, &entry.actor, &crate::write::now()],
             )?;
             entry.product_id = Some(case.product_id);
             entry.change = Some(json!({"after": {"stage": stage, "submitted_at": submitted_at, "reference": reference}}));
@@ -283,10 +268,10 @@ impl Store {
         measure: &str,
         entry: AuditEntry,
     ) -> Result<()> {
-        self.audited(entry, |tx, entry| {
-            tx.execute(
+        self.team_write(entry, |db, entry| {
+            db.execute(
                 "UPDATE cra_cases SET measure_at = ?2, measure = ?3 WHERE id = ?1",
-                params![case.id, at, measure],
+                &[&case.id, &at, &measure],
             )?;
             entry.product_id = Some(case.product_id);
             entry.change = Some(
@@ -296,4 +281,23 @@ impl Store {
             Ok(())
         })
     }
+}
+
+fn submissions(db: &mut dyn Db, case_id: i64) -> Result<Vec<SubmissionRow>> {
+    db.query(
+        "SELECT stage, submitted_at, reference, recorded_by, recorded_at FROM cra_submissions
+         WHERE case_id = ?1 ORDER BY submitted_at",
+        &[&case_id],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SubmissionRow {
+            stage: r.get(0)?,
+            submitted_at: r.get(1)?,
+            reference: r.get(2)?,
+            recorded_by: r.get(3)?,
+            recorded_at: r.get(4)?,
+        })
+    })
+    .collect()
 }

@@ -16,7 +16,7 @@ mod audit;
 mod cra;
 mod jobs;
 
-use rusqlite::{Transaction, TransactionBehavior};
+use rusqlite::TransactionBehavior;
 use serde::Serialize;
 
 use crate::sql::{self, Db, SqliteDb};
@@ -64,26 +64,12 @@ pub struct ProductRef {
 }
 
 impl Store {
-    /// Runs `write` in an immediate transaction and appends `entry` (which
-    /// `write` may complete: the product concerned, the change) before
-    /// committing. For the parts of the team's state still written in
-    /// SQLite's own API; see [`Store::team_write`].
-    pub(crate) fn audited<T>(
-        &mut self,
-        mut entry: AuditEntry,
-        write: impl FnOnce(&Transaction<'_>, &mut AuditEntry) -> Result<T>,
-    ) -> Result<T> {
-        self.refuse_split_team_state()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = write(&tx, &mut entry)?;
-        audit::append(&mut SqliteDb(&tx), &entry)?;
-        tx.commit()?;
-        Ok(out)
-    }
-
-    /// [`Store::audited`] on whichever backend holds the team's state.
+    /// Runs `write` in one transaction on whichever backend holds the
+    /// team's state and appends `entry` (which `write` may complete: the
+    /// product concerned, the change) before committing. SQLite takes its
+    /// write lock when the transaction begins (`BEGIN IMMEDIATE`), so
+    /// concurrent writers queue on the busy timeout instead of failing on
+    /// a lock upgrade.
     pub(crate) fn team_write<T>(
         &mut self,
         mut entry: AuditEntry,
@@ -103,6 +89,25 @@ impl Store {
         let mut db = SqliteDb(&tx);
         let out = write(&mut db, &mut entry)?;
         audit::append(&mut db, &entry)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Runs `write` in one transaction on the team's backend, unaudited:
+    /// for derived state (scan results, stored triage, cursors) that no
+    /// person decided.
+    pub(crate) fn team_transaction<T>(
+        &mut self,
+        write: impl FnOnce(&mut dyn Db) -> Result<T>,
+    ) -> Result<T> {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.team {
+            return pg.write(write);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = write(&mut SqliteDb(&tx))?;
         tx.commit()?;
         Ok(out)
     }
@@ -133,18 +138,6 @@ impl Store {
             return Some(&pg.shown);
         }
         None
-    }
-
-    /// Parts of the team's state not yet moved to PostgreSQL must not be
-    /// written to the local file while the rest lives on the server.
-    pub(crate) fn refuse_split_team_state(&self) -> Result<()> {
-        match self.team_backend() {
-            Some(url) => Err(StoreError::Conflict(format!(
-                "this part of the team's state is not yet kept in PostgreSQL ({url}); \
-                 use the SQLite backend for it"
-            ))),
-            None => Ok(()),
-        }
     }
 
     /// Every product with its team, by name.
