@@ -14,6 +14,8 @@ mod health;
 mod mappings;
 mod names;
 #[cfg(feature = "postgres")]
+mod node;
+#[cfg(feature = "postgres")]
 mod pg;
 mod portfolio;
 mod queue;
@@ -31,6 +33,8 @@ use rusqlite::{Connection, OpenFlags};
 pub use freshness::{DataSummary, SourceData};
 pub use health::{CheckDepth, Filesystem, filesystem_of, journal_path};
 pub use mappings::{MappingSource, NameMappingRow};
+#[cfg(feature = "postgres")]
+pub use node::Publication;
 #[cfg(feature = "postgres")]
 pub use pg::Migrate;
 pub use portfolio::{
@@ -81,6 +85,12 @@ pub enum StoreError {
     At {
         path: PathBuf,
         inner: Box<StoreError>,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
     },
     #[error("cannot create directory {path}: {source}")]
     CreateDir {
@@ -239,6 +249,9 @@ pub struct Store {
     /// Where the team's state lives when it is not in `conn`'s file.
     #[cfg(feature = "postgres")]
     team: Option<pg::PgTeam>,
+    /// On a node: its copies of the intelligence, and which one `conn` reads.
+    #[cfg(feature = "postgres")]
+    intel_copies: Option<node::IntelCopies>,
 }
 
 /// Query plans that do not depend on bound values. Without this, SQLite
@@ -303,6 +316,8 @@ impl Store {
             path: self.path.clone(),
             #[cfg(feature = "postgres")]
             team: None,
+            #[cfg(feature = "postgres")]
+            intel_copies: None,
         }))
     }
 
@@ -341,6 +356,8 @@ impl Store {
             path,
             #[cfg(feature = "postgres")]
             team: None,
+            #[cfg(feature = "postgres")]
+            intel_copies: None,
         };
         store.migrate()?;
         Ok(store)

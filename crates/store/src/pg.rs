@@ -233,6 +233,26 @@ CREATE TABLE component_aliases (
     UNIQUE (name, purl_type, vendor, product)
 );
 "#,
+    // 3: the intelligence a node published for every node (see crate::node):
+    // LZ4 chunks of an SQLite snapshot; `sha256` is set last, so a
+    // publication without it is not complete.
+    r#"
+CREATE TABLE intel_publications (
+    generation   BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    import_id    BIGINT NOT NULL,
+    bytes        BIGINT NOT NULL,
+    chunks       BIGINT NOT NULL,
+    sha256       TEXT,
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL
+);
+CREATE TABLE intel_chunks (
+    generation BIGINT NOT NULL REFERENCES intel_publications (generation),
+    seq        BIGINT NOT NULL,
+    data       BYTEA NOT NULL,
+    PRIMARY KEY (generation, seq)
+);
+"#,
 ];
 
 /// What to do with a database whose schema is older than this release's.

@@ -77,6 +77,8 @@ fn read_row(row: &postgres::Row) -> Result<Row> {
 fn read(row: &postgres::Row, i: usize) -> std::result::Result<Value, postgres::Error> {
     let ty = row.columns()[i].type_();
     Ok(match *ty {
+        // What functions called for their effect return (advisory locks).
+        Type::VOID => Value::Null,
         Type::INT8 => row
             .try_get::<_, Option<i64>>(i)?
             .map_or(Value::Null, Value::Int),
