@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use kensa_matching::ScanOptions;
 use kensa_matching::portfolio;
-use kensa_store::{DataSummary, Store, StoreError};
+use kensa_store::{DataSummary, Location, Migrate, Store, StoreError};
 use serde::Serialize;
 
 /// Vulnerability data whose newest modification is older than this many
@@ -19,6 +19,33 @@ pub const MAX_DATA_AGE_DAYS: i64 = 7;
 /// Opens (creating if needed) the database at `path`.
 pub fn open(path: &Path) -> Result<Store> {
     Store::open(path).map_err(|e| named(e, path))
+}
+
+/// Opens the store where `location` says; a node's PostgreSQL schema must
+/// be this release's (`kensa db migrate` upgrades it).
+pub fn open_at(location: &Location) -> Result<Store> {
+    match location {
+        Location::File(path) => open(path),
+        node => node
+            .open(Migrate::IfEmpty)
+            .with_context(|| format!("cannot open {}", node.shown())),
+    }
+}
+
+/// On a node, publishes what an import or sync stored so that every node
+/// reads it; elsewhere nothing to do.
+pub fn publish_if_node(store: &mut Store, quiet: bool) -> Result<()> {
+    if store.intel_generation().is_none() {
+        return Ok(());
+    }
+    let by = kensa_app::access::Actor::operator().name;
+    let generation = store
+        .publish_intel(&by)
+        .context("publishing the intelligence for the other nodes")?;
+    if !quiet {
+        eprintln!("published the intelligence as publication {generation}: every node picks it up");
+    }
+    Ok(())
 }
 
 /// Opens a database that must already exist and hold something; a missing

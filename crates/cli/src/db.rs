@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use anyhow::{Result, anyhow};
 use clap::{Args, Subcommand};
 use kensa_intel::{FileReport, ImportOptions};
@@ -24,6 +25,24 @@ pub enum DbCommand {
     /// Check the database file for damage (exit status 1 when damaged)
     #[command(long_about = CHECK_ABOUT)]
     Check(CheckArgs),
+    /// Bring the database's schema up to this release's (PostgreSQL: once, when every node runs it)
+    #[command(long_about = MIGRATE_ABOUT)]
+    Migrate(MigrateArgs),
+}
+
+const MIGRATE_ABOUT: &str = "Bring the database's schema up to this release's.\n\n\
+An SQLite file is upgraded by any command that opens it; this only says so. A PostgreSQL \
+database shared by several `kensa serve` nodes is never upgraded behind their backs: a node \
+of a newer release refuses to start on an older schema until this command has run once. \
+Run it when every node runs the new release (nodes of the older release then refuse to \
+start, with a message saying so).\n\n\
+Examples:\n  kensa --db postgres://kensa@db.example:5432/kensa db migrate\n  \
+KENSA_DB=postgres://kensa@db/kensa kensa db migrate --format json";
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
 }
 
 const CHECK_ABOUT: &str = "Check the database file for damage: every page and record is read \
@@ -125,7 +144,35 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
         DbCommand::Sync(args) => sync::run(ctx, args),
         DbCommand::Stats(args) => stats(ctx, args),
         DbCommand::Check(args) => check(ctx, args),
+        DbCommand::Migrate(args) => migrate(ctx, args),
     }
+}
+
+fn migrate(ctx: &Ctx, args: MigrateArgs) -> Result<ExitCode> {
+    let location = ctx.location()?;
+    let store = location
+        .open(kensa_store::Migrate::Upgrade)
+        .with_context(|| format!("cannot upgrade {}", location.shown()))?;
+    let postgres = store
+        .team_backend()
+        .map(|_| kensa_store::postgres_schema_version());
+    if args.format == OutputFormat::Json {
+        print_json(&serde_json::json!({
+            "database": location.shown(),
+            "sqlite_schema_version": Store::schema_version(),
+            "postgres_schema_version": postgres,
+        }))?;
+    } else {
+        crate::outln!(
+            "{}: up to date (schema version {}{})",
+            location.shown(),
+            Store::schema_version(),
+            postgres
+                .map(|v| format!(", PostgreSQL schema version {v}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(ctx: &Ctx, args: CheckArgs) -> Result<ExitCode> {
@@ -209,6 +256,7 @@ fn import(ctx: &Ctx, args: ImportArgs) -> Result<ExitCode> {
     }
     // The file is as this command left it: the next import need not check it.
     store.seal();
+    crate::database::publish_if_node(&mut store, ctx.quiet)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -40,7 +40,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use kensa_store::Store;
+use kensa_store::{Location, Store};
 
 // Imports allocate and free millions of small strings across threads;
 // mimalloc handles that pattern markedly better than glibc's malloc.
@@ -59,9 +59,15 @@ Start with `kensa demo`, which needs no network and no setup.",
 kensa vuln show CVE-2014-0160\n  kensa vuln search heap overflow modbus\n  kensa scan product.cdx.json --format json\n  kensa --db team.db db stats --format json"
 )]
 struct Cli {
-    /// Database file [default: $KENSA_DB, else the platform data directory]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Database file, or a PostgreSQL address (`postgres://user@host:port/dbname`) for a
+    /// company's shared team server [default: $KENSA_DB, else the platform data directory]
+    #[arg(long, global = true, value_name = "PATH|URL")]
     db: Option<PathBuf>,
+
+    /// With a PostgreSQL --db: this machine's directory of vulnerability-intelligence copies
+    /// [default: $KENSA_INTEL, else the platform data directory]
+    #[arg(long, global = true, value_name = "DIR")]
+    intel: Option<PathBuf>,
 
     /// Print only errors
     #[arg(long, short, global = true)]
@@ -143,55 +149,73 @@ pub enum OutputFormat {
     Json,
 }
 
-/// A `postgres://` address is not a file name: without this, it would
-/// become an SQLite file in a directory called `postgres:`.
-fn refuse_database_url(db: PathBuf) -> Result<PathBuf> {
-    let text = db.to_string_lossy();
-    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-        anyhow::bail!(
-            "--db (or KENSA_DB) is a PostgreSQL address; this release's commands run on an \
-             SQLite database file only (the PostgreSQL backend is being built: see \
-             docs/ARCHITECTURE.md, \"Several nodes\")\n  hint: pass a file path, e.g. `--db kensa.db`"
-        );
-    }
-    Ok(db)
-}
-
 /// Global settings every command sees.
 pub struct Ctx {
     pub db: Option<PathBuf>,
+    pub intel: Option<PathBuf>,
     pub quiet: bool,
 }
 
 impl Ctx {
-    /// The database path: `--db`, else `KENSA_DB`, else the data directory.
+    /// Where the data lives: `--db`, else `KENSA_DB`, else the data
+    /// directory's file; a PostgreSQL address makes this machine a node,
+    /// with its intelligence copies in `--intel` (else `KENSA_INTEL`, else
+    /// the data directory).
+    pub fn location(&self) -> Result<Location> {
+        let db = match &self.db {
+            Some(p) => p.clone(),
+            None => match std::env::var_os("KENSA_DB").filter(|p| !p.is_empty()) {
+                Some(p) => PathBuf::from(p),
+                None => data_dir()?.join("kensa.db"),
+            },
+        };
+        let text = db.to_string_lossy();
+        if !Location::is_postgres_url(&text) {
+            return Ok(Location::File(db));
+        }
+        let intel = match &self.intel {
+            Some(dir) => dir.clone(),
+            None => match std::env::var_os("KENSA_INTEL").filter(|p| !p.is_empty()) {
+                Some(dir) => PathBuf::from(dir),
+                None => data_dir()?.join("intel"),
+            },
+        };
+        Ok(Location::Node {
+            url: text.into_owned(),
+            intel,
+        })
+    }
+
+    /// The local database path (on a node, its intelligence directory).
     pub fn db_path(&self) -> Result<PathBuf> {
-        if let Some(p) = &self.db {
-            return refuse_database_url(p.clone());
-        }
-        if let Some(p) = std::env::var_os("KENSA_DB").filter(|p| !p.is_empty()) {
-            return refuse_database_url(PathBuf::from(p));
-        }
-        let dir = dirs::data_dir()
-            .context("no platform data directory; pass --db PATH or set KENSA_DB")?;
-        Ok(dir.join("kensa").join("kensa.db"))
+        Ok(self.location()?.local_path().to_path_buf())
     }
 
     pub fn open_store(&self) -> Result<Store> {
-        database::open(&self.db_path()?)
+        database::open_at(&self.location()?)
     }
 
     /// Opens the database for reading; a missing or empty file is an error
     /// that says how to fill it, rather than a silently empty database.
     pub fn open_existing(&self) -> Result<Store> {
-        database::open_existing(&self.db_path()?)
+        match self.location()? {
+            Location::File(path) => database::open_existing(&path),
+            node => database::open_at(&node),
+        }
     }
+}
+
+fn data_dir() -> Result<PathBuf> {
+    Ok(dirs::data_dir()
+        .context("no platform data directory; pass --db PATH or set KENSA_DB")?
+        .join("kensa"))
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let ctx = Ctx {
         db: cli.db,
+        intel: cli.intel,
         quiet: cli.quiet,
     };
     let result = match cli.command {

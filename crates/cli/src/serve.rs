@@ -55,7 +55,7 @@ pub struct ServeArgs {
 }
 
 pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
-    let mut config = kensa_server::Config::new(ctx.db_path()?);
+    let mut config = kensa_server::Config::at(ctx.location()?);
     config.listen = args.listen;
     config.tls = args.tls_cert.clone().zip(args.tls_key.clone());
     config.max_body = args.max_body;
@@ -80,7 +80,7 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<ExitCode> {
     } else {
         "http"
     };
-    let db = config.db.display().to_string();
+    let db = config.location.shown();
     let quiet = ctx.quiet;
     kensa_server::serve(config, move |addr| {
         if !quiet {

@@ -139,6 +139,7 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
     // What was stored counts even when a source failed: products follow it.
     crate::product::rescan_after_import(&mut store, ctx.quiet, args.format)?;
     store.seal();
+    crate::database::publish_if_node(&mut store, ctx.quiet)?;
     let failed = outcomes.iter().filter(|o| o.error.is_some()).count();
     if failed > 0 {
         bail!(

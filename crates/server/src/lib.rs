@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use axum::Router;
 use kensa_app::vex::Publisher;
+use kensa_store::Location;
 
 pub use pool::Pool;
 pub use problem::ApiError;
@@ -33,8 +34,8 @@ pub use state::AppState;
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// The database file.
-    pub db: PathBuf,
+    /// Where the data lives: a database file, or a node on PostgreSQL.
+    pub location: Location,
     pub listen: SocketAddr,
     /// Serve HTTPS with this certificate chain and key (PEM).
     pub tls: Option<(PathBuf, PathBuf)>,
@@ -51,12 +52,18 @@ pub struct Config {
     pub pool_size: usize,
     /// Who VEX documents say states them.
     pub publisher: Publisher,
+    /// On a node: how often to look for a newer intelligence publication.
+    pub intel_poll: Duration,
 }
 
 impl Config {
     pub fn new(db: PathBuf) -> Config {
+        Config::at(Location::File(db))
+    }
+
+    pub fn at(location: Location) -> Config {
         Config {
-            db,
+            location,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tls: None,
             max_body: 64 << 20,
@@ -65,6 +72,7 @@ impl Config {
             upload_wait: Duration::from_secs(2),
             pool_size: 8,
             publisher: Publisher::default(),
+            intel_poll: Duration::from_secs(10),
         }
     }
 }
@@ -199,6 +207,9 @@ async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let state = Arc::new(AppState::open(config.clone()).await?);
+    if matches!(config.location, Location::Node { .. }) {
+        tokio::spawn(follow_publications(state.clone(), config.intel_poll));
+    }
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let listener =
         std::net::TcpListener::bind(config.listen).map_err(|source| ServerError::Bind {
@@ -245,6 +256,22 @@ async fn run(
         }
     };
     served.map_err(ServerError::Serve)
+}
+
+/// A node picks up the intelligence another node published: connections
+/// switch when next taken, so a request reads one publication throughout.
+async fn follow_publications(state: Arc<AppState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.pool.pick_up_intel().await {
+            eprintln!(
+                "kensa serve: picking up published intelligence: {}",
+                e.detail
+            );
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -8,30 +8,67 @@
 //! holds kensa's own `Store` (opened with its pragmas and schema check),
 //! needs async waiting, and is thirty lines.
 
-use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use kensa_store::{Store, StoreError};
+use kensa_store::{Location, Migrate, Store, StoreError};
 use tokio::sync::Semaphore;
 
 use crate::problem::ApiError;
 
 pub struct Pool {
-    path: PathBuf,
+    location: Location,
     idle: Mutex<Vec<Store>>,
     permits: Arc<Semaphore>,
+    /// On a node: the newest intelligence publication a connection has
+    /// switched to; idle connections on an older one are reopened.
+    generation: AtomicI64,
 }
 
 impl Pool {
-    /// Opens the database once (creating or upgrading its schema) and
+    /// Opens the database once (creating or upgrading an SQLite schema; a
+    /// PostgreSQL schema must be current, see `kensa db migrate`) and
     /// keeps that connection as the first of `size`.
-    pub fn open(path: PathBuf, size: usize) -> Result<Pool, StoreError> {
-        let first = Store::open(&path)?;
+    pub fn open(location: Location, size: usize) -> Result<Pool, StoreError> {
+        let first = location.open(Migrate::IfEmpty)?;
         Ok(Pool {
-            path,
+            generation: AtomicI64::new(first.intel_generation().unwrap_or(0)),
+            location,
             idle: Mutex::new(vec![first]),
             permits: Arc::new(Semaphore::new(size.max(1))),
         })
+    }
+
+    /// Where the data lives.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// A connection of its own, outside the pool (for progress reports
+    /// while a pooled one is busy).
+    pub fn open_extra(&self) -> Result<Store, StoreError> {
+        self.location.open(Migrate::IfEmpty)
+    }
+
+    /// On a node: switches to a newer intelligence publication if there
+    /// is one; every connection follows when it is next taken.
+    pub async fn pick_up_intel(self: &Arc<Self>) -> Result<Option<i64>, ApiError> {
+        let pool = self.clone();
+        let picked = self
+            .run(|store| store.pick_up_intel())
+            .await?
+            .map_err(|e| ApiError::unavailable(format!("intelligence publication: {e}")))?;
+        if let Some(generation) = picked {
+            pool.generation.fetch_max(generation, Ordering::SeqCst);
+        }
+        Ok(picked)
+    }
+
+    /// Notes that a connection switched to `generation` (after publishing).
+    pub fn switched_to(&self, generation: Option<i64>) {
+        if let Some(generation) = generation {
+            self.generation.fetch_max(generation, Ordering::SeqCst);
+        }
     }
 
     /// Runs `f` with a connection on the blocking pool.
@@ -48,10 +85,16 @@ impl Pool {
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let taken = pool.idle.lock().map(|mut v| v.pop()).unwrap_or(None);
+            let current = pool.generation.load(Ordering::SeqCst);
+            let taken = pool
+                .idle
+                .lock()
+                .map(|mut v| v.pop())
+                .unwrap_or(None)
+                .filter(|s| s.intel_generation().unwrap_or(0) >= current);
             let mut store = match taken {
                 Some(s) => s,
-                None => Store::open(&pool.path).map_err(|e| {
+                None => pool.location.open(Migrate::IfEmpty).map_err(|e| {
                     ApiError::unavailable(format!("the database cannot be opened: {e}"))
                 })?,
             };

@@ -20,11 +20,11 @@ impl AppState {
     /// failed, and brings the stored triage up to date (a database from
     /// before the team server has none).
     pub async fn open(config: Config) -> Result<AppState, crate::ServerError> {
-        let path = config.db.clone();
+        let location = config.location.clone();
         let size = config.pool_size;
         let pool = tokio::task::spawn_blocking(move || -> Result<Pool, crate::ServerError> {
-            let pool = Pool::open(path.clone(), size)?;
-            let mut store = kensa_store::Store::open(&path)?;
+            let pool = Pool::open(location, size)?;
+            let mut store = pool.open_extra()?;
             store.fail_abandoned_jobs()?;
             kensa_app::triage::refresh_stored_triage(&mut store)?;
             Ok(pool)

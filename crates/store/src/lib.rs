@@ -36,7 +36,7 @@ pub use mappings::{MappingSource, NameMappingRow};
 #[cfg(feature = "postgres")]
 pub use node::Publication;
 #[cfg(feature = "postgres")]
-pub use pg::Migrate;
+pub use pg::{Migrate, schema_version as postgres_schema_version};
 pub use portfolio::{
     ChangeSet, ComponentResult, NewComponent, NewVersion, ProductSummary, StoredComponent,
     VersionComponent, VersionSummary,
@@ -241,6 +241,60 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where a store's data lives: one SQLite file (the default, for one
+/// machine), or a node of a company's deployment: the team's state on a
+/// PostgreSQL server, the intelligence in local copies (see [`Store::open_node`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    File(PathBuf),
+    Node {
+        /// `postgres://user@host:port/dbname`.
+        url: String,
+        /// The directory of this node's intelligence copies.
+        intel: PathBuf,
+    },
+}
+
+impl Location {
+    /// Whether `db` (as given to `--db`) is a PostgreSQL address.
+    pub fn is_postgres_url(db: &str) -> bool {
+        db.starts_with("postgres://") || db.starts_with("postgresql://")
+    }
+
+    /// Opens the store; a PostgreSQL schema older than this release's is
+    /// upgraded only with [`Migrate::Upgrade`].
+    #[cfg(feature = "postgres")]
+    pub fn open(&self, migrate: Migrate) -> Result<Store> {
+        match self {
+            Location::File(path) => Store::open(path),
+            Location::Node { url, intel } => Store::open_node(url, intel, migrate),
+        }
+    }
+
+    /// The local path: the database file, or the intelligence directory.
+    pub fn local_path(&self) -> &Path {
+        match self {
+            Location::File(path) => path,
+            Location::Node { intel, .. } => intel,
+        }
+    }
+
+    /// How messages name it (a PostgreSQL password hidden).
+    pub fn shown(&self) -> String {
+        match self {
+            Location::File(path) => path.display().to_string(),
+            #[cfg(feature = "postgres")]
+            Location::Node { url, intel } => format!(
+                "{} (intelligence in {})",
+                pg::without_password(url),
+                intel.display()
+            ),
+            #[cfg(not(feature = "postgres"))]
+            Location::Node { intel, .. } => intel.display().to_string(),
+        }
+    }
+}
 
 /// An open Kensa database.
 pub struct Store {

@@ -367,7 +367,7 @@ fn schema(client: &mut postgres::Client, shown: &str, migrate: Migrate) -> Resul
 }
 
 /// `postgres://user:secret@host/db` as `postgres://user:***@host/db`.
-fn without_password(url: &str) -> String {
+pub(crate) fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };

@@ -202,10 +202,10 @@ pub(crate) async fn start_upload(
     let state = state.clone();
     tokio::spawn(async move {
         let _one_at_a_time = state.scan_lock.lock().await;
-        let path = state.config.db.clone();
+        let pool = state.pool.clone();
         let outcome = state
             .pool
-            .run(move |store| run_upload(store, &path, job, &actor, &upload))
+            .run(move |store| run_upload(store, &pool, job, &actor, &upload))
             .await
             .and_then(|r| r.map_err(ApiError::from));
         let _ = tx.send(outcome);
@@ -215,14 +215,14 @@ pub(crate) async fn start_upload(
 
 fn run_upload(
     store: &mut Store,
-    path: &std::path::Path,
+    pool: &crate::pool::Pool,
     job: i64,
     actor: &Actor,
     upload: &Upload,
 ) -> Result<kensa_app::products::Added, kensa_app::AppError> {
     store.update_job(job, JobState::Running, None)?;
     // Progress goes through a connection of its own: the scan holds this one.
-    let progress_store = std::sync::Mutex::new(Store::open(path).ok());
+    let progress_store = std::sync::Mutex::new(pool.open_extra().ok());
     let progress = |p: kensa_app::products::Progress| {
         if let Ok(guard) = progress_store.lock()
             && let Some(s) = guard.as_ref()
