@@ -24,6 +24,7 @@ pub mod auto_answers;
 pub mod cra;
 mod error;
 pub mod findings;
+pub mod jobs;
 pub mod page;
 pub mod products;
 pub mod queue;

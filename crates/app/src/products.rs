@@ -231,6 +231,24 @@ pub fn add_versions(
         .collect())
 }
 
+/// Completes a version an interrupted run already stored with this very
+/// SBOM: matches what it left unmatched, stores nothing twice.
+pub fn resume_add(store: &mut Store, actor: &Actor, new: &AddVersion<'_>) -> Result<Added> {
+    authorise_add(store, actor, new.product, new.team)?;
+    let sbom = parse_sbom(new)?;
+    let report = rescan_portfolio(store)?;
+    let mut warnings: Vec<String> = sbom.warnings.iter().map(|w| w.to_string()).collect();
+    warnings.push("resumed: an earlier attempt stored this version and was interrupted".into());
+    Ok(Added {
+        product: new.product.to_string(),
+        version: new.version.to_string(),
+        components: sbom.components.len(),
+        new_components: 0,
+        warnings,
+        rescan: Some(report),
+    })
+}
+
 /// Bytes that are not even JSON or XML are bad input; a document that
 /// parses but is no SBOM (or breaks its schema) is an invalid value.
 fn parse_sbom(new: &AddVersion<'_>) -> Result<Sbom> {

@@ -19,7 +19,10 @@ kensa serve --listen 0.0.0.0:8080\n\n\
 Behind a TLS-terminating reverse proxy, pass --secure-cookies (and --trust-proxy\n\
 to audit the client's address from X-Forwarded-For). API clients authenticate\n\
 with `Authorization: Bearer TOKEN` (`kensa token create USER`); the API is\n\
-described at /api/v1/openapi.json."
+described at /api/v1/openapi.json.\n\n\
+Several nodes for a whole company: start each with the same PostgreSQL --db\n\
+behind any HTTP load balancer; each keeps its intelligence copies in --intel:\n  \
+kensa --db postgres://kensa@db:5432/kensa --intel /var/lib/kensa/intel serve --listen 0.0.0.0:8080"
 )]
 pub struct ServeArgs {
     /// Address and port to listen on
@@ -46,6 +49,13 @@ pub struct ServeArgs {
     /// Concurrent database connections
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub connections: usize,
+    /// Seconds a node's claim on a job lasts unrenewed: another node takes over
+    /// the jobs of a node that died this long after it stopped renewing
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub job_lease: u64,
+    /// With a PostgreSQL --db: seconds between looks for intelligence another node published
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub intel_poll: u64,
     /// The organisation VEX documents name as their author
     #[arg(long, value_name = "NAME", default_value = "Unknown author")]
     pub publisher: String,
@@ -66,6 +76,11 @@ pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
         bail!("--connections must be at least 1");
     }
     config.pool_size = args.connections;
+    if args.job_lease == 0 || args.intel_poll == 0 {
+        bail!("--job-lease and --intel-poll must be at least 1 second");
+    }
+    config.job_lease = Duration::from_secs(args.job_lease);
+    config.intel_poll = Duration::from_secs(args.intel_poll);
     config.publisher = kensa_app::vex::Publisher {
         name: args.publisher.clone(),
         namespace: args.publisher_namespace.clone(),

@@ -11,6 +11,7 @@
 
 mod api;
 mod extract;
+mod jobs;
 mod metrics;
 mod openapi;
 mod pool;
@@ -54,6 +55,11 @@ pub struct Config {
     pub publisher: Publisher,
     /// On a node: how often to look for a newer intelligence publication.
     pub intel_poll: Duration,
+    /// How long a node's claim on a job lasts without renewal: another
+    /// node takes the job over this long after the node died.
+    pub job_lease: Duration,
+    /// How often an idle node looks for jobs to take over or retry.
+    pub job_poll: Duration,
 }
 
 impl Config {
@@ -73,6 +79,8 @@ impl Config {
             pool_size: 8,
             publisher: Publisher::default(),
             intel_poll: Duration::from_secs(10),
+            job_lease: Duration::from_secs(30),
+            job_poll: Duration::from_secs(1),
         }
     }
 }
@@ -207,6 +215,7 @@ async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let state = Arc::new(AppState::open(config.clone()).await?);
+    tokio::spawn(jobs::work(state.clone()));
     if matches!(config.location, Location::Node { .. }) {
         tokio::spawn(follow_publications(state.clone(), config.intel_poll));
     }

@@ -91,7 +91,7 @@ impl Pool {
                 .lock()
                 .map(|mut v| v.pop())
                 .unwrap_or(None)
-                .filter(|s| s.intel_generation().unwrap_or(0) >= current);
+                .filter(|s| s.is_usable() && s.intel_generation().unwrap_or(0) >= current);
             let mut store = match taken {
                 Some(s) => s,
                 None => pool.location.open(Migrate::IfEmpty).map_err(|e| {
@@ -99,7 +99,10 @@ impl Pool {
                 })?,
             };
             let out = f(&mut store);
-            if let Ok(mut idle) = pool.idle.lock() {
+            // A connection the database server dropped is not kept.
+            if store.is_usable()
+                && let Ok(mut idle) = pool.idle.lock()
+            {
                 idle.push(store);
             }
             Ok(out)

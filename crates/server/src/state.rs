@@ -13,6 +13,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Portfolio rescans write every component's findings: one at a time.
     pub scan_lock: tokio::sync::Mutex<()>,
+    /// This process's name in job leases.
+    pub node: String,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             pool: Arc::new(pool),
             metrics: Metrics::default(),
             scan_lock: tokio::sync::Mutex::new(()),
+            node: crate::jobs::node_id(),
         })
     }
 }

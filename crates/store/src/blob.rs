@@ -13,10 +13,22 @@ pub(crate) fn compress(json: &[u8]) -> Vec<u8> {
     lz4_flex::block::compress_prepend_size(json)
 }
 
-pub(crate) fn decode<T: DeserializeOwned>(
-    blob: &[u8],
-    what: impl Fn() -> String,
-) -> Result<T, StoreError> {
+/// A compressed blob's bytes (not JSON: an uploaded file).
+pub(crate) fn decompress(blob: &[u8], what: impl Fn() -> String) -> Result<Vec<u8>, StoreError> {
+    let claimed = claimed_size(blob, &what)?;
+    let mut out = vec![0; claimed];
+    let n = lz4_flex::block::decompress_into(&blob[4..], &mut out).map_err(|e| {
+        StoreError::Corrupt {
+            what: what(),
+            message: format!("LZ4: {e}"),
+        }
+    })?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// The size a blob's header claims, refused beyond [`MAX_BODY`].
+fn claimed_size(blob: &[u8], what: impl Fn() -> String) -> Result<usize, StoreError> {
     let corrupt = |message: String| StoreError::Corrupt {
         what: what(),
         message,
@@ -28,6 +40,18 @@ pub(crate) fn decode<T: DeserializeOwned>(
     if claimed > MAX_BODY {
         return Err(corrupt(format!("blob claims {claimed} bytes")));
     }
+    Ok(claimed)
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(
+    blob: &[u8],
+    what: impl Fn() -> String,
+) -> Result<T, StoreError> {
+    let corrupt = |message: String| StoreError::Corrupt {
+        what: what(),
+        message,
+    };
+    let claimed = claimed_size(blob, &what)?;
     thread_local! {
         // Reused: a fresh zeroed buffer per record showed up in scan profiles.
         static BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };

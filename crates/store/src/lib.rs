@@ -138,6 +138,12 @@ impl StoreError {
     /// The database is busy or locked by another writer, or cannot be
     /// opened: worth retrying later.
     pub fn is_transient(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        match self {
+            StoreError::Connect { .. } => return true,
+            StoreError::Pg(e) => return pg::is_transient(e),
+            _ => {}
+        }
         matches!(self, StoreError::Open { .. })
             || matches!(
                 self.sqlite_code(),

@@ -53,13 +53,15 @@ impl Store {
     /// `intel_dir` (an empty one on a node's first start), the team's
     /// state at `url`, then a newer publication if one exists.
     pub fn open_node(url: &str, intel_dir: &Path, migrate: Migrate) -> Result<Store> {
+        // The server first: a wrong address creates nothing locally.
+        let team = crate::pg::PgTeam::connect(url, migrate)?;
         std::fs::create_dir_all(intel_dir).map_err(|source| StoreError::CreateDir {
             path: intel_dir.to_path_buf(),
             source,
         })?;
         let generation = newest_copy(intel_dir)?.unwrap_or(0);
         let mut store = Store::open(&copy_path(intel_dir, generation))?;
-        store.attach_postgres(url, migrate)?;
+        store.team = Some(team);
         store.intel_copies = Some(IntelCopies {
             dir: intel_dir.to_path_buf(),
             generation,

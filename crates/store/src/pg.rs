@@ -253,6 +253,23 @@ CREATE TABLE intel_chunks (
     PRIMARY KEY (generation, seq)
 );
 "#,
+    // 4: jobs any node can run, and leases of periodic work (the SQLite
+    // store's migration 11).
+    r#"
+ALTER TABLE jobs ADD COLUMN payload TEXT;
+ALTER TABLE jobs ADD COLUMN input BYTEA;
+ALTER TABLE jobs ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN max_attempts BIGINT NOT NULL DEFAULT 3;
+ALTER TABLE jobs ADD COLUMN run_after TEXT;
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+CREATE INDEX jobs_by_state ON jobs (state, id);
+CREATE TABLE leases (
+    name   TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  TEXT NOT NULL
+);
+"#,
 ];
 
 /// What to do with a database whose schema is older than this release's.
@@ -289,6 +306,11 @@ impl PgTeam {
         })
     }
 
+    /// Whether the connection is still open (a server restart closes it for good).
+    pub(crate) fn is_open(&self) -> bool {
+        !self.client.borrow().is_closed()
+    }
+
     /// Runs `f` on the connection, outside a transaction: reads, and
     /// single-statement writes that are not audited.
     pub(crate) fn run<T>(&self, f: impl FnOnce(&mut dyn crate::sql::Db) -> Result<T>) -> Result<T> {
@@ -315,6 +337,20 @@ impl PgTeam {
         })?;
         tx.commit().map_err(pg_error)?;
         Ok(out)
+    }
+}
+
+/// A failure of the connection or the server (not of the statement): the
+/// same request may succeed once the server is back.
+pub(crate) fn is_transient(e: &postgres::Error) -> bool {
+    match e.code() {
+        None => true,
+        Some(code) => {
+            let class = &code.code()[..2];
+            // 08 connection, 40 serialization/deadlock, 53 resources,
+            // 57 operator intervention (shutdown), 58 system I/O.
+            matches!(class, "08" | "40" | "53" | "57" | "58")
+        }
     }
 }
 

@@ -411,6 +411,20 @@ impl Store {
         })
     }
 
+    /// The SBOM of a product version as it was given, if the version exists.
+    pub fn version_sbom(&self, product: &str, version: &str) -> Result<Option<Vec<u8>>> {
+        let blob: Option<Vec<u8>> = self.team_conn(|db| {
+            sql::first(
+                db,
+                "SELECT v.sbom FROM product_versions v JOIN products p ON p.id = v.product_id
+                 WHERE p.name = ?1 AND v.version = ?2",
+                &[&product, &version],
+            )
+        })?;
+        blob.map(|b| crate::blob::decompress(&b, || format!("SBOM of {product} {version}")))
+            .transpose()
+    }
+
     /// The product versions that contain each of these components.
     pub fn versions_containing(&self, components: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
         let list = serde_json::to_string(components).unwrap_or_default();

@@ -518,4 +518,23 @@ CREATE TABLE IF NOT EXISTS component_aliases (
     UNIQUE (name, purl_type, vendor, product)
 );
 "#,
+    // 11: jobs any node can run (see crate::team::jobs): what the job
+    // needs, attempts with a time before which a retry waits, and the
+    // lease of the node running it; leases of periodic work (one node at
+    // a time).
+    r#"
+ALTER TABLE jobs ADD COLUMN payload TEXT;
+ALTER TABLE jobs ADD COLUMN input BLOB;
+ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN max_attempts INTEGER NOT NULL DEFAULT 3;
+ALTER TABLE jobs ADD COLUMN run_after TEXT;
+ALTER TABLE jobs ADD COLUMN owner TEXT;
+ALTER TABLE jobs ADD COLUMN lease_until TEXT;
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, id);
+CREATE TABLE IF NOT EXISTS leases (
+    name   TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    until  TEXT NOT NULL
+);
+"#,
 ];

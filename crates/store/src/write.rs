@@ -740,6 +740,13 @@ pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// [`now`] plus `delay`, in the same fixed-width form (so that times
+/// compare as text).
+pub(crate) fn after(delay: std::time::Duration) -> String {
+    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::days(3650));
+    (chrono::Utc::now() + delay).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,9 +10,6 @@ use axum::response::{IntoResponse, Response};
 use kensa_app::Actor;
 use kensa_app::findings::{FindingFilter, FindingSort};
 use kensa_app::page;
-use kensa_app::products::{self, AddVersion};
-use kensa_store::Store;
-use kensa_store::team::JobState;
 use serde_json::json;
 
 use crate::extract::{ApiUser, Params, read_body};
@@ -172,8 +169,9 @@ pub struct Upload {
 
 type Outcome = Result<kensa_app::products::Added, ApiError>;
 
-/// Checks the upload, records a job and runs it in the background (one
-/// scan at a time). Returns the job id and a receiver for its outcome.
+/// Checks the upload and records it as a job this node runs at once in
+/// the background (one scan at a time); another node finishes it if this
+/// one dies. Returns the job id and a receiver for its outcome.
 pub(crate) async fn start_upload(
     state: &Arc<AppState>,
     actor: Actor,
@@ -184,73 +182,38 @@ pub(crate) async fn start_upload(
             "the body is empty: send the SBOM file as the body",
         ));
     }
-    // Refuse what cannot succeed before taking the job: names, rights.
-    let check_actor = actor.clone();
-    let (product, team) = (upload.product.clone(), upload.team.clone());
-    let version = upload.version.clone();
-    let job = state
+    let user_id = actor.user_id.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "uploads need a signed-in user or a token",
+        )
+    })?;
+    let queued = kensa_app::jobs::Upload {
+        product: upload.product,
+        version: upload.version,
+        team: upload.team,
+        replace: upload.replace,
+        strict: upload.strict,
+        origin: upload.origin,
+        user_id,
+        user: actor.name.clone(),
+        via: actor.via.clone(),
+        client: actor.client.clone(),
+    };
+    let (node, lease, sbom) = (state.node.clone(), state.config.job_lease, upload.sbom);
+    let claimed = state
         .pool
-        .run(move |store| -> Result<i64, kensa_app::AppError> {
-            products::check_label("product", &product)?;
-            products::check_label("version", &version)?;
-            products::authorise_add(store, &check_actor, &product, team.as_deref())?;
-            let product_id = store.product_ref(&product)?.map(|p| p.id);
-            Ok(store.create_job("sbom-upload", product_id, &check_actor.name)?)
+        .run(move |store| {
+            kensa_app::jobs::enqueue_upload(store, &actor, &queued, &sbom, &node, lease)
         })
         .await??;
+    let job = claimed.job.id;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let state = state.clone();
     tokio::spawn(async move {
-        let _one_at_a_time = state.scan_lock.lock().await;
-        let pool = state.pool.clone();
-        let outcome = state
-            .pool
-            .run(move |store| run_upload(store, &pool, job, &actor, &upload))
-            .await
-            .and_then(|r| r.map_err(ApiError::from));
-        let _ = tx.send(outcome);
+        let _ = tx.send(crate::jobs::run(&state, claimed).await);
     });
     Ok((job, rx))
-}
-
-fn run_upload(
-    store: &mut Store,
-    pool: &crate::pool::Pool,
-    job: i64,
-    actor: &Actor,
-    upload: &Upload,
-) -> Result<kensa_app::products::Added, kensa_app::AppError> {
-    store.update_job(job, JobState::Running, None)?;
-    // Progress goes through a connection of its own: the scan holds this one.
-    let progress_store = std::sync::Mutex::new(pool.open_extra().ok());
-    let progress = |p: kensa_app::products::Progress| {
-        if let Ok(guard) = progress_store.lock()
-            && let Some(s) = guard.as_ref()
-        {
-            let _ = s.update_job(job, JobState::Running, Some(&json!(p)));
-        }
-    };
-    let new = AddVersion {
-        product: &upload.product,
-        version: &upload.version,
-        sbom: &upload.sbom,
-        origin: &upload.origin,
-        team: upload.team.as_deref(),
-        replace: upload.replace,
-        strict: upload.strict,
-        parsed: None,
-    };
-    let result = products::add_version(store, actor, &new, true, &progress);
-    match &result {
-        Ok(added) => {
-            let summary = json!({"product": added.product, "version": added.version,
-                "components": added.components, "new_components": added.new_components,
-                "warnings": added.warnings});
-            store.finish_job(job, Ok(&summary))?;
-        }
-        Err(e) => store.finish_job(job, Err(&e.to_string()))?,
-    }
-    result
 }
 
 /// A job: its state, progress, and result or error.

@@ -232,6 +232,16 @@ pub(crate) fn join_in_order(db: &(impl Db + ?Sized)) -> &'static str {
     }
 }
 
+/// Row locks for a claim: PostgreSQL skips rows another transaction is
+/// claiming; SQLite's transaction holds the whole database's write lock.
+pub(crate) fn skip_locked(db: &(impl Db + ?Sized)) -> &'static str {
+    if db.is_postgres() {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    }
+}
+
 /// A `meta` value of the team's state (cursors, revisions).
 pub(crate) fn meta(db: &mut (impl Db + ?Sized), key: &str) -> Result<Option<String>> {
     first(db, "SELECT value FROM meta WHERE key = ?1", &[&key])

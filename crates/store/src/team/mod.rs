@@ -31,7 +31,7 @@ pub use assessments::{AssessmentRecord, HistoryRow, NewAssessment};
 pub(crate) use audit::append as append_audit;
 pub use audit::{AuditFilter, AuditRow};
 pub use cra::{CaseRow, MarketRow, NewCase, SubmissionRow};
-pub use jobs::{JobRow, JobState};
+pub use jobs::{ClaimedJob, JobOutcome, JobRow, JobState, NewJob};
 
 /// One write, as the audit trail records it. The store adds the time.
 #[derive(Debug, Clone, Default)]
@@ -128,6 +128,16 @@ impl Store {
     pub fn attach_postgres(&mut self, url: &str, migrate: crate::Migrate) -> Result<()> {
         self.team = Some(crate::pg::PgTeam::connect(url, migrate)?);
         Ok(())
+    }
+
+    /// Whether this store can still serve: false once its PostgreSQL
+    /// connection was lost (a pool opens a new one instead).
+    pub fn is_usable(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.team {
+            return pg.is_open();
+        }
+        true
     }
 
     /// Where the team's state lives: the PostgreSQL address (password

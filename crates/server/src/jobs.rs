@@ -1,0 +1,109 @@
+//! The node's job runner: an upload's job is run at once by the node that
+//! took the upload; every node also claims jobs whose node died (lease
+//! ran out) or that wait for a retry, and runs them. While a job runs its
+//! lease is renewed, so only a dead node's jobs are taken over.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kensa_app::jobs;
+use kensa_app::products::Added;
+use kensa_store::team::{ClaimedJob, JobState};
+use serde_json::json;
+
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+/// This process's name in job leases: unique per process and start.
+pub fn node_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
+    format!("{host}:{}:{started}", std::process::id())
+}
+
+/// Claims and runs due jobs until the server stops.
+pub async fn work(state: Arc<AppState>) {
+    loop {
+        let (node, lease) = (state.node.clone(), state.config.job_lease);
+        let claimed = state
+            .pool
+            .run(move |store| store.claim_job(jobs::KINDS, None, &node, lease))
+            .await;
+        match claimed {
+            Ok(Ok(Some(job))) => {
+                let _ = run(&state, job).await;
+            }
+            Ok(Err(e)) => {
+                eprintln!("kensa serve: claiming jobs: {e}");
+                tokio::time::sleep(state.config.job_poll).await;
+            }
+            _ => tokio::time::sleep(state.config.job_poll).await,
+        }
+    }
+}
+
+/// Runs a claimed job (one scan at a time on this node), renewing its
+/// lease meanwhile, and ends its run.
+pub async fn run(state: &Arc<AppState>, claimed: ClaimedJob) -> Result<Added, ApiError> {
+    let _one_at_a_time = state.scan_lock.lock().await;
+    let heartbeat = tokio::spawn(renew_lease(state.clone(), claimed.job.id));
+    if let Some(pause) = test_pause() {
+        tokio::time::sleep(pause).await;
+    }
+    let (pool, node) = (state.pool.clone(), state.node.clone());
+    let outcome = state
+        .pool
+        .run(move |store| {
+            let job = claimed.job.id;
+            // Progress goes through a connection of its own: the scan holds this one.
+            let progress_store = std::sync::Mutex::new(pool.open_extra().ok());
+            let progress = |p: kensa_app::products::Progress| {
+                if let Ok(guard) = progress_store.lock()
+                    && let Some(s) = guard.as_ref()
+                {
+                    let _ = s.update_job(job, JobState::Running, Some(&json!(p)));
+                }
+            };
+            let result = jobs::run_upload(store, &claimed, &progress);
+            if let Err(e) = jobs::end_run(store, &claimed, &node, &result) {
+                eprintln!("kensa serve: ending job {job}: {e}");
+            }
+            result
+        })
+        .await;
+    heartbeat.abort();
+    outcome.and_then(|r| r.map_err(ApiError::from))
+}
+
+/// Renews this node's lease on a job a few times per lease period.
+async fn renew_lease(state: Arc<AppState>, job: i64) {
+    let lease = state.config.job_lease;
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        let node = state.node.clone();
+        let renewed = state
+            .pool
+            .run(move |store| store.renew_job_lease(job, &node, lease))
+            .await;
+        if let Ok(Ok(false)) = renewed {
+            eprintln!("kensa serve: job {job} was taken over by another node");
+            return;
+        }
+    }
+}
+
+/// Fault injection for the tests that kill a node in the middle of a job:
+/// `KENSA_TEST_JOB_PAUSE_MS` holds every claimed job that long first.
+fn test_pause() -> Option<Duration> {
+    std::env::var("KENSA_TEST_JOB_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_millis)
+}
