@@ -154,4 +154,37 @@ fn a_killed_nodes_upload_is_finished_by_the_other_node_once() {
         .filter(|e| e["action"] == "product.version.add")
         .count();
     assert_eq!(adds, 1, "{audit}");
+
+    // An import published without a rescan: the nodes pick it up and one
+    // of them (the lease holder) brings the findings up to date.
+    ok(node(&url, &intel_a)
+        .args(["-q", "db", "import", "--no-rescan"])
+        .arg(repo("demo/csaf-demo.jsonl.gz")));
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let published: i64 = raw
+        .query_one(
+            "SELECT import_id FROM intel_publications ORDER BY generation DESC LIMIT 1",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let cursor: Option<String> = raw
+            .query_opt(
+                "SELECT value FROM meta WHERE key = 'portfolio.scanned_through_import'",
+                &[],
+            )
+            .unwrap()
+            .map(|r| r.get(0));
+        if cursor.as_deref() == Some(published.to_string().as_str()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "findings not brought up to date: {cursor:?} < {published}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(b);
 }

@@ -49,6 +49,37 @@ pub async fn work(state: Arc<AppState>) {
     }
 }
 
+/// Periodic work one node at a time (a leader lease): when the portfolio's
+/// findings are behind the intelligence (an import published with
+/// `--no-rescan`, or by a node that stopped before rescanning), the
+/// leader brings them up to date.
+pub async fn keep_findings_current(state: Arc<AppState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (node, ttl) = (state.node.clone(), every * 3);
+        let due = state
+            .pool
+            .run(move |store| -> Result<bool, kensa_store::StoreError> {
+                if !store.try_lease("portfolio-rescan", &node, ttl)? {
+                    return Ok(false);
+                }
+                Ok(store.component_count()? > 0
+                    && store.portfolio_cursor()?.unwrap_or(0) < store.latest_import()?)
+            })
+            .await;
+        if !matches!(due, Ok(Ok(true))) {
+            continue;
+        }
+        let _one_at_a_time = state.scan_lock.lock().await;
+        let done = state.pool.run(kensa_app::products::rescan_portfolio).await;
+        if let Ok(Err(e)) = done {
+            eprintln!("kensa serve: bringing findings up to date: {e}");
+        }
+    }
+}
+
 /// Runs a claimed job (one scan at a time on this node), renewing its
 /// lease meanwhile, and ends its run.
 pub async fn run(state: &Arc<AppState>, claimed: ClaimedJob) -> Result<Added, ApiError> {

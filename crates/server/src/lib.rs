@@ -216,6 +216,10 @@ async fn run(
 ) -> Result<(), ServerError> {
     let state = Arc::new(AppState::open(config.clone()).await?);
     tokio::spawn(jobs::work(state.clone()));
+    tokio::spawn(jobs::keep_findings_current(
+        state.clone(),
+        config.intel_poll,
+    ));
     if matches!(config.location, Location::Node { .. }) {
         tokio::spawn(follow_publications(state.clone(), config.intel_poll));
     }

@@ -137,7 +137,18 @@ impl Store {
         // A consistent copy: an import committing meanwhile waits for it.
         self.conn
             .execute("VACUUM INTO ?1", [snapshot.to_string_lossy().as_ref()])?;
-        let generation = self.team_transaction(|db| upload(db, &snapshot, import_id, by))?;
+        let based_on = copies.generation;
+        let published = self.team_transaction(|db| upload(db, &snapshot, import_id, by, based_on));
+        let generation = match published {
+            Err(StoreError::Conflict(message)) => {
+                // This copy is behind: what it adds would drop what the other
+                // node published. Take theirs; the import must run again on it.
+                drop(cleanup);
+                self.pick_up_intel()?;
+                return Err(StoreError::Conflict(message));
+            }
+            other => other?,
+        };
         let target = copy_path(&copies.dir, generation);
         std::fs::rename(&snapshot, &target).map_err(|e| io_error(&target, e))?;
         drop(cleanup);
@@ -229,9 +240,17 @@ impl Store {
 
 /// Uploads the snapshot at `path` as a new publication, in `db`'s
 /// transaction; drops publications older than the last [`KEPT`].
-fn upload(db: &mut dyn Db, path: &Path, import_id: i64, by: &str) -> Result<i64> {
+fn upload(db: &mut dyn Db, path: &Path, import_id: i64, by: &str, based_on: i64) -> Result<i64> {
     // Publishers queue here: generations commit in the order they are numbered.
     db.query("SELECT pg_advisory_xact_lock(4875312002)", &[])?;
+    let newest: Option<i64> = sql::one(db, "SELECT max(generation) FROM intel_publications", &[])?;
+    if let Some(newest) = newest.filter(|&n| n > based_on) {
+        return Err(StoreError::Conflict(format!(
+            "another node published intelligence (publication {newest}) after this node's copy \
+             (publication {based_on}) was taken; this node now reads publication {newest}: \
+             run the import or sync again"
+        )));
+    }
     let generation: i64 = sql::one(
         db,
         "INSERT INTO intel_publications (import_id, bytes, chunks, published_by, published_at)

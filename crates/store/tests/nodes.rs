@@ -82,6 +82,34 @@ fn an_import_published_by_one_node_reaches_the_others() {
     assert_eq!(b.stats().unwrap().vulnerabilities, 2);
 }
 
+/// Two nodes importing from the same copy: the second publication would
+/// drop the first's records, so it is refused and the node moves to the
+/// first's publication.
+#[test]
+fn a_publication_based_on_an_older_copy_is_refused() {
+    let Some(cluster) = Cluster::shared() else {
+        return;
+    };
+    let url = cluster.database();
+    let dirs = tempfile::tempdir().unwrap();
+    let mut a = Store::open_node(&url, &dirs.path().join("a"), Migrate::IfEmpty).unwrap();
+    let mut b = Store::open_node(&url, &dirs.path().join("b"), Migrate::IfEmpty).unwrap();
+    import(&mut a, "CVE-2026-0001");
+    import(&mut b, "CVE-2026-0002");
+    let first = a.publish_intel("node-a").unwrap();
+    let e = b.publish_intel("node-b").unwrap_err();
+    assert!(matches!(e, StoreError::Conflict(_)), "{e}");
+    assert!(
+        e.to_string().contains("run the import or sync again"),
+        "{e}"
+    );
+    assert_eq!(b.intel_generation(), Some(first));
+    assert!(b.vuln("CVE-2026-0001").unwrap().is_some());
+    assert_eq!(b.latest_publication().unwrap().unwrap().generation, first);
+    import(&mut b, "CVE-2026-0002");
+    assert!(b.publish_intel("node-b").unwrap() > first);
+}
+
 /// A damaged download is refused and leaves the node on its copy.
 #[test]
 fn a_damaged_publication_is_not_taken() {
