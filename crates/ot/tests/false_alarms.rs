@@ -1,7 +1,7 @@
 //! False alarms on normal shared captures, the way `bench/ot-eval.sh`
 //! measures them: learn the first half of a capture, check the second half.
 //! Each test pins down one cause of false alarms that was fixed (see
-//! docs/OT-DETECTION.md, "What is not a false alarm's cause any more"), so
+//! docs/OT-DETECTION.md, "Where the false alarms came from"), so
 //! that it fails if the fix breaks. Skipped with a message when
 //! ../shared/data/ot is absent.
 
