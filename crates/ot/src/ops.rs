@@ -93,6 +93,38 @@ pub fn pair_key(client: IpAddr, server: IpAddr) -> String {
     format!("{client}>{server}")
 }
 
+/// Link supervision: IEC 104 S-format acknowledgements and TESTFR act/con,
+/// DNP3 link-layer-only frames (link status, link reset and their
+/// answers). Timers send them (IEC 60870-5-104 t2 and t3, the DNP3 link
+/// keep-alive), so whether a learning window holds one depends on its length
+/// and idle spells, not on what the hosts do; they carry no data and change
+/// nothing. `key` is an operation key (`req …`/`rsp …`).
+pub fn is_link_supervision(protocol: Protocol, key: &str) -> bool {
+    let bare = key
+        .strip_prefix("req ")
+        .or_else(|| key.strip_prefix("rsp "))
+        .unwrap_or(key);
+    match protocol {
+        Protocol::Iec104 => matches!(bare, "S" | "U TESTFR_ACT" | "U TESTFR_CON"),
+        Protocol::Dnp3 => bare.starts_with("link="),
+        _ => false,
+    }
+}
+
+/// The request an IEC 104 reply confirms, as the key prefix of the
+/// request's operations (`req type=T `): a confirmation or termination of
+/// activation or deactivation (COT 7, 9, 10) of a control-direction ASDU
+/// (commands 45..=69, system commands 100..=107, parameters 110..=113)
+/// echoes the command's type and addresses and adds nothing to it.
+pub fn iec104_confirmed_request(key: &str) -> Option<String> {
+    let rest = key.strip_prefix("rsp type=")?;
+    let (t, cot) = rest.split_once(" cot=")?;
+    let t: u8 = t.parse().ok()?;
+    let cot: u8 = cot.parse().ok()?;
+    let control = matches!(t, 45..=69 | 100..=107 | 110..=113);
+    (control && matches!(cot, 7 | 9 | 10)).then(|| format!("req type={t} "))
+}
+
 /// Classifies a decoded event; `None` for malformed events.
 pub fn operation(e: &Event<'_>) -> Option<Operation> {
     let dir = if e.to_server { "req" } else { "rsp" };
@@ -643,5 +675,28 @@ mod tests {
         assert_eq!(o.category, Category::Control);
         assert_eq!(o.name, "C_SC_NA_1 single command (type 45)");
         assert_eq!((o.ranges[0].lo, o.ranges[0].hi), (4001, 4003));
+        // Its confirmation echoes it; the outstation's data does not.
+        let mut con = cmd;
+        con.cot = Some(7);
+        let o = operation(&event(Protocol::Iec104, false, EventKind::Iec104(con))).unwrap();
+        assert_eq!(
+            iec104_confirmed_request(&o.key).as_deref(),
+            Some("req type=45 ")
+        );
+        assert_eq!(iec104_confirmed_request("rsp type=45 cot=47"), None);
+        assert_eq!(iec104_confirmed_request("rsp type=13 cot=3"), None);
+        assert_eq!(iec104_confirmed_request("req type=45 cot=6"), None);
+    }
+
+    #[test]
+    fn link_supervision_is_keep_alives_and_transport_acks() {
+        assert!(is_link_supervision(Protocol::Iec104, "req U TESTFR_ACT"));
+        assert!(is_link_supervision(Protocol::Iec104, "rsp U TESTFR_CON"));
+        assert!(is_link_supervision(Protocol::Iec104, "rsp S"));
+        assert!(!is_link_supervision(Protocol::Iec104, "req U STOPDT_ACT"));
+        assert!(!is_link_supervision(Protocol::Iec104, "req type=45 cot=6"));
+        assert!(is_link_supervision(Protocol::Dnp3, "req link=9"));
+        assert!(!is_link_supervision(Protocol::Dnp3, "req fc=13"));
+        assert!(!is_link_supervision(Protocol::Modbus, "req S"));
     }
 }

@@ -236,6 +236,41 @@ fn addresses_outside_the_learned_ranges() {
 }
 
 #[test]
+fn reads_of_several_new_windows_in_one_space_are_one_alert() {
+    let alerts = after_normal(&[
+        read(LATER, HMI, PLC, 500),
+        read(LATER + 300, HMI, PLC, 700),
+        read(LATER + 600, HMI, PLC, 650),
+    ]);
+    let a = only(&alerts, "address_range");
+    assert_eq!(a.count, 3);
+    assert_eq!(a.evidence["lo"], 500);
+}
+
+#[test]
+fn a_new_operation_on_new_addresses_is_one_alert() {
+    let mut write_many = read(LATER, HMI, PLC, 0);
+    write_many.kind = Kind::Modbus(Modbus {
+        unit_id: 1,
+        function_code: 16,
+        address: Some(500),
+        quantity: Some(4),
+        ..Modbus::default()
+    });
+    let alerts = after_normal(&[write_many]);
+    let a = only(&alerts, "new_operation");
+    assert_eq!(a.severity, Severity::High);
+    assert_eq!(
+        a.evidence["addresses"],
+        serde_json::json!([{"space": "unit 1 holding registers", "lo": 500, "hi": 503}])
+    );
+    assert!(
+        alerts.iter().all(|a| a.rule != "address_range"),
+        "{alerts:#?}"
+    );
+}
+
+#[test]
 fn written_values_outside_the_learned_range() {
     let a = only(&after_normal(&[write_single(LATER, 5000)]), "value_range");
     assert_eq!(a.severity, Severity::High);
@@ -278,8 +313,9 @@ fn polled_value(o: &mut dyn Observer, frame: u64, txid: u16, value: u16) {
 #[test]
 fn polled_values_outside_the_learned_range() {
     let mut l = Learner::new("values", FrameWindow::default());
+    // A process value that moves both ways within 100..=109.
     for i in 0..10 {
-        polled_value(&mut l, 1 + 2 * i as u64, i, 100 + i);
+        polled_value(&mut l, 1 + 2 * i as u64, i, 100 + (i * 7) % 10);
     }
     let b = l.finish();
     assert_eq!(b.values["10.0.0.10/1/hr/0"].min, 100);
@@ -292,6 +328,80 @@ fn polled_values_outside_the_learned_range() {
     let alerts = d.finish().alerts;
     let a = only(&alerts, "value_range");
     assert!(a.explanation.contains("9000"), "{}", a.explanation);
+}
+
+fn learned_values(values: impl Iterator<Item = u16>) -> Baseline {
+    let mut l = Learner::new("values", FrameWindow::default());
+    for (i, v) in values.enumerate() {
+        polled_value(&mut l, 1 + 2 * i as u64, i as u16, v);
+    }
+    l.finish()
+}
+
+fn value_alerts(b: &Baseline, value: u16) -> Vec<Alert> {
+    let mut d = Detector::new(b, FrameWindow::default());
+    polled_value(&mut d, 100, 1, value);
+    d.finish().alerts
+}
+
+#[test]
+fn a_counter_may_run_past_its_learned_maximum_but_not_fall_below_its_minimum() {
+    // A totaliser: it only rose while learning (holding some samples).
+    let b = learned_values([4072, 4072, 4079, 4087, 4087, 4093, 4100, 4107].into_iter());
+    let point = &b.values["10.0.0.10/1/hr/0"];
+    assert_eq!((point.rises, point.falls), (5, 0));
+    assert!(point.is_counter());
+    assert!(value_alerts(&b, 4233).is_empty());
+    let a = only(&value_alerts(&b, 12), "value_range");
+    assert!(a.explanation.contains("a counter"), "{}", a.explanation);
+    assert_eq!(a.evidence["counter"], true);
+    // Rising fewer than MIN_SAMPLES times is not enough to call it one.
+    let b = learned_values([0, 0, 5, 5, 10, 10, 20, 20].into_iter());
+    assert!(!b.values["10.0.0.10/1/hr/0"].is_counter());
+    assert_eq!(value_alerts(&b, 30).len(), 1);
+    // Nor is a value that fell once.
+    let b = learned_values([1, 2, 3, 4, 5, 6, 5, 7].into_iter());
+    assert!(!b.values["10.0.0.10/1/hr/0"].is_counter());
+    assert_eq!(value_alerts(&b, 90).len(), 1);
+}
+
+/// A Read Input Registers exchange of `values` from address 0.
+fn polled_block(o: &mut dyn Observer, frame: u64, txid: u16, values: &[u16]) {
+    let t = txid.to_be_bytes();
+    let n = values.len() as u8;
+    let req = [t[0], t[1], 0, 0, 0, 6, 1, 4, 0, 0, 0, n];
+    let mut rsp = vec![t[0], t[1], 0, 0, 0, 3 + 2 * n, 1, 4, 2 * n];
+    for v in values {
+        rsp.extend_from_slice(&v.to_be_bytes());
+    }
+    let (c, s) = (ep(HMI, 40000), ep(PLC, 502));
+    o.packet(&packet(frame, frame as i64, c, s, &req));
+    o.packet(&packet(frame + 1, frame as i64 + 1, s, c, &rsp));
+}
+
+#[test]
+fn registers_out_of_range_in_one_reply_are_one_alert() {
+    let mut l = Learner::new("block", FrameWindow::default());
+    for i in 0..8u16 {
+        polled_block(&mut l, 1 + 2 * i as u64, i, &[1980, 40, 7 + i % 2, 32]);
+    }
+    let b = l.finish();
+    let mut d = Detector::new(&b, FrameWindow::default());
+    // The device came back with other contents: three registers changed.
+    for i in 0..3u16 {
+        polled_block(&mut d, 100 + 2 * i as u64, i, &[0, 0, 8, 12336]);
+    }
+    let alerts = d.finish().alerts;
+    let a = only(&alerts, "value_range");
+    assert_eq!(a.count, 3);
+    assert_eq!(a.evidence["point"], "10.0.0.10/1/ir/0");
+    assert_eq!(a.evidence["also_count"], 2);
+    assert_eq!(a.evidence["also"][1]["point"], "10.0.0.10/1/ir/3");
+    assert!(
+        a.explanation.contains("2 more registers"),
+        "{}",
+        a.explanation
+    );
 }
 
 #[test]
@@ -307,10 +417,28 @@ fn a_flood_is_one_rate_alert_with_a_count() {
 
 #[test]
 fn faster_repetition_than_learned_is_a_timing_alert() {
-    let alerts = after_normal(&[read(LATER, HMI, PLC, 0), read(LATER + 50, HMI, PLC, 0)]);
+    let alerts = after_normal(&[
+        read(LATER, HMI, PLC, 0),
+        read(LATER + 50, HMI, PLC, 0),
+        read(LATER + 90, HMI, PLC, 0),
+    ]);
     let a = only(&alerts, "timing");
     assert!(a.evidence["interval_s"].as_f64().unwrap() < 0.06);
+    assert!(a.evidence["previous_interval_s"].as_f64().unwrap() < 0.06);
     assert!(alerts.iter().all(|a| a.rule != "rate"));
+}
+
+#[test]
+fn one_extra_poll_within_a_cycle_is_not_a_timing_alert() {
+    // An HMI's on-demand read 35 ms after the cyclic one, then the cycle
+    // goes on (ModbusTCP.pcap shows this between 141.81.0.10 and .86).
+    let alerts = after_normal(&[
+        read(LATER, HMI, PLC, 0),
+        read(LATER + 35, HMI, PLC, 0),
+        read(LATER + 1000, HMI, PLC, 0),
+        read(LATER + 2000, HMI, PLC, 0),
+    ]);
+    assert!(alerts.is_empty(), "{alerts:#?}");
 }
 
 #[test]

@@ -155,6 +155,38 @@ pub struct ValueRange {
     pub min: i64,
     pub max: i64,
     pub count: u64,
+    /// Successive samples that rose and that fell (within one capture):
+    /// a register that only ever rose is a counter (see
+    /// [`ValueRange::is_counter`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rises: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub falls: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl ValueRange {
+    /// A single sample.
+    pub fn single(value: i64) -> Self {
+        ValueRange {
+            min: value,
+            max: value,
+            count: 1,
+            rises: 0,
+            falls: 0,
+        }
+    }
+
+    /// A counter (totaliser, operating hours, a clock): during learning it
+    /// never fell and rose at least [`MIN_SAMPLES`] times. Its future
+    /// values lie above the learned maximum by nature, so only a fall below
+    /// the learned minimum (a reset, a rewrite) is out of range.
+    pub fn is_counter(&self) -> bool {
+        self.falls == 0 && self.rises >= MIN_SAMPLES
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -415,6 +447,8 @@ fn add_value_range(
         mine.min = mine.min.min(v.min);
         mine.max = mine.max.max(v.max);
         mine.count += v.count;
+        mine.rises += v.rises;
+        mine.falls += v.falls;
     } else if values.len() >= MAX_VALUE_POINTS {
         overflow.values += 1;
     } else {
@@ -474,6 +508,8 @@ pub struct Learner {
     last_seen: HashMap<(String, String), i64>,
     rates: HashMap<String, RateWindow>,
     values: ModbusValues,
+    /// The last value learned per point, to tell counters.
+    last_value: HashMap<String, i64>,
     net: network::NetLearner,
     ics: IcsBehaviour,
     ids: IdentityReader,
@@ -538,6 +574,7 @@ impl Learner {
             last_seen: HashMap::new(),
             rates: HashMap::new(),
             values: ModbusValues::default(),
+            last_value: HashMap::new(),
             net: network::NetLearner::default(),
             ics: IcsBehaviour::default(),
             ids: IdentityReader::default(),
@@ -562,16 +599,22 @@ impl Learner {
     }
 
     fn learn_value(&mut self, key: String, value: i64) {
+        let mut sample = ValueRange::single(value);
+        match self.last_value.get(&key) {
+            Some(&prev) if value > prev => sample.rises = 1,
+            Some(&prev) if value < prev => sample.falls = 1,
+            _ => {}
+        }
         add_value_range(
             &mut self.b.values,
             &mut self.b.overflow,
-            key,
-            ValueRange {
-                min: value,
-                max: value,
-                count: 1,
-            },
+            key.clone(),
+            sample,
         );
+        // Only points the baseline holds (it is bounded) are followed.
+        if self.b.values.contains_key(&key) {
+            self.last_value.insert(key, value);
+        }
     }
 }
 

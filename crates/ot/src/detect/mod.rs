@@ -91,7 +91,9 @@ pub struct At {
 #[derive(Debug, Default)]
 pub struct State {
     pub macs: HashMap<IpAddr, Mac>,
-    pub last_seen: HashMap<(String, String), i64>,
+    /// Per (pair, operation): when it last occurred, and the interval
+    /// before that if it was short (see `rules::timing`).
+    pub last_seen: HashMap<(String, String), (i64, Option<f64>)>,
     pub rates: HashMap<String, RateWindow>,
     /// TCP flows whose SYN was seen and first payload is awaited; UDP
     /// flows whose first datagram was checked.

@@ -5,11 +5,11 @@
 //! |---|---|
 //! | `new_talker` | high when the new host talks to a learned server (a PLC, outstation), else medium |
 //! | `new_flow` | medium (only between hosts both learned; a new host is `new_talker`) |
-//! | `new_operation` | by category: session/read low, other medium, diagnostic/write/control/configuration/file high, restart/stop-run/program/firmware critical. On a pair never learned, only operations that change something are reported |
-//! | `address_range` | medium, high for writes and commands (requests only) |
-//! | `value_range` | medium |
+//! | `new_operation` | by category: session/read low, other medium, diagnostic/write/control/configuration/file high, restart/stop-run/program/firmware critical. On a pair never learned, only operations that change something are reported; not for link supervision (keep-alives, transport acks) nor for replies that only echo a new request |
+//! | `address_range` | medium, high for writes and commands (requests only; one alert per pair, operation and address space; not for an operation that is itself new) |
+//! | `value_range` | medium; one alert per response (the registers out of range in it listed); a counter (never fell, rose at least 5 times while learning) only when it falls below its learned minimum |
 //! | `rate` | high: PDUs per second above three times the learned peak (and at least 20 more); 100/s on a pair never learned |
-//! | `timing` | medium: an operation repeating faster than half its learned minimum interval |
+//! | `timing` | medium: an operation repeating faster than half its learned minimum interval (and three deviations below its mean), two intervals in a row; requests only where replies just answer them |
 //! | `malformed_pdu` | medium, unless learned for the pair |
 //! | `oversized_pdu` | high: a PDU over a protocol or reassembly size bound |
 //! | `unusual_port` | medium: a decoded protocol on a port other than its registered one, on a flow not learned |
@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::{Finding, Severity, State};
 use crate::baseline::{
-    Baseline, MIN_SAMPLES, flow_key, malformed_op, pair_key, single_write_value,
+    Baseline, MIN_SAMPLES, ValueRange, flow_key, malformed_op, pair_key, single_write_value,
 };
 use crate::event::{Event, EventKind, Transport};
 use crate::observe::PacketView;
@@ -53,9 +53,17 @@ pub fn event_rules(b: &Baseline, st: &mut State, e: &Event<'_>, out: &mut Vec<Fi
     out.extend(unusual_port(b, e, client, server));
     out.extend(rate(b, st, e, &pk, client, server));
     match &op {
+        // Keep-alives and transport acknowledgements are neither new
+        // operations nor timing anomalies (see `ops::is_link_supervision`);
+        // floods of them are still `rate`.
+        Some(op) if ops::is_link_supervision(e.protocol, &op.key) => {}
         Some(op) => {
-            out.extend(new_operation(b, e, &pk, op, client, server));
-            out.extend(address_range(b, e, &pk, op, client, server));
+            // One PDU, one alert: an operation never learned already says
+            // that its addresses are new.
+            match new_operation(b, e, &pk, op, client, server) {
+                Some(f) => out.push(f),
+                None => out.extend(address_range(b, e, &pk, op, client, server)),
+            }
             out.extend(timing(b, st, e, &pk, op, client, server));
             out.extend(write_value(b, e, server));
         }
@@ -63,13 +71,20 @@ pub fn event_rules(b: &Baseline, st: &mut State, e: &Event<'_>, out: &mut Vec<Fi
     }
 }
 
+/// Protocols whose replies only answer a request (no unsolicited data):
+/// a reply's novelty and timing are its request's.
+fn replies_mirror_requests(p: Protocol) -> bool {
+    matches!(
+        p,
+        Protocol::Modbus | Protocol::S7comm | Protocol::S7commPlus | Protocol::Enip
+    )
+}
+
 pub fn packet_rules(b: &Baseline, st: &mut State, p: &PacketView<'_>, out: &mut Vec<Finding>) {
     out.extend(unknown_protocol_on_ics_port(b, st, p));
     let mut seen = Vec::new();
     st.values.packet(p, &mut |v| seen.push(v));
-    for v in seen {
-        out.extend(value_range(b, st, &v, p));
-    }
+    out.extend(value_range(st, &seen, p));
 }
 
 /// The learned polled-register ranges by point, parsed once from the
@@ -214,18 +229,18 @@ fn new_operation(
         return None;
     }
     // A reply to a request that was itself new adds nothing: the request's
-    // alert covers it. (DNP3 and IEC 104 replies carry their own content.)
-    if !e.to_server
-        && matches!(
-            e.protocol,
-            Protocol::Modbus | Protocol::S7comm | Protocol::S7commPlus | Protocol::Enip
-        )
-        && !op.key.contains("exception")
-    {
+    // alert covers it. (DNP3 and IEC 104 replies carry their own content,
+    // except IEC 104 confirmations of commands, which echo them.)
+    if !e.to_server && replies_mirror_requests(e.protocol) && !op.key.contains("exception") {
         let request_key = op.key.replacen("rsp ", "req ", 1);
         if !learned.is_some_and(|p| p.operations.contains_key(&request_key)) {
             return None;
         }
+    }
+    if let Some(request) = ops::iec104_confirmed_request(&op.key)
+        && !learned.is_some_and(|p| p.operations.keys().any(|k| k.starts_with(&request)))
+    {
+        return None;
     }
     let explanation = if e.to_server {
         format!(
@@ -251,7 +266,8 @@ fn new_operation(
         format!("{pk} {}", op.key),
         e,
         explanation,
-        json!({"operation": op.key, "name": op.name, "category": op.category}),
+        json!({"operation": op.key, "name": op.name, "category": op.category,
+               "addresses": op.ranges.iter().map(|r| json!({"space": r.space, "lo": r.lo, "hi": r.hi})).collect::<Vec<_>>()}),
     ))
 }
 
@@ -283,7 +299,9 @@ fn address_range(
     Some(base(
         "address_range",
         severity,
-        format!("{pk} {} {} {}", op.key, r.space, r.lo),
+        // One alert per operation and address space: a client reading
+        // a new region in many windows is one behaviour; repeats count.
+        format!("{pk} {} {}", op.key, r.space),
         e,
         format!(
             "{} sent {} '{}' to {} for {} {}..{}, outside the addresses it used during learning.",
@@ -306,18 +324,41 @@ fn outside(min: i64, max: i64, v: i64) -> bool {
     v < min - margin || v > max + margin
 }
 
-/// A polled register value outside its learned range.
-fn value_range(
-    _b: &Baseline,
-    st: &State,
-    v: &RegisterValue,
-    p: &PacketView<'_>,
-) -> Option<Finding> {
-    let learned = st.polled.get(&(v.server, v.unit, v.function, v.address))?;
-    if learned.count < MIN_SAMPLES || !outside(learned.min, learned.max, v.value as i64) {
-        return None;
+/// Whether a polled value is out of its learned range; a counter only when
+/// it falls below its learned minimum (see [`ValueRange::is_counter`]).
+fn value_out_of_range(learned: &ValueRange, v: i64) -> bool {
+    let out = outside(learned.min, learned.max, v);
+    if learned.is_counter() {
+        out && v < learned.min
+    } else {
+        out
     }
+}
+
+/// Polled register values outside their learned ranges. Those that one
+/// packet of replies reports together are one alert, named after the
+/// first and listing the others: a device that restarts or is reconfigured
+/// changes many registers at once.
+fn value_range(st: &State, values: &[RegisterValue], p: &PacketView<'_>) -> Option<Finding> {
+    let mut off = values.iter().filter_map(|v| {
+        let learned = st.polled.get(&(v.server, v.unit, v.function, v.address))?;
+        (learned.count >= MIN_SAMPLES && value_out_of_range(learned, v.value as i64))
+            .then_some((v, learned))
+    });
+    let (v, learned) = off.next()?;
+    let others: Vec<(&RegisterValue, &ValueRange)> = off.collect();
     let key = v.point_key();
+    let counter = if learned.is_counter() {
+        " (a counter: it only rose during learning)"
+    } else {
+        ""
+    };
+    let more = match others.len() {
+        0 => String::new(),
+        n => {
+            format!(" {n} more registers in the same reply were outside their learned ranges too.")
+        }
+    };
     Some(Finding {
         rule: "value_range",
         severity: Severity::Medium,
@@ -326,11 +367,15 @@ fn value_range(
         dst: p.dst.ip.to_string(),
         protocol: Some(Protocol::Modbus),
         explanation: format!(
-            "{} reported {} in Modbus unit {} register {}, outside the {}..{} seen during learning.",
+            "{} reported {} in Modbus unit {} register {}, outside the {}..{} seen during learning{counter}.{more}",
             v.server, v.value, v.unit, v.address, learned.min, learned.max
         ),
         evidence: json!({"point": key, "value": v.value, "learned_min": learned.min,
-                         "learned_max": learned.max}),
+                         "learned_max": learned.max, "counter": learned.is_counter(),
+                         "also": others.iter().take(16).map(|(o, l)| json!({
+                             "point": o.point_key(), "value": o.value,
+                             "learned_min": l.min, "learned_max": l.max})).collect::<Vec<_>>(),
+                         "also_count": others.len()}),
     })
 }
 
@@ -390,7 +435,11 @@ fn rate(
     ))
 }
 
-/// An operation repeating much faster than it ever did while learning.
+/// An operation repeating much faster than it ever did while learning, two
+/// intervals in a row. One short interval is not enough: an HMI adds an
+/// on-demand read to its cyclic poll, a master retries a request, and over
+/// a long run some interval always falls below the minimum of a finite
+/// learning sample; a flood or replay repeats fast again and again.
 fn timing(
     b: &Baseline,
     st: &mut State,
@@ -400,32 +449,43 @@ fn timing(
     client: Endpoint,
     server: Endpoint,
 ) -> Option<Finding> {
-    let prev = st
-        .last_seen
-        .insert((pk.to_string(), op.key.clone()), e.ts_nanos)?;
-    let gap = (e.ts_nanos - prev) as f64 / 1e9;
-    let learned = b.pairs.get(pk)?.operations.get(&op.key)?.interval?;
-    if learned.count < MIN_SAMPLES
-        || gap >= learned.min_s * 0.5
-        || gap >= learned.mean_s - 3.0 * learned.stddev_s
-    {
+    if !e.to_server && replies_mirror_requests(e.protocol) {
         return None;
     }
+    let key = (pk.to_string(), op.key.clone());
+    let learned = b
+        .pairs
+        .get(pk)
+        .and_then(|p| p.operations.get(&op.key))
+        .and_then(|o| o.interval)
+        .filter(|l| l.count >= MIN_SAMPLES);
+    let Some(&(prev, prev_short)) = st.last_seen.get(&key) else {
+        st.last_seen.insert(key, (e.ts_nanos, None));
+        return None;
+    };
+    let gap = (e.ts_nanos - prev) as f64 / 1e9;
+    let short = learned
+        .is_some_and(|l| gap < l.min_s * 0.5 && gap < l.mean_s - 3.0 * l.stddev_s)
+        .then_some(gap);
+    st.last_seen.insert(key, (e.ts_nanos, short));
+    let (learned, before) = (learned?, prev_short?);
+    short?;
     Some(base(
         "timing",
         Severity::Medium,
         format!("{pk} {}", op.key),
         e,
         format!(
-            "{} '{}' between {} and {} repeated after {:.4} s, faster than the {:.4} s minimum seen during learning.",
+            "{} '{}' between {} and {} repeated after {:.4} s and then {:.4} s, faster than the {:.4} s minimum seen during learning.",
             protocol_label(e.protocol),
             op.name,
             client.ip,
             server.ip,
+            before,
             gap,
             learned.min_s
         ),
-        json!({"operation": op.key, "interval_s": gap, "learned": learned}),
+        json!({"operation": op.key, "interval_s": gap, "previous_interval_s": before, "learned": learned}),
     ))
 }
 
