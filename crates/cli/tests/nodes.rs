@@ -81,21 +81,42 @@ fn get(base: &str, path: &str, token: &str) -> Value {
         .unwrap()
 }
 
-#[test]
-fn a_killed_nodes_upload_is_finished_by_the_other_node_once() {
-    let Some(cluster) = Cluster::shared() else {
-        return;
-    };
-    let url = cluster.database();
-    let dir = tempfile::tempdir().unwrap();
-    let (intel_a, intel_b) = (dir.path().join("a"), dir.path().join("b"));
-    ok(node(&url, &intel_a)
+/// A fresh database with the demo intelligence imported (and published)
+/// on node a, and an admin's API token.
+fn deployment(dir: &Path) -> Option<(String, String)> {
+    let url = Cluster::shared()?.database();
+    ok(node(&url, &dir.join("a"))
         .args(["-q", "db", "import"])
         .arg(repo("demo/nvd-demo.api2.jsonl.gz"))
         .arg(repo("demo/kev-demo.json")));
-    ok(node(&url, &intel_a).args(["user", "add", "alice", "--admin", "--no-password"]));
-    let created = stdout(&ok(node(&url, &intel_a).args(["token", "create", "alice"])));
-    let token = created.lines().last().unwrap().to_string();
+    ok(node(&url, &dir.join("a")).args(["user", "add", "alice", "--admin", "--no-password"]));
+    let created = stdout(&ok(
+        node(&url, &dir.join("a")).args(["token", "create", "alice"])
+    ));
+    Some((url, created.lines().last().unwrap().to_string()))
+}
+
+fn put(base: &str, path: &str, token: &str, etag: Option<&str>, body: &str) -> u16 {
+    let mut request = ureq::put(&format!("{base}{path}"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json");
+    if let Some(etag) = etag {
+        request = request.header("If-Match", etag);
+    }
+    match request.send(body) {
+        Ok(r) => r.status().as_u16(),
+        Err(ureq::Error::StatusCode(code)) => code,
+        Err(e) => panic!("PUT {path}: {e}"),
+    }
+}
+
+#[test]
+fn a_killed_nodes_upload_is_finished_by_the_other_node_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, token)) = deployment(dir.path()) else {
+        return;
+    };
+    let (intel_a, intel_b) = (dir.path().join("a"), dir.path().join("b"));
 
     // Node A holds every job 4 s before working on it; node B does not.
     let a = serve(&url, &intel_a, Some(4000));
@@ -187,4 +208,121 @@ fn a_killed_nodes_upload_is_finished_by_the_other_node_once() {
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(b);
+}
+
+const ANSWER: &str =
+    r#"{"answers": {"c2": {"answer": "no", "note": "no CGI"}}, "note": "checked"}"#;
+
+/// Eight clients spread over two nodes saving one assessment: every save
+/// a revision of its own, each audited once; eight writers based on the
+/// same revision: one wins, seven are told it moved on (412).
+#[test]
+fn eight_clients_over_two_nodes_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, token)) = deployment(dir.path()) else {
+        return;
+    };
+    ok(node(&url, &dir.path().join("a"))
+        .args(["-q", "product", "add", "gw", "--version", "1.0", "--sbom"])
+        .arg(repo("demo/rtu-gateway.cdx.json")));
+    let nodes = [
+        serve(&url, &dir.path().join("a"), None),
+        serve(&url, &dir.path().join("b"), None),
+    ];
+    let path = "/api/v1/products/gw/assessments/CVE-2014-6271";
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let (base, token) = (&nodes[i % 2].base, &token);
+            s.spawn(move || {
+                for _ in 0..5 {
+                    assert_eq!(put(base, path, token, None, ANSWER), 200);
+                }
+            });
+        }
+    });
+    let stored = get(&nodes[1].base, path, &token);
+    assert_eq!(stored["version"], 40, "{stored}");
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let count =
+        |raw: &mut postgres::Client, sql: &str| -> i64 { raw.query_one(sql, &[]).unwrap().get(0) };
+    assert_eq!(
+        count(&mut raw, "SELECT count(*) FROM assessment_history"),
+        40
+    );
+    assert_eq!(
+        count(
+            &mut raw,
+            "SELECT count(*) FROM audit WHERE action = 'assessment.save'"
+        ),
+        40
+    );
+
+    let etag = "\"40\"";
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let writers: Vec<_> = (0..8)
+            .map(|i| {
+                let (base, token) = (&nodes[i % 2].base, &token);
+                s.spawn(move || put(base, path, token, Some(etag), ANSWER))
+            })
+            .collect();
+        writers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&c| c == 412).count(),
+        7,
+        "{statuses:?}"
+    );
+}
+
+/// The database lost while serving: requests get 503 with a problem
+/// document, and the node serves again once the database is back.
+#[test]
+fn a_lost_database_is_503_until_it_returns() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, token)) = deployment(dir.path()) else {
+        return;
+    };
+    let server = serve(&url, &dir.path().join("a"), None);
+    assert_eq!(
+        get(&server.base, "/api/v1/products", &token)["items"],
+        serde_json::json!([])
+    );
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let admin_url = url.rsplit_once('/').unwrap().0.to_string() + "/postgres";
+    let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {name} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .unwrap();
+    let response = ureq::get(&format!("{}/api/v1/products", server.base))
+        .header("Authorization", &format!("Bearer {token}"))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    let kind = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(kind, "application/problem+json");
+
+    admin
+        .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"))
+        .unwrap();
+    assert_eq!(
+        get(&server.base, "/api/v1/products", &token)["items"],
+        serde_json::json!([])
+    );
 }

@@ -10,15 +10,20 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use kensa_store::{Location, Migrate, Store, StoreError};
 use tokio::sync::Semaphore;
 
 use crate::problem::ApiError;
 
+/// Idle longer than this, a connection is checked before it is used.
+const RECHECK_AFTER: Duration = Duration::from_secs(1);
+
 pub struct Pool {
     location: Location,
-    idle: Mutex<Vec<Store>>,
+    /// Connections not in use, with when they were last given back.
+    idle: Mutex<Vec<(Store, Instant)>>,
     permits: Arc<Semaphore>,
     /// On a node: the newest intelligence publication a connection has
     /// switched to; idle connections on an older one are reopened.
@@ -34,7 +39,7 @@ impl Pool {
         Ok(Pool {
             generation: AtomicI64::new(first.intel_generation().unwrap_or(0)),
             location,
-            idle: Mutex::new(vec![first]),
+            idle: Mutex::new(vec![(first, Instant::now())]),
             permits: Arc::new(Semaphore::new(size.max(1))),
         })
     }
@@ -91,7 +96,14 @@ impl Pool {
                 .lock()
                 .map(|mut v| v.pop())
                 .unwrap_or(None)
-                .filter(|s| s.is_usable() && s.intel_generation().unwrap_or(0) >= current);
+                .filter(|(s, since)| {
+                    s.intel_generation().unwrap_or(0) >= current
+                        && s.is_usable()
+                        // A connection idle a while may have been dropped by
+                        // the database server: asked before it is used.
+                        && (since.elapsed() < RECHECK_AFTER || s.is_alive())
+                })
+                .map(|(s, _)| s);
             let mut store = match taken {
                 Some(s) => s,
                 None => pool.location.open(Migrate::IfEmpty).map_err(|e| {
@@ -99,11 +111,14 @@ impl Pool {
                 })?,
             };
             let out = f(&mut store);
-            // A connection the database server dropped is not kept.
-            if store.is_usable()
-                && let Ok(mut idle) = pool.idle.lock()
-            {
-                idle.push(store);
+            // A connection the database server dropped is not kept, nor
+            // are the idle ones: a restart or failover drops them all.
+            if let Ok(mut idle) = pool.idle.lock() {
+                if store.is_usable() {
+                    idle.push((store, Instant::now()));
+                } else {
+                    idle.clear();
+                }
             }
             Ok(out)
         })

@@ -311,6 +311,14 @@ impl PgTeam {
         !self.client.borrow().is_closed()
     }
 
+    /// Whether the server answers on this connection (within 2 s).
+    pub(crate) fn is_alive(&self) -> bool {
+        self.client
+            .borrow_mut()
+            .is_valid(std::time::Duration::from_secs(2))
+            .is_ok()
+    }
+
     /// Runs `f` on the connection, outside a transaction: reads, and
     /// single-statement writes that are not audited.
     pub(crate) fn run<T>(&self, f: impl FnOnce(&mut dyn crate::sql::Db) -> Result<T>) -> Result<T> {

@@ -242,6 +242,19 @@ pub(crate) fn skip_locked(db: &(impl Db + ?Sized)) -> &'static str {
     }
 }
 
+/// Makes concurrent transactions that touch `key` run one after the other
+/// until they end, as SQLite's write lock does for every transaction; on
+/// PostgreSQL (read committed) a transaction-scoped advisory lock.
+pub(crate) fn serialize_on(db: &mut (impl Db + ?Sized), key: &str) -> Result<()> {
+    if db.is_postgres() {
+        db.query(
+            "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
+            &[&key],
+        )?;
+    }
+    Ok(())
+}
+
 /// A `meta` value of the team's state (cursors, revisions).
 pub(crate) fn meta(db: &mut (impl Db + ?Sized), key: &str) -> Result<Option<String>> {
     first(db, "SELECT value FROM meta WHERE key = ?1", &[&key])

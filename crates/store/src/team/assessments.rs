@@ -77,6 +77,12 @@ impl Store {
         entry: AuditEntry,
     ) -> Result<AssessmentRecord> {
         self.team_write(entry, |db, entry| {
+            // Saves of one assessment queue on every backend: a save that
+            // names no revision is based on whatever the previous one left.
+            crate::sql::serialize_on(
+                db,
+                &format!("assessment:{}:{}", new.product_id, new.vuln_id),
+            )?;
             let before = current(db, new.product_id, new.vuln_id)?;
             let revision = before.as_ref().map_or(0, |b| b.revision);
             if let Some(expected) = new.expected_revision
@@ -143,6 +149,7 @@ impl Store {
         entry: AuditEntry,
     ) -> Result<AssessmentRecord> {
         self.team_write(entry, |db, entry| {
+            crate::sql::serialize_on(db, &format!("assessment:{product_id}:{vuln_id}"))?;
             let record = current(db, product_id, vuln_id)?.ok_or_else(|| {
                 StoreError::NotFound(format!("no assessment of {vuln_id} to approve"))
             })?;

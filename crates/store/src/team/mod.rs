@@ -140,6 +140,16 @@ impl Store {
         true
     }
 
+    /// Asks the database server whether this store's connection still
+    /// works (a round trip); true for the embedded file.
+    pub fn is_alive(&self) -> bool {
+        #[cfg(feature = "postgres")]
+        if let Some(pg) = &self.team {
+            return pg.is_alive();
+        }
+        true
+    }
+
     /// Where the team's state lives: the PostgreSQL address (password
     /// hidden), or `None` for this store's own file.
     pub fn team_backend(&self) -> Option<&str> {
