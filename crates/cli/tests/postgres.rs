@@ -198,3 +198,80 @@ fn an_unreachable_or_outdated_database_is_a_clear_error() {
     let e = stderr(&fails(node(&url, dir.path()).args(["user", "list"])));
     assert!(e.contains("newer than this kensa"), "{e}");
 }
+
+/// A failed import on a node stores nothing and publishes nothing: the
+/// other nodes never see a half-import.
+#[test]
+fn a_failed_import_on_a_node_publishes_nothing() {
+    let Some(cluster) = Cluster::shared() else {
+        return;
+    };
+    let url = cluster.database();
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read(repo("demo/nvd-demo.api2.jsonl.gz")).unwrap();
+    let truncated = dir.path().join("truncated.jsonl.gz");
+    std::fs::write(&truncated, &good[..good.len() / 2]).unwrap();
+    let intel = dir.path().join("a");
+    let e = stderr(&fails(
+        node(&url, &intel)
+            .args(["-q", "db", "import"])
+            .arg(&truncated),
+    ));
+    assert!(e.contains("truncated.jsonl.gz"), "{e}");
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let published = |raw: &mut postgres::Client| -> i64 {
+        raw.query_one("SELECT count(*) FROM intel_publications", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert_eq!(published(&mut raw), 0);
+    let stats = json(node(&url, &dir.path().join("b")).args(["db", "stats", "--format", "json"]));
+    assert_eq!(stats["vulnerabilities"], 0, "{stats}");
+
+    ok(node(&url, &intel)
+        .args(["-q", "db", "import"])
+        .arg(repo("demo/nvd-demo.api2.jsonl.gz")));
+    assert_eq!(published(&mut raw), 1);
+    let stats = json(node(&url, &dir.path().join("b")).args(["db", "stats", "--format", "json"]));
+    assert!(stats["vulnerabilities"].as_u64().unwrap() > 0, "{stats}");
+}
+
+/// A database on an older schema: commands refuse it with the way out,
+/// `kensa db migrate` upgrades it, and then they work.
+#[test]
+fn an_older_schema_is_refused_until_db_migrate() {
+    let Some(cluster) = Cluster::shared() else {
+        return;
+    };
+    let url = cluster.database();
+    let dir = tempfile::tempdir().unwrap();
+    ok(node(&url, dir.path()).args(["user", "add", "ci-bot", "--no-password"]));
+    // Back to schema version 1, as the first release left it.
+    let mut raw = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    raw.batch_execute(
+        "DROP TABLE meta, product_components, component_findings, vuln_triage, cra_submissions,
+                    cra_cases, product_market, component_aliases, intel_chunks,
+                    intel_publications, leases, components, product_versions;
+         DROP INDEX jobs_by_state;
+         ALTER TABLE jobs DROP COLUMN payload, DROP COLUMN input, DROP COLUMN attempts,
+             DROP COLUMN max_attempts, DROP COLUMN run_after, DROP COLUMN owner,
+             DROP COLUMN lease_until;
+         UPDATE kensa_schema SET version = 1",
+    )
+    .unwrap();
+    let e = stderr(&fails(node(&url, dir.path()).args(["user", "list"])));
+    assert!(
+        e.contains("older than this kensa") && e.contains("kensa db migrate"),
+        "{e}"
+    );
+    let out = stdout(&ok(node(&url, dir.path()).args(["db", "migrate"])));
+    assert!(out.contains("up to date"), "{out}");
+    let users = json(node(&url, dir.path()).args(["user", "list", "--format", "json"]));
+    assert!(
+        users.to_string().contains("ci-bot"),
+        "kept across the upgrade: {users}"
+    );
+    ok(node(&url, dir.path())
+        .args(["-q", "product", "add", "gw", "--version", "1.0", "--sbom"])
+        .arg(repo("demo/rtu-gateway.cdx.json")));
+}

@@ -1,7 +1,9 @@
 //! A load generator for `kensa serve` (bench/server.sh): CLIENTS threads
 //! send GET requests for the given paths in turn (and, with --put, every
 //! Nth request is an assessment save) for SECS seconds or N requests, then
-//! print throughput and latency percentiles as JSON.
+//! print throughput and latency percentiles as JSON. `--base` may be
+//! repeated: client N talks to the Nth base in turn (several nodes behind
+//! no balancer, as bench/nodes.sh runs them).
 //!
 //!   cargo run --release -p kensa-server --example load -- \
 //!     --base http://127.0.0.1:8080 --token kensa_… --clients 50 --seconds 60 \
@@ -10,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 struct Args {
-    base: String,
+    bases: Vec<String>,
     auth: Option<(String, String)>,
     paths: Vec<String>,
     put: Option<(String, String, usize)>,
@@ -21,7 +23,7 @@ struct Args {
 
 fn args() -> Args {
     let mut a = Args {
-        base: "http://127.0.0.1:8080".into(),
+        bases: Vec::new(),
         auth: None,
         paths: Vec::new(),
         put: None,
@@ -33,7 +35,7 @@ fn args() -> Args {
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
         match flag.as_str() {
-            "--base" => a.base = value(),
+            "--base" => a.bases.push(value()),
             "--token" => a.auth = Some(("Authorization".into(), format!("Bearer {}", value()))),
             "--cookie" => a.auth = Some(("Cookie".into(), value())),
             "--path" => a.paths.push(value()),
@@ -51,6 +53,9 @@ fn args() -> Args {
         }
     }
     assert!(!a.paths.is_empty(), "give at least one --path");
+    if a.bases.is_empty() {
+        a.bases.push("http://127.0.0.1:8080".into());
+    }
     a
 }
 
@@ -71,6 +76,7 @@ fn main() {
         let handles: Vec<_> = (0..a.clients)
             .map(|c| {
                 let a = &a;
+                let base = &a.bases[c % a.bases.len()];
                 s.spawn(move || {
                     let agent: ureq::Agent = ureq::Agent::config_builder()
                         .http_status_as_error(false)
@@ -89,7 +95,7 @@ fn main() {
                         let t = Instant::now();
                         let result = match &a.put {
                             Some((path, body, every)) if i % every == every - 1 => {
-                                let mut req = agent.put(format!("{}{path}", a.base));
+                                let mut req = agent.put(format!("{base}{path}"));
                                 if let Some((k, v)) = &a.auth {
                                     req = req.header(k, v);
                                 }
@@ -97,7 +103,7 @@ fn main() {
                             }
                             _ => {
                                 let path = &a.paths[i % a.paths.len()];
-                                let mut req = agent.get(format!("{}{path}", a.base));
+                                let mut req = agent.get(format!("{base}{path}"));
                                 if let Some((k, v)) = &a.auth {
                                     req = req.header(k, v);
                                 }
