@@ -21,21 +21,10 @@ load=$PWD/target/release/examples/load
 base_db="$work/portfolio-base.db"
 manifest="$work/portfolio-$products-$per-$pool/manifest.tsv"
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-pgdir=$(mktemp -d /tmp/kensa-pgbench.XXXXXX)
-as_pg=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; as_pg=(runuser -u postgres --); fi
-"${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U kensa -A trust --no-sync -E UTF8 --no-locale >/dev/null
-port=55433
-"${as_pg[@]}" "$pgbin/pg_ctl" -w -D "$pgdir/data" -l "$pgdir/log" \
-  -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c shared_buffers=512MB -c max_connections=200" start >/dev/null
+source bench/lib/pg.sh
 pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  "${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null
-  rm -rf "$pgdir"
-}
-trap cleanup EXIT
+pg_cleanup_hook() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+start_pg 55433
 "$pgbin/psql" -q -h 127.0.0.1 -p "$port" -U kensa -d postgres -c "CREATE DATABASE bench"
 url="postgres://kensa@127.0.0.1:$port/bench"
 for n in a b; do
@@ -59,15 +48,7 @@ start() { # DB INTEL → base URL
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$p/readyz" >/dev/null && break; sleep 0.2; done
   echo "http://127.0.0.1:$p"
 }
-body="$work/answers.json"
-echo '{"answers": {"c1": "no"}, "note": "benchmark"}' >"$body"
-mix=()
-for i in 0001 0042 0137 0256 0512 0777 0999; do
-  mix+=(--path "/api/v1/products/product-$i/findings?limit=100")
-done
-mix+=(--path '/api/v1/queue?limit=100' --path '/api/v1/products?limit=50'
-      --path /api/v1/vulnerabilities/CVE-2014-0160 --path /api/v1/vulnerabilities/CVE-2014-0160/checklist
-      --put "/api/v1/products/product-0001/assessments/CVE-2014-0160" "$body" 20)
+source bench/lib/server-mix.sh
 run() { "$load" --token "$1" --clients 50 --seconds "$seconds" "${@:2}" "${mix[@]}"; }
 
 echo "kensa serve on PostgreSQL: $products products x $per components, $(nproc) cores, $(date -u +%Y-%m-%d), 50 clients, ${seconds}s"

@@ -21,15 +21,9 @@ bin=$PWD/target/release/kensa
 base="$work/portfolio-base.db"
 manifest="$work/portfolio-$products-$per-$pool/manifest.tsv"
 
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-pgdir=$(mktemp -d /tmp/kensa-pgbench.XXXXXX)
-as_pg=()
-if [ "$(id -u)" = 0 ]; then chown postgres "$pgdir"; as_pg=(runuser -u postgres --); fi
-"${as_pg[@]}" "$pgbin/initdb" -D "$pgdir/data" -U kensa -A trust --no-sync -E UTF8 --no-locale >/dev/null
+source bench/lib/pg.sh
 port=55432
-"${as_pg[@]}" "$pgbin/pg_ctl" -w -D "$pgdir/data" -l "$pgdir/log" \
-  -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1 -c shared_buffers=512MB" start >/dev/null
-trap '"${as_pg[@]}" "$pgbin/pg_ctl" -D "$pgdir/data" -m immediate stop >/dev/null; rm -rf "$pgdir"' EXIT
+start_pg "$port"
 psql() { "$pgbin/psql" -q -h 127.0.0.1 -p "$port" -U kensa "$@"; }
 url="postgres://kensa@127.0.0.1:$port/bench"
 

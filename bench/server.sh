@@ -48,13 +48,6 @@ echo "page  /products/$p/findings/$v $(lat --cookie "kensa_session=$session" --p
 echo "api   /api/v1/queue?limit=100   $(lat --token "$token" --path '/api/v1/queue?limit=100')"
 echo "api   /api/v1/products/$p/findings?limit=100 $(lat --token "$token" --path "/api/v1/products/$p/findings?limit=100")"
 echo "api   /api/v1/products?limit=100 $(lat --token "$token" --path '/api/v1/products?limit=100')"
-body="$work/answers.json"
-echo '{"answers": {"c1": "no"}, "note": "benchmark"}' >"$body"
-mix=()
-for i in 0001 0042 0137 0256 0512 0777 0999; do
-  mix+=(--path "/api/v1/products/product-$i/findings?limit=100")
-done
-mix+=(--path '/api/v1/queue?limit=100' --path '/api/v1/products?limit=50'
-      --path /api/v1/vulnerabilities/CVE-2014-0160 --path /api/v1/vulnerabilities/CVE-2014-0160/checklist)
+source bench/lib/server-mix.sh
 echo "load  50 clients ${seconds}s    $("$load" --base "$base" --token "$token" --clients 50 --seconds "$seconds" \
-  "${mix[@]}" --put "/api/v1/products/$p/assessments/CVE-2014-0160" "$body" 20)"
+  "${mix[@]}")"

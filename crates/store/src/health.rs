@@ -178,7 +178,7 @@ impl Store {
 }
 
 /// Where the stamp of the last sound state is kept.
-fn seal_path(db: &Path) -> PathBuf {
+pub(crate) fn seal_path(db: &Path) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push("-checked");
     PathBuf::from(name)

@@ -232,6 +232,7 @@ impl Store {
             if older < generation {
                 let _ = std::fs::remove_file(&file);
                 let _ = std::fs::remove_file(crate::health::journal_path(&file));
+                let _ = std::fs::remove_file(crate::health::seal_path(&file));
             }
         }
         Ok(())
