@@ -570,3 +570,29 @@ pub(crate) fn max_ratio(stats: &[f64], scales: &[f64]) -> (f64, usize) {
 fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_just_past_a_learned_range_are_weak_evidence() {
+        let tag = TagModel {
+            name: "P_J317".into(),
+            kind: TagKind::Continuous,
+            mean: 55.0,
+            std: 2.0,
+            min: 40.0,
+            max: 70.0,
+            missing: 0.0,
+        };
+        // Tolerance: 5 % of the spread, 0.1.
+        assert_eq!(range_score(&tag, 51.0, 50.0, 60.0), None);
+        assert_eq!(range_score(&tag, 49.95, 50.0, 60.0), None);
+        let weak = range_score(&tag, 49.85, 50.0, 60.0).unwrap();
+        assert!((weak - 1.5).abs() < 1e-6, "{weak}");
+        assert!(weak < LONE_ROW_SCORE, "too weak to alarm alone or hold");
+        assert_eq!(range_score(&tag, 60.3, 50.0, 60.0), Some(RULE_SCORE));
+        assert_eq!(range_score(&tag, 75.0, 50.0, 60.0), Some(RULE_SCORE));
+    }
+}
