@@ -428,7 +428,7 @@ pub struct Detector<'m> {
     held: Vec<explain::Finding>,
     held_left: u32,
     held_age: u32,
-    /// The checks over a single row (window 1).
+    /// The checks that look at a single row (window 1).
     instant_checks: Vec<usize>,
     previous_score: f64,
     row: u64,
@@ -491,10 +491,12 @@ impl<'m> Detector<'m> {
             .check(&model.tags, &model.params, framer, &mut self.violations);
         self.row += 1;
         let (raw, _) = max_ratio(&self.scorer.stats, &model.scales);
-        let mut score = raw / model.threshold;
-        for v in &self.violations {
-            score = score.max(v.score());
-        }
+        let rules = self
+            .violations
+            .iter()
+            .map(Violation::score)
+            .fold(0.0, f64::max);
+        let score = (raw / model.threshold).max(rules);
         // One row over the threshold is not yet an alarm unless it is twice
         // over: a lone blip is noise far more often than an attack.
         let own_alarm = score >= 1.0 && (score >= LONE_ROW_SCORE || self.previous_score >= 1.0);
@@ -505,8 +507,11 @@ impl<'m> Detector<'m> {
         // the wrong level, a pressure that disagrees with a replayed pump
         // state), with quiet rows between that are no less under attack.
         // Smoothed checks carry their own memory and hold nothing up.
-        let clear = instant_score(model, &self.scorer, &self.instant_checks, &self.violations)
-            >= LONE_ROW_SCORE;
+        let clear = rules >= LONE_ROW_SCORE
+            || (score >= LONE_ROW_SCORE
+                && max_ratio_of(&self.scorer.stats, &model.scales, &self.instant_checks)
+                    / model.threshold
+                    >= LONE_ROW_SCORE);
         let held = !clear && self.held_left > 0;
         if held {
             self.held_left -= 1;
@@ -536,23 +541,9 @@ impl<'m> Detector<'m> {
     }
 }
 
-/// A row's score from evidence without memory: broken rules and the
-/// single-row checks (window 1), `checks`.
-fn instant_score(
-    model: &Model,
-    scorer: &Scorer,
-    checks: &[usize],
-    violations: &[Violation],
-) -> f64 {
-    let mut ratio = 0.0f64;
-    for &i in checks {
-        ratio = ratio.max(scorer.stats[i] / model.scales[i]);
-    }
-    let mut score = ratio / model.threshold;
-    for v in violations {
-        score = score.max(v.score());
-    }
-    score
+/// The largest statistic over its scale among the checks `of`.
+fn max_ratio_of(stats: &[f64], scales: &[f64], of: &[usize]) -> f64 {
+    of.iter().map(|&i| stats[i] / scales[i]).fold(0.0, f64::max)
 }
 
 /// The largest statistic over its scale, and which it was.
