@@ -33,7 +33,7 @@ pub(crate) fn findings(
         .collect();
     let clear_rules = out.iter().filter(|f| f.score >= RULE_SCORE).count();
     // Stable: clear breaks keep their order ahead of everything else.
-    out.sort_by(|a, b| (b.score >= RULE_SCORE).cmp(&(a.score >= RULE_SCORE)));
+    out.sort_by_key(|f| std::cmp::Reverse(f.score >= RULE_SCORE));
     let mut ranked: Vec<(f64, usize)> = scorer
         .stats
         .iter()
