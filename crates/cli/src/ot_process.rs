@@ -34,6 +34,8 @@ kensa ot process detect --model model.json today.csv.gz | jq -c 'select(.alarm)'
 jsonl: one object per data row, in input order:\n  \
 {\"row\": N, \"time\": TEXT, \"score\": FLOAT, \"alarm\": BOOL, \"tags\": [...], \"explanation\": TEXT, \"evidence\": {...}}\n\
 Score 1 is the learned threshold: a row alarms at 2, or at 1 when the row before scored 1 too;\n\
+a broken rule or a single-row check at 2 or more also keeps the alarm up for the model's hold\n\
+(learn --hold, default 6 rows), those rows naming it (\"3 rows ago: ...\").\n\
 tags, explanation and evidence are empty when alarm is false.")]
     Detect(DetectArgs),
     /// Measure detection on labelled data beside an always-alarm and a random detector
@@ -95,6 +97,9 @@ pub struct LearnArgs {
     /// Trailing windows (rows) of the smoothed checks
     #[arg(long, value_delimiter = ',', default_value = "1,6,24")]
     windows: Vec<u32>,
+    /// Rows a clear finding (a broken rule, a single-row check at twice the threshold) keeps the alarm up after it
+    #[arg(long, value_name = "ROWS", default_value_t = kensa_process::model::DEFAULT_HOLD_ROWS)]
+    hold: u32,
     /// Share of held-out normal rows allowed above the threshold
     #[arg(long, default_value_t = 0.001)]
     false_alarm_rate: f64,
@@ -189,6 +194,7 @@ fn learn(ctx: &Ctx, args: LearnArgs) -> Result<ExitCode> {
         read: args.read.options(),
         exclude: args.exclude,
         spans: args.windows,
+        hold_rows: args.hold,
         folds: args.folds,
         false_alarm_rate: args.false_alarm_rate,
         ..LearnOptions::default()

@@ -87,7 +87,13 @@ fn detect_jsonl_has_one_object_per_row_with_exactly_the_documented_keys() {
         );
         let score = row["score"].as_f64().unwrap();
         if row["alarm"].as_bool().unwrap() {
-            assert!(score >= 1.0);
+            // Under 1 only while a clear finding holds the alarm up.
+            let held = row["evidence"]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["rows_ago"].is_u64());
+            assert!(score >= 1.0 || held, "{row}");
         }
         if score >= 2.0 {
             assert_eq!(row["alarm"], true);

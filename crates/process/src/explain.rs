@@ -11,6 +11,7 @@ const NAMED_TAGS: usize = 3;
 const EVIDENCE_FINDINGS: usize = 5;
 
 /// One reason a row stands out, scored like the row (1 = threshold).
+#[derive(Clone)]
 pub(crate) struct Finding {
     score: f64,
     tags: Vec<usize>,
@@ -18,30 +19,21 @@ pub(crate) struct Finding {
     evidence: Value,
 }
 
-/// The row's reasons, strongest first, one per tag.
-/// `rule_age`: rows since the broken rules were seen (0: this row).
+/// The row's reasons, strongest first, one per tag: clear rule breaks
+/// first, then the checks and weak rule breaks by score.
 pub(crate) fn findings(
     model: &Model,
     scorer: &Scorer,
     framer: &Framer,
     violations: &[Violation],
-    rule_age: u32,
 ) -> Vec<Finding> {
     let mut out: Vec<Finding> = violations
         .iter()
-        .map(|v| {
-            let mut f = rule_finding(model, framer, v);
-            if rule_age > 0 {
-                f.text = format!(
-                    "{rule_age} row{} ago: {}",
-                    if rule_age == 1 { "" } else { "s" },
-                    f.text
-                );
-                f.evidence["rows_ago"] = json!(rule_age);
-            }
-            f
-        })
+        .map(|v| rule_finding(model, framer, v))
         .collect();
+    let clear_rules = out.iter().filter(|f| f.score >= RULE_SCORE).count();
+    // Stable: clear breaks keep their order ahead of everything else.
+    out.sort_by_key(|f| std::cmp::Reverse(f.score >= RULE_SCORE));
     let mut ranked: Vec<(f64, usize)> = scorer
         .stats
         .iter()
@@ -68,7 +60,32 @@ pub(crate) fn findings(
         seen_tags.push(tag);
         out.push(check_finding(model, scorer, framer, i, score));
     }
+    out[clear_rules..].sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Adds the findings of the row `age` rows back whose clear evidence holds
+/// this row's alarm up ("3 rows ago: …"), after the row's own.
+pub(crate) fn add_held(out: &mut Vec<Finding>, held: &[Finding], age: u32) {
+    for f in held {
+        if out.len() >= EVIDENCE_FINDINGS {
+            break;
+        }
+        if f.tags
+            .iter()
+            .all(|t| out.iter().any(|o| o.tags.contains(t)))
+        {
+            continue;
+        }
+        let mut f = f.clone();
+        f.text = format!(
+            "{age} row{} ago: {}",
+            if age == 1 { "" } else { "s" },
+            f.text
+        );
+        f.evidence["rows_ago"] = json!(age);
+        out.push(f);
+    }
 }
 
 /// Fills the alarm's tags, explanation and evidence from its findings.
@@ -278,12 +295,12 @@ fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Findin
                 }),
             }
         }
-        Violation::Switch { rule, value } => {
+        Violation::Switch { rule, value, score } => {
             let rule = &model.params.switching[*rule];
             let (state, tag) = (&tags[rule.state], &tags[rule.tag]);
             let word = if rule.on { "on" } else { "off" };
             Finding {
-                score: RULE_SCORE,
+                score: *score,
                 tags: vec![rule.state, rule.tag],
                 text: format!(
                     "{} switched {word} with {} at {}; in normal operation it switches {word} with {} between {} and {}",
@@ -300,13 +317,13 @@ fn rule_finding(model: &Model, framer: &Framer, violation: &Violation) -> Findin
                 }),
             }
         }
-        Violation::Consistency { rule, value } => {
+        Violation::Consistency { rule, value, score } => {
             let rule = &model.params.consistency[*rule];
             let (state, tag) = (&tags[rule.state], &tags[rule.tag]);
             let word = if rule.on { "on" } else { "off" };
             let _ = framer;
             Finding {
-                score: RULE_SCORE,
+                score: *score,
                 tags: vec![rule.tag, rule.state],
                 text: format!(
                     "{} is {} while {} is {word}; in normal operation it stays within {}–{} when {} is {word}",

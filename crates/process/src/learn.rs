@@ -17,7 +17,8 @@ use crate::Error;
 use crate::fit::{self, BlockStats};
 use crate::histogram::Histogram;
 use crate::model::{
-    Calibration, Channel, MODEL_FORMAT, Model, Params, TagKind, TagModel, statistics,
+    Calibration, Channel, DEFAULT_HOLD_ROWS, MODEL_FORMAT, Model, Params, TagKind, TagModel,
+    statistics,
 };
 use crate::read::{self, ReadOptions, Record, RowSource};
 use crate::score::{Framer, Rules, Scorer, Violation, max_ratio};
@@ -44,6 +45,8 @@ pub struct LearnOptions {
     pub exclude: Vec<String>,
     /// Trailing-window lengths (rows) of the smoothed checks.
     pub spans: Vec<u32>,
+    /// Rows a clear finding keeps the alarm up after it.
+    pub hold_rows: u32,
     /// Contiguous blocks for cross-fitting.
     pub folds: u32,
     /// Share of held-out normal rows allowed above the threshold.
@@ -62,6 +65,7 @@ impl Default for LearnOptions {
             read: ReadOptions::default(),
             exclude: Vec::new(),
             spans: vec![1, 6, 24],
+            hold_rows: DEFAULT_HOLD_ROWS,
             folds: 5,
             false_alarm_rate: 0.001,
             predictors: 16,
@@ -146,6 +150,7 @@ pub fn learn(paths: &[PathBuf], options: &LearnOptions) -> Result<Learned, Error
         tags,
         channels,
         spans: options.spans.clone(),
+        hold_rows: options.hold_rows,
         params,
         scales,
         threshold,

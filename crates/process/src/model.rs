@@ -9,6 +9,13 @@ use crate::read::DateOrder;
 
 pub const MODEL_FORMAT: &str = "kensa.process-model/v1";
 
+/// Rows a clear finding holds the alarm up by default (`learn --hold`).
+pub const DEFAULT_HOLD_ROWS: u32 = 6;
+
+fn default_hold_rows() -> u32 {
+    DEFAULT_HOLD_ROWS
+}
+
 /// Everything `detect` needs, and the record of how it was learned.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Model {
@@ -27,6 +34,9 @@ pub struct Model {
     pub channels: Vec<Channel>,
     /// Trailing-window lengths (rows) of the smoothed checks.
     pub spans: Vec<u32>,
+    /// Rows a clear finding (score 2 or more) keeps the alarm up after it.
+    #[serde(default = "default_hold_rows")]
+    pub hold_rows: u32,
     pub params: Params,
     /// One entry per continuous check, in the order `statistics()` lists them.
     pub scales: Vec<f64>,

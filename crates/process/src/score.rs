@@ -10,10 +10,12 @@ use crate::explain;
 use crate::model::{Channel, Check, Model, Params, TagKind, TagModel, statistics};
 use crate::read::Record;
 
-/// Score reported for a broken rule (a never-seen actuator combination, a
-/// state-conditioned range, a constant that moved): twice the threshold.
+/// Score reported for a clearly broken rule (a never-seen actuator
+/// combination, a reading well outside a state-conditioned range, a
+/// constant that moved): twice the threshold.
 pub const RULE_SCORE: f64 = 2.0;
-/// Score at which a single row alarms; below it, two rows in a row over 1 must.
+/// Score at which a single row alarms, and holds the alarm up for the
+/// model's `hold_rows`; below it, two rows in a row over 1 must.
 pub const LONE_ROW_SCORE: f64 = 2.0;
 
 /// Turns rows into standardized channel values: columns mapped to the
@@ -274,11 +276,23 @@ pub(crate) enum Violation {
     Consistency {
         rule: usize,
         value: f64,
+        score: f64,
     },
     Switch {
         rule: usize,
         value: f64,
+        score: f64,
     },
+}
+
+impl Violation {
+    /// How strongly the row breaks the rule (`RULE_SCORE` when clearly).
+    pub(crate) fn score(&self) -> f64 {
+        match self {
+            Violation::Consistency { score, .. } | Violation::Switch { score, .. } => *score,
+            Violation::Constant { .. } | Violation::Combination { .. } => RULE_SCORE,
+        }
+    }
 }
 
 /// The categorical rules, with their lookup structures.
@@ -344,9 +358,12 @@ impl Rules {
                 continue;
             }
             let value = raw[rule.tag];
-            let tolerance = consistency_tolerance(&tags[rule.tag]);
-            if value < rule.low - tolerance || value > rule.high + tolerance {
-                out.push(Violation::Consistency { rule: i, value });
+            if let Some(score) = range_score(&tags[rule.tag], value, rule.low, rule.high) {
+                out.push(Violation::Consistency {
+                    rule: i,
+                    value,
+                    score,
+                });
             }
         }
         for (i, rule) in params.switching.iter().enumerate() {
@@ -359,9 +376,12 @@ impl Rules {
                 continue;
             }
             let value = framer.previous[rule.tag];
-            let tolerance = consistency_tolerance(&tags[rule.tag]);
-            if value < rule.low - tolerance || value > rule.high + tolerance {
-                out.push(Violation::Switch { rule: i, value });
+            if let Some(score) = range_score(&tags[rule.tag], value, rule.low, rule.high) {
+                out.push(Violation::Switch {
+                    rule: i,
+                    value,
+                    score,
+                });
             }
         }
     }
@@ -370,6 +390,18 @@ impl Rules {
 /// Slack around a state-conditioned range: 5 % of the tag's normal spread.
 pub(crate) fn consistency_tolerance(tag: &TagModel) -> f64 {
     0.05 * tag.std + 1e-9
+}
+
+/// How strongly `value` breaks a learned range `[low, high]`: `None`
+/// within the tolerance; past it, a score rising from 1 to `RULE_SCORE` at
+/// twice the tolerance. A range learned from a finite sample has soft
+/// edges: a reading just past one is weak evidence, treated like a check
+/// just over its threshold (it alarms only when the row before was over
+/// too, and holds no alarm up), not like a clear break.
+pub(crate) fn range_score(tag: &TagModel, value: f64, low: f64, high: f64) -> Option<f64> {
+    let tolerance = consistency_tolerance(tag);
+    let excess = (low - value).max(value - high);
+    (excess > tolerance).then(|| (excess / tolerance).min(RULE_SCORE))
 }
 
 /// One row's verdict, as `detect --format jsonl` writes it.
@@ -391,24 +423,42 @@ pub struct Detector<'m> {
     scorer: Scorer,
     rules: Rules,
     violations: Vec<Violation>,
-    held: Vec<Violation>,
-    held_rows: u32,
+    /// The findings of the last row with clear evidence, while they hold
+    /// the alarm up: rows left, and rows since.
+    held: Vec<explain::Finding>,
+    held_left: u32,
     held_age: u32,
+    /// The checks that look at a single row (window 1).
+    instant_checks: Vec<usize>,
     previous_score: f64,
     row: u64,
 }
 
 impl<'m> Detector<'m> {
     pub fn new(model: &'m Model) -> Self {
+        let scorer = Scorer::new(&model.channels, &model.params, &model.spans);
+        let instant_checks = scorer
+            .checks
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                matches!(
+                    c,
+                    Check::Residual { span: 1, .. } | Check::Level { span: 1, .. }
+                )
+            })
+            .map(|(i, _)| i)
+            .collect();
         Self {
             model,
             framer: None,
-            scorer: Scorer::new(&model.channels, &model.params, &model.spans),
+            scorer,
             rules: Rules::new(&model.tags, &model.params),
             violations: Vec::new(),
             held: Vec::new(),
-            held_rows: 0,
+            held_left: 0,
             held_age: 0,
+            instant_checks,
             previous_score: 0.0,
             row: 0,
         }
@@ -439,54 +489,61 @@ impl<'m> Detector<'m> {
             .update(&model.params, &model.tags, &framer.x, &framer.raw);
         self.rules
             .check(&model.tags, &model.params, framer, &mut self.violations);
-        // A broken rule keeps the alarm up for the longest window: the
-        // process stays disturbed after, say, a pump switched at the wrong level.
-        let mut rule_age = 0;
-        if self.violations.is_empty() {
-            if self.held_rows > 0 {
-                self.held_rows -= 1;
-                self.held_age += 1;
-                rule_age = self.held_age;
-                self.violations.clone_from(&self.held);
-            }
-        } else {
-            self.held.clone_from(&self.violations);
-            self.held_rows = model
-                .spans
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(1)
-                .saturating_sub(1);
-            self.held_age = 0;
-        }
         self.row += 1;
-        let (raw, best) = max_ratio(&self.scorer.stats, &model.scales);
-        let mut score = raw / model.threshold;
-        if !self.violations.is_empty() {
-            score = score.max(RULE_SCORE);
-        }
+        let (raw, _) = max_ratio(&self.scorer.stats, &model.scales);
+        let rules = self
+            .violations
+            .iter()
+            .map(Violation::score)
+            .fold(0.0, f64::max);
+        let score = (raw / model.threshold).max(rules);
         // One row over the threshold is not yet an alarm unless it is twice
         // over: a lone blip is noise far more often than an attack.
-        let alarm = score >= 1.0 && (score >= LONE_ROW_SCORE || self.previous_score >= 1.0);
+        let own_alarm = score >= 1.0 && (score >= LONE_ROW_SCORE || self.previous_score >= 1.0);
         self.previous_score = score;
+        // Clear evidence without memory of its own (a broken rule, a
+        // single-row check) holds the alarm up for `hold_rows`, an alarm
+        // off-delay: an attack shows itself in bursts (a pump switched at
+        // the wrong level, a pressure that disagrees with a replayed pump
+        // state), with quiet rows between that are no less under attack.
+        // Smoothed checks carry their own memory and hold nothing up.
+        let clear = rules >= LONE_ROW_SCORE
+            || (score >= LONE_ROW_SCORE
+                && max_ratio_of(&self.scorer.stats, &model.scales, &self.instant_checks)
+                    / model.threshold
+                    >= LONE_ROW_SCORE);
+        let held = !clear && self.held_left > 0;
+        if held {
+            self.held_left -= 1;
+            self.held_age += 1;
+        }
         let mut result = RowResult {
             row: self.row,
             time: record.time_text.clone(),
             score: round(score),
-            alarm,
+            alarm: own_alarm || held,
             tags: Vec::new(),
             explanation: String::new(),
             evidence: Value::Object(Default::default()),
         };
-        if alarm {
-            let _ = best;
-            let findings =
-                explain::findings(model, &self.scorer, framer, &self.violations, rule_age);
+        if result.alarm {
+            let mut findings = explain::findings(model, &self.scorer, framer, &self.violations);
+            if clear {
+                self.held.clone_from(&findings);
+                self.held_left = model.hold_rows;
+                self.held_age = 0;
+            } else if held {
+                explain::add_held(&mut findings, &self.held, self.held_age);
+            }
             explain::fill(model, &findings, &mut result);
         }
         result
     }
+}
+
+/// The largest statistic over its scale among the checks `of`.
+fn max_ratio_of(stats: &[f64], scales: &[f64], of: &[usize]) -> f64 {
+    of.iter().map(|&i| stats[i] / scales[i]).fold(0.0, f64::max)
 }
 
 /// The largest statistic over its scale, and which it was.
@@ -503,4 +560,30 @@ pub(crate) fn max_ratio(stats: &[f64], scales: &[f64]) -> (f64, usize) {
 
 fn round(x: f64) -> f64 {
     (x * 1e4).round() / 1e4
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_just_past_a_learned_range_are_weak_evidence() {
+        let tag = TagModel {
+            name: "P_J317".into(),
+            kind: TagKind::Continuous,
+            mean: 55.0,
+            std: 2.0,
+            min: 40.0,
+            max: 70.0,
+            missing: 0.0,
+        };
+        // Tolerance: 5 % of the spread, 0.1.
+        assert_eq!(range_score(&tag, 51.0, 50.0, 60.0), None);
+        assert_eq!(range_score(&tag, 49.95, 50.0, 60.0), None);
+        let weak = range_score(&tag, 49.85, 50.0, 60.0).unwrap();
+        assert!((weak - 1.5).abs() < 1e-6, "{weak}");
+        assert!(weak < LONE_ROW_SCORE, "too weak to alarm alone or hold");
+        assert_eq!(range_score(&tag, 60.3, 50.0, 60.0), Some(RULE_SCORE));
+        assert_eq!(range_score(&tag, 75.0, 50.0, 60.0), Some(RULE_SCORE));
+    }
 }

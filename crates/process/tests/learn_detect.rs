@@ -136,6 +136,84 @@ fn a_pump_that_should_never_run_alarms_with_its_name() {
     assert!(row.explanation.contains("always 0"), "{}", row.explanation);
 }
 
+/// The normal fixture's first `rows` data rows with pump PU3 (off
+/// throughout normal operation) reported running in data row `tampered`.
+fn with_pu3_running(dir: &Path, rows: usize, tampered: usize) -> PathBuf {
+    let text = std::fs::read_to_string(fixture("batadal-normal.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().take(rows + 1).map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let s_pu3 = header.iter().position(|h| *h == "S_PU3").unwrap();
+    let mut cells: Vec<String> = lines[tampered].split(',').map(String::from).collect();
+    cells[s_pu3] = "1".into();
+    lines[tampered] = cells.join(",");
+    let path = dir.join("tampered.csv");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    path
+}
+
+#[test]
+fn a_clear_finding_holds_the_alarm_up_for_the_learned_hold_then_releases() {
+    let mut model = learned();
+    assert_eq!(model.hold_rows, 6);
+    let dir = tempfile::tempdir().unwrap();
+    let path = with_pu3_running(dir.path(), 120, 60);
+    let untampered = detect(&model, &fixture("batadal-normal.csv"));
+    assert!(
+        untampered[59..75].iter().all(|(r, _)| !r.alarm),
+        "the untampered rows around it are quiet"
+    );
+    let results = detect(&model, &path);
+    assert!(results[59].0.alarm);
+    for (age, (row, _)) in results[60..66].iter().enumerate() {
+        let age = age + 1;
+        assert!(row.alarm, "held {age} rows after the broken rule");
+        assert!(row.score < 1.0, "held rows keep their own score");
+        assert_eq!(row.tags.first().map(String::as_str), Some("S_PU3"));
+        let ago = format!("{age} row{} ago: S_PU3", if age == 1 { "" } else { "s" });
+        assert!(row.explanation.starts_with(&ago), "{}", row.explanation);
+        assert_eq!(row.evidence["checks"][0]["rows_ago"], age);
+    }
+    assert!(
+        results[66..].iter().all(|(r, _)| !r.alarm),
+        "released after the hold"
+    );
+    // Without a hold only the row itself alarms.
+    model.hold_rows = 0;
+    let results = detect(&model, &path);
+    let alarmed: Vec<u64> = results
+        .iter()
+        .filter(|(r, _)| r.alarm)
+        .map(|(r, _)| r.row)
+        .collect();
+    assert_eq!(alarmed, [60]);
+}
+
+#[test]
+fn held_findings_are_at_most_the_hold_old() {
+    let model = learned();
+    let results = detect(&model, &fixture("batadal-attack.csv"));
+    let mut held = 0;
+    for (r, _) in results.iter().filter(|(r, _)| r.alarm) {
+        let ages: Vec<u64> = r.evidence["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["rows_ago"].as_u64())
+            .collect();
+        held += usize::from(!ages.is_empty());
+        assert!(
+            ages.iter()
+                .all(|&a| a >= 1 && a <= u64::from(model.hold_rows)),
+            "row {}: {:?}",
+            r.row,
+            r.evidence
+        );
+        // A row under the threshold alarms only while something holds it.
+        assert!(r.score >= 1.0 || !ages.is_empty(), "row {}", r.row);
+    }
+    assert!(held > 0, "no finding of the attack slice was held");
+}
+
 #[test]
 fn a_model_naming_an_absent_tag_is_refused() {
     let model = learned();

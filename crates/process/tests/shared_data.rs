@@ -57,10 +57,18 @@ fn batadal_dataset04_attacks_are_found_with_few_false_alarms() {
     );
     assert_eq!(model.step_seconds, Some(3600.0));
     assert_eq!((m.attacks, m.attacks_detected), (7, 7));
-    assert!(m.batadal.s >= 0.93, "S = {}", m.batadal.s);
-    assert!(m.point.f1 >= 0.8, "F1 = {}", m.point.f1);
+    // Development figures (docs/PROCESS-DETECTION.md): S 0.953, F1 0.872,
+    // 3 false-alarm episodes; under the old hold (rule breaks only, for the
+    // longest window) F1 was 0.841.
+    assert!(m.batadal.s >= 0.95, "S = {}", m.batadal.s);
+    assert!(m.point.f1 >= 0.86, "F1 = {}", m.point.f1);
     assert!(
-        m.false_alarm_episodes <= 20,
+        m.point.precision >= 0.85,
+        "precision = {}",
+        m.point.precision
+    );
+    assert!(
+        m.false_alarm_episodes <= 4,
         "{} false-alarm episodes",
         m.false_alarm_episodes
     );
