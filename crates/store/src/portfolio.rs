@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::sql::{self, Db};
+use crate::sql::{self, Db, Ty, Value};
 use crate::team::AuditEntry;
 use crate::{Result, Store, StoreError};
 
@@ -320,28 +320,8 @@ impl Store {
         through_import: i64,
     ) -> Result<()> {
         self.team_transaction(|db| {
-            for r in results {
-                db.execute(
-                    "DELETE FROM component_findings WHERE component_id = ?1",
-                    &[&r.id],
-                )?;
-                let detail = r
-                    .detail
-                    .as_ref()
-                    .map(|d| encode(d, "component detail"))
-                    .transpose()?;
-                db.execute(
-                    "UPDATE components SET resolution = ?2, outcome = ?3, detail = ?4 WHERE id = ?1",
-                    &[&r.id, &r.resolution, &r.outcome, &detail],
-                )?;
-                for (vuln, body) in &r.findings {
-                    db.execute(
-                        "INSERT INTO component_findings (component_id, vuln_id, data)
-                         VALUES (?1, ?2, ?3)
-                         ON CONFLICT (component_id, vuln_id) DO UPDATE SET data = excluded.data",
-                        &[&r.id, vuln, &encode(body, "finding")?],
-                    )?;
-                }
+            for chunk in results.chunks(sql::BATCH_ROWS) {
+                replace_results(db, chunk)?;
             }
             sql::set_meta(db, CURSOR, &through_import.to_string())
         })
@@ -513,29 +493,31 @@ fn add_version<C: Serialize>(
             &now,
         ],
     )?;
-    let mut fresh = Vec::new();
-    for (seq, c) in components.iter().enumerate() {
-        let id = match sql::first(
-            db,
-            "SELECT id FROM components WHERE identity = ?1",
-            &[&c.identity],
-        )? {
-            Some(id) => id,
-            None => {
-                let id: i64 = sql::one(
-                    db,
-                    "INSERT INTO components (identity, data) VALUES (?1, ?2) RETURNING id",
-                    &[&c.identity, &encode(c.body, "component")?],
-                )?;
-                fresh.push(id);
-                id
-            }
-        };
-        db.execute(
-            "INSERT INTO product_components (version_id, seq, component_id, bom_ref)
-             VALUES (?1, ?2, ?3, ?4)",
-            &[&version_id, &(seq as i64), &id, &c.bom_ref],
-        )?;
+    let fresh = store_components(db, components)?;
+    let ids = component_ids(db, components)?;
+    for (chunk_no, chunk) in components.chunks(sql::BATCH_ROWS).enumerate() {
+        let mut values = Vec::with_capacity(chunk.len() * 4);
+        for (i, c) in chunk.iter().enumerate() {
+            let seq = (chunk_no * sql::BATCH_ROWS + i) as i64;
+            let id = ids
+                .get(&c.identity)
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: format!("component {}", c.bom_ref),
+                    message: "stored but not found again".into(),
+                })?;
+            values.extend([
+                Value::Int(version_id),
+                Value::Int(seq),
+                Value::Int(id),
+                Value::Text(c.bom_ref.to_string()),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO product_components (version_id, seq, component_id, bom_ref) VALUES {}",
+            sql::values_rows(db, chunk.len(), &[Ty::Int, Ty::Int, Ty::Int, Ty::Text])
+        );
+        db.execute(&sql, &params(&values))?;
     }
     entry.change = Some(serde_json::json!({
         "before": existing.map(|_| serde_json::json!({"version": version, "replaced": true})),
@@ -605,6 +587,120 @@ fn remove(
 }
 
 const CURSOR: &str = "portfolio.scanned_through_import";
+
+/// Stores the components the portfolio does not hold yet; their ids.
+fn store_components<C: Serialize>(
+    db: &mut dyn Db,
+    components: &[NewComponent<'_, C>],
+) -> Result<Vec<i64>> {
+    let mut fresh = Vec::new();
+    for chunk in components.chunks(sql::BATCH_ROWS) {
+        let mut values = Vec::with_capacity(chunk.len() * 2);
+        for c in chunk {
+            values.extend([
+                Value::Int(c.identity),
+                Value::Blob(encode(c.body, "component")?),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO components (identity, data) VALUES {}
+             ON CONFLICT (identity) DO NOTHING RETURNING id",
+            sql::values_rows(db, chunk.len(), &[Ty::Int, Ty::Blob])
+        );
+        for r in db.query(&sql, &params(&values))? {
+            fresh.push(r.get(0)?);
+        }
+    }
+    fresh.sort_unstable();
+    Ok(fresh)
+}
+
+/// The stored id of each component's identity.
+fn component_ids<C: Serialize>(
+    db: &mut dyn Db,
+    components: &[NewComponent<'_, C>],
+) -> Result<HashMap<i64, i64>> {
+    let mut ids = HashMap::with_capacity(components.len());
+    for chunk in components.chunks(sql::BATCH_ROWS) {
+        let list: Vec<i64> = chunk.iter().map(|c| c.identity).collect();
+        let list = serde_json::to_string(&list).unwrap_or_default();
+        let sql = format!(
+            "SELECT identity, id FROM components WHERE identity IN ({})",
+            sql::int_list(db, 1)
+        );
+        for r in db.query(&sql, &[&list])? {
+            ids.insert(r.get(0)?, r.get(1)?);
+        }
+    }
+    Ok(ids)
+}
+
+/// Replaces the scan results of these components: their outcome and
+/// findings, a few statements for the lot.
+fn replace_results<D: Serialize, F: Serialize>(
+    db: &mut dyn Db,
+    results: &[ComponentResult<D, F>],
+) -> Result<()> {
+    let ids: Vec<i64> = results.iter().map(|r| r.id).collect();
+    let list = serde_json::to_string(&ids).unwrap_or_default();
+    let sql = format!(
+        "DELETE FROM component_findings WHERE component_id IN ({})",
+        sql::int_list(db, 1)
+    );
+    db.execute(&sql, &[&list])?;
+    let mut values = Vec::with_capacity(results.len() * 4);
+    for r in results {
+        let detail = r
+            .detail
+            .as_ref()
+            .map(|d| encode(d, "component detail"))
+            .transpose()?;
+        values.extend([
+            Value::Int(r.id),
+            Value::Int(r.resolution),
+            Value::Text(r.outcome.to_string()),
+            detail.map_or(Value::Null, Value::Blob),
+        ]);
+    }
+    let sql = format!(
+        "UPDATE components SET resolution = v.resolution, outcome = v.outcome, detail = v.detail
+         FROM (SELECT column1 AS id, column2 AS resolution, column3 AS outcome, column4 AS detail
+               FROM (VALUES {}) AS t) AS v
+         WHERE components.id = v.id",
+        sql::values_rows(db, results.len(), &[Ty::Int, Ty::Int, Ty::Text, Ty::Blob])
+    );
+    db.execute(&sql, &params(&values))?;
+    // One row per component and vulnerability (the last body listed): a
+    // statement may not write the same row twice.
+    let mut unique: HashMap<(i64, &String), &F> = HashMap::new();
+    for r in results {
+        for (vuln, body) in &r.findings {
+            unique.insert((r.id, vuln), body);
+        }
+    }
+    let findings: Vec<(i64, &String, &F)> =
+        unique.into_iter().map(|((id, v), f)| (id, v, f)).collect();
+    for chunk in findings.chunks(sql::BATCH_ROWS) {
+        let mut values = Vec::with_capacity(chunk.len() * 3);
+        for (id, vuln, body) in chunk {
+            values.extend([
+                Value::Int(*id),
+                Value::Text(vuln.to_string()),
+                Value::Blob(encode(body, "finding")?),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO component_findings (component_id, vuln_id, data) VALUES {}",
+            sql::values_rows(db, chunk.len(), &[Ty::Int, Ty::Text, Ty::Blob])
+        );
+        db.execute(&sql, &params(&values))?;
+    }
+    Ok(())
+}
+
+fn params(values: &[Value]) -> Vec<&dyn sql::Param> {
+    values.iter().map(|v| v as &dyn sql::Param).collect()
+}
 
 fn count(db: &mut dyn Db, sql: &str) -> Result<u64> {
     Ok(sql::one::<i64>(db, sql, &[])? as u64)

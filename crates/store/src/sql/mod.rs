@@ -71,6 +71,11 @@ impl Param for Vec<u8> {
         Value::Blob(self.clone())
     }
 }
+impl Param for Value {
+    fn value(&self) -> Value {
+        self.clone()
+    }
+}
 impl<T: Param + ?Sized> Param for &T {
     fn value(&self) -> Value {
         (**self).value()
@@ -231,6 +236,47 @@ pub(crate) fn join_in_order(db: &(impl Db + ?Sized)) -> &'static str {
         "CROSS JOIN"
     }
 }
+
+/// A column's type where a statement must name it (PostgreSQL cannot
+/// infer a parameter's type inside `VALUES` that is not an insert's).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ty {
+    Int,
+    Text,
+    Blob,
+}
+
+/// `(?1, ?2), (?3, ?4), …`: `rows` rows of parameters of these types, for
+/// multi-row `INSERT … VALUES` and `UPDATE … FROM (VALUES …)`: one round
+/// trip for many rows on a database server.
+pub(crate) fn values_rows(db: &(impl Db + ?Sized), rows: usize, types: &[Ty]) -> String {
+    let mut out = String::with_capacity(rows * types.len() * 12);
+    let mut n = 0;
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { ", (" });
+        for (c, ty) in types.iter().enumerate() {
+            n += 1;
+            if c > 0 {
+                out.push_str(", ");
+            }
+            if db.is_postgres() {
+                let name = match ty {
+                    Ty::Int => "BIGINT",
+                    Ty::Text => "TEXT",
+                    Ty::Blob => "BYTEA",
+                };
+                out.push_str(&format!("CAST(?{n} AS {name})"));
+            } else {
+                out.push_str(&format!("?{n}"));
+            }
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Rows per multi-row statement: well under both backends' parameter limits.
+pub(crate) const BATCH_ROWS: usize = 256;
 
 /// Row locks for a claim: PostgreSQL skips rows another transaction is
 /// claiming; SQLite's transaction holds the whole database's write lock.
