@@ -137,6 +137,20 @@ CREATE TABLE ot_alerts (
 );
 CREATE INDEX ot_alerts_by_update ON ot_alerts (updated_at DESC, id DESC);
 "#,
+    // 2: a product version's facts file and build configurations (the
+    // SQLite store's migration 11, same columns).
+    r#"
+CREATE TABLE version_inputs (
+    product_id BIGINT NOT NULL REFERENCES products (id),
+    version    TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('facts', 'config')),
+    origin     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    stored_by  TEXT NOT NULL,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (product_id, version, kind, origin)
+);
+"#,
 ];
 
 /// What to do with a database whose schema is older than this release's.

@@ -557,6 +557,11 @@ fn remove(
         tx.execute("DELETE FROM product_components WHERE version_id = ?1", [id])?;
         tx.execute("DELETE FROM product_versions WHERE id = ?1", [id])?;
     }
+    // A version added again later must not find the old one's facts.
+    tx.execute(
+        "DELETE FROM version_inputs WHERE product_id = ?1 AND (?2 IS NULL OR version = ?2)",
+        params![entry.product_id, version],
+    )?;
     // The product goes with its last version, and what hangs on its id.
     if !has_versions(tx, product)? {
         for table in [

@@ -65,7 +65,7 @@ fn new_and_older_kensa_databases_are_recognised() {
     conn.execute_batch(
         "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;
          DROP TABLE ot_alerts; DROP TABLE cra_submissions; DROP TABLE cra_cases;
-         DROP TABLE product_market;",
+         DROP TABLE product_market; DROP TABLE version_inputs;",
     )
     .unwrap();
     drop(conn);
