@@ -357,7 +357,8 @@ fn the_checklist_proposes_automatic_answers_and_saving_records_them() {
     // Nothing answers the DHCP path yet.
     assert!(!p.body.contains("name=\"auto.c5\""));
 
-    // A facts file stored with the version answers it from then on.
+    // A facts file uploaded on the product page is stored with the version
+    // and answers it from then on; a bad one is refused with its line.
     let facts = std::fs::read_to_string(common::demo().join("rtu-gateway.facts.yaml")).unwrap();
     let facts = facts.replace("product: rtu-gateway", "product: red-gw");
     let facts = facts
@@ -365,20 +366,55 @@ fn the_checklist_proposes_automatic_answers_and_saving_records_them() {
         .filter(|l| !l.starts_with("version:"))
         .collect::<Vec<_>>()
         .join("\n");
-    kensa_app::auto_answers::attach(
-        &mut f.store(),
-        &kensa_app::Actor::operator(),
-        "red-gw",
-        Some("1.0"),
-        kensa_store::team::InputKind::Facts,
-        "gw.facts.yaml",
-        &facts,
-    )
-    .unwrap();
+    let csrf = hidden(&p.body, "csrf");
+    let upload = |file_name: &str, text: &str| {
+        let boundary = "kensa-test-boundary";
+        let mut body = String::new();
+        for (n, v) in [
+            ("csrf", csrf.as_str()),
+            ("version", "1.0"),
+            ("kind", "facts"),
+        ] {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{n}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/yaml\r\n\r\n{text}\r\n--{boundary}--\r\n"
+        ));
+        page(
+            agent()
+                .post(&f.url("/products/red-gw/files"))
+                .header("Cookie", &session)
+                .content_type(format!("multipart/form-data; boundary={boundary}"))
+                .send(body),
+        )
+    };
+    let r = upload(
+        "bad.yaml",
+        "services:\n  web server: on\n  modbus: sometimes\n",
+    );
+    assert!(r.status >= 400, "{} {}", r.status, r.body);
+    assert!(r.body.contains("line 3"), "{}", r.body);
+    let r = upload("gw.facts.yaml", &facts);
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/products/red-gw#files"),
+        "{}",
+        r.body
+    );
+    let product = page(
+        agent()
+            .get(&f.url("/products/red-gw"))
+            .header("Cookie", &session)
+            .call(),
+    );
+    assert!(product.body.contains("gw.facts.yaml"), "{}", product.body);
+    assert!(!product.body.contains("bad.yaml"));
     let p = show();
     assert_eq!(hidden(&p.body, "auto.c5"), "yes", "{}", p.body);
     assert!(p.body.contains("stored: gw.facts.yaml"), "{}", p.body);
-    let csrf = hidden(&p.body, "csrf");
 
     let save = |extra: &[(&str, &str)]| {
         let mut form = vec![

@@ -174,6 +174,9 @@ pub(crate) fn statement(text: &str) -> Option<String> {
     infix(t)
 }
 
+/// Words a two-part statement in Japanese: (subject, second phrase).
+type Render = fn(&str, &str) -> String;
+
 /// "X is configured with the Y as Z", "X is used in Y" and other shapes
 /// with a second noun phrase.
 fn infix(t: &str) -> Option<String> {
@@ -189,27 +192,25 @@ fn infix(t: &str) -> Option<String> {
             terms(z)
         ));
     }
-    let shapes: &[(&str, &dyn Fn(String, String) -> String)] = &[
-        (" is configured to allow ", &|x, y| {
+    let shapes: &[(&str, Render)] = &[
+        (" is configured to allow ", |x, y| {
             format!("{x} が {y} を許可する設定になっている")
         }),
-        (" is configured with ", &|x, y| {
+        (" is configured with ", |x, y| {
             format!("{x} が {y} を使う設定になっている")
         }),
-        (" is configured as ", &|x, y| {
+        (" is configured as ", |x, y| {
             format!("{x} が {y} として設定されている")
         }),
-        (" is acting as ", &|x, y| {
+        (" is acting as ", |x, y| {
             format!("{x} が {y} として動作している")
         }),
-        (" is used in ", &|x, y| format!("{y} で {x} が使われている")),
-        (" are used in ", &|x, y| {
-            format!("{y} で {x} が使われている")
-        }),
-        (" is used with ", &|x, y| {
+        (" is used in ", |x, y| format!("{y} で {x} が使われている")),
+        (" are used in ", |x, y| format!("{y} で {x} が使われている")),
+        (" is used with ", |x, y| {
             format!("{x} が {y} とともに使われている")
         }),
-        (" is used to ", &|x, y| {
+        (" is used to ", |x, y| {
             format!("{y} のために {x} が使われている")
         }),
     ];
@@ -218,7 +219,7 @@ fn infix(t: &str) -> Option<String> {
             && !x.is_empty()
             && !y.is_empty()
         {
-            return Some(render(terms(x), phrase(y)));
+            return Some(render(&terms(x), &phrase(y)));
         }
     }
     None
