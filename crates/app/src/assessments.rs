@@ -2,7 +2,7 @@
 //! answers as a verdict stored for a product, its revisions and approval.
 
 use kensa_logic::Conditions;
-use kensa_logic::answers::{self, AnswersError, MAX_TEXT_CHARS};
+use kensa_logic::answers::{self, Answers, AnswersError, MAX_TEXT_CHARS};
 use kensa_logic::checklist::{self, Checklist, Lang};
 use kensa_logic::verdict::{Decisive, OpenQuestion, Verdict, evaluate};
 use kensa_logic::vex::Justification;
@@ -117,23 +117,35 @@ impl AssessmentView {
 }
 
 /// Evaluates answers (as an answers file has them) against the tree.
-pub fn verdict_of(tree: &Conditions, answers_value: &Value) -> Result<(Verdict, Value)> {
-    if !answers_value.is_object() {
+pub fn verdict_of(tree: &Conditions, answers: &Value) -> Result<(Verdict, Value)> {
+    if !answers.is_object() {
         return Err(AppError::invalid(
             "answers",
             "must be an object of condition id → answer (yes, no or unknown)",
         ));
     }
-    let doc = json!({"vulnerability": tree.vulnerability, "answers": answers_value});
-    let bytes = serde_json::to_vec(&doc).map_err(|e| AppError::BadInput(e.to_string()))?;
-    let parsed = answers::parse(&bytes).map_err(answers_error)?;
+    let parsed = parse_answers(&tree.vulnerability, answers)?;
     let verdict = evaluate(tree, &parsed).map_err(answers_error)?;
-    let normalised: serde_json::Map<String, Value> = parsed
-        .entries
-        .iter()
-        .map(|(id, a)| (id.clone(), serde_json::to_value(a).unwrap_or(Value::Null)))
-        .collect();
-    Ok((verdict, Value::Object(normalised)))
+    Ok((verdict, answers_value(&parsed)))
+}
+
+/// Answers as an answers file has them, parsed (not yet checked against a
+/// tree).
+pub(crate) fn parse_answers(vulnerability: &str, answers_value: &Value) -> Result<Answers> {
+    let doc = json!({"vulnerability": vulnerability, "answers": answers_value});
+    let bytes = serde_json::to_vec(&doc).map_err(|e| AppError::BadInput(e.to_string()))?;
+    answers::parse(&bytes).map_err(answers_error)
+}
+
+/// Parsed answers back as an answers file's object.
+pub(crate) fn answers_value(parsed: &Answers) -> Value {
+    Value::Object(
+        parsed
+            .entries
+            .iter()
+            .map(|(id, a)| (id.clone(), serde_json::to_value(a).unwrap_or(Value::Null)))
+            .collect(),
+    )
 }
 
 fn answers_error(e: AnswersError) -> AppError {

@@ -209,37 +209,47 @@ fn store_assessment(ctx: &Ctx, args: &AssessArgs, product: &str) -> Result<ExitC
     let person = match &args.answers {
         Some(path) => {
             let bytes = read_bounded(path, kensa_logic::answers::MAX_FILE_BYTES, "answers file")?;
+            let parsed = kensa_logic::answers::parse(&bytes)
+                .with_context(|| format!("answers file {}", path.display()))?;
             Some(
-                kensa_logic::answers::parse(&bytes)
-                    .with_context(|| format!("answers file {}", path.display()))?,
+                parsed
+                    .entries
+                    .iter()
+                    .map(|(k, a)| Ok((k.clone(), serde_json::to_value(a)?)))
+                    .collect::<Result<serde_json::Map<_, _>, serde_json::Error>>()?,
             )
         }
         None => None,
-    };
-    let parsed = if args.auto {
-        let auto = crate::auto::answers(ctx, &args.data, product, id)?;
-        kensa_logic::auto::merge(&auto.auto, person.as_ref())
-    } else {
-        person.context("--answers FILE is needed (or --auto)")?
     };
     let answers_name = args.answers.as_ref().map_or_else(
         || "automatic answers".to_string(),
         |p| format!("answers file {}", p.display()),
     );
-    let answers: serde_json::Map<String, serde_json::Value> = parsed
-        .entries
-        .iter()
-        .map(|(k, a)| Ok((k.clone(), serde_json::to_value(a)?)))
-        .collect::<Result<_, serde_json::Error>>()?;
     let mut store = ctx.open_existing()?;
-    let req = kensa_app::assessments::SaveAssessment {
-        answers: serde_json::Value::Object(answers),
-        note: args.note.clone(),
-        expected_revision: None,
-    };
-    let view =
-        kensa_app::assessments::save(&mut store, &kensa_app::Actor::operator(), product, id, &req)
-            .with_context(|| answers_name.clone())?;
+    let operator = kensa_app::Actor::operator();
+    let view = if args.auto {
+        let req = kensa_app::assessments::SaveAssessment {
+            answers: person.map_or(serde_json::Value::Null, serde_json::Value::Object),
+            note: args.note.clone(),
+            expected_revision: None,
+        };
+        let how = kensa_app::auto_answers::AutoSave {
+            version: args.data.product_version.clone(),
+            inputs: args.data.inputs()?,
+            shown: None,
+        };
+        kensa_app::auto_answers::save(&mut store, &operator, product, id, &req, how)
+    } else {
+        let req = kensa_app::assessments::SaveAssessment {
+            answers: serde_json::Value::Object(
+                person.context("--answers FILE is needed (or --auto)")?,
+            ),
+            note: args.note.clone(),
+            expected_revision: None,
+        };
+        kensa_app::assessments::save(&mut store, &operator, product, id, &req)
+    }
+    .with_context(|| answers_name.clone())?;
     match args.format {
         OutputFormat::Json => print_json(&view)?,
         OutputFormat::Text => {

@@ -25,6 +25,10 @@ pub enum ProductCommand {
     Show(ShowArgs),
     /// Remove a product version, or the whole product
     Remove(RemoveArgs),
+    /// Keep a product version's facts file and build configurations (.config)
+    /// for automatic answers, remove them, or list them
+    #[command(after_help = crate::auto::FILES_EXAMPLES)]
+    Files(crate::auto::FilesArgs),
 }
 
 const ADD_EXAMPLES: &str = "Examples:\n  \
@@ -108,6 +112,7 @@ pub fn run_product(ctx: &Ctx, cmd: ProductCommand) -> Result<ExitCode> {
         ProductCommand::List(args) => list(ctx, args),
         ProductCommand::Show(args) => show(ctx, args),
         ProductCommand::Remove(args) => remove(ctx, args),
+        ProductCommand::Files(args) => crate::auto::run_files(ctx, args),
     }
 }
 

@@ -149,3 +149,106 @@ fn a_bad_facts_file_is_refused_with_its_line() {
     );
     assert!(err.contains("bad.facts.yaml"), "{err}");
 }
+
+/// `kensa product files` keeps the facts file and `.config` with the
+/// version; `kensa assess --auto` then answers from them without being
+/// given the files, and a bad file is refused without storing anything.
+#[test]
+fn files_stored_with_the_version_answer_later_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = demo_db(tmp.path());
+    let bad = tmp.path().join("bad.facts.yaml");
+    std::fs::write(&bad, "services:\n  web server: on\n  modbus: sometimes\n").unwrap();
+    let o = kensa(&db)
+        .args(["product", "files", "rtu-gateway", "--facts"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("bad.facts.yaml") && err.contains("line 3"),
+        "{err}"
+    );
+
+    let config = tmp.path().join("busybox.config");
+    std::fs::write(
+        &config,
+        "# Busybox version: 1.36.1\nCONFIG_BUSYBOX=y\nCONFIG_UDHCPC=y\n# CONFIG_TELNETD is not set\n",
+    )
+    .unwrap();
+    let o = ok(kensa(&db)
+        .args([
+            "product",
+            "files",
+            "rtu-gateway",
+            "--version",
+            "2.8.1",
+            "--facts",
+        ])
+        .arg(repo("demo/rtu-gateway.facts.yaml"))
+        .arg("--build-config")
+        .arg(&config)
+        .args(["--format", "json"]));
+    let listed: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let files: Vec<(&str, &str)> = listed["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["origin"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("facts", "rtu-gateway.facts.yaml"),
+            ("config", "busybox.config")
+        ]
+    );
+
+    let o = ok(kensa(&db).args([
+        "assess",
+        "CVE-2014-6271",
+        "--product",
+        "rtu-gateway",
+        "--auto",
+        "--format",
+        "json",
+    ]));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let c5 = &v["answers"]["c5"];
+    assert_eq!(c5["answer"], "yes", "{v}");
+    assert_eq!(c5["note"], "automatic (facts)");
+    assert!(
+        c5["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("stored: rtu-gateway.facts.yaml"),
+        "{c5}"
+    );
+
+    // Without the facts file, the stored BusyBox .config answers the DHCP
+    // path (CONFIG_UDHCPC=y).
+    ok(kensa(&db).args(["product", "files", "rtu-gateway", "--remove-facts"]));
+    let o = ok(kensa(&db).args([
+        "checklist",
+        "CVE-2014-6271",
+        "--product",
+        "rtu-gateway",
+        "--format",
+        "json",
+    ]));
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let dhcp = questions(&list)
+        .into_iter()
+        .find(|(text, _)| text.contains("DHCP"))
+        .expect("the DHCP path");
+    assert_eq!(dhcp.1["source"], "config", "{}", dhcp.1);
+    assert!(
+        dhcp.1["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("stored: busybox.config"),
+        "{}",
+        dhcp.1
+    );
+}

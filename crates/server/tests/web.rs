@@ -324,3 +324,188 @@ fn an_unmatched_component_is_confirmed_from_the_product_page() {
         "resolved now"
     );
 }
+
+/// The web checklist pre-fills what the product's data answers (issue #17),
+/// with source and evidence; a facts file stored with the version answers
+/// too; saving keeps unchanged proposals as automatic (in the stored
+/// answers and the audit trail) and a person's changes as theirs.
+#[test]
+fn the_checklist_proposes_automatic_answers_and_saving_records_them() {
+    use common::VULN;
+    let f = Fixture::new();
+    let session = login(&f, "analyst-product", PASSWORD, "/");
+    let session = cookie(&session, "kensa_session").unwrap().to_string();
+    let here = format!("/products/red-gw/findings/{VULN}");
+    let show = || page(agent().get(&f.url(&here)).header("Cookie", &session).call());
+
+    // Shellshock on the demo gateway: bash 4.3 (yes), no OpenSSH and no
+    // Apache (no, on the SBOM's word), pre-filled with their evidence.
+    let p = show();
+    assert_eq!(p.status, 200);
+    for (id, answer) in [("c1", "yes"), ("c3", "no"), ("c4", "no")] {
+        assert_eq!(hidden(&p.body, &format!("auto.{id}")), answer, "{id}");
+        assert!(
+            p.body
+                .contains(&format!("name=\"answer.{id}\" value=\"{answer}\" checked")),
+            "{id} is pre-filled: {}",
+            p.body
+        );
+    }
+    assert!(p.body.contains("bash 4.3"), "{}", p.body);
+    assert!(p.body.contains("relies on the SBOM being complete"));
+    assert!(p.body.contains("from the SBOM"));
+    // Nothing answers the DHCP path yet.
+    assert!(!p.body.contains("name=\"auto.c5\""));
+
+    // A facts file uploaded on the product page is stored with the version
+    // and answers it from then on; a bad one is refused with its line.
+    let facts = std::fs::read_to_string(common::demo().join("rtu-gateway.facts.yaml")).unwrap();
+    let facts = facts.replace("product: rtu-gateway", "product: red-gw");
+    let facts = facts
+        .lines()
+        .filter(|l| !l.starts_with("version:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let csrf = hidden(&p.body, "csrf");
+    let upload = |file_name: &str, text: &str| {
+        let boundary = "kensa-test-boundary";
+        let mut body = String::new();
+        for (n, v) in [
+            ("csrf", csrf.as_str()),
+            ("version", "1.0"),
+            ("kind", "facts"),
+        ] {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{n}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
+             Content-Type: application/yaml\r\n\r\n{text}\r\n--{boundary}--\r\n"
+        ));
+        page(
+            agent()
+                .post(&f.url("/products/red-gw/files"))
+                .header("Cookie", &session)
+                .content_type(format!("multipart/form-data; boundary={boundary}"))
+                .send(body),
+        )
+    };
+    let r = upload(
+        "bad.yaml",
+        "services:\n  web server: on\n  modbus: sometimes\n",
+    );
+    assert!(r.status >= 400, "{} {}", r.status, r.body);
+    assert!(r.body.contains("line 3"), "{}", r.body);
+    let r = upload("gw.facts.yaml", &facts);
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (303, "/products/red-gw#files"),
+        "{}",
+        r.body
+    );
+    let product = page(
+        agent()
+            .get(&f.url("/products/red-gw"))
+            .header("Cookie", &session)
+            .call(),
+    );
+    assert!(product.body.contains("gw.facts.yaml"), "{}", product.body);
+    assert!(!product.body.contains("bad.yaml"));
+    let p = show();
+    assert_eq!(hidden(&p.body, "auto.c5"), "yes", "{}", p.body);
+    assert!(p.body.contains("stored: gw.facts.yaml"), "{}", p.body);
+
+    let save = |extra: &[(&str, &str)]| {
+        let mut form = vec![
+            ("csrf", csrf.as_str()),
+            ("checklist", "en"),
+            ("revision", "0"),
+            ("version", "1.0"),
+        ];
+        form.extend_from_slice(extra);
+        page(
+            agent()
+                .post(&f.url(&format!("{here}/assessment")))
+                .header("Cookie", &session)
+                .send_form(form),
+        )
+    };
+    // A proposal the data no longer gives is refused, nothing stored.
+    let r = save(&[
+        ("answer.c2", "yes"),
+        ("answer.c6", "yes"),
+        ("auto.c6", "yes"),
+    ]);
+    assert!(r.status >= 400, "{} {}", r.status, r.body);
+    assert!(r.body.contains("reload the page"), "{}", r.body);
+    let op = kensa_app::Actor::operator();
+    assert!(kensa_app::assessments::get(&f.store(), &op, "red-gw", VULN).is_err());
+
+    // Kept: c1 and c5. Changed: c3 (no → unknown). Same answer with the
+    // person's own note: c4. Answered by the person alone: c2.
+    let r = save(&[
+        ("answer.c1", "yes"),
+        ("auto.c1", "yes"),
+        ("answer.c2", "yes"),
+        ("answer.c3", "unknown"),
+        ("auto.c3", "no"),
+        ("answer.c4", "no"),
+        ("auto.c4", "no"),
+        ("note.c4", "checked the image: no httpd"),
+        ("answer.c5", "yes"),
+        ("auto.c5", "yes"),
+    ]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let saved = kensa_app::assessments::get(&f.store(), &op, "red-gw", VULN).unwrap();
+    let a = &saved.answers;
+    assert_eq!(a["c1"]["note"], "automatic (sbom)", "{a}");
+    assert!(a["c1"]["evidence"].as_str().unwrap().contains("bash 4.3"));
+    assert_eq!(a["c5"]["note"], "automatic (facts)", "{a}");
+    assert!(
+        a["c5"]["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("stored: gw.facts.yaml")
+    );
+    assert_eq!(a["c3"]["answer"], "unknown");
+    assert!(a["c3"]["note"].is_null(), "{a}");
+    assert_eq!(a["c4"]["note"], "checked the image: no httpd");
+    assert_eq!(a["c2"]["answer"], "yes");
+    assert!(a["c2"]["note"].is_null());
+    // The audit trail shows which answers were automatic.
+    let trail = f
+        .store()
+        .audit_log(&kensa_store::team::AuditFilter {
+            limit: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    let saved_entry = trail
+        .iter()
+        .find(|r| r.action == "assessment.save")
+        .expect("the save is audited");
+    let change = serde_json::to_string(&saved_entry.change).unwrap();
+    assert!(change.contains("automatic (sbom)") && change.contains("automatic (facts)"));
+    assert_eq!(saved_entry.actor, "analyst-product");
+
+    // Shown again: the kept proposals say so, and their note field stays
+    // the person's (empty), not "automatic (…)".
+    let p = show();
+    assert!(
+        p.body.contains("kept in the saved assessment"),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("name=\"note.c1\" ></textarea>"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains(">automatic (sbom)</textarea>"));
+    // The person's unknown stays checked, not the proposal.
+    assert!(
+        p.body
+            .contains("name=\"answer.c3\" value=\"unknown\" checked")
+    );
+}

@@ -270,6 +270,20 @@ CREATE TABLE leases (
     until  TEXT NOT NULL
 );
 "#,
+    // 5: a product version's facts file and build configurations (the
+    // SQLite store's migration 12, same columns).
+    r#"
+CREATE TABLE version_inputs (
+    product_id BIGINT NOT NULL REFERENCES products (id),
+    version    TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('facts', 'config')),
+    origin     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    stored_by  TEXT NOT NULL,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (product_id, version, kind, origin)
+);
+"#,
 ];
 
 /// What to do with a database whose schema is older than this release's.

@@ -551,6 +551,11 @@ fn remove(
         )?;
         db.execute("DELETE FROM product_versions WHERE id = ?1", &[id])?;
     }
+    // A version added again later must not find the old one's facts.
+    db.execute(
+        "DELETE FROM version_inputs WHERE product_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR version = ?2)",
+        &[&entry.product_id, &version],
+    )?;
     // The product goes with its last version, and what hangs on its id.
     let has_versions: bool = sql::one(
         db,

@@ -537,4 +537,20 @@ CREATE TABLE IF NOT EXISTS leases (
     until  TEXT NOT NULL
 );
 "#,
+    // 12: what is known about a product version besides its SBOM (see
+    // crate::team::version_inputs): its facts file and build configurations.
+    r#"
+-- The facts file (at most one) and kernel/BusyBox .config files of a product
+-- version, as given, for automatic answers. `origin` names the file.
+CREATE TABLE IF NOT EXISTS version_inputs (
+    product_id INTEGER NOT NULL REFERENCES products (id),
+    version    TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('facts', 'config')),
+    origin     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    stored_by  TEXT NOT NULL,
+    stored_at  TEXT NOT NULL,
+    PRIMARY KEY (product_id, version, kind, origin)
+) WITHOUT ROWID;
+"#,
 ];

@@ -65,7 +65,7 @@ fn new_and_older_kensa_databases_are_recognised() {
     conn.execute_batch(
         "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;
          DROP TABLE ot_alerts; DROP TABLE cra_submissions; DROP TABLE cra_cases;
-         DROP TABLE product_market; DROP TABLE leases; DROP INDEX jobs_by_state;
+         DROP TABLE product_market; DROP TABLE version_inputs; DROP TABLE leases; DROP INDEX jobs_by_state;
          ALTER TABLE jobs DROP COLUMN payload; ALTER TABLE jobs DROP COLUMN input;
          ALTER TABLE jobs DROP COLUMN attempts; ALTER TABLE jobs DROP COLUMN max_attempts;
          ALTER TABLE jobs DROP COLUMN run_after; ALTER TABLE jobs DROP COLUMN owner;

@@ -4,7 +4,7 @@
 
 use kensa_model::team::{Role, Scope};
 use kensa_store::team::{
-    AlertFilter, AuditEntry, AuditFilter, JobState, NewAlert, NewAssessment, NewToken,
+    AlertFilter, AuditEntry, AuditFilter, InputKind, JobState, NewAlert, NewAssessment, NewToken,
 };
 use kensa_store::{Migrate, Store, StoreError};
 use kensa_testpg::Cluster;
@@ -434,6 +434,111 @@ fn assessments_suite(store: &mut Store, product_id: i64) {
     ));
 }
 
+/// A product version's facts file (one, replaced) and build
+/// configurations (by name), each write audited, removal by kind or name.
+fn version_inputs_suite(store: &mut Store, product_id: i64) {
+    let start = store.audit_count().unwrap();
+    let put = |store: &mut Store, version: &str, kind, origin: &str, body: &str| {
+        store
+            .store_version_input(
+                product_id,
+                version,
+                kind,
+                origin,
+                body,
+                entry("version.input.store", "product:gw"),
+            )
+            .unwrap()
+    };
+    put(store, "1.0", InputKind::Facts, "a.yaml", "x: 1");
+    put(store, "1.0", InputKind::Facts, "b.yaml", "y: 2");
+    put(
+        store,
+        "1.0",
+        InputKind::Config,
+        "linux.config",
+        "CONFIG_A=y",
+    );
+    put(
+        store,
+        "1.0",
+        InputKind::Config,
+        "busybox.config",
+        "CONFIG_B=y",
+    );
+    put(
+        store,
+        "1.0",
+        InputKind::Config,
+        "linux.config",
+        "CONFIG_C=y",
+    );
+    put(
+        store,
+        "2.0",
+        InputKind::Config,
+        "linux.config",
+        "CONFIG_D=y",
+    );
+    let listed = |store: &Store, version: &str| -> Vec<(InputKind, String, String)> {
+        store
+            .version_inputs(product_id, version)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.kind, i.origin, i.body))
+            .collect()
+    };
+    assert_eq!(
+        listed(store, "1.0"),
+        [
+            (InputKind::Facts, "b.yaml".into(), "y: 2".into()),
+            (
+                InputKind::Config,
+                "busybox.config".into(),
+                "CONFIG_B=y".into()
+            ),
+            (
+                InputKind::Config,
+                "linux.config".into(),
+                "CONFIG_C=y".into()
+            ),
+        ]
+    );
+    assert_eq!(store.audit_count().unwrap(), start + 6);
+    let trail = store
+        .audit_log(&AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    let change = trail[0].change.as_ref().unwrap();
+    assert_eq!(change["after"]["origin"], "linux.config");
+    assert_eq!(change["before"]["files"], serde_json::json!([]));
+    let removed = store
+        .remove_version_input(
+            product_id,
+            "1.0",
+            InputKind::Config,
+            Some("linux.config"),
+            entry("version.input.remove", "product:gw"),
+        )
+        .unwrap();
+    assert_eq!(removed, 1);
+    let e = store
+        .remove_version_input(
+            product_id,
+            "1.0",
+            InputKind::Config,
+            Some("linux.config"),
+            entry("version.input.remove", "product:gw"),
+        )
+        .unwrap_err();
+    assert!(matches!(e, StoreError::NotFound(_)), "{e}");
+    assert_eq!(listed(store, "1.0").len(), 2);
+    assert_eq!(listed(store, "2.0").len(), 1);
+    assert_eq!(store.audit_count().unwrap(), start + 7);
+}
+
 #[test]
 fn team_state_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -451,6 +556,7 @@ fn team_state_on_sqlite() {
         )
         .unwrap();
     assessments_suite(&mut store, product);
+    version_inputs_suite(&mut store, product);
 }
 
 #[test]
@@ -463,6 +569,7 @@ fn team_state_on_postgres() {
     jobs_and_alerts_suite(&mut store);
     let product: i64 = pg_product(&url);
     assessments_suite(&mut store, product);
+    version_inputs_suite(&mut store, product);
 }
 
 /// Two nodes saving the same assessment at once without naming a revision

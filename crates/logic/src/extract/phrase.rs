@@ -57,7 +57,7 @@ pub fn platform(name: &str, source: ConditionSource, evidence: &str) -> Fact {
         kind: ConditionKind::Platform,
         text: shorten(&format!("The product runs on {name}"), MAX_TEXT),
         question: shorten(&format!("Does the product run on {name}?"), 400),
-        question_ja: format!("製品は {name} 上で動作していますか？"),
+        question_ja: format!("製品は {} 上で動作していますか？", terms(name)),
         source,
         evidence: evidence.to_string(),
     }
@@ -71,7 +71,10 @@ pub fn input(phrase: &str, evidence: &str) -> Fact {
         kind: ConditionKind::Input,
         text: shorten(&format!("Attacker-controlled input: {phrase}"), MAX_TEXT),
         question: format!("Can an attacker get this input to the product: {phrase}?"),
-        question_ja: format!("攻撃者は次の入力を製品に届けられますか：{}", terms(phrase)),
+        question_ja: format!(
+            "攻撃者は次の入力を製品に届けられますか：{}",
+            super::ja::phrase(phrase)
+        ),
         source: ConditionSource::Description,
         evidence: evidence.to_string(),
     }
@@ -92,7 +95,7 @@ pub fn attack_path(way: &str, evidence: &str) -> Fact {
                 .map(|s| s
                     .trim_end_matches(" を経由して脆弱性に到達できる")
                     .to_string())
-                .unwrap_or_else(|| terms(way))
+                .unwrap_or_else(|| super::ja::phrase(way))
         ),
         source: ConditionSource::Description,
         evidence: evidence.to_string(),

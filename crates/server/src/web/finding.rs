@@ -1,6 +1,9 @@
 //! A finding: why it matched, its triage, the checklist as a form whose
 //! answers save and show the verdict at once, the assessment's history,
-//! and VEX downloads.
+//! and VEX downloads. The checklist comes pre-filled with the answers the
+//! product's data gives (`kensa_app::auto_answers`), each with its source
+//! and evidence; a person may change any, and saving stores which were
+//! kept as automatic.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,8 +14,10 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kensa_app::assessments::{AssessmentView, SaveAssessment};
+use kensa_app::auto_answers::AutoSave;
 use kensa_app::findings::FindingDetail;
-use kensa_logic::checklist::{Checklist, Entry, Section};
+use kensa_logic::answers::AnswerValue;
+use kensa_logic::checklist::{self, Checklist, Entry, Section};
 use kensa_model::team::Role;
 use serde_json::{Value, json};
 
@@ -53,6 +58,13 @@ pub struct QuestionView {
     evidence: String,
     answer: String,
     note: String,
+    /// Kensa's own answer (yes, no, unknown; empty: none), its source
+    /// (sbom, profile, facts, config) and evidence.
+    auto_answer: String,
+    auto_source: String,
+    auto_evidence: String,
+    /// The stored answer is Kensa's, kept by whoever saved.
+    auto_kept: bool,
 }
 
 #[derive(Template)]
@@ -137,13 +149,26 @@ fn flatten(section: &Section, depth: usize, answers: &Value, out: &mut Vec<Quest
             evidence: String::new(),
             answer: String::new(),
             note: String::new(),
+            auto_answer: String::new(),
+            auto_source: String::new(),
+            auto_evidence: String::new(),
+            auto_kept: false,
         });
     }
     for e in &section.entries {
         match e {
             Entry::Group(g) => flatten(g, depth + 1, answers, out),
             Entry::Question(q) => {
-                let a = &answers[&q.id];
+                let stored = &answers[&q.id];
+                let note = stored["note"].as_str().unwrap_or("");
+                // Stored automatic answers carry "automatic (SOURCE)" as
+                // their note: not the person's words to edit.
+                let auto_kept = note.starts_with("automatic (");
+                let proposed = q
+                    .auto
+                    .as_ref()
+                    .filter(|a| a.answer != AnswerValue::Unknown)
+                    .map_or("", |a| a.answer.as_str());
                 out.push(QuestionView {
                     is_group: false,
                     depth: depth.min(3),
@@ -152,8 +177,23 @@ fn flatten(section: &Section, depth: usize, answers: &Value, out: &mut Vec<Quest
                     text: q.question.clone(),
                     hint: q.hint.clone(),
                     evidence: q.evidence.clone().unwrap_or_default(),
-                    answer: a["answer"].as_str().unwrap_or("").to_string(),
-                    note: a["note"].as_str().unwrap_or("").to_string(),
+                    answer: stored["answer"].as_str().unwrap_or(proposed).to_string(),
+                    note: if auto_kept { "" } else { note }.to_string(),
+                    auto_answer: q
+                        .auto
+                        .as_ref()
+                        .map_or("", |a| a.answer.as_str())
+                        .to_string(),
+                    auto_source: q
+                        .auto
+                        .as_ref()
+                        .map_or("", |a| a.source.as_str())
+                        .to_string(),
+                    auto_evidence: q
+                        .auto
+                        .as_ref()
+                        .map_or_else(String::new, |a| a.evidence.clone()),
+                    auto_kept,
                 });
             }
         }
@@ -193,7 +233,8 @@ fn panel(
     }
 }
 
-/// The finding, its checklist (in `lang`) and its assessment, read together.
+/// The finding, its checklist (in `lang`, with the product version's
+/// automatic answers) and its assessment, read together.
 async fn load(
     state: &Arc<AppState>,
     user: &WebUser,
@@ -206,8 +247,16 @@ async fn load(
         .pool
         .run(move |store| -> kensa_app::Result<_> {
             let detail = kensa_app::findings::finding_detail(store, &actor, &p, &v)?;
-            let list =
-                kensa_app::assessments::checklist(store, &detail.vulnerability, lang.checklist())?;
+            let auto = kensa_app::auto_answers::answer(
+                store,
+                &actor,
+                &p,
+                Some(&detail.version),
+                &detail.vulnerability,
+                Default::default(),
+            )?;
+            let mut list = checklist::build(&auto.tree, lang.checklist());
+            checklist::attach_auto(&mut list, &auto.auto);
             let view = match &detail.assessment {
                 Some(_) => Some(kensa_app::assessments::get(
                     store,
@@ -300,6 +349,13 @@ pub async fn page(
     Ok(html(StatusCode::OK, &page))
 }
 
+/// The automatic answers the form showed pre-filled: `auto.cN` fields.
+fn shown_of(form: &[(String, String)]) -> BTreeMap<String, AnswerValue> {
+    form.iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("auto.")?.to_string(), AnswerValue::parse(v)?)))
+        .collect()
+}
+
 /// The answers of a checklist form: `answer.cN` and `note.cN` fields.
 fn answers_of(form: &[(String, String)]) -> Value {
     let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
@@ -336,6 +392,11 @@ pub async fn save(
         .and_then(Lang::parse)
         .unwrap_or(user.t.0);
     let answers = answers_of(&form);
+    let how = AutoSave {
+        version: field("version"),
+        inputs: Default::default(),
+        shown: Some(shown_of(&form)),
+    };
     let req = SaveAssessment {
         expected_revision: Some(field("revision").and_then(|r| r.parse().ok()).unwrap_or(0)),
         note: field("note").filter(|n| !n.trim().is_empty()),
@@ -351,7 +412,7 @@ pub async fn save(
     } else {
         state
             .pool
-            .run(move |store| kensa_app::assessments::save(store, &actor, &p, &v, &req))
+            .run(move |store| kensa_app::auto_answers::save(store, &actor, &p, &v, &req, how))
             .await
     };
     let error = match saved {

@@ -8,6 +8,7 @@
 
 mod admin;
 mod browse;
+mod files;
 mod finding;
 mod i18n;
 mod products;
@@ -50,6 +51,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/products/{name}", get(products::product))
         .route("/products/{name}/upload", post(upload::upload_version))
         .route("/products/{name}/aliases", post(products::confirm_alias))
+        .route("/products/{name}/files", post(files::upload))
+        .route("/products/{name}/files/remove", post(files::remove))
         .route("/products/{name}/findings.csv", get(products::findings_csv))
         .route("/products/{name}/vex", get(finding::vex))
         .route("/products/{name}/findings/{vuln}", get(finding::page))

@@ -194,6 +194,9 @@ struct ProductPage {
     can_approve: bool,
     unmatched: Vec<Unmatched>,
     can_alias: bool,
+    /// The version's files for automatic answers: kind, name, bytes, who, when.
+    files: Vec<(String, String, usize, String, String)>,
+    can_files: bool,
 }
 
 /// A component no product resolved, with its nearest products
@@ -238,14 +241,16 @@ pub async fn product(
         .unwrap_or(0);
     let actor = user.actor.clone();
     let n = name.clone();
-    let (overview, findings) = state
+    let (overview, findings, files) = state
         .pool
         .run(move |store| -> kensa_app::Result<_> {
             let overview = kensa_app::products::get(store, &actor, &n)?;
             let mut findings =
                 kensa_app::findings::product_findings(store, &actor, &n, None, &filter)?;
             kensa_app::aliases::suggest(store, &mut findings.unresolved, UNMATCHED_SHOWN)?;
-            Ok((overview, findings))
+            let files =
+                kensa_app::auto_answers::stored(store, &actor, &n, Some(&findings.version))?;
+            Ok((overview, findings, files))
         })
         .await
         .map_err(|e| user.fail(e, "/"))?
@@ -288,6 +293,20 @@ pub async fn product(
         verdict_choices: kensa_app::findings::VERDICTS.to_vec(),
         sorts: vec!["priority", "vulnerability", "component"],
         can_upload: overview.role >= Role::Admin,
+        can_files: overview.role >= Role::Analyst,
+        files: files
+            .files
+            .into_iter()
+            .map(|f| {
+                (
+                    f.kind.as_str().to_string(),
+                    f.origin,
+                    f.bytes,
+                    f.stored_by,
+                    f.stored_at.chars().take(19).collect(),
+                )
+            })
+            .collect(),
         can_approve: overview.role >= Role::Approver,
         unmatched: findings
             .unresolved

@@ -15,6 +15,7 @@ mod assessments;
 mod audit;
 mod cra;
 mod jobs;
+mod version_inputs;
 
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
@@ -32,6 +33,7 @@ pub(crate) use audit::append as append_audit;
 pub use audit::{AuditFilter, AuditRow};
 pub use cra::{CaseRow, MarketRow, NewCase, SubmissionRow};
 pub use jobs::{ClaimedJob, JobOutcome, JobRow, JobState, NewJob};
+pub use version_inputs::{InputKind, VersionInput};
 
 /// One write, as the audit trail records it. The store adds the time.
 #[derive(Debug, Clone, Default)]
