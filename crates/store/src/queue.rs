@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::portfolio::encode;
-use crate::sql::{self, Db};
+use crate::sql::{self, Db, Ty, Value};
 use crate::{Result, Store};
 
 /// The triage of one vulnerability, to store.
@@ -139,21 +139,43 @@ impl Store {
             if replace_all {
                 db.execute("DELETE FROM vuln_triage", &[])?;
             }
-            for r in rows {
-                let body = encode(r.body, &format!("triage of {}", r.vuln_id))?;
-                db.execute(
-                    "INSERT INTO vuln_triage (vuln_id, priority, decision, kev, data)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
+            // One row per vulnerability (the last given): a statement may
+            // not write the same row twice.
+            let last: HashMap<&str, usize> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.vuln_id, i))
+                .collect();
+            let unique: Vec<&TriageRow<'_, T>> = rows
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| last[r.vuln_id] == *i)
+                .map(|(_, r)| r)
+                .collect();
+            for chunk in unique.chunks(sql::BATCH_ROWS) {
+                let mut values = Vec::with_capacity(chunk.len() * 5);
+                for r in chunk {
+                    values.extend([
+                        Value::Text(r.vuln_id.to_string()),
+                        Value::Int(i64::from(r.priority)),
+                        Value::Text(r.decision.to_string()),
+                        Value::Int(i64::from(r.kev)),
+                        Value::Blob(encode(r.body, &format!("triage of {}", r.vuln_id))?),
+                    ]);
+                }
+                let params: Vec<&dyn sql::Param> =
+                    values.iter().map(|v| v as &dyn sql::Param).collect();
+                let sql = format!(
+                    "INSERT INTO vuln_triage (vuln_id, priority, decision, kev, data) VALUES {}
                      ON CONFLICT (vuln_id) DO UPDATE SET priority = excluded.priority,
                          decision = excluded.decision, kev = excluded.kev, data = excluded.data",
-                    &[
-                        &r.vuln_id,
-                        &i64::from(r.priority),
-                        &r.decision,
-                        &i64::from(r.kev),
-                        &body,
-                    ],
-                )?;
+                    sql::values_rows(
+                        db,
+                        chunk.len(),
+                        &[Ty::Text, Ty::Int, Ty::Text, Ty::Int, Ty::Blob]
+                    )
+                );
+                db.execute(&sql, &params)?;
             }
             sql::set_meta(db, TRIAGE_CURSOR, &through_import.to_string())
         })
