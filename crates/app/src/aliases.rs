@@ -64,12 +64,7 @@ fn parse_target(target: &str) -> Result<(String, String)> {
             format!("`{target}` is not VENDOR:PRODUCT (for example `lighttpd:lighttpd`)"),
         ));
     };
-    let ok = |s: &str| {
-        !s.is_empty()
-            && !s.contains([':', ' ', '*', '?'])
-            && s.chars().all(|c| c.is_ascii_graphic())
-    };
-    if !ok(vendor) || !ok(product) {
+    if !is_cpe_part(vendor) || !is_cpe_part(product) {
         return Err(AppError::invalid(
             "target",
             format!(
@@ -78,6 +73,34 @@ fn parse_target(target: &str) -> Result<(String, String)> {
         ));
     }
     Ok((vendor.to_string(), product.to_string()))
+}
+
+/// One part of a CPE name: no separators, spaces or wildcards.
+fn is_cpe_part(s: &str) -> bool {
+    !s.is_empty() && !s.contains([':', ' ', '*', '?']) && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+/// The `vendor:product` target of a vendor and a product given apart (the
+/// REST API's fields), each checked under its own field name.
+pub fn target_of(vendor: &str, product: &str) -> Result<String> {
+    let part = |field: &str, value: &str| {
+        let v = clean(field, value, 100)?.to_ascii_lowercase();
+        if is_cpe_part(&v) {
+            Ok(v)
+        } else {
+            Err(AppError::invalid(
+                field,
+                format!(
+                    "`{value}` is not a {field} as CPE names write it (no `:`, spaces or wildcards)"
+                ),
+            ))
+        }
+    };
+    Ok(format!(
+        "{}:{}",
+        part("vendor", vendor)?,
+        part("product", product)?
+    ))
 }
 
 /// A purl type: letters, digits, `.`, `+`, `-` (the purl specification).
@@ -174,12 +197,26 @@ pub fn may_change(actor: &Actor) -> bool {
 
 /// Every alias.
 pub fn list(store: &Store, actor: &Actor) -> Result<Vec<AliasRow>> {
+    list_allowed(actor)?;
+    Ok(store.aliases()?)
+}
+
+fn list_allowed(actor: &Actor) -> Result<()> {
     if !actor.is_operator() && actor.grants().is_empty() {
         return Err(AppError::Forbidden(
             "reading aliases needs a grant on something".into(),
         ));
     }
-    Ok(store.aliases()?)
+    Ok(())
+}
+
+/// One alias by id; `NotFound` when there is none (or the actor may not
+/// read aliases).
+pub fn get(store: &Store, actor: &Actor, id: i64) -> Result<AliasRow> {
+    list_allowed(actor)?;
+    store
+        .alias(id)?
+        .ok_or_else(|| AppError::NotFound(format!("no alias {id}")))
 }
 
 /// Removes an alias by id (audited as `alias.remove`).
@@ -201,6 +238,13 @@ mod tests {
         );
         for bad in ["lighttpd", ":x", "x:", "a b:c", "a:b:c", "a:*"] {
             assert!(parse_target(bad).is_err(), "{bad}");
+        }
+        assert_eq!(target_of(" GNU", "bash").unwrap(), "gnu:bash");
+        for (vendor, product, field) in [("", "bash", "vendor"), ("gnu", "a:b", "product")] {
+            match target_of(vendor, product) {
+                Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{vendor}:{product}: {other:?}"),
+            }
         }
         assert_eq!(parse_purl_type("DEB").unwrap(), "deb");
         assert!(parse_purl_type("1x").is_err());

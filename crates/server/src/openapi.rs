@@ -8,7 +8,7 @@ use crate::api;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Kensa team server API", description = "Products, findings, assessments, VEX, the queue and the audit trail. Authenticate with `Authorization: Bearer TOKEN` (`kensa token create USER`). Errors are RFC 9457 problem details; lists are `{items, next_cursor}`."),
+    info(title = "Kensa team server API", description = "Products, findings, assessments, VEX, the team's aliases, the queue and the audit trail. Authenticate with `Authorization: Bearer TOKEN` (`kensa token create USER`). Errors are RFC 9457 problem details; lists are `{items, next_cursor}`."),
     paths(
         api::system::healthz, api::system::readyz, api::system::openapi,
         api::products::list, api::products::get, api::products::upload_sbom,
@@ -17,8 +17,9 @@ use crate::api;
         api::assessments::put, api::assessments::get, api::assessments::approve,
         api::assessments::history, api::assessments::vex,
         api::system::audit, api::alerts::receive, api::alerts::list,
+        api::aliases::list, api::aliases::get, api::aliases::add, api::aliases::remove,
     ),
-    components(schemas(api::assessments::AssessmentBody)),
+    components(schemas(api::assessments::AssessmentBody, api::aliases::AliasBody)),
     modifiers(&BearerAuth),
 )]
 struct ApiDoc;

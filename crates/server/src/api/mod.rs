@@ -2,6 +2,7 @@
 //! TOKEN`, errors as problem details, lists as `{"items", "next_cursor"}`.
 
 pub(crate) mod alerts;
+pub(crate) mod aliases;
 pub(crate) mod assessments;
 pub(crate) mod products;
 pub(crate) mod system;
@@ -48,4 +49,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/v1/audit", get(system::audit))
         .route("/api/v1/jobs/{id}", get(products::job))
         .route("/api/v1/alerts", get(alerts::list).post(alerts::receive))
+        .route("/api/v1/aliases", get(aliases::list).post(aliases::add))
+        .route(
+            "/api/v1/aliases/{id}",
+            get(aliases::get).delete(aliases::remove),
+        )
 }

@@ -151,6 +151,7 @@ pub struct Reply {
     pub content_type: String,
     pub text: String,
     pub etag: Option<String>,
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -169,10 +170,12 @@ pub fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply 
     };
     let content_type = header("content-type").unwrap_or_default();
     let etag = header("etag");
+    let location = header("location");
     Reply {
         status: r.status().as_u16(),
         content_type,
         etag,
+        location,
         text: r.body_mut().read_to_string().unwrap_or_default(),
     }
 }
@@ -206,6 +209,7 @@ pub fn call(
             .content_type("application/json")
             .send(b),
         ("POST", None) => with_auth!(a.post(&url)).send_empty(),
+        ("DELETE", None) => with_auth!(a.delete(&url)).call(),
         other => panic!("unsupported {other:?}"),
     })
 }

@@ -148,6 +148,11 @@ impl Store {
         })
     }
 
+    /// One alias by id.
+    pub fn alias(&self, id: i64) -> Result<Option<AliasRow>> {
+        self.team_conn(|db| alias_by_id(db, id))
+    }
+
     /// The aliases of a normalised component name.
     pub fn aliases_named(&self, name: &str) -> Result<Vec<AliasRow>> {
         self.team_conn(|db| {
