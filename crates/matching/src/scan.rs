@@ -149,11 +149,31 @@ enum NameSource {
 struct NameCache {
     found: Mutex<HashMap<String, Option<Arc<[Entry]>>>>,
     mappings: Mutex<HashMap<String, Arc<[NameMappingRow]>>>,
-    aliases: Mutex<HashMap<String, Arc<[AliasRow]>>>,
+    /// The team's aliases by normalised name, read once per scan: they
+    /// are few, and they live with the team's state (on a node, in
+    /// PostgreSQL, which the workers' read-only connections do not reach).
+    aliases: HashMap<String, Arc<[AliasRow]>>,
     failed: Mutex<Option<StoreError>>,
 }
 
 impl NameCache {
+    fn new(store: &Store) -> Result<NameCache, StoreError> {
+        let mut by_name: HashMap<String, Vec<AliasRow>> = HashMap::new();
+        for alias in store.aliases()? {
+            by_name.entry(alias.name.clone()).or_default().push(alias);
+        }
+        Ok(NameCache {
+            aliases: by_name
+                .into_iter()
+                .map(|(name, mut rows)| {
+                    rows.sort_by_key(|a| a.id);
+                    (name, Arc::from(rows))
+                })
+                .collect(),
+            ..NameCache::default()
+        })
+    }
+
     /// `lookup` once per name and scan; a failure is kept for the scan to
     /// report, and reads as nothing.
     fn cached<T>(
@@ -178,7 +198,7 @@ impl NameCache {
 }
 
 /// The dictionary as one worker, on its connection, sees it; curated
-/// mappings and the team's aliases are always read from the store.
+/// mappings are always read from the store.
 enum NamesOn<'a> {
     Stored(&'a NameCache, &'a Store, &'a AdvisoryIndex),
     Memory(&'a Dictionary, &'a NameCache, &'a Store, &'a AdvisoryIndex),
@@ -228,8 +248,12 @@ impl Names for NamesOn<'_> {
     }
 
     fn aliases(&self, name: &str) -> Arc<[AliasRow]> {
-        let (cache, store) = self.cache_and_store();
-        cache.cached(&cache.aliases, name, || store.aliases_named(name))
+        let (cache, _) = self.cache_and_store();
+        cache
+            .aliases
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(Vec::new()))
     }
 
     fn catalogue_names(&self, c: &Component) -> Vec<String> {
@@ -298,10 +322,10 @@ impl<'s> Scanner<'s> {
     /// the first scan rebuilds it) and indexes the CSAF products.
     pub fn new(store: &'s Store) -> Result<Scanner<'s>, StoreError> {
         let names = match store.refresh_product_names() {
-            Ok(_) => NameSource::Stored(NameCache::default()),
+            Ok(_) => NameSource::Stored(NameCache::new(store)?),
             Err(e) if e.is_read_only() => NameSource::Memory(
                 Dictionary::new(store.cpe_products()?.into_iter().map(Entry::from)),
-                NameCache::default(),
+                NameCache::new(store)?,
             ),
             Err(e) => return Err(e),
         };

@@ -357,7 +357,8 @@ impl Store {
 
     /// A second, read-only connection to this store's file, for a worker
     /// thread (a connection serves one thread at a time). `None` for an
-    /// in-memory store, which no other connection can see.
+    /// in-memory store, which no other connection can see. On a node it
+    /// reads the intelligence only: the team's state is on the server.
     pub fn reader(&self) -> Result<Option<Store>> {
         if self.path.as_os_str() == ":memory:" {
             return Ok(None);
