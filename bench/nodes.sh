@@ -24,7 +24,8 @@ manifest="$work/portfolio-$products-$per-$pool/manifest.tsv"
 source bench/lib/pg.sh
 pids=()
 pg_cleanup_hook() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-start_pg 55433
+port=55433
+start_pg "$port"
 "$pgbin/psql" -q -h 127.0.0.1 -p "$port" -U kensa -d postgres -c "CREATE DATABASE bench"
 url="postgres://kensa@127.0.0.1:$port/bench"
 for n in a b; do
@@ -40,9 +41,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start() { # DB INTEL → base URL
   local p; p=$(free_port)
   if [ -n "$2" ]; then
-    "$bin" --db "$1" --intel "$2" serve --listen "127.0.0.1:$p" --connections 8 2>>"$work/nodes-serve.log" &
+    "$bin" --db "$1" --intel "$2" serve --listen "127.0.0.1:$p" --connections 8 >/dev/null 2>>"$work/nodes-serve.log" &
   else
-    "$bin" --db "$1" serve --listen "127.0.0.1:$p" --connections 8 2>>"$work/nodes-serve.log" &
+    "$bin" --db "$1" serve --listen "127.0.0.1:$p" --connections 8 >/dev/null 2>>"$work/nodes-serve.log" &
   fi
   pids+=($!)
   for _ in $(seq 150); do curl -sf "http://127.0.0.1:$p/readyz" >/dev/null && break; sleep 0.2; done
