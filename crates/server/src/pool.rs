@@ -44,11 +44,6 @@ impl Pool {
         })
     }
 
-    /// Where the data lives.
-    pub fn location(&self) -> &Location {
-        &self.location
-    }
-
     /// A connection of its own, outside the pool (for progress reports
     /// while a pooled one is busy).
     pub fn open_extra(&self) -> Result<Store, StoreError> {
@@ -58,22 +53,14 @@ impl Pool {
     /// On a node: switches to a newer intelligence publication if there
     /// is one; every connection follows when it is next taken.
     pub async fn pick_up_intel(self: &Arc<Self>) -> Result<Option<i64>, ApiError> {
-        let pool = self.clone();
         let picked = self
             .run(|store| store.pick_up_intel())
             .await?
             .map_err(|e| ApiError::unavailable(format!("intelligence publication: {e}")))?;
         if let Some(generation) = picked {
-            pool.generation.fetch_max(generation, Ordering::SeqCst);
-        }
-        Ok(picked)
-    }
-
-    /// Notes that a connection switched to `generation` (after publishing).
-    pub fn switched_to(&self, generation: Option<i64>) {
-        if let Some(generation) = generation {
             self.generation.fetch_max(generation, Ordering::SeqCst);
         }
+        Ok(picked)
     }
 
     /// Runs `f` with a connection on the blocking pool.

@@ -493,20 +493,11 @@ impl Store {
 
     /// Reads a value set with [`Store::set_meta`] (sync cursors and the like).
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        use rusqlite::OptionalExtension;
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        sql::meta(&mut sql::SqliteDb(&self.conn), key)
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
+        sql::set_meta(&mut sql::SqliteDb(&self.conn), key, value)
     }
 }
 

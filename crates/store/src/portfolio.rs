@@ -517,7 +517,7 @@ fn add_version<C: Serialize>(
             "INSERT INTO product_components (version_id, seq, component_id, bom_ref) VALUES {}",
             sql::values_rows(db, chunk.len(), &[Ty::Int, Ty::Int, Ty::Int, Ty::Text])
         );
-        db.execute(&sql, &params(&values))?;
+        db.execute(&sql, &sql::params(&values))?;
     }
     entry.change = Some(serde_json::json!({
         "before": existing.map(|_| serde_json::json!({"version": version, "replaced": true})),
@@ -612,7 +612,7 @@ fn store_components<C: Serialize>(
              ON CONFLICT (identity) DO NOTHING RETURNING id",
             sql::values_rows(db, chunk.len(), &[Ty::Int, Ty::Blob])
         );
-        for r in db.query(&sql, &params(&values))? {
+        for r in db.query(&sql, &sql::params(&values))? {
             fresh.push(r.get(0)?);
         }
     }
@@ -674,7 +674,7 @@ fn replace_results<D: Serialize, F: Serialize>(
          WHERE components.id = v.id",
         sql::values_rows(db, results.len(), &[Ty::Int, Ty::Int, Ty::Text, Ty::Blob])
     );
-    db.execute(&sql, &params(&values))?;
+    db.execute(&sql, &sql::params(&values))?;
     // One row per component and vulnerability (the last body listed): a
     // statement may not write the same row twice.
     let mut unique: HashMap<(i64, &String), &F> = HashMap::new();
@@ -698,13 +698,9 @@ fn replace_results<D: Serialize, F: Serialize>(
             "INSERT INTO component_findings (component_id, vuln_id, data) VALUES {}",
             sql::values_rows(db, chunk.len(), &[Ty::Int, Ty::Text, Ty::Blob])
         );
-        db.execute(&sql, &params(&values))?;
+        db.execute(&sql, &sql::params(&values))?;
     }
     Ok(())
-}
-
-fn params(values: &[Value]) -> Vec<&dyn sql::Param> {
-    values.iter().map(|v| v as &dyn sql::Param).collect()
 }
 
 fn count(db: &mut dyn Db, sql: &str) -> Result<u64> {

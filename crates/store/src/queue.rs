@@ -163,8 +163,6 @@ impl Store {
                         Value::Blob(encode(r.body, &format!("triage of {}", r.vuln_id))?),
                     ]);
                 }
-                let params: Vec<&dyn sql::Param> =
-                    values.iter().map(|v| v as &dyn sql::Param).collect();
                 let sql = format!(
                     "INSERT INTO vuln_triage (vuln_id, priority, decision, kev, data) VALUES {}
                      ON CONFLICT (vuln_id) DO UPDATE SET priority = excluded.priority,
@@ -175,7 +173,7 @@ impl Store {
                         &[Ty::Text, Ty::Int, Ty::Text, Ty::Int, Ty::Blob]
                     )
                 );
-                db.execute(&sql, &params)?;
+                db.execute(&sql, &sql::params(&values))?;
             }
             sql::set_meta(db, TRIAGE_CURSOR, &through_import.to_string())
         })

@@ -737,7 +737,7 @@ fn packages(rec: &VulnRecord) -> BTreeSet<(String, String)> {
 }
 
 pub(crate) fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    after(std::time::Duration::ZERO)
 }
 
 /// [`now`] plus `delay`, in the same fixed-width form (so that times

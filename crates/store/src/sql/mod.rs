@@ -275,6 +275,11 @@ pub(crate) fn values_rows(db: &(impl Db + ?Sized), rows: usize, types: &[Ty]) ->
     out
 }
 
+/// Owned values as the parameters of a statement.
+pub(crate) fn params(values: &[Value]) -> Vec<&dyn Param> {
+    values.iter().map(|v| v as &dyn Param).collect()
+}
+
 /// Rows per multi-row statement: well under both backends' parameter limits.
 pub(crate) const BATCH_ROWS: usize = 256;
 

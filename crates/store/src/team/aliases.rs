@@ -153,19 +153,6 @@ impl Store {
         self.team_conn(|db| alias_by_id(db, id))
     }
 
-    /// The aliases of a normalised component name.
-    pub fn aliases_named(&self, name: &str) -> Result<Vec<AliasRow>> {
-        self.team_conn(|db| {
-            db.query(
-                &format!("SELECT {COLUMNS} FROM component_aliases WHERE name = ?1 ORDER BY id"),
-                &[&name],
-            )?
-            .iter()
-            .map(alias_row)
-            .collect()
-        })
-    }
-
     /// Bumped by every alias change (0 before the first).
     pub fn alias_revision(&self) -> Result<i64> {
         Ok(self
