@@ -17,6 +17,9 @@ use kensa_store::team::{AuditEntry, GrantRow, ProductRef};
 
 use crate::{AppError, Result};
 
+/// The name Kensa's own writes are audited under ([`Actor::automatic`]).
+pub const AUTOMATIC: &str = "kensa";
+
 /// The person (or process) a use case acts for.
 #[derive(Debug, Clone)]
 pub struct Actor {
@@ -54,6 +57,18 @@ impl Actor {
             name: format!("cli:{os_user}"),
             user_id: None,
             via: "cli".into(),
+            client: None,
+            rights: Rights::Operator,
+        }
+    }
+
+    /// Kensa itself, acting on evidence it imported (a CRA case it opens):
+    /// every right, audited as `kensa`.
+    pub fn automatic() -> Actor {
+        Actor {
+            name: AUTOMATIC.into(),
+            user_id: None,
+            via: "automatic".into(),
             client: None,
             rights: Rights::Operator,
         }

@@ -267,8 +267,16 @@ fn parse_sbom(new: &AddVersion<'_>) -> Result<Sbom> {
 /// stored triage that ranks the queue.
 pub fn rescan_portfolio(store: &mut Store) -> Result<RescanReport> {
     let report = portfolio::rescan(store, &ScanOptions::default())?;
-    crate::triage::refresh_stored_triage(store)?;
+    findings_changed(store)?;
     Ok(report)
+}
+
+/// What follows new findings: the stored triage that ranks the queue, and
+/// the CRA cases their evidence of exploitation opens.
+fn findings_changed(store: &mut Store) -> Result<()> {
+    crate::triage::refresh_stored_triage(store)?;
+    crate::cra::open_from_evidence(store, None, chrono::Utc::now())?;
+    Ok(())
 }
 
 /// [`rescan_portfolio`], telling `progress` how many of about `expected`
@@ -309,7 +317,7 @@ fn rescan_reporting(
         done: expected,
         total: expected,
     });
-    crate::triage::refresh_stored_triage(store)?;
+    findings_changed(store)?;
     Ok(report)
 }
 

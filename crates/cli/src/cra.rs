@@ -235,6 +235,7 @@ pub fn run(ctx: &Ctx, cmd: CraCommand) -> Result<ExitCode> {
                 support_end: a.support_end,
             };
             let row = cra::set_market(&mut store, &actor, &a.product, &m)?;
+            announce_opened(&store, now, ctx.quiet);
             match a.format {
                 OutputFormat::Json => print_json(&row)?,
                 OutputFormat::Text if row.on_market => outln!(
@@ -311,6 +312,35 @@ pub fn run(ctx: &Ctx, cmd: CraCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Tells the user on stderr about the cases Kensa opened itself since
+/// `since`: their Article 14 clocks run from now on.
+pub fn announce_opened(store: &kensa_store::Store, since: DateTime<Utc>, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let opened = match cra::opened_automatically_since(store, &Actor::operator(), since) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("warning: could not read the CRA cases: {e}");
+            return;
+        }
+    };
+    for c in opened {
+        let due = c.next.as_ref().map_or(String::new(), |n| {
+            format!("; {} due {}", n.stage.as_str().replace('-', " "), local(&n.due))
+        });
+        eprintln!(
+            "CRA: opened {} for {} {}: {} is actively exploited ({}){due}\n  see `kensa cra show {}`",
+            c.id,
+            field(&c.product),
+            field(&c.version),
+            subject(&c),
+            c.source,
+            c.id
+        );
+    }
 }
 
 fn subject(c: &CaseView) -> String {

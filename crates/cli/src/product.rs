@@ -121,7 +121,9 @@ pub fn run_portfolio(ctx: &Ctx, cmd: PortfolioCommand) -> Result<ExitCode> {
         PortfolioCommand::Rescan(args) => {
             let mut store = ctx.open_existing()?;
             crate::database::DatabaseInfo::of(&store)?.warn_if_stale();
+            let since = chrono::Utc::now();
             let report = products::rescan_portfolio(&mut store)?;
+            crate::cra::announce_opened(&store, since, ctx.quiet);
             match args.format {
                 OutputFormat::Json => print_json(&report)?,
                 OutputFormat::Text => print_rescan(&report, true),
@@ -161,7 +163,9 @@ fn add(ctx: &Ctx, args: AddArgs) -> Result<ExitCode> {
         }
         reports.push(a);
     }
+    let since = chrono::Utc::now();
     let rescan = products::rescan_portfolio(&mut store)?;
+    crate::cra::announce_opened(&store, since, ctx.quiet);
     let info = crate::database::DatabaseInfo::of(&store)?;
     if !info.data.has_vulnerability_data() {
         eprintln!(
@@ -332,7 +336,9 @@ pub fn rescan_after_import(
     if store.component_count()? == 0 {
         return Ok(None);
     }
+    let since = chrono::Utc::now();
     let report = products::rescan_portfolio(store)?;
+    crate::cra::announce_opened(store, since, quiet);
     if !quiet {
         print_rescan(&report, format == OutputFormat::Text);
     }

@@ -38,16 +38,41 @@ fn time(v: &Value) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-fn setup(dir: &Path) -> PathBuf {
+/// The demo database with product gw 1.0; with CISA KEV's demo excerpt
+/// (evidence of active exploitation for four of gw's findings) or without.
+fn setup(dir: &Path, with_kev: bool) -> PathBuf {
     let db = dir.join("k.db");
-    ok(kensa(&db)
+    let mut import = kensa(&db);
+    import
         .args(["-q", "db", "import"])
-        .arg(repo("demo/nvd-demo.api2.jsonl.gz"))
-        .arg(repo("demo/kev-demo.json")));
+        .arg(repo("demo/nvd-demo.api2.jsonl.gz"));
+    if with_kev {
+        import.arg(repo("demo/kev-demo.json"));
+    }
+    ok(&mut import);
     ok(kensa(&db)
         .args(["-q", "product", "add", "gw", "--version", "1.0", "--sbom"])
         .arg(repo("demo/rtu-gateway.cdx.json")));
     db
+}
+
+/// gw's findings that CISA KEV's demo excerpt lists.
+const KEV_FINDINGS: [&str; 4] = [
+    "CVE-2014-6271",
+    "CVE-2014-7169",
+    "CVE-2014-0160",
+    "CVE-2016-5195",
+];
+
+fn cases(db: &Path) -> Vec<Value> {
+    json(&ok(kensa(db).args(["cra", "list", "--format", "json"])))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn registered(db: &Path) -> DateTime<Utc> {
@@ -62,9 +87,9 @@ fn registered(db: &Path) -> DateTime<Utc> {
 }
 
 #[test]
-fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
+fn marking_a_product_on_the_market_opens_its_kev_cases_with_clocks_from_registration() {
     let dir = tempfile::tempdir().unwrap();
-    let db = setup(dir.path());
+    let db = setup(dir.path(), true);
     let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-2014-0160", "--product", "gw"]));
     assert!(e.contains("not marked as on the EU market"), "{e}");
     let e = fails(kensa(&db).args([
@@ -76,7 +101,8 @@ fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
         "DE,XX",
     ]));
     assert!(e.contains("member_states") && e.contains("XX"), "{e}");
-    ok(kensa(&db).args([
+    assert!(cases(&db).is_empty(), "not on the market: no obligation");
+    let marked = ok(kensa(&db).args([
         "cra",
         "market",
         "gw",
@@ -86,18 +112,28 @@ fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
         "--support-end",
         "2031-12-31",
     ]));
-
-    let case = json(&ok(kensa(&db).args([
-        "cra",
-        "open",
-        "--vuln",
-        "CVE-2014-0160",
-        "--product",
-        "gw",
-        "--format",
-        "json",
-    ])));
-    assert_eq!(case["id"], "CRA-1");
+    // Kensa holds KEV's evidence for four findings: their cases open now.
+    let told = stderr(&marked);
+    let opened = cases(&db);
+    assert_eq!(opened.len(), KEV_FINDINGS.len(), "{opened:?}");
+    for c in &opened {
+        assert!(
+            KEV_FINDINGS.contains(&c["vulnerability"].as_str().unwrap()),
+            "{c}"
+        );
+        assert_eq!(c["opened_by"], "kensa");
+        assert!(
+            told.contains(&format!("CRA: opened {} for gw 1.0", c["id"].as_str().unwrap())),
+            "{told}"
+        );
+    }
+    let case = opened
+        .iter()
+        .find(|c| c["vulnerability"] == "CVE-2014-0160")
+        .unwrap()
+        .clone();
+    let id = case["id"].as_str().unwrap().to_string();
+    assert!(case["source"].as_str().unwrap().starts_with("CISA KEV"), "{case}");
     // CISA listed Heartbleed in 2022; the version was registered today.
     assert_eq!(
         time(&case["evidence_at"]).format("%Y-%m-%d").to_string(),
@@ -117,10 +153,11 @@ fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
     assert_eq!(case["next"]["stage"], "early-warning");
 
     let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-2014-0160", "--product", "gw"]));
-    assert!(
-        e.contains("already has a case") && e.contains("CRA-1"),
-        "{e}"
-    );
+    assert!(e.contains("already has a case") && e.contains(&id), "{e}");
+    // Marking it again, or a rescan, opens nothing twice.
+    ok(kensa(&db).args(["cra", "market", "gw", "--on-market", "--member-states", "DE"]));
+    ok(kensa(&db).args(["portfolio", "rescan"]));
+    assert_eq!(cases(&db).len(), KEV_FINDINGS.len());
     let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-1999-0001", "--product", "gw"]));
     assert!(
         e.contains("CVE-1999-0001 is not a finding of gw 1.0"),
@@ -131,21 +168,21 @@ fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
     let rows = json(&ok(kensa(&db).args(["queue", "--format", "json"])));
     for r in rows.as_array().unwrap() {
         if r["vulnerability"] == "CVE-2014-0160" {
-            assert_eq!(r["cra"]["case"], "CRA-1", "{r}");
+            assert_eq!(r["cra"]["case"], id.as_str(), "{r}");
             assert_eq!(time(&r["cra"]["due"]), awareness + Duration::hours(24));
-        } else {
+        } else if !KEV_FINDINGS.contains(&r["vulnerability"].as_str().unwrap()) {
             assert!(r.get("cra").is_none(), "{r}");
         }
     }
     let table = String::from_utf8_lossy(&ok(kensa(&db).arg("queue")).stdout).into_owned();
-    assert!(table.contains("CRA-1 "), "{table}");
+    assert!(table.contains(&format!("{id} ")), "{table}");
 
     // A person's earlier evidence is still not before registration.
     let e = fails(kensa(&db).args([
         "cra",
         "open",
         "--vuln",
-        "CVE-2014-6271",
+        "CVE-2014-6277",
         "--product",
         "gw",
         "--aware-at",
@@ -156,7 +193,7 @@ fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
         "cra",
         "open",
         "--vuln",
-        "CVE-2014-6271",
+        "CVE-2014-6277",
         "--product",
         "gw",
         "--aware-at",
@@ -168,12 +205,43 @@ fn a_kev_case_starts_its_clocks_at_registration_not_at_the_kev_date() {
     ])));
     assert_eq!(case["evidence_at"], "2026-10-01T08:00:00Z");
     assert_eq!(time(&case["awareness_at"]), registered(&db));
+    assert!(case["opened_by"].as_str().unwrap().starts_with("cli:"), "{case}");
+}
+
+#[test]
+fn evidence_imported_after_the_product_is_on_the_market_opens_its_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = setup(dir.path(), false);
+    ok(kensa(&db).args(["cra", "market", "gw", "--on-market", "--member-states", "IT"]));
+    assert!(cases(&db).is_empty(), "no evidence of exploitation yet");
+    let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-2014-0160", "--product", "gw"]));
+    assert!(e.contains("no evidence"), "{e}");
+
+    let imported = ok(kensa(&db)
+        .args(["db", "import"])
+        .arg(repo("demo/kev-demo.json")));
+    let opened = cases(&db);
+    assert_eq!(opened.len(), KEV_FINDINGS.len(), "{opened:?}");
+    let told = stderr(&imported);
+    assert!(told.contains("CRA: opened"), "{told}");
+    for c in &opened {
+        assert_eq!(time(&c["awareness_at"]), registered(&db), "{c}");
+        assert_eq!(c["next"]["stage"], "early-warning");
+    }
+    // A new version of the product opens no second case for the same vulnerability.
+    ok(kensa(&db)
+        .args(["-q", "product", "add", "gw", "--version", "1.1", "--sbom"])
+        .arg(repo("demo/rtu-gateway.cdx.json")));
+    assert_eq!(cases(&db).len(), KEV_FINDINGS.len());
+    let trail = String::from_utf8_lossy(&ok(kensa(&db).args(["audit", "--product", "gw", "--format", "json"])).stdout)
+        .into_owned();
+    assert_eq!(trail.matches("\"cra.open\"").count(), KEV_FINDINGS.len(), "{trail}");
 }
 
 #[test]
 fn stages_are_submitted_in_order_and_the_final_clock_waits_for_its_event() {
     let dir = tempfile::tempdir().unwrap();
-    let db = setup(dir.path());
+    let db = setup(dir.path(), false);
     ok(kensa(&db).args([
         "cra",
         "market",
@@ -189,6 +257,10 @@ fn stages_are_submitted_in_order_and_the_final_clock_waits_for_its_event() {
         "CVE-2014-0160",
         "--product",
         "gw",
+        "--aware-at",
+        "2026-10-01T00:00:00Z",
+        "--source",
+        "exploit seen by our honeypot",
         "--format",
         "json",
     ])));
@@ -283,7 +355,7 @@ fn stages_are_submitted_in_order_and_the_final_clock_waits_for_its_event() {
 #[test]
 fn incidents_lists_and_the_users_time_zone() {
     let dir = tempfile::tempdir().unwrap();
-    let db = setup(dir.path());
+    let db = setup(dir.path(), false);
     ok(kensa(&db).args([
         "cra",
         "market",

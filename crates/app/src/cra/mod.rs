@@ -3,8 +3,10 @@
 //! product version on the EU market, or a severe incident), its clocks,
 //! the stage reports' drafts ([`report`]) and their recorded submissions.
 
+mod evidence;
 mod report;
 
+pub use evidence::{opened_automatically_since, open_from_evidence};
 pub use report::report;
 
 use std::collections::BTreeMap;
@@ -70,13 +72,16 @@ pub fn set_market(
             format!("`{d}` is not a date (YYYY-MM-DD)"),
         ));
     }
-    Ok(store.set_market(
+    let row = store.set_market(
         p.id,
         m.on_market,
         &states,
         m.support_end.as_deref(),
         actor.entry("cra.market", format!("product:{}", p.name)),
-    )?)
+    )?;
+    // Evidence Kensa already holds now opens this product's cases.
+    open_from_evidence(store, Some(&p.name), Utc::now())?;
+    Ok(row)
 }
 
 /// What a person (or Kensa) records to open a case.
@@ -218,24 +223,7 @@ pub fn open(
             p.name, p.name
         )));
     }
-    let versions = store
-        .portfolio_products(Some(&[p.name.as_str()]))?
-        .into_iter()
-        .next()
-        .map(|x| x.versions)
-        .unwrap_or_default();
-    let version = match req.version {
-        Some(v) => versions.iter().find(|x| x.version == v),
-        None => versions.last(),
-    }
-    .ok_or_else(|| {
-        AppError::NotFound(format!(
-            "no version {} of product {}",
-            req.version.unwrap_or(""),
-            p.name
-        ))
-    })?;
-    let registered = instant("registered", &version.added_at)?;
+    let (version, registered) = registered_version(store, &p.name, req.version)?;
     if let Some(t) = req.aware_at
         && t > now
     {
@@ -246,25 +234,20 @@ pub fn open(
     }
     let (kind, vuln, evidence, source) = match (req.vulnerability, req.incident) {
         (Some(v), None) => {
-            let (id, kev) = exploited_finding(store, actor, &p.name, &version.version, v)?;
-            match (req.aware_at, kev) {
+            let (id, evidence) = exploited_finding(store, actor, &p.name, &version, v, now)?;
+            match (req.aware_at, evidence) {
                 (Some(t), _) => (
                     Kind::ExploitedVulnerability,
                     Some(id),
                     t,
                     source_text(req.source)?,
                 ),
-                (None, Some(day)) => (
-                    Kind::ExploitedVulnerability,
-                    Some(id),
-                    day,
-                    format!("CISA KEV (listed {})", day.format("%Y-%m-%d")),
-                ),
+                (None, Some((at, source))) => (Kind::ExploitedVulnerability, Some(id), at, source),
                 (None, None) => {
                     return Err(AppError::invalid(
                         "aware_at",
                         format!(
-                            "Kensa has no evidence that {id} is actively exploited (not in CISA KEV); record yours with --aware-at TIME --source TEXT"
+                            "Kensa has no evidence that {id} is actively exploited (neither CISA KEV nor CISA ADP says so); record yours with --aware-at TIME --source TEXT"
                         ),
                     ));
                 }
@@ -283,36 +266,93 @@ pub fn open(
             ));
         }
     };
-    let awareness = cra::awareness(evidence, registered);
-    let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-    let (evidence_s, awareness_s) = (fmt(evidence), fmt(awareness));
-    let opened = store.open_case(
-        &NewCase {
-            product_id: p.id,
-            version: &version.version,
-            kind: kind.as_str(),
-            vuln_id: vuln.as_deref(),
-            summary: req.incident,
-            source: &source,
-            evidence_at: &evidence_s,
-            awareness_at: &awareness_s,
-            opened_by: &actor.name,
-        },
-        actor.entry("cra.open", format!("product:{}", p.name)),
-    )?;
-    match opened {
+    let case = Evidence {
+        kind,
+        vulnerability: vuln.as_deref(),
+        summary: req.incident,
+        at: evidence,
+        source: &source,
+    };
+    match store_case(store, actor, &p, &version, registered, &case)? {
         Some(c) => view(c),
         None => {
-            let existing = store.case_of(p.id, &version.version, vuln.as_deref().unwrap_or(""))?;
+            let existing = store.case_of(p.id, &version, vuln.as_deref().unwrap_or(""))?;
             Err(AppError::Conflict(format!(
                 "{} {} already has a case for {}: {}",
                 p.name,
-                version.version,
+                version,
                 vuln.unwrap_or_default(),
                 existing.map_or_else(String::new, |c| format!("CRA-{}", c.id))
             )))
         }
     }
+}
+
+/// What a case is opened on.
+struct Evidence<'a> {
+    kind: Kind,
+    vulnerability: Option<&'a str>,
+    summary: Option<&'a str>,
+    /// When the evidence was had (KEV: the listing day).
+    at: DateTime<Utc>,
+    source: &'a str,
+}
+
+/// Stores a case whose clocks start at the evidence, never before the
+/// version was registered nor before Article 14 applies; `None` when the
+/// version already has a case for that vulnerability.
+fn store_case(
+    store: &mut Store,
+    actor: &Actor,
+    product: &kensa_store::team::ProductRef,
+    version: &str,
+    registered: DateTime<Utc>,
+    e: &Evidence,
+) -> Result<Option<CaseRow>> {
+    let awareness = cra::awareness(e.at, registered);
+    let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+    Ok(store.open_case(
+        &NewCase {
+            product_id: product.id,
+            version,
+            kind: e.kind.as_str(),
+            vuln_id: e.vulnerability,
+            summary: e.summary,
+            source: e.source,
+            evidence_at: &fmt(e.at),
+            awareness_at: &fmt(awareness),
+            opened_by: &actor.name,
+        },
+        actor.entry("cra.open", format!("product:{}", product.name)),
+    )?)
+}
+
+/// A product's version (the newest unless given) and when it was registered.
+fn registered_version(
+    store: &Store,
+    product: &str,
+    version: Option<&str>,
+) -> Result<(String, DateTime<Utc>)> {
+    let versions = store
+        .portfolio_products(Some(&[product]))?
+        .into_iter()
+        .next()
+        .map(|x| x.versions)
+        .unwrap_or_default();
+    let found = match version {
+        Some(v) => versions.iter().find(|x| x.version == v),
+        None => versions.last(),
+    }
+    .ok_or_else(|| {
+        AppError::NotFound(format!(
+            "no version {} of product {product}",
+            version.unwrap_or("")
+        ))
+    })?;
+    Ok((
+        found.version.clone(),
+        instant("registered", &found.added_at)?,
+    ))
 }
 
 fn source_text(s: Option<&str>) -> Result<String> {
@@ -326,15 +366,16 @@ fn source_text(s: Option<&str>) -> Result<String> {
     }
 }
 
-/// The vulnerability's id as the finding names it, and the day KEV listed
-/// it (as an instant: midnight UTC), if it does.
+/// The vulnerability's id as the finding names it, and Kensa's evidence
+/// that it is actively exploited (when and from where), if any.
 fn exploited_finding(
     store: &Store,
     actor: &Actor,
     product: &str,
     version: &str,
     vuln: &str,
-) -> Result<(String, Option<DateTime<Utc>>)> {
+    now: DateTime<Utc>,
+) -> Result<(String, Option<(DateTime<Utc>, String)>)> {
     let all = product_findings(
         store,
         actor,
@@ -359,14 +400,11 @@ fn exploited_finding(
                 format!("{vuln} is not a finding of {product} {version}"),
             )
         })?;
-    let kev = f
+    let evidence = f
         .triage
         .as_ref()
-        .and_then(|t| t.kev.as_ref())
-        .and_then(|k| NaiveDate::parse_from_str(&k.date_added, "%Y-%m-%d").ok())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| d.and_utc());
-    Ok((f.finding.vulnerability.id.clone(), kev))
+        .and_then(|t| evidence::of_exploitation(t, now));
+    Ok((f.finding.vulnerability.id.clone(), evidence))
 }
 
 /// The cases the actor may see, oldest first; with `due_within`, only

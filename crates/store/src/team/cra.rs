@@ -146,6 +146,20 @@ impl Store {
         })
     }
 
+    /// The products marked as on the EU market: (id, name), by name.
+    pub fn products_on_market(&self) -> Result<Vec<(i64, String)>> {
+        self.team_conn(|db| {
+            db.query(
+                "SELECT p.id, p.name FROM product_market m JOIN products p ON p.id = m.product_id
+                 WHERE m.on_market ORDER BY p.name",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
+        })
+    }
+
     /// Opens a case; `None` when the product version already has a case
     /// for that vulnerability (the existing one is returned by `case`).
     pub fn open_case(&mut self, c: &NewCase, entry: AuditEntry) -> Result<Option<CaseRow>> {
