@@ -31,6 +31,7 @@ pub mod queue;
 pub mod secret;
 pub mod triage;
 pub mod vex;
+pub mod webhooks;
 
 pub use access::Actor;
 pub use error::AppError;

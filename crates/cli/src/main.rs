@@ -34,6 +34,7 @@ mod term;
 mod triage;
 mod units;
 mod vuln;
+mod webhook;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -139,6 +140,9 @@ enum Command {
     /// Confirm that components of a name are a product: every later scan and rescan uses it
     #[command(subcommand)]
     Alias(alias::AliasCommand),
+    /// Signed webhooks that `kensa serve` sends when a CRA case opens or a deadline nears
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 /// Human-readable text or JSON for scripts.
@@ -242,6 +246,7 @@ fn main() -> ExitCode {
         Command::Advisory(cmd) => advisory::run(&ctx, cmd),
         Command::Cra(cmd) => cra::run(&ctx, cmd),
         Command::Alias(cmd) => alias::run(&ctx, cmd),
+        Command::Webhook(cmd) => webhook::run(&ctx, cmd),
     };
     match result {
         Ok(code) => code,

@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// With a PostgreSQL --db: seconds between looks for intelligence another node published
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub intel_poll: u64,
+    /// Seconds between looks for webhook events to raise (a CRA case opened, a
+    /// deadline 12 hours away); one node at a time looks
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub webhook_poll: u64,
     /// The organisation VEX documents name as their author
     #[arg(long, value_name = "NAME", default_value = "Unknown author")]
     pub publisher: String,
@@ -76,9 +80,10 @@ pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
         bail!("--connections must be at least 1");
     }
     config.pool_size = args.connections;
-    if args.job_lease == 0 || args.intel_poll == 0 {
-        bail!("--job-lease and --intel-poll must be at least 1 second");
+    if args.job_lease == 0 || args.intel_poll == 0 || args.webhook_poll == 0 {
+        bail!("--job-lease, --intel-poll and --webhook-poll must be at least 1 second");
     }
+    config.webhook_poll = Duration::from_secs(args.webhook_poll);
     config.job_lease = Duration::from_secs(args.job_lease);
     config.intel_poll = Duration::from_secs(args.intel_poll);
     config.publisher = kensa_app::vex::Publisher {

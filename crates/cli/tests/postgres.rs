@@ -251,7 +251,8 @@ fn an_older_schema_is_refused_until_db_migrate() {
     raw.batch_execute(
         "DROP TABLE meta, product_components, component_findings, vuln_triage, cra_submissions,
                     cra_cases, product_market, component_aliases, intel_chunks,
-                    intel_publications, leases, version_inputs, components, product_versions;
+                    intel_publications, leases, version_inputs, components, product_versions,
+                    webhook_deliveries, webhook_events, webhooks;
          DROP INDEX jobs_by_state;
          ALTER TABLE jobs DROP COLUMN payload, DROP COLUMN input, DROP COLUMN attempts,
              DROP COLUMN max_attempts, DROP COLUMN run_after, DROP COLUMN owner,

@@ -333,6 +333,7 @@ fn upgrading_a_database_indexes_stored_names_and_screens() {
              ALTER TABLE products DROP COLUMN team_id; DROP TABLE source_summary;
              DROP TABLE ot_alerts; DROP TABLE name_mappings; DROP TABLE name_mapping_sources;
              DROP TABLE component_aliases; DROP TABLE leases; DROP TABLE version_inputs;
+             DROP TABLE webhook_deliveries; DROP TABLE webhook_events; DROP TABLE webhooks;
              PRAGMA user_version = 2;",
         )
         .unwrap();

@@ -1,14 +1,16 @@
 //! The node's job runner: an upload's job is run at once by the node that
 //! took the upload; every node also claims jobs whose node died (lease
 //! ran out) or that wait for a retry, and runs them. While a job runs its
-//! lease is renewed, so only a dead node's jobs are taken over.
+//! lease is renewed, so only a dead node's jobs are taken over. Webhook
+//! deliveries are jobs too, run without waiting for a scan.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use kensa_app::jobs;
 use kensa_app::products::Added;
-use kensa_store::team::{ClaimedJob, JobState};
+use kensa_app::webhooks::{self, Delivery};
+use kensa_store::team::{ClaimedJob, JobOutcome, JobState, WEBHOOK_JOB};
 use serde_json::json;
 
 use crate::problem::ApiError;
@@ -34,9 +36,13 @@ pub async fn work(state: Arc<AppState>) {
         let (node, lease) = (state.node.clone(), state.config.job_lease);
         let claimed = state
             .pool
-            .run(move |store| store.claim_job(jobs::KINDS, None, &node, lease))
+            .run(move |store| {
+                let kinds: Vec<&str> = jobs::KINDS.iter().copied().chain([WEBHOOK_JOB]).collect();
+                store.claim_job(&kinds, None, &node, lease)
+            })
             .await;
         match claimed {
+            Ok(Ok(Some(job))) if job.job.kind == WEBHOOK_JOB => deliver(&state, job).await,
             Ok(Ok(Some(job))) => {
                 let _ = run(&state, job).await;
             }
@@ -77,6 +83,55 @@ pub async fn keep_findings_current(state: Arc<AppState>, every: Duration) {
         if let Ok(Err(e)) = done {
             eprintln!("kensa serve: bringing findings up to date: {e}");
         }
+    }
+}
+
+/// Periodic work one node at a time: raises the webhook events that are
+/// due (cases opened, deadlines near); their deliveries are jobs any node
+/// runs.
+pub async fn raise_webhook_events(state: Arc<AppState>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (node, ttl) = (state.node.clone(), every * 3);
+        let raised = state
+            .pool
+            .run(move |store| -> Result<usize, kensa_app::AppError> {
+                if !store.try_lease("webhook-events", &node, ttl)? {
+                    return Ok(0);
+                }
+                webhooks::raise_due_events(store, chrono::Utc::now())
+            })
+            .await;
+        if let Ok(Err(e)) = raised {
+            eprintln!("kensa serve: raising webhook events: {e}");
+        }
+    }
+}
+
+/// Delivers one webhook event (one attempt) and ends the job's run: done
+/// on a 2xx answer, else back in the queue after a doubling delay.
+async fn deliver(state: &Arc<AppState>, claimed: ClaimedJob) {
+    let node = state.node.clone();
+    let ended = state
+        .pool
+        .run(move |store| {
+            let end = |outcome| store.end_job_run(&claimed, &node, outcome);
+            match webhooks::deliver(store, &claimed) {
+                Ok(Delivery::Delivered(code)) => end(JobOutcome::Done(&json!({"status": code}))),
+                Ok(Delivery::Gone) => end(JobOutcome::Done(&json!({"webhook": "removed"}))),
+                Ok(Delivery::Failed(e)) => end(JobOutcome::Retry(&e)),
+                // A job that names no event will never deliver one.
+                Err(e @ kensa_app::AppError::Invalid { .. }) => {
+                    end(JobOutcome::Failed(&e.to_string()))
+                }
+                Err(e) => end(JobOutcome::Retry(&e.to_string())),
+            }
+        })
+        .await;
+    if let Ok(Err(e)) = ended {
+        eprintln!("kensa serve: ending a webhook delivery: {e}");
     }
 }
 

@@ -60,6 +60,9 @@ pub struct Config {
     pub job_lease: Duration,
     /// How often an idle node looks for jobs to take over or retry.
     pub job_poll: Duration,
+    /// How often the leader looks for webhook events to raise (a case
+    /// opened, a deadline 12 hours away).
+    pub webhook_poll: Duration,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
             intel_poll: Duration::from_secs(10),
             job_lease: Duration::from_secs(30),
             job_poll: Duration::from_secs(1),
+            webhook_poll: Duration::from_secs(30),
         }
     }
 }
@@ -219,6 +223,10 @@ async fn run(
     tokio::spawn(jobs::keep_findings_current(
         state.clone(),
         config.intel_poll,
+    ));
+    tokio::spawn(jobs::raise_webhook_events(
+        state.clone(),
+        config.webhook_poll,
     ));
     if matches!(config.location, Location::Node { .. }) {
         tokio::spawn(follow_publications(state.clone(), config.intel_poll));

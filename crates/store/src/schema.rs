@@ -553,4 +553,36 @@ CREATE TABLE IF NOT EXISTS version_inputs (
     PRIMARY KEY (product_id, version, kind, origin)
 ) WITHOUT ROWID;
 "#,
+    // 13: signed webhooks (see crate::team::webhooks): the receivers, each
+    // event raised once per receiver, and every delivery attempt.
+    r#"
+CREATE TABLE IF NOT EXISTS webhooks (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    url        TEXT NOT NULL,
+    secret     TEXT NOT NULL,
+    events     TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_events (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id INTEGER NOT NULL REFERENCES webhooks (id),
+    event      TEXT NOT NULL,
+    event_key  TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    job_id     INTEGER,
+    created_at TEXT NOT NULL,
+    UNIQUE (webhook_id, event, event_key)
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id   INTEGER NOT NULL REFERENCES webhook_events (id),
+    attempt    INTEGER NOT NULL,
+    at         TEXT NOT NULL,
+    status     INTEGER,
+    error      TEXT,
+    millis     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_event ON webhook_deliveries (event_id);
+"#,
 ];

@@ -66,6 +66,7 @@ fn new_and_older_kensa_databases_are_recognised() {
         "PRAGMA application_id = 0; PRAGMA user_version = 6; DROP TABLE source_summary;
          DROP TABLE ot_alerts; DROP TABLE cra_submissions; DROP TABLE cra_cases;
          DROP TABLE product_market; DROP TABLE version_inputs; DROP TABLE leases; DROP INDEX jobs_by_state;
+         DROP TABLE webhook_deliveries; DROP TABLE webhook_events; DROP TABLE webhooks;
          ALTER TABLE jobs DROP COLUMN payload; ALTER TABLE jobs DROP COLUMN input;
          ALTER TABLE jobs DROP COLUMN attempts; ALTER TABLE jobs DROP COLUMN max_attempts;
          ALTER TABLE jobs DROP COLUMN run_after; ALTER TABLE jobs DROP COLUMN owner;

@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use super::{json_text, json_value};
-use crate::sql;
+use crate::sql::{self, Db};
 use crate::{Result, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,6 +104,31 @@ const JOB_COLUMNS: &str = "id, kind, state, product_id, created_by, created_at, 
 /// The first retry waits this long; each further one twice as long.
 const FIRST_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Queues a job in the caller's transaction (a webhook event and its
+/// delivery job are stored together or not at all).
+pub(super) fn insert_job(db: &mut dyn Db, new: &NewJob<'_>) -> Result<i64> {
+    let payload = new
+        .payload
+        .map(|p| json_text(p, "job payload"))
+        .transpose()?;
+    let input = new.input.map(crate::blob::compress);
+    sql::one(
+        db,
+        "INSERT INTO jobs (kind, state, product_id, created_by, created_at, updated_at,
+                           payload, input, max_attempts)
+         VALUES (?1, 'queued', ?2, ?3, ?4, ?4, ?5, ?6, ?7) RETURNING id",
+        &[
+            &new.kind,
+            &new.product_id,
+            &new.created_by,
+            &crate::write::now(),
+            &payload,
+            &input,
+            &new.max_attempts.max(1),
+        ],
+    )
+}
+
 impl Store {
     /// Queues a job that only this process runs (no payload).
     pub fn create_job(&self, kind: &str, product_id: Option<i64>, created_by: &str) -> Result<i64> {
@@ -119,29 +144,7 @@ impl Store {
 
     /// Queues a job.
     pub fn enqueue_job(&self, new: &NewJob<'_>) -> Result<i64> {
-        let now = crate::write::now();
-        let payload = new
-            .payload
-            .map(|p| json_text(p, "job payload"))
-            .transpose()?;
-        let input = new.input.map(crate::blob::compress);
-        self.team_conn(|db| {
-            sql::one(
-                db,
-                "INSERT INTO jobs (kind, state, product_id, created_by, created_at, updated_at,
-                                   payload, input, max_attempts)
-                 VALUES (?1, 'queued', ?2, ?3, ?4, ?4, ?5, ?6, ?7) RETURNING id",
-                &[
-                    &new.kind,
-                    &new.product_id,
-                    &new.created_by,
-                    &now,
-                    &payload,
-                    &input,
-                    &new.max_attempts.max(1),
-                ],
-            )
-        })
+        self.team_conn(|db| insert_job(db, new))
     }
 
     /// Queues a job already claimed by `owner` (its creator runs it at

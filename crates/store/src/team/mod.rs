@@ -16,6 +16,7 @@ mod audit;
 mod cra;
 mod jobs;
 mod version_inputs;
+mod webhooks;
 
 use rusqlite::TransactionBehavior;
 use serde::Serialize;
@@ -34,6 +35,7 @@ pub use audit::{AuditFilter, AuditRow};
 pub use cra::{CaseRow, MarketRow, NewCase, SubmissionRow};
 pub use jobs::{ClaimedJob, JobOutcome, JobRow, JobState, NewJob};
 pub use version_inputs::{InputKind, VersionInput};
+pub use webhooks::{Attempt, DeliveryRow, EventRow, WEBHOOK_JOB, WebhookRow};
 
 /// One write, as the audit trail records it. The store adds the time.
 #[derive(Debug, Clone, Default)]
