@@ -87,7 +87,9 @@ fn check_url(s: &str) -> Result<()> {
         return Err(bad("names no host"));
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(bad("carries credentials; the signature authenticates Kensa"));
+        return Err(bad(
+            "carries credentials; the signature authenticates Kensa",
+        ));
     }
     Ok(())
 }
@@ -200,8 +202,8 @@ fn parse_time(s: &str) -> DateTime<Utc> {
 
 /// `sha256=HEX`: HMAC-SHA256 of `body` under `secret`.
 pub fn signature(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-        .expect("HMAC takes a key of any length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
     mac.update(body);
     let hex: String = mac
         .finalize()
@@ -234,8 +236,8 @@ pub fn deliver(store: &Store, job: &ClaimedJob) -> Result<Delivery> {
     let Some((hook, event)) = store.webhook_event(event_id)? else {
         return Ok(Delivery::Gone);
     };
-    let body = serde_json::to_vec(&event.body)
-        .map_err(|e| AppError::invalid("event", e.to_string()))?;
+    let body =
+        serde_json::to_vec(&event.body).map_err(|e| AppError::invalid("event", e.to_string()))?;
     let started = Instant::now();
     let outcome = post(&hook, &event.event, event.id, &body);
     let (status, error) = match &outcome {

@@ -329,7 +329,11 @@ pub fn announce_opened(store: &kensa_store::Store, since: DateTime<Utc>, quiet: 
     };
     for c in opened {
         let due = c.next.as_ref().map_or(String::new(), |n| {
-            format!("; {} due {}", n.stage.as_str().replace('-', " "), local(&n.due))
+            format!(
+                "; {} due {}",
+                n.stage.as_str().replace('-', " "),
+                local(&n.due)
+            )
         });
         eprintln!(
             "CRA: opened {} for {} {}: {} is actively exploited ({}){due}\n  see `kensa cra show {}`",

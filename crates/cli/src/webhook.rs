@@ -101,7 +101,10 @@ pub fn run(ctx: &Ctx, cmd: WebhookCommand) -> Result<ExitCode> {
                         created.webhook.events.join(", ")
                     );
                     if a.secret_env.is_none() {
-                        outln!("secret (shown once; give it to the receiver): {}", created.secret);
+                        outln!(
+                            "secret (shown once; give it to the receiver): {}",
+                            created.secret
+                        );
                     }
                 }
             }

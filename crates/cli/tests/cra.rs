@@ -123,7 +123,10 @@ fn marking_a_product_on_the_market_opens_its_kev_cases_with_clocks_from_registra
         );
         assert_eq!(c["opened_by"], "kensa");
         assert!(
-            told.contains(&format!("CRA: opened {} for gw 1.0", c["id"].as_str().unwrap())),
+            told.contains(&format!(
+                "CRA: opened {} for gw 1.0",
+                c["id"].as_str().unwrap()
+            )),
             "{told}"
         );
     }
@@ -133,7 +136,10 @@ fn marking_a_product_on_the_market_opens_its_kev_cases_with_clocks_from_registra
         .unwrap()
         .clone();
     let id = case["id"].as_str().unwrap().to_string();
-    assert!(case["source"].as_str().unwrap().starts_with("CISA KEV"), "{case}");
+    assert!(
+        case["source"].as_str().unwrap().starts_with("CISA KEV"),
+        "{case}"
+    );
     // CISA listed Heartbleed in 2022; the version was registered today.
     assert_eq!(
         time(&case["evidence_at"]).format("%Y-%m-%d").to_string(),
@@ -155,7 +161,14 @@ fn marking_a_product_on_the_market_opens_its_kev_cases_with_clocks_from_registra
     let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-2014-0160", "--product", "gw"]));
     assert!(e.contains("already has a case") && e.contains(&id), "{e}");
     // Marking it again, or a rescan, opens nothing twice.
-    ok(kensa(&db).args(["cra", "market", "gw", "--on-market", "--member-states", "DE"]));
+    ok(kensa(&db).args([
+        "cra",
+        "market",
+        "gw",
+        "--on-market",
+        "--member-states",
+        "DE",
+    ]));
     ok(kensa(&db).args(["portfolio", "rescan"]));
     assert_eq!(cases(&db).len(), KEV_FINDINGS.len());
     let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-1999-0001", "--product", "gw"]));
@@ -205,14 +218,24 @@ fn marking_a_product_on_the_market_opens_its_kev_cases_with_clocks_from_registra
     ])));
     assert_eq!(case["evidence_at"], "2026-10-01T08:00:00Z");
     assert_eq!(time(&case["awareness_at"]), registered(&db));
-    assert!(case["opened_by"].as_str().unwrap().starts_with("cli:"), "{case}");
+    assert!(
+        case["opened_by"].as_str().unwrap().starts_with("cli:"),
+        "{case}"
+    );
 }
 
 #[test]
 fn evidence_imported_after_the_product_is_on_the_market_opens_its_cases() {
     let dir = tempfile::tempdir().unwrap();
     let db = setup(dir.path(), false);
-    ok(kensa(&db).args(["cra", "market", "gw", "--on-market", "--member-states", "IT"]));
+    ok(kensa(&db).args([
+        "cra",
+        "market",
+        "gw",
+        "--on-market",
+        "--member-states",
+        "IT",
+    ]));
     assert!(cases(&db).is_empty(), "no evidence of exploitation yet");
     let e = fails(kensa(&db).args(["cra", "open", "--vuln", "CVE-2014-0160", "--product", "gw"]));
     assert!(e.contains("no evidence"), "{e}");
@@ -233,9 +256,15 @@ fn evidence_imported_after_the_product_is_on_the_market_opens_its_cases() {
         .args(["-q", "product", "add", "gw", "--version", "1.1", "--sbom"])
         .arg(repo("demo/rtu-gateway.cdx.json")));
     assert_eq!(cases(&db).len(), KEV_FINDINGS.len());
-    let trail = String::from_utf8_lossy(&ok(kensa(&db).args(["audit", "--product", "gw", "--format", "json"])).stdout)
-        .into_owned();
-    assert_eq!(trail.matches("\"cra.open\"").count(), KEV_FINDINGS.len(), "{trail}");
+    let trail = String::from_utf8_lossy(
+        &ok(kensa(&db).args(["audit", "--product", "gw", "--format", "json"])).stdout,
+    )
+    .into_owned();
+    assert_eq!(
+        trail.matches("\"cra.open\"").count(),
+        KEV_FINDINGS.len(),
+        "{trail}"
+    );
 }
 
 #[test]

@@ -509,3 +509,46 @@ fn the_checklist_proposes_automatic_answers_and_saving_records_them() {
             .contains("name=\"answer.c3\" value=\"unknown\" checked")
     );
 }
+
+#[test]
+fn the_dashboard_shows_open_cra_cases_with_their_clocks_to_those_who_see_the_product() {
+    let f = Fixture::new();
+    let op = kensa_app::Actor::operator();
+    let market = kensa_app::cra::Market {
+        on_market: true,
+        member_states: vec!["FR".into()],
+        support_end: None,
+    };
+    kensa_app::cra::set_market(&mut f.store(), &op, "red-gw", &market).unwrap();
+    let dashboard = |user: &str, lang: &str| {
+        let session = login(&f, user, PASSWORD, "/");
+        let cookie = cookie(&session, "kensa_session").unwrap().to_string();
+        page(
+            agent()
+                .get(&f.url("/"))
+                .header("Cookie", &cookie)
+                .header("Accept-Language", lang)
+                .call(),
+        )
+        .body
+    };
+    let red = dashboard("viewer-team", "en");
+    assert!(red.contains("CRA reporting clocks"), "{red}");
+    for vuln in [
+        "CVE-2014-0160",
+        "CVE-2014-6271",
+        "CVE-2014-7169",
+        "CVE-2016-5195",
+    ] {
+        assert!(red.contains(vuln), "{vuln}: {red}");
+    }
+    assert!(
+        red.contains("Early warning") && red.contains(">23<"),
+        "{red}"
+    );
+    assert!(!red.contains("overdue"), "{red}");
+    // Nobody outside red-gw's grants learns of its cases.
+    let nobody = dashboard("nobody", "en");
+    assert!(!nobody.contains("CRA reporting clocks"), "{nobody}");
+    assert!(dashboard("viewer-team", "ja").contains("早期警告"));
+}

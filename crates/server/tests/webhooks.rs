@@ -202,9 +202,15 @@ fn receivers_are_checked_and_only_global_admins_manage_them() {
     let op = Actor::operator();
     let bad = |url: &str, events: &[&str], secret: Option<&str>| {
         let events: Vec<String> = events.iter().map(|e| e.to_string()).collect();
-        webhooks::add(&mut f.store(), &op, url, &events, secret.map(str::to_string))
-            .unwrap_err()
-            .to_string()
+        webhooks::add(
+            &mut f.store(),
+            &op,
+            url,
+            &events,
+            secret.map(str::to_string),
+        )
+        .unwrap_err()
+        .to_string()
     };
     assert!(bad("ftp://example.com/x", &[], None).contains("http"));
     assert!(bad("not a url", &[], None).contains("not a URL"));

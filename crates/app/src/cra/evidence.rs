@@ -35,8 +35,9 @@ pub(super) fn of_exploitation(t: &Triage, now: DateTime<Utc>) -> Option<(DateTim
             .and_utc();
         return Some((day, format!("CISA KEV (listed {})", k.date_added)));
     }
-    (t.actively_exploited() && t.ssvc.evidence.get("exploitation").map(String::as_str) == Some("cisa-adp"))
-        .then(|| (now, "CISA ADP SSVC: Exploitation active".to_string()))
+    (t.actively_exploited()
+        && t.ssvc.evidence.get("exploitation").map(String::as_str) == Some("cisa-adp"))
+    .then(|| (now, "CISA ADP SSVC: Exploitation active".to_string()))
 }
 
 /// Opens a case for every actively exploited finding of the newest version
@@ -53,13 +54,13 @@ pub fn open_from_evidence(
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        let findings =
-            match product_findings(store, &actor, &name, None, &FindingFilter::default()) {
-                Ok(f) => f,
-                // On the market before its first version was uploaded.
-                Err(AppError::NotFound(_)) => continue,
-                Err(e) => return Err(e),
-            };
+        let findings = match product_findings(store, &actor, &name, None, &FindingFilter::default())
+        {
+            Ok(f) => f,
+            // On the market before its first version was uploaded.
+            Err(AppError::NotFound(_)) => continue,
+            Err(e) => return Err(e),
+        };
         let mut has_case: HashSet<String> = store
             .cases(Some(&[product_id]))?
             .into_iter()

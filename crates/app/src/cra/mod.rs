@@ -6,7 +6,7 @@
 mod evidence;
 mod report;
 
-pub use evidence::{opened_automatically_since, open_from_evidence};
+pub use evidence::{open_from_evidence, opened_automatically_since};
 pub use report::report;
 
 use std::collections::BTreeMap;

@@ -35,12 +35,53 @@ pub struct ProductRow {
     role: &'static str,
 }
 
+/// An open CRA case's next clock, as the dashboard shows it.
+pub struct CaseClock {
+    id: String,
+    product: String,
+    version: String,
+    subject: String,
+    stage: &'static str,
+    /// UTC, to the minute.
+    due: String,
+    /// Negative when overdue.
+    hours_left: i64,
+}
+
+impl CaseClock {
+    fn of(
+        t: &Tr,
+        c: kensa_app::cra::CaseView,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<CaseClock> {
+        let next = c.next?;
+        Some(CaseClock {
+            stage: match next.stage.as_str() {
+                "early-warning" => t.s("Early warning"),
+                "notification" if c.kind.as_str() == "severe_incident" => {
+                    t.s("Incident notification")
+                }
+                "notification" => t.s("Vulnerability notification"),
+                _ => t.s("Final report"),
+            },
+            due: next.due.format("%Y-%m-%d %H:%M").to_string(),
+            hours_left: (next.due - now).num_hours(),
+            subject: c.vulnerability.or(c.summary).unwrap_or_default(),
+            id: c.id,
+            product: c.product,
+            version: c.version,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct Dashboard {
     t: Tr,
     nav: Nav,
     products: Vec<ProductRow>,
+    /// Open CRA cases, the soonest deadline first.
+    cases: Vec<CaseClock>,
     stale: bool,
     can_create: bool,
     teams: Vec<String>,
@@ -62,7 +103,7 @@ pub async fn dashboard(
     let p = Params::from_query(query.as_deref(), &["after"]).map_err(|e| user.fail(e, "/"))?;
     let after = p.get("after").map(str::to_string);
     let actor = user.actor.clone();
-    let (products, stale, teams) = state
+    let (products, stale, teams, cases) = state
         .pool
         .run(move |store| -> kensa_app::Result<_> {
             let products = kensa_app::products::list(
@@ -73,7 +114,8 @@ pub async fn dashboard(
             )?;
             let stale = kensa_app::findings::findings_are_stale(store)?;
             let teams = kensa_app::accounts::list_teams(store, &actor)?;
-            Ok((products, stale, teams))
+            let cases = kensa_app::cra::list(store, &actor, None, chrono::Utc::now())?;
+            Ok((products, stale, teams, cases))
         })
         .await
         .map_err(|e| user.fail(e, "/"))?
@@ -108,10 +150,17 @@ pub async fn dashboard(
             name: p.name,
         })
         .collect();
+    let now = chrono::Utc::now();
+    let mut cases: Vec<CaseClock> = cases
+        .into_iter()
+        .filter_map(|c| CaseClock::of(&user.t, c, now))
+        .collect();
+    cases.sort_by(|a, b| a.due.cmp(&b.due).then_with(|| a.id.cmp(&b.id)));
     let page = Dashboard {
         t: user.t,
         nav: user.nav("products"),
         products: rows,
+        cases,
         stale,
         can_create,
         teams: teams.into_iter().map(|t| t.name).collect(),

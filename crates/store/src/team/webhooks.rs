@@ -150,8 +150,7 @@ impl Store {
             db.execute("DELETE FROM webhook_events WHERE webhook_id = ?1", &[&id])?;
             db.execute("DELETE FROM webhooks WHERE id = ?1", &[&id])?;
             entry.object = format!("webhook:{id}");
-            entry.change =
-                Some(json!({"before": {"url": before.url, "events": before.events}}));
+            entry.change = Some(json!({"before": {"url": before.url, "events": before.events}}));
             Ok(true)
         })
     }
