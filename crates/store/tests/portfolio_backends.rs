@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use kensa_store::team::{AuditEntry, NewAlias, NewCase};
+use kensa_store::team::{Attempt, AuditEntry, NewAlias, NewCase, WEBHOOK_JOB};
 use kensa_store::{
     ComponentResult, Migrate, NewComponent, NewVersion, QueueKey, QueueQuery, Store, StoreError,
     TriageRow,
@@ -336,6 +336,7 @@ fn portfolio_suite(store: &mut Store) {
 
     cra_suite(store, product_id);
     aliases_suite(store);
+    webhooks_suite(store);
 
     // Removing a version drops the components no version uses any more.
     let before = store.audit_count().unwrap();
@@ -457,6 +458,59 @@ fn aliases_suite(store: &mut Store) {
         store.remove_alias(row.id, entry("alias.remove", "x")),
         Err(StoreError::NotFound(_))
     ));
+}
+
+fn webhooks_suite(store: &mut Store) {
+    let before = store.audit_count().unwrap();
+    let hook = store
+        .add_webhook(
+            "https://example.com/in",
+            "secret-0123456789",
+            &["cra.case_opened"],
+            entry("webhook.add", "x"),
+        )
+        .unwrap();
+    assert_eq!(store.webhooks().unwrap(), std::slice::from_ref(&hook));
+    assert_eq!(hook.secret, "secret-0123456789");
+    let body = json!({"event": "cra.case_opened", "case": {"id": "CRA-1"}});
+    let event = store
+        .raise_webhook_event(hook.id, "cra.case_opened", "CRA-1", &body, 9)
+        .unwrap()
+        .expect("raised");
+    assert_eq!(
+        store
+            .raise_webhook_event(hook.id, "cra.case_opened", "CRA-1", &body, 9)
+            .unwrap(),
+        None,
+        "once per receiver"
+    );
+    // Its delivery job is queued with it.
+    let job = store
+        .claim_job(&[WEBHOOK_JOB], None, "node-a", std::time::Duration::from_secs(30))
+        .unwrap()
+        .expect("a delivery job");
+    assert_eq!(job.payload, Some(json!({"event": event})));
+    assert_eq!(job.job.attempts, 1);
+    let (h, e) = store.webhook_event(event).unwrap().unwrap();
+    assert_eq!((h.id, e.body), (hook.id, body));
+    store
+        .record_delivery(&Attempt {
+            event_id: event,
+            attempt: 1,
+            status: Some(503),
+            error: Some("HTTP 503"),
+            millis: 12,
+        })
+        .unwrap();
+    let log = store.webhook_deliveries(Some(hook.id), 10).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!((log[0].status, log[0].key.as_str()), (Some(503), "CRA-1"));
+    assert!(store.webhook_deliveries(Some(hook.id + 1), 10).unwrap().is_empty());
+    assert!(store.remove_webhook(hook.id, entry("webhook.remove", "x")).unwrap());
+    assert!(!store.remove_webhook(hook.id, entry("webhook.remove", "x")).unwrap());
+    assert!(store.webhook_event(event).unwrap().is_none(), "events go with it");
+    assert!(store.webhook_deliveries(None, 10).unwrap().is_empty());
+    assert_eq!(store.audit_count().unwrap(), before + 2);
 }
 
 #[test]
