@@ -29,6 +29,7 @@ pub mod page;
 pub mod products;
 pub mod queue;
 pub mod secret;
+pub mod sync;
 pub mod triage;
 pub mod vex;
 pub mod webhooks;

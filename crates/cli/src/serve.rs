@@ -66,6 +66,14 @@ pub struct ServeArgs {
     /// The organisation's URI (CSAF publisher namespace, OpenVEX @id base)
     #[arg(long, value_name = "URI", default_value = "urn:x-kensa:unconfigured")]
     pub publisher_namespace: String,
+    /// Sync the intelligence from its publishers this often (e.g. 6h), as
+    /// `kensa db sync` with the source options below would; one node at a
+    /// time queues it, any node runs it. Off by default (air-gapped sites
+    /// import files with `kensa db import`)
+    #[arg(long, value_name = "DURATION", value_parser = crate::units::parse_duration, help_heading = "Scheduled sync")]
+    pub sync_every: Option<Duration>,
+    #[command(flatten, next_help_heading = "Scheduled sync (with --sync-every)")]
+    pub sync: crate::sync::SourceArgs,
 }
 
 pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
@@ -84,6 +92,10 @@ pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
         bail!("--job-lease, --intel-poll and --webhook-poll must be at least 1 second");
     }
     config.webhook_poll = Duration::from_secs(args.webhook_poll);
+    config.sync = args.sync_every.map(|every| kensa_server::SyncSchedule {
+        every,
+        plan: args.sync.plan(),
+    });
     config.job_lease = Duration::from_secs(args.job_lease);
     config.intel_poll = Duration::from_secs(args.intel_poll);
     config.publisher = kensa_app::vex::Publisher {

@@ -1,15 +1,11 @@
 //! `kensa db sync`: runs the library's sync sources and reports on them.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
-use kensa_intel::sync::{
-    self, Client, HttpConfig, SyncFailure, SyncOptions, SyncReport, csaf, epss, kev, nvd,
-};
-use kensa_store::Store;
-use serde::Serialize;
+use kensa_app::sync::{self as app_sync, Outcome, SyncPlan};
+use kensa_intel::sync::{self, SyncOptions, epss, kev, nvd};
 
 use crate::{Ctx, OutputFormat, print_json, thousands};
 
@@ -25,21 +21,25 @@ pub enum Source {
     Csaf,
 }
 
-#[derive(Args)]
-pub struct SyncArgs {
+impl From<Source> for app_sync::Source {
+    fn from(s: Source) -> app_sync::Source {
+        match s {
+            Source::Nvd => app_sync::Source::Nvd,
+            Source::Kev => app_sync::Source::Kev,
+            Source::Epss => app_sync::Source::Epss,
+            Source::Csaf => app_sync::Source::Csaf,
+        }
+    }
+}
+
+/// Which sources to sync and where each is fetched from (`kensa db sync`,
+/// and `kensa serve --sync-every`).
+#[derive(Args, Clone)]
+pub struct SourceArgs {
     /// Source to sync; repeatable [default: kev, epss, nvd once it has a cursor or with --since,
     /// csaf with --csaf-provider]
     #[arg(long = "source", value_enum, value_name = "SOURCE")]
     sources: Vec<Source>,
-
-    /// NVD: fetch changes since DATE (YYYY-MM-DD or RFC 3339) instead of since the last sync;
-    /// required for the first NVD sync
-    #[arg(long, value_name = "DATE")]
-    since: Option<String>,
-
-    /// NVD: fetch changes up to DATE [default: now]
-    #[arg(long, value_name = "DATE")]
-    until: Option<String>,
 
     /// NVD API key, sent as the `apiKey` header; raises NVD's limit from 5 to 50 requests per 30 s
     #[arg(long, env = "NVD_API_KEY", hide_env_values = true, value_name = "KEY")]
@@ -73,66 +73,76 @@ pub struct SyncArgs {
     /// Skip bad records inside a page or document instead of failing it
     #[arg(long)]
     keep_going: bool,
+}
+
+impl SourceArgs {
+    pub fn plan(&self) -> SyncPlan {
+        SyncPlan {
+            sources: self.sources.iter().map(|&s| s.into()).collect(),
+            nvd_url: self.nvd_url.clone(),
+            nvd_api_key: self.nvd_api_key.clone(),
+            nvd_interval: self.nvd_interval,
+            kev_url: self.kev_url.clone(),
+            epss_url: self.epss_url.clone(),
+            csaf_providers: self.csaf_providers.clone(),
+            max_attempts: self.max_attempts,
+            keep_going: self.keep_going,
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    sources: SourceArgs,
+
+    /// NVD: fetch changes since DATE (YYYY-MM-DD or RFC 3339) instead of since the last sync;
+    /// required for the first NVD sync
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+
+    /// NVD: fetch changes up to DATE [default: now]
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
 
     /// Output format
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
 }
 
-/// One source's outcome, for the JSON output.
-#[derive(Serialize)]
-struct Outcome {
-    #[serde(flatten)]
-    report: SyncReport,
-    error: Option<String>,
-}
-
 pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
     let since = args.since.as_deref().map(sync::parse_date).transpose()?;
     let until = args.until.as_deref().map(sync::parse_date).transpose()?;
-    if let Some(i) = args.nvd_interval
-        && !(i.is_finite() && i >= 0.0)
-    {
-        bail!("--nvd-interval must be a number of seconds, 0 or more");
-    }
+    let plan = args.sources.plan();
     let mut store = ctx.open_store()?;
     // Never write into a damaged file (checked unless untouched since
     // Kensa last found it sound).
     store
         .ensure_sound_since_last_check()
         .map_err(|e| crate::database::named(e, store.path()))?;
-    let sources = chosen_sources(&store, &args, since.is_some(), ctx.quiet)?;
+    let (sources, note) = app_sync::choose_sources(&store, &plan, since.is_some())?;
+    if let Some(note) = note
+        && !ctx.quiet
+    {
+        eprintln!("note: {note}");
+    }
     let log = |line: &str| {
         if !ctx.quiet {
             eprintln!("{line}");
         }
     };
     let opts = SyncOptions {
-        keep_going: args.keep_going,
+        keep_going: plan.keep_going,
         log: Some(&log),
     };
-    let mut outcomes = Vec::new();
-    for source in sources {
-        for result in run_source(&mut store, &args, source, since, until, &opts) {
-            let outcome = match result {
-                Ok(report) => Outcome {
-                    report,
-                    error: None,
-                },
-                Err(SyncFailure { report, error }) => {
-                    eprintln!("error: {}: {error}", report.source);
-                    Outcome {
-                        report: *report,
-                        error: Some(error.to_string()),
-                    }
-                }
-            };
-            if args.format == OutputFormat::Text && !ctx.quiet {
-                print_summary(&outcome);
-            }
-            outcomes.push(outcome);
+    let outcomes = app_sync::run_sources(&mut store, &plan, &sources, since, until, &opts, |o| {
+        if let Some(error) = &o.error {
+            eprintln!("error: {}: {error}", o.report.source);
         }
-    }
+        if args.format == OutputFormat::Text && !ctx.quiet {
+            print_summary(o);
+        }
+    });
     if args.format == OutputFormat::Json {
         print_json(&outcomes)?;
     }
@@ -149,94 +159,6 @@ pub fn run(ctx: &Ctx, args: SyncArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The sources asked for, or the defaults: KEV and EPSS always, NVD once it
-/// has somewhere to start, CSAF when providers are named.
-fn chosen_sources(
-    store: &Store,
-    args: &SyncArgs,
-    has_since: bool,
-    quiet: bool,
-) -> Result<Vec<Source>> {
-    if args.sources.contains(&Source::Csaf) && args.csaf_providers.is_empty() {
-        bail!("--source csaf needs at least one --csaf-provider URL or domain");
-    }
-    if !args.sources.is_empty() {
-        let mut s: Vec<Source> = Vec::new();
-        for source in &args.sources {
-            if !s.contains(source) {
-                s.push(*source);
-            }
-        }
-        return Ok(s);
-    }
-    let mut s = vec![Source::Kev, Source::Epss];
-    let nvd_cursor = store
-        .meta(nvd::CURSOR_KEY)
-        .context("reading the NVD sync cursor")?;
-    if nvd_cursor.is_some() || has_since {
-        s.push(Source::Nvd);
-    } else if !quiet {
-        eprintln!(
-            "note: skipping nvd: it has not been synced into this database yet; \
-             pass --since DATE to start (see `kensa db sync --help`)"
-        );
-    }
-    if !args.csaf_providers.is_empty() {
-        s.push(Source::Csaf);
-    }
-    Ok(s)
-}
-
-fn run_source(
-    store: &mut Store,
-    args: &SyncArgs,
-    source: Source,
-    since: Option<chrono::DateTime<chrono::Utc>>,
-    until: Option<chrono::DateTime<chrono::Utc>>,
-    opts: &SyncOptions<'_>,
-) -> Vec<Result<SyncReport, SyncFailure>> {
-    let base = HttpConfig {
-        max_attempts: args.max_attempts,
-        ..HttpConfig::default()
-    };
-    match source {
-        Source::Nvd => {
-            let mut config = nvd::http_config(args.nvd_api_key.is_some());
-            config.max_attempts = args.max_attempts;
-            if let Some(secs) = args.nvd_interval {
-                config.min_interval = Duration::from_secs_f64(secs);
-            }
-            let nvd_opts = nvd::NvdOptions {
-                url: args.nvd_url.clone(),
-                api_key: args.nvd_api_key.clone(),
-                since,
-                until,
-                ..nvd::NvdOptions::default()
-            };
-            vec![nvd::sync(store, &mut Client::new(config), &nvd_opts, opts)]
-        }
-        Source::Kev => vec![kev::sync(
-            store,
-            &mut Client::new(base),
-            &args.kev_url,
-            opts,
-        )],
-        Source::Epss => vec![epss::sync(
-            store,
-            &mut Client::new(base),
-            &args.epss_url,
-            opts,
-        )],
-        Source::Csaf => {
-            let mut client = Client::new(base);
-            args.csaf_providers
-                .iter()
-                .map(|p| csaf::sync(store, &mut client, p, opts))
-                .collect()
-        }
-    }
 }
 
 fn print_summary(o: &Outcome) {

@@ -48,3 +48,22 @@ mod tests {
         assert!(parse_size("lots").unwrap_err().contains("not a size"));
     }
 }
+
+/// A duration as a number and a unit: `30s`, `15m`, `6h`, `1d`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("`{s}` is not a duration: a number then s, m, h or d (6h)");
+    let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = s.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.checked_mul(60).ok_or_else(bad)?,
+        "h" => n.checked_mul(3600).ok_or_else(bad)?,
+        "d" => n.checked_mul(86_400).ok_or_else(bad)?,
+        _ => return Err(bad()),
+    };
+    if secs == 0 {
+        return Err(format!("`{s}`: the duration must be more than zero"));
+    }
+    Ok(std::time::Duration::from_secs(secs))
+}

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use kensa_app::jobs;
 use kensa_app::products::Added;
+use kensa_app::sync::SYNC_JOB;
 use kensa_app::webhooks::{self, Delivery};
 use kensa_store::team::{ClaimedJob, JobOutcome, JobState, WEBHOOK_JOB};
 use serde_json::json;
@@ -34,15 +35,24 @@ pub fn node_id() -> String {
 pub async fn work(state: Arc<AppState>) {
     loop {
         let (node, lease) = (state.node.clone(), state.config.job_lease);
+        let syncs = state.config.sync.is_some();
         let claimed = state
             .pool
             .run(move |store| {
-                let kinds: Vec<&str> = jobs::KINDS.iter().copied().chain([WEBHOOK_JOB]).collect();
+                // A node runs scheduled syncs only if it was told their sources.
+                let sync = syncs.then_some(SYNC_JOB);
+                let kinds: Vec<&str> = jobs::KINDS
+                    .iter()
+                    .copied()
+                    .chain([WEBHOOK_JOB])
+                    .chain(sync)
+                    .collect();
                 store.claim_job(&kinds, None, &node, lease)
             })
             .await;
         match claimed {
             Ok(Ok(Some(job))) if job.job.kind == WEBHOOK_JOB => deliver(&state, job).await,
+            Ok(Ok(Some(job))) if job.job.kind == SYNC_JOB => sync(&state, job).await,
             Ok(Ok(Some(job))) => {
                 let _ = run(&state, job).await;
             }
@@ -107,6 +117,85 @@ pub async fn raise_webhook_events(state: Arc<AppState>, every: Duration) {
         if let Ok(Err(e)) = raised {
             eprintln!("kensa serve: raising webhook events: {e}");
         }
+    }
+}
+
+/// Periodic work one node at a time: queues a scheduled sync when the
+/// last one is `every` old (checked a few times per period).
+pub async fn schedule_syncs(state: Arc<AppState>, every: Duration) {
+    let look = (every / 4).clamp(Duration::from_millis(200), Duration::from_secs(60));
+    let mut tick = tokio::time::interval(look);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let (node, ttl) = (state.node.clone(), look * 3);
+        let queued = state
+            .pool
+            .run(move |store| -> Result<bool, kensa_app::AppError> {
+                if !store.try_lease("intel-sync", &node, ttl)?
+                    || !kensa_app::sync::scheduled_sync_due(store, every, chrono::Utc::now())?
+                {
+                    return Ok(false);
+                }
+                kensa_app::sync::enqueue_scheduled_sync(store)?;
+                Ok(true)
+            })
+            .await;
+        if let Ok(Err(e)) = queued {
+            eprintln!("kensa serve: scheduling a sync: {e}");
+        }
+    }
+}
+
+/// Runs a scheduled sync (its sources, the rescan, on a node the
+/// publication), one scan at a time on this node. A source that failed
+/// makes the job run again later; what the others stored stays.
+async fn sync(state: &Arc<AppState>, claimed: ClaimedJob) {
+    let Some(schedule) = state.config.sync.clone() else {
+        // This node has no sources configured: give the job back at once.
+        let node = state.node.clone();
+        let _ = state
+            .pool
+            .run(move |store| {
+                store.end_job_run(
+                    &claimed,
+                    &node,
+                    JobOutcome::Retry("the node has no sync configured"),
+                )
+            })
+            .await;
+        return;
+    };
+    let _one_at_a_time = state.scan_lock.lock().await;
+    let heartbeat = tokio::spawn(renew_lease(state.clone(), claimed.job.id));
+    let node = state.node.clone();
+    let ran = state
+        .pool
+        .run(move |store| {
+            let result =
+                kensa_app::sync::scheduled(store, &schedule.plan, kensa_app::access::AUTOMATIC);
+            let ended = match &result {
+                Ok(done) => match done.failures() {
+                    Some(failed) => store.end_job_run(&claimed, &node, JobOutcome::Retry(&failed)),
+                    None => store.end_job_run(
+                        &claimed,
+                        &node,
+                        JobOutcome::Done(&serde_json::to_value(done).unwrap_or_default()),
+                    ),
+                },
+                Err(e) => store.end_job_run(&claimed, &node, JobOutcome::Retry(&e.to_string())),
+            };
+            if let Err(e) = ended {
+                eprintln!("kensa serve: ending a sync job: {e}");
+            }
+            result.ok().and_then(|d| d.published)
+        })
+        .await;
+    heartbeat.abort();
+    match ran {
+        Ok(Some(generation)) => state.pool.follow(generation),
+        Ok(None) => {}
+        Err(e) => eprintln!("kensa serve: a sync job: {e:?}"),
     }
 }
 

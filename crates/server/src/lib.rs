@@ -63,6 +63,17 @@ pub struct Config {
     /// How often the leader looks for webhook events to raise (a case
     /// opened, a deadline 12 hours away).
     pub webhook_poll: Duration,
+    /// Sync the intelligence from its publishers on a schedule (off by
+    /// default: air-gapped plants import files).
+    pub sync: Option<SyncSchedule>,
+}
+
+/// A scheduled `db sync`: one node at a time queues it every `every`; any
+/// node runs the job.
+#[derive(Debug, Clone)]
+pub struct SyncSchedule {
+    pub every: Duration,
+    pub plan: kensa_app::sync::SyncPlan,
 }
 
 impl Config {
@@ -85,6 +96,7 @@ impl Config {
             job_lease: Duration::from_secs(30),
             job_poll: Duration::from_secs(1),
             webhook_poll: Duration::from_secs(30),
+            sync: None,
         }
     }
 }
@@ -228,6 +240,9 @@ async fn run(
         state.clone(),
         config.webhook_poll,
     ));
+    if let Some(schedule) = &config.sync {
+        tokio::spawn(jobs::schedule_syncs(state.clone(), schedule.every));
+    }
     if matches!(config.location, Location::Node { .. }) {
         tokio::spawn(follow_publications(state.clone(), config.intel_poll));
     }

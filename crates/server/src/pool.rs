@@ -63,6 +63,12 @@ impl Pool {
         Ok(picked)
     }
 
+    /// On a node: a connection published `generation`; the others
+    /// reopen on it when next taken.
+    pub fn follow(&self, generation: i64) {
+        self.generation.fetch_max(generation, Ordering::SeqCst);
+    }
+
     /// Runs `f` with a connection on the blocking pool.
     pub async fn run<T: Send + 'static>(
         self: &Arc<Self>,

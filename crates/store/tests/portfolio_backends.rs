@@ -486,7 +486,12 @@ fn webhooks_suite(store: &mut Store) {
     );
     // Its delivery job is queued with it.
     let job = store
-        .claim_job(&[WEBHOOK_JOB], None, "node-a", std::time::Duration::from_secs(30))
+        .claim_job(
+            &[WEBHOOK_JOB],
+            None,
+            "node-a",
+            std::time::Duration::from_secs(30),
+        )
         .unwrap()
         .expect("a delivery job");
     assert_eq!(job.payload, Some(json!({"event": event})));
@@ -505,10 +510,26 @@ fn webhooks_suite(store: &mut Store) {
     let log = store.webhook_deliveries(Some(hook.id), 10).unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!((log[0].status, log[0].key.as_str()), (Some(503), "CRA-1"));
-    assert!(store.webhook_deliveries(Some(hook.id + 1), 10).unwrap().is_empty());
-    assert!(store.remove_webhook(hook.id, entry("webhook.remove", "x")).unwrap());
-    assert!(!store.remove_webhook(hook.id, entry("webhook.remove", "x")).unwrap());
-    assert!(store.webhook_event(event).unwrap().is_none(), "events go with it");
+    assert!(
+        store
+            .webhook_deliveries(Some(hook.id + 1), 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .remove_webhook(hook.id, entry("webhook.remove", "x"))
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_webhook(hook.id, entry("webhook.remove", "x"))
+            .unwrap()
+    );
+    assert!(
+        store.webhook_event(event).unwrap().is_none(),
+        "events go with it"
+    );
     assert!(store.webhook_deliveries(None, 10).unwrap().is_empty());
     assert_eq!(store.audit_count().unwrap(), before + 2);
 }

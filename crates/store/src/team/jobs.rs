@@ -346,6 +346,18 @@ impl Store {
         row.map(|r| job_row(&r)).transpose()
     }
 
+    /// The newest job of a kind (periodic work: when it last ran, and
+    /// whether it still runs).
+    pub fn newest_job(&self, kind: &str) -> Result<Option<JobRow>> {
+        let row = self.team_conn(|db| {
+            db.query_opt(
+                &format!("SELECT {JOB_COLUMNS} FROM jobs WHERE kind = ?1 ORDER BY id DESC LIMIT 1"),
+                &[&kind],
+            )
+        })?;
+        row.map(|r| job_row(&r)).transpose()
+    }
+
     /// Marks jobs a previous process left unfinished as failed when no
     /// node can finish them (they carry no payload; the work itself is
     /// transactional, so nothing is half stored). Jobs with a payload are
