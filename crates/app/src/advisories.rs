@@ -56,6 +56,27 @@ pub fn status(name: &str) -> Result<TrackingStatus> {
     }
 }
 
+/// The product's own purl and CPE, as its stored SBOM names the product it
+/// describes (CycloneDX `metadata.component`, SPDX `documentDescribes`).
+fn identifiers(
+    store: &Store,
+    product: &str,
+    version: &str,
+) -> Result<(Option<String>, Option<String>)> {
+    let Some(bytes) = store.version_sbom(product, version)? else {
+        return Ok((None, None));
+    };
+    // Stored SBOMs were parsed when they were added; one that no longer
+    // parses (a stricter release) just names no identifiers.
+    let Ok(sbom) = kensa_sbom::parse(&bytes, &kensa_sbom::ParseOptions::default()) else {
+        return Ok((None, None));
+    };
+    Ok(sbom
+        .subject
+        .map(|s| (s.purl, s.cpes.into_iter().next()))
+        .unwrap_or_default())
+}
+
 /// Writes the advisory. A draft states every current verdict and any
 /// reader may write one; interim and final advisories state only approved
 /// verdicts and need the approver role.
@@ -101,11 +122,12 @@ pub fn security_advisory(store: &Store, actor: &Actor, req: &AdvisoryRequest) ->
         };
         vulnerabilities.push(vulnerability(store, id, findings, state, &later)?);
     }
+    let (purl, cpe) = identifiers(store, &p.name, &all.version)?;
     let product = Product {
         name: p.name.clone(),
         version: all.version.clone(),
-        purl: None,
-        cpe: None,
+        purl,
+        cpe,
     };
     let request = Request {
         publisher: req.publisher,

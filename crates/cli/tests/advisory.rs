@@ -187,6 +187,43 @@ fn a_draft_states_the_stored_verdicts_and_passes_the_validator() {
 }
 
 #[test]
+fn the_product_is_identified_by_the_purl_and_cpe_its_sbom_gives_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = setup(dir.path());
+    let sbom = std::fs::read_to_string(repo("demo/rtu-gateway.cdx.json")).unwrap();
+    let named = sbom.replacen(
+        "\"bom-ref\": \"rtu-gw-fw\",",
+        "\"bom-ref\": \"rtu-gw-fw\", \"purl\": \"pkg:generic/example/rtu-200-firmware@3.0\", \
+         \"cpe\": \"cpe:2.3:o:example:rtu-200_firmware:3.0:*:*:*:*:*:*:*\",",
+        1,
+    );
+    assert_ne!(named, sbom, "the demo SBOM names its product by bom-ref rtu-gw-fw");
+    let path = dir.path().join("gw-3.0.cdx.json");
+    std::fs::write(&path, named).unwrap();
+    ok(kensa(&db)
+        .args(["-q", "product", "add", "gw", "--version", "3.0", "--sbom"])
+        .arg(&path));
+    let adv = dir.path().join("adv.json");
+    ok(kensa(&db)
+        .args(["advisory", "create", "--product", "gw", "--version", "3.0", "--publisher"])
+        .arg(publisher(dir.path()))
+        .arg("-o")
+        .arg(&adv));
+    let doc = read(&adv);
+    let text = doc["product_tree"].to_string();
+    assert!(
+        text.contains("\"purl\":\"pkg:generic/example/rtu-200-firmware@3.0\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"cpe\":\"cpe:2.3:o:example:rtu-200_firmware:3.0:*:*:*:*:*:*:*\""),
+        "{text}"
+    );
+    assert!(!text.contains("x_generic_uris"), "{text}");
+    assert_eq!(validate(&db, &adv)["valid"], true);
+}
+
+#[test]
 fn a_final_advisory_states_only_approved_verdicts_and_an_update_bumps_it() {
     let dir = tempfile::tempdir().unwrap();
     let db = setup(dir.path());

@@ -38,6 +38,10 @@ impl Drop for Server {
 }
 
 fn serve(url: &str, intel: &Path, pause_ms: Option<u64>) -> Server {
+    serve_with(url, intel, pause_ms, &[])
+}
+
+fn serve_with(url: &str, intel: &Path, pause_ms: Option<u64>, extra: &[&str]) -> Server {
     let mut cmd = node(url, intel);
     cmd.args([
         "serve",
@@ -48,6 +52,7 @@ fn serve(url: &str, intel: &Path, pause_ms: Option<u64>) -> Server {
         "--upload-wait",
         "1",
     ])
+    .args(extra)
     .stdout(Stdio::null())
     .stderr(Stdio::piped());
     if let Some(ms) = pause_ms {
@@ -336,4 +341,106 @@ fn a_lost_database_is_503_until_it_returns() {
         status == 200
     });
     assert!(served, "still 503 after the database came back");
+}
+
+/// Serves `body` on loopback to every request; returns its URL.
+fn serve_file(body: Vec<u8>) -> String {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/kev.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+/// A scheduled sync on one node: the other node serves what it imported
+/// (the publication), and the CRA case the new evidence calls for is
+/// opened once, in the shared team state.
+#[test]
+fn a_scheduled_sync_on_one_node_is_seen_by_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((url, token)) = deployment(dir.path()) else {
+        return;
+    };
+    let intel_a = dir.path().join("a");
+    ok(node(&url, &intel_a)
+        .args(["-q", "product", "add", "gw", "--version", "1.0", "--sbom"])
+        .arg(repo("demo/rtu-gateway.cdx.json")));
+    ok(node(&url, &intel_a).args([
+        "-q",
+        "cra",
+        "market",
+        "gw",
+        "--on-market",
+        "--member-states",
+        "DE",
+    ]));
+    let mut kev: Value =
+        serde_json::from_slice(&std::fs::read(repo("demo/kev-demo.json")).unwrap()).unwrap();
+    kev["vulnerabilities"].as_array_mut().unwrap().push(serde_json::json!({
+        "cveID": "CVE-2014-6277", "vendorProject": "GNU", "product": "Bash",
+        "vulnerabilityName": "GNU Bash Remote Code Execution Vulnerability",
+        "dateAdded": "2026-11-30", "shortDescription": "Bash parses function definitions badly.",
+        "requiredAction": "Apply updates per vendor instructions.", "dueDate": "2026-12-21",
+        "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []
+    }));
+    let kev_url = serve_file(serde_json::to_vec(&kev).unwrap());
+
+    let _a = serve_with(
+        &url,
+        &intel_a,
+        None,
+        &[
+            "--sync-every",
+            "3s",
+            "--source",
+            "kev",
+            "--kev-url",
+            &kev_url,
+            "--max-attempts",
+            "1",
+        ],
+    );
+    let b = serve_with(&url, &dir.path().join("b"), None, &["--intel-poll", "1"]);
+    let listed_on_b =
+        || {
+            let findings = get(&b.base, "/api/v1/products/gw/findings?limit=500", &token);
+            findings["items"].as_array().into_iter().flatten().any(|f| {
+                f["vulnerability"]["id"] == "CVE-2014-6277" && !f["triage"]["kev"].is_null()
+            })
+        };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while !listed_on_b() {
+        assert!(
+            Instant::now() < deadline,
+            "node b never served the synced KEV entry: {}",
+            get(&b.base, "/api/v1/products/gw/findings?limit=500", &token)
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let cases = json(&ok(
+        node(&url, &dir.path().join("b")).args(["cra", "list", "--format", "json"])
+    ));
+    let opened: Vec<&Value> = cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["vulnerability"] == "CVE-2014-6277")
+        .collect();
+    assert_eq!(opened.len(), 1, "{cases}");
+    assert_eq!(opened[0]["opened_by"], "kensa");
 }
