@@ -197,7 +197,10 @@ fn the_product_is_identified_by_the_purl_and_cpe_its_sbom_gives_it() {
          \"cpe\": \"cpe:2.3:o:example:rtu-200_firmware:3.0:*:*:*:*:*:*:*\",",
         1,
     );
-    assert_ne!(named, sbom, "the demo SBOM names its product by bom-ref rtu-gw-fw");
+    assert_ne!(
+        named, sbom,
+        "the demo SBOM names its product by bom-ref rtu-gw-fw"
+    );
     let path = dir.path().join("gw-3.0.cdx.json");
     std::fs::write(&path, named).unwrap();
     ok(kensa(&db)
@@ -205,7 +208,15 @@ fn the_product_is_identified_by_the_purl_and_cpe_its_sbom_gives_it() {
         .arg(&path));
     let adv = dir.path().join("adv.json");
     ok(kensa(&db)
-        .args(["advisory", "create", "--product", "gw", "--version", "3.0", "--publisher"])
+        .args([
+            "advisory",
+            "create",
+            "--product",
+            "gw",
+            "--version",
+            "3.0",
+            "--publisher",
+        ])
         .arg(publisher(dir.path()))
         .arg("-o")
         .arg(&adv));

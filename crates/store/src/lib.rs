@@ -17,6 +17,8 @@ mod names;
 mod node;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(feature = "postgres")]
+mod pg_tls;
 mod portfolio;
 mod queue;
 mod read;

@@ -326,6 +326,21 @@ pub enum Migrate {
     Upgrade,
 }
 
+/// A connection failure in words, its causes included (a TLS failure's
+/// reason sits in the source chain).
+fn describe_connect_error(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
 /// A connection to the team's PostgreSQL database.
 pub(crate) struct PgTeam {
     pub(crate) client: RefCell<postgres::Client>,
@@ -338,11 +353,17 @@ impl PgTeam {
     /// Connects to `url` and checks (or brings up to date) its schema.
     pub(crate) fn connect(url: &str, migrate: Migrate) -> Result<PgTeam> {
         let shown = without_password(url);
-        let mut client =
-            postgres::Client::connect(url, postgres::NoTls).map_err(|e| StoreError::Connect {
-                url: shown.clone(),
-                message: e.to_string(),
-            })?;
+        let failed = |message: String| StoreError::Connect {
+            url: shown.clone(),
+            message,
+        };
+        let config: postgres::Config = url.parse().map_err(|e| failed(format!("{e}")))?;
+        let connected = if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            config.connect(crate::pg_tls::connector().map_err(failed)?)
+        } else {
+            config.connect(postgres::NoTls)
+        };
+        let mut client = connected.map_err(|e| failed(describe_connect_error(&e)))?;
         schema(&mut client, &shown, migrate)?;
         Ok(PgTeam {
             client: RefCell::new(client),

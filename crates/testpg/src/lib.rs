@@ -18,6 +18,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub struct Cluster {
     /// `postgres://user@host:port`, no database.
     base: String,
+    /// The CA that signed the server's TLS certificate (for 127.0.0.1),
+    /// when the cluster serves TLS.
+    ca: Option<PathBuf>,
 }
 
 static SHARED: OnceLock<Result<Cluster, String>> = OnceLock::new();
@@ -54,6 +57,13 @@ impl Cluster {
         format!("{}/{name}", self.base)
     }
 
+    /// The PEM file of the CA that signed the server's certificate; `None`
+    /// when the cluster serves no TLS (no `openssl` here, or a server from
+    /// `KENSA_TEST_PG_URL`).
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca.as_deref()
+    }
+
     /// The server's URL without a database.
     pub fn base_url(&self) -> &str {
         &self.base
@@ -64,6 +74,7 @@ fn start() -> Result<Cluster, String> {
     if let Ok(url) = std::env::var("KENSA_TEST_PG_URL") {
         return Ok(Cluster {
             base: url.trim_end_matches('/').to_string(),
+            ca: None,
         });
     }
     let bin = server_binaries().ok_or(
@@ -96,14 +107,27 @@ fn start() -> Result<Cluster, String> {
         "initdb",
     )?;
     watch(&runner, &bin, &data, &dir);
+    let tls = match certificates(&dir, &runner) {
+        Ok(ca) => Some(ca),
+        Err(why) => {
+            eprintln!("note: the test cluster serves no TLS: {why}");
+            None
+        }
+    };
     let mut last = String::new();
     for _ in 0..3 {
         let port = free_port()?;
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
              -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             dir.display()
         );
+        if tls.is_some() {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key",
+                dir.display()
+            ));
+        }
         let started = runner.run(
             Command::new(bin.join("pg_ctl"))
                 .args(["-w", "-t", "60", "-D"])
@@ -117,12 +141,96 @@ fn start() -> Result<Cluster, String> {
             Ok(()) => {
                 return Ok(Cluster {
                     base: format!("postgres://kensa@127.0.0.1:{port}"),
+                    ca: tls,
                 });
             }
             Err(e) => last = e,
         }
     }
     Err(last)
+}
+
+/// A throwaway CA and a server certificate it signs for 127.0.0.1, made
+/// with the `openssl` command (which Debian's `postgresql` brings, through
+/// `ssl-cert`); returns the CA's PEM file.
+fn certificates(dir: &Path, runner: &Runner) -> Result<PathBuf, String> {
+    let openssl = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| format!("cannot run openssl: {e}"))?;
+        out.status.success().then_some(()).ok_or_else(|| {
+            format!(
+                "openssl {}: {}",
+                args.first().unwrap_or(&""),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+        })
+    };
+    let rsa = ["-newkey", "rsa:2048", "-nodes", "-days", "2"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &rsa,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-subj",
+                "/CN=kensa test CA",
+            ],
+        ]
+        .concat(),
+    )?;
+    openssl(
+        &[
+            &["req"][..],
+            &rsa,
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    )?;
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .map_err(|e| format!("cannot write server.ext: {e}"))?;
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "server.crt",
+        "-extfile",
+        "server.ext",
+    ])?;
+    let key = dir.join("server.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("cannot restrict server.key: {e}"))?;
+    }
+    runner.own(&key)?;
+    runner.own(&dir.join("server.crt"))?;
+    Ok(dir.join("ca.pem"))
 }
 
 /// The directory holding `initdb` and `pg_ctl`: `KENSA_PG_BINDIR`, the
