@@ -58,10 +58,10 @@ pub enum Answer {
     None { reasoning: String },
 }
 
-/// An answer held against the database.
+/// What became of one component's question.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Judged {
+pub enum Outcome {
     /// A pair the database holds: a suggestion for a person to confirm.
     Proposed {
         vendor: String,
@@ -81,6 +81,10 @@ pub enum Judged {
         reasoning: String,
         why: String,
     },
+    /// The database holds no product near enough to ask about.
+    NoCandidates,
+    /// The request or the answer failed (transport, HTTP, broken JSON).
+    Failed { error: String },
 }
 
 const SYSTEM_PROMPT: &str = "You help a product security team match the components of a software bill of materials (SBOM) \
@@ -251,9 +255,9 @@ pub fn judge(
     answer: Answer,
     shortlist: &[Candidate],
     in_database: impl FnOnce(&str, &str) -> bool,
-) -> Judged {
+) -> Outcome {
     match answer {
-        Answer::None { reasoning } => Judged::NoProposal { reasoning },
+        Answer::None { reasoning } => Outcome::NoProposal { reasoning },
         Answer::Product {
             vendor,
             product,
@@ -264,7 +268,7 @@ pub fn judge(
                 .iter()
                 .any(|c| c.vendor == vendor && c.product == product);
             if on_shortlist || in_database(&vendor, &product) {
-                Judged::Proposed {
+                Outcome::Proposed {
                     vendor,
                     product,
                     confidence,
@@ -276,7 +280,7 @@ pub fn judge(
                     "the model named {vendor}:{product}, which no record in the database names and which was not among the {} candidates",
                     shortlist.len()
                 );
-                Judged::Rejected {
+                Outcome::Rejected {
                     vendor,
                     product,
                     reasoning,
@@ -359,20 +363,20 @@ mod tests {
         };
         assert!(matches!(
             judge(answer("lighttpd", "lighttpd"), &shortlist, |_, _| false),
-            Judged::Proposed {
+            Outcome::Proposed {
                 on_shortlist: true,
                 ..
             }
         ));
         assert!(matches!(
             judge(answer("gnu", "bash"), &shortlist, |v, p| (v, p) == ("gnu", "bash")),
-            Judged::Proposed {
+            Outcome::Proposed {
                 on_shortlist: false,
                 ..
             }
         ));
         match judge(answer("acme", "httpd"), &shortlist, |_, _| false) {
-            Judged::Rejected { why, .. } => assert!(why.contains("acme:httpd"), "{why}"),
+            Outcome::Rejected { why, .. } => assert!(why.contains("acme:httpd"), "{why}"),
             other => panic!("{other:?}"),
         }
     }

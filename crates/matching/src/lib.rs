@@ -16,6 +16,7 @@ pub mod cve5;
 pub mod family;
 pub mod fuzzy;
 pub mod nearest;
+pub mod shortlist;
 pub mod osv;
 pub mod output;
 mod packaging;
