@@ -165,13 +165,29 @@ pub fn propose(
             }
         }
     }
-    let answers = ask_all(&proposals, &questions, config, opts.jobs);
     let total = proposals.len();
     let model = format!("llm:{}", config.model);
-    for (i, p) in proposals.iter_mut().enumerate() {
-        if let Some(q) = same_as[i] {
-            p.outcome = match &answers[q] {
-                Ok(answer) => propose::judge(answer.clone(), &p.shortlist, |v, prod| {
+    let mut done = 0;
+    for p in proposals.iter().filter(|p| p.shortlist.is_empty()) {
+        done += 1;
+        progress(done, total, p);
+    }
+    let asking: Vec<(ComponentFacts, Vec<Candidate>)> = questions
+        .iter()
+        .map(|&i| {
+            (
+                proposals[i].component.clone(),
+                proposals[i].shortlist.clone(),
+            )
+        })
+        .collect();
+    ask_all(&asking, config, opts.jobs, |q, answer| {
+        for (i, p) in proposals.iter_mut().enumerate() {
+            if same_as[i] != Some(q) {
+                continue;
+            }
+            p.outcome = match &answer {
+                Ok(a) => propose::judge(a.clone(), &p.shortlist, |v, prod| {
                     in_database(store, v, prod)
                 }),
                 Err(e) => Outcome::Failed { error: e.clone() },
@@ -182,9 +198,10 @@ pub fn propose(
             {
                 p.confirm = Some(confirm_command(&p.component.name, vendor, product, &model));
             }
+            done += 1;
+            progress(done, total, p);
         }
-        progress(i + 1, total, p);
-    }
+    });
     Ok(Proposals {
         model,
         proposals,
@@ -192,14 +209,14 @@ pub fn propose(
     })
 }
 
-/// The answers to `questions` (indexes into `proposals`), in their order,
-/// asked from `jobs` threads; errors as text.
+/// Asks each question from `jobs` threads; `answered(index, answer)` runs
+/// on the calling thread as each answer arrives (errors as text).
 fn ask_all(
-    proposals: &[Proposal],
-    questions: &[usize],
+    questions: &[(ComponentFacts, Vec<Candidate>)],
     config: &LlmConfig,
     jobs: usize,
-) -> Vec<std::result::Result<propose::Answer, String>> {
+    mut answered: impl FnMut(usize, std::result::Result<propose::Answer, String>),
+) {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel();
     std::thread::scope(|s| {
@@ -209,32 +226,31 @@ fn ask_all(
             s.spawn(move || {
                 loop {
                     let q = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&i) = questions.get(q) else { break };
-                    let p = &proposals[i];
-                    let answer =
-                        propose::ask(config, &p.component, &p.shortlist).map_err(|e| e.to_string());
+                    let Some((facts, list)) = questions.get(q) else {
+                        break;
+                    };
+                    let answer = propose::ask(config, facts, list).map_err(|e| e.to_string());
                     if tx.send((q, answer)).is_err() {
                         break;
                     }
                 }
             });
         }
+        drop(tx);
+        for (q, answer) in rx {
+            answered(q, answer);
+        }
     });
-    drop(tx);
-    let mut answers: Vec<_> = (0..questions.len())
-        .map(|_| Err("not asked".to_string()))
-        .collect();
-    for (q, a) in rx {
-        answers[q] = a;
-    }
-    answers
 }
 
 /// Whether a record in the database names `vendor:product`.
 fn in_database(store: &Store, vendor: &str, product: &str) -> bool {
     store
         .products_named(&normalize(product))
-        .map(|ps| ps.iter().any(|p| p.vendor == vendor && p.product == product))
+        .map(|ps| {
+            ps.iter()
+                .any(|p| p.vendor == vendor && p.product == product)
+        })
         .unwrap_or(false)
 }
 
@@ -270,6 +286,9 @@ mod tests {
             confirm_command("lightttpd", "lighttpd", "lighttpd", "llm:m"),
             "kensa alias add lightttpd lighttpd:lighttpd --note 'proposed by llm:m, confirmed by a person'"
         );
-        assert!(confirm_command("it's x", "a", "b", "m").starts_with(r"kensa alias add 'it'\''s x' a:b"));
+        assert!(
+            confirm_command("it's x", "a", "b", "m")
+                .starts_with(r"kensa alias add 'it'\''s x' a:b")
+        );
     }
 }

@@ -55,7 +55,9 @@ pub enum Answer {
         confidence: f64,
         reasoning: String,
     },
-    None { reasoning: String },
+    None {
+        reasoning: String,
+    },
 }
 
 /// What became of one component's question.
@@ -113,10 +115,7 @@ pub fn answer_schema() -> Value {
 }
 
 fn clip(s: &str, max: usize) -> String {
-    s.chars()
-        .filter(|c| !c.is_control())
-        .take(max)
-        .collect()
+    s.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 /// The component and its shortlist as the model reads them.
@@ -194,7 +193,9 @@ pub fn parse_answer(content: &str) -> Result<Answer, LlmError> {
         pass: PASS,
         message: e.to_string(),
     })?;
-    if v.as_str().is_some_and(|s| s.trim().eq_ignore_ascii_case("none")) {
+    if v.as_str()
+        .is_some_and(|s| s.trim().eq_ignore_ascii_case("none"))
+    {
         return Ok(Answer::None {
             reasoning: String::new(),
         });
@@ -336,13 +337,18 @@ mod tests {
     fn broken_answers_say_where() {
         let e = parse_answer("I think it is lighttpd.").unwrap_err();
         assert!(matches!(e, LlmError::ContentNotJson { .. }), "{e}");
-        let e = parse_answer(r#"{"vendor": "a", "product": "b", "confidence": 7, "reasoning": "x"}"#)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("/confidence") && e.contains("between 0 and 1"), "{e}");
-        let e = parse_answer(r#"{"vendor": "a", "product": null, "confidence": 1, "reasoning": "x"}"#)
-            .unwrap_err()
-            .to_string();
+        let e =
+            parse_answer(r#"{"vendor": "a", "product": "b", "confidence": 7, "reasoning": "x"}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(
+            e.contains("/confidence") && e.contains("between 0 and 1"),
+            "{e}"
+        );
+        let e =
+            parse_answer(r#"{"vendor": "a", "product": null, "confidence": 1, "reasoning": "x"}"#)
+                .unwrap_err()
+                .to_string();
         assert!(e.contains("/product"), "{e}");
         let e = parse_answer(r#"{"vendor": "a", "product": "b", "confidence": 1}"#)
             .unwrap_err()
@@ -369,7 +375,8 @@ mod tests {
             }
         ));
         assert!(matches!(
-            judge(answer("gnu", "bash"), &shortlist, |v, p| (v, p) == ("gnu", "bash")),
+            judge(answer("gnu", "bash"), &shortlist, |v, p| (v, p)
+                == ("gnu", "bash")),
             Outcome::Proposed {
                 on_shortlist: false,
                 ..
@@ -395,7 +402,10 @@ mod tests {
             &[candidate("lighttpd", "lighttpd"), candidate("a", "b")],
         );
         assert!(p.contains("Name: lightttpd\n"), "{p}");
-        assert!(p.contains("Supplier: ACMECorp\n"), "control characters go: {p}");
+        assert!(
+            p.contains("Supplier: ACMECorp\n"),
+            "control characters go: {p}"
+        );
         assert!(p.contains("1. lighttpd:lighttpd (3 records)"), "{p}");
         assert!(p.contains("2. a:b"), "{p}");
         assert!(!p.contains("Description"), "{p}");

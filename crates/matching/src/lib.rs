@@ -16,7 +16,6 @@ pub mod cve5;
 pub mod family;
 pub mod fuzzy;
 pub mod nearest;
-pub mod shortlist;
 pub mod osv;
 pub mod output;
 mod packaging;
@@ -24,6 +23,7 @@ pub mod portfolio;
 mod purl;
 pub mod resolve;
 pub mod scan;
+pub mod shortlist;
 pub mod versions;
 
 pub use applicability::{Applicability, Target, evaluate};

@@ -138,15 +138,17 @@ fn vendor_keys(q: &ShortlistQuery<'_>, purl: Option<&Purl>) -> Vec<(String, Stri
         }
     }
     let namespaces = [
-        (purl.and_then(|p| p.namespace.clone()), "the purl's namespace names"),
+        (
+            purl.and_then(|p| p.namespace.clone()),
+            "the purl's namespace names",
+        ),
         (q.group.map(str::to_string), "the component's group names"),
     ];
     for (ns, said) in namespaces {
-        for seg in ns.iter().flat_map(|n| {
-            n.split(['.', '/', '@'])
-                .map(normalize)
-                .collect::<Vec<_>>()
-        }) {
+        for seg in ns
+            .iter()
+            .flat_map(|n| n.split(['.', '/', '@']).map(normalize).collect::<Vec<_>>())
+        {
             if !NOT_VENDORS.contains(&seg.as_str()) {
                 add(seg.replace('_', ""), said.into());
             }
@@ -196,9 +198,6 @@ mod tests {
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-        assert_eq!(
-            keys,
-            ["siemensag", "siemens", "apache", "logging", "log4j"]
-        );
+        assert_eq!(keys, ["siemensag", "siemens", "apache", "logging", "log4j"]);
     }
 }
