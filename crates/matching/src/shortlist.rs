@@ -67,7 +67,7 @@ pub fn shortlist(
     }
     for (key, said) in vendor_keys(q, purl.as_ref()) {
         let mut products = store.products_of_vendor(&key)?;
-        products.sort_by(|a, b| b.records.cmp(&a.records));
+        products.sort_by_key(|p| std::cmp::Reverse(p.records));
         let sharing: Vec<CpeProduct> = products
             .iter()
             .filter(|p| {
@@ -87,7 +87,7 @@ pub fn shortlist(
             push(&mut more, p, reason);
         }
     }
-    more.sort_by(|a, b| b.records.cmp(&a.records));
+    more.sort_by_key(|n| std::cmp::Reverse(n.records));
     for n in more {
         if out.len() >= limit {
             break;
