@@ -100,6 +100,45 @@ pub fn unresolved_of_product(
         .collect())
 }
 
+/// Asks the model about one unresolved component of a stored product's
+/// version, by name: the web UI's "Ask the model". Asking costs a request
+/// to the model, and its only use is a confirmation, so it needs what
+/// confirming needs (a global analyst grant).
+pub fn propose_one(
+    store: &Store,
+    actor: &Actor,
+    product: &str,
+    version: Option<&str>,
+    component: &str,
+    config: &LlmConfig,
+) -> Result<Proposal> {
+    if !crate::aliases::may_change(actor) {
+        return Err(AppError::Forbidden(
+            "asking the model needs a global analyst grant (or higher), as confirming does".into(),
+        ));
+    }
+    let wanted = normalize(component);
+    let one: Vec<Unresolved> = unresolved_of_product(store, actor, product, version)?
+        .into_iter()
+        .filter(|u| normalize(&u.facts.name) == wanted)
+        .take(1)
+        .collect();
+    if one.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "no unresolved component `{component}` in product {product}"
+        )));
+    }
+    let opts = ProposeOptions {
+        jobs: 1,
+        limit: 1,
+        ..ProposeOptions::default()
+    };
+    let mut all = propose(store, one, config, &opts, |_, _, _| {})?;
+    all.proposals
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("no unresolved component `{component}`")))
+}
+
 /// Asks the model about each component (at most `opts.limit`), `opts.jobs`
 /// requests at a time; `progress(done, total, proposal)` hears of each as
 /// it is judged. One failed request fails only its component. Components

@@ -60,6 +60,9 @@ pub struct Config {
     pub job_lease: Duration,
     /// How often an idle node looks for jobs to take over or retry.
     pub job_poll: Duration,
+    /// The language model behind the product page's "Ask the model"
+    /// (`kensa alias propose`); the button is hidden without one.
+    pub llm: Option<kensa_logic::llm::LlmConfig>,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
             intel_poll: Duration::from_secs(10),
             job_lease: Duration::from_secs(30),
             job_poll: Duration::from_secs(1),
+            llm: None,
         }
     }
 }
