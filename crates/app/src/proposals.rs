@@ -100,17 +100,17 @@ pub fn unresolved_of_product(
         .collect())
 }
 
-/// Asks the model about one unresolved component of a stored product's
-/// version, by name: the web UI's "Ask the model". Asking costs a request
-/// to the model, and its only use is a confirmation, so it needs what
-/// confirming needs (a global analyst grant).
-pub fn propose_one(
+/// One unresolved component of a stored product's version, by name, with
+/// its shortlist: the first step of the web UI's "Ask the model" (then
+/// [`ask_one`] without the database, then [`settle`]). Asking costs a
+/// request to the model, and its only use is a confirmation, so it needs
+/// what confirming needs (a global analyst grant).
+pub fn prepare_one(
     store: &Store,
     actor: &Actor,
     product: &str,
     version: Option<&str>,
     component: &str,
-    config: &LlmConfig,
 ) -> Result<Proposal> {
     if !crate::aliases::may_change(actor) {
         return Err(AppError::Forbidden(
@@ -128,33 +128,56 @@ pub fn propose_one(
             "no unresolved component `{component}` in product {product}"
         )));
     }
-    let opts = ProposeOptions {
-        jobs: 1,
-        limit: 1,
-        ..ProposeOptions::default()
-    };
-    let mut all = propose(store, one, config, &opts, |_, _, _| {})?;
-    all.proposals
-        .pop()
+    let (mut list, _) = shortlists(store, one, &ProposeOptions::default())?;
+    list.pop()
         .ok_or_else(|| AppError::NotFound(format!("no unresolved component `{component}`")))
 }
 
-/// Asks the model about each component (at most `opts.limit`), `opts.jobs`
-/// requests at a time; `progress(done, total, proposal)` hears of each as
-/// it is judged. One failed request fails only its component. Components
-/// with the same facts and shortlist are asked once.
-pub fn propose(
+/// The model's answer for a prepared proposal (`None` when it has no
+/// candidates, so nothing is asked); touches no database.
+pub fn ask_one(
+    proposal: &Proposal,
+    config: &LlmConfig,
+) -> Option<std::result::Result<propose::Answer, String>> {
+    (!proposal.shortlist.is_empty()).then(|| {
+        propose::ask(config, &proposal.component, &proposal.shortlist).map_err(|e| e.to_string())
+    })
+}
+
+/// Holds an answer against the database and fills in the outcome and the
+/// confirm command.
+pub fn settle(
+    store: &Store,
+    proposal: &mut Proposal,
+    answer: std::result::Result<propose::Answer, String>,
+    model: &str,
+) {
+    proposal.outcome = match answer {
+        Ok(a) => propose::judge(a, &proposal.shortlist, |v, p| in_database(store, v, p)),
+        Err(error) => Outcome::Failed { error },
+    };
+    if let Outcome::Proposed {
+        vendor, product, ..
+    } = &proposal.outcome
+    {
+        proposal.confirm = Some(confirm_command(
+            &proposal.component.name,
+            vendor,
+            product,
+            model,
+        ));
+    }
+}
+
+/// The components' shortlists (at most `opts.limit` components), each an
+/// unasked proposal; and how many were left out.
+pub fn shortlists(
     store: &Store,
     components: Vec<Unresolved>,
-    config: &LlmConfig,
     opts: &ProposeOptions,
-    mut progress: impl FnMut(usize, usize, &Proposal),
-) -> Result<Proposals> {
-    if opts.shortlist == 0 || opts.jobs == 0 {
-        return Err(AppError::invalid(
-            if opts.jobs == 0 { "jobs" } else { "shortlist" },
-            "must be at least 1",
-        ));
+) -> Result<(Vec<Proposal>, usize)> {
+    if opts.shortlist == 0 {
+        return Err(AppError::invalid("shortlist", "must be at least 1"));
     }
     store.refresh_product_names()?;
     let not_asked = components.len().saturating_sub(opts.limit);
@@ -186,6 +209,24 @@ pub fn propose(
             confirm: None,
         });
     }
+    Ok((proposals, not_asked))
+}
+
+/// Asks the model about each component (at most `opts.limit`), `opts.jobs`
+/// requests at a time; `progress(done, total, proposal)` hears of each as
+/// it is judged. One failed request fails only its component. Components
+/// with the same facts and shortlist are asked once.
+pub fn propose(
+    store: &Store,
+    components: Vec<Unresolved>,
+    config: &LlmConfig,
+    opts: &ProposeOptions,
+    mut progress: impl FnMut(usize, usize, &Proposal),
+) -> Result<Proposals> {
+    if opts.jobs == 0 {
+        return Err(AppError::invalid("jobs", "must be at least 1"));
+    }
+    let (mut proposals, not_asked) = shortlists(store, components, opts)?;
     // One question per distinct prompt.
     let mut questions: Vec<usize> = Vec::new();
     let mut asked: HashMap<String, usize> = HashMap::new();
@@ -225,18 +266,7 @@ pub fn propose(
             if same_as[i] != Some(q) {
                 continue;
             }
-            p.outcome = match &answer {
-                Ok(a) => propose::judge(a.clone(), &p.shortlist, |v, prod| {
-                    in_database(store, v, prod)
-                }),
-                Err(e) => Outcome::Failed { error: e.clone() },
-            };
-            if let Outcome::Proposed {
-                vendor, product, ..
-            } = &p.outcome
-            {
-                p.confirm = Some(confirm_command(&p.component.name, vendor, product, &model));
-            }
+            settle(store, p, answer.clone(), &model);
             done += 1;
             progress(done, total, p);
         }

@@ -59,23 +59,42 @@ pub async fn ask(
         .get("component")
         .map(|c| c.trim().to_string())
         .unwrap_or_default();
+    // The database is held only to shortlist and to judge, not while the
+    // model answers.
     let actor = user.actor.clone();
     let (n, c) = (name.clone(), component.clone());
-    let proposal = state
+    let prepared = state
         .pool
-        .run(move |store| kensa_app::proposals::propose_one(store, &actor, &n, None, &c, &config))
+        .run(move |store| kensa_app::proposals::prepare_one(store, &actor, &n, None, &c))
         .await
         .map_err(|e| user.fail(e, &back))?
         .map_err(|e| user.fail(e, &back))?;
-    let model = format!(
-        "llm:{}",
-        state
-            .config
-            .llm
-            .as_ref()
-            .map(|c| c.model.as_str())
-            .unwrap_or("")
-    );
+    let model = format!("llm:{}", config.model);
+    let (answer, prepared) = tokio::task::spawn_blocking(move || {
+        (kensa_app::proposals::ask_one(&prepared, &config), prepared)
+    })
+    .await
+    .map_err(|e| {
+        user.fail(
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            &back,
+        )
+    })?;
+    let proposal = match answer {
+        None => prepared,
+        Some(answer) => {
+            let m = model.clone();
+            state
+                .pool
+                .run(move |store| {
+                    let mut p = prepared;
+                    kensa_app::proposals::settle(store, &mut p, answer, &m);
+                    p
+                })
+                .await
+                .map_err(|e| user.fail(e, &back))?
+        }
+    };
     let mut page = ProposalPage {
         t: user.t,
         nav: user.nav("products"),
