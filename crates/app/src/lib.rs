@@ -27,6 +27,7 @@ pub mod findings;
 pub mod jobs;
 pub mod page;
 pub mod products;
+pub mod proposals;
 pub mod queue;
 pub mod secret;
 pub mod sync;

@@ -21,6 +21,9 @@ pub enum AliasCommand {
     List(ListArgs),
     /// Remove an alias by its id (stored products are rescanned)
     Remove(RemoveArgs),
+    /// Ask a language model which database product each unresolved component is (nothing is stored)
+    #[command(after_help = crate::alias_propose::PROPOSE_EXAMPLES)]
+    Propose(crate::alias_propose::ProposeArgs),
 }
 
 const ADD_EXAMPLES: &str = "Examples:\n  \
@@ -28,7 +31,8 @@ kensa alias add lightttpd lighttpd:lighttpd --note 'vendor typo in the SBOM'\n  
 kensa alias add ssh-server openbsd:openssh --purl-type deb\n\n\
 A component is matched by its name or its purl's name, compared as Kensa normalises names \
 (case, `-`, `_` and `.` do not matter). `kensa scan` lists the nearest products of each \
-component it cannot resolve; `kensa alias list` shows the ids `remove` takes.";
+component it cannot resolve, `kensa alias propose` asks a language model among a wider \
+shortlist; `kensa alias list` shows the ids `remove` takes.";
 
 #[derive(Args)]
 pub struct AddArgs {
@@ -101,6 +105,7 @@ pub fn run(ctx: &Ctx, cmd: AliasCommand) -> Result<ExitCode> {
                 }
             }
         }
+        AliasCommand::Propose(a) => return crate::alias_propose::run(ctx, a),
         AliasCommand::Remove(a) => {
             let mut store = ctx.open_existing()?;
             let row = aliases::remove(&mut store, &actor, a.id)?;

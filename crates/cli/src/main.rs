@@ -3,6 +3,7 @@
 
 mod advisory;
 mod alias;
+mod alias_propose;
 mod assess;
 mod auto;
 mod bounded;

@@ -66,6 +66,11 @@ pub struct ServeArgs {
     /// The organisation's URI (CSAF publisher namespace, OpenVEX @id base)
     #[arg(long, value_name = "URI", default_value = "urn:x-kensa:unconfigured")]
     pub publisher_namespace: String,
+    /// The language model behind the product page's "Ask the model" (as for
+    /// `kensa alias propose`: YAML/JSON with base_url, model, api_key or
+    /// api_key_env) [default: KENSA_LLM_BASE_URL, KENSA_LLM_MODEL, …; none: no button]
+    #[arg(long, value_name = "FILE")]
+    pub llm_config: Option<PathBuf>,
     /// Sync the intelligence from its publishers this often (e.g. 6h), as
     /// `kensa db sync` with the source options below would; one node at a
     /// time queues it, any node runs it. Off by default (air-gapped sites
@@ -83,6 +88,10 @@ pub fn config(ctx: &Ctx, args: &ServeArgs) -> Result<kensa_server::Config> {
     config.max_body = args.max_body;
     config.secure_cookies = args.secure_cookies || config.tls.is_some();
     config.trust_proxy = args.trust_proxy;
+    config.llm = match &args.llm_config {
+        Some(path) => Some(kensa_logic::llm::LlmConfig::from_file(path)?),
+        None => kensa_logic::llm::LlmConfig::from_env()?,
+    };
     config.upload_wait = Duration::from_secs(args.upload_wait);
     if args.connections == 0 {
         bail!("--connections must be at least 1");

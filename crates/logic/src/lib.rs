@@ -17,6 +17,7 @@ pub mod document;
 pub mod extract;
 pub mod fingerprint;
 pub mod llm;
+pub mod propose;
 pub mod verdict;
 pub mod vex;
 

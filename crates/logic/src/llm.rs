@@ -298,12 +298,7 @@ pub fn request_body(model: &str, record_text: &str, pass_index: usize) -> Value 
 pub fn extract_strict(records: &[VulnRecord], config: &LlmConfig) -> Result<Conditions, LlmError> {
     let id = records.first().map(|r| r.id.clone()).unwrap_or_default();
     let record_text = describe(records);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .user_agent(concat!("kensa/", env!("CARGO_PKG_VERSION")))
-        .timeout_global(Some(config.timeout))
-        .build()
-        .into();
+    let agent = agent(config);
     let mut trees = Vec::new();
     for (i, pass) in PASSES.iter().enumerate() {
         let body = request_body(&config.model, &record_text, i);
@@ -327,6 +322,24 @@ pub fn extract_strict(records: &[VulnRecord], config: &LlmConfig) -> Result<Cond
         .find_map(|a| a.product.clone());
     out.extractor = Some(format!("llm:{}", config.model));
     Ok(out)
+}
+
+fn agent(config: &LlmConfig) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .user_agent(concat!("kensa/", env!("CARGO_PKG_VERSION")))
+        .timeout_global(Some(config.timeout))
+        .build()
+        .into()
+}
+
+/// One chat-completions request: the model's content, or exactly why
+/// not (`what` names the request in errors). Other uses of the model
+/// (such as [`crate::propose`]) build their own body and check the
+/// content themselves.
+pub fn complete(config: &LlmConfig, body: &Value, what: &'static str) -> Result<String, LlmError> {
+    let response = post(&agent(config), config, body)?;
+    completion_content(&response, what)
 }
 
 fn post(agent: &ureq::Agent, config: &LlmConfig, body: &Value) -> Result<Vec<u8>, LlmError> {

@@ -23,6 +23,7 @@ pub mod portfolio;
 mod purl;
 pub mod resolve;
 pub mod scan;
+pub mod shortlist;
 pub mod versions;
 
 pub use applicability::{Applicability, Target, evaluate};

@@ -31,6 +31,16 @@ const LEAST_SPELLING: f64 = 0.6;
 /// a product named like the start of the name (`foo-bar-utils` →
 /// `foo_bar`), or one spelt alike (`lightttpd` → `lighttpd`).
 pub fn nearest(store: &Store, name: &str, purl: Option<&str>) -> Result<Vec<Nearest>, StoreError> {
+    ranked(store, name, purl, SHOWN)
+}
+
+/// The `most` products nearest the name, best first (see [`nearest`]).
+pub(crate) fn ranked(
+    store: &Store,
+    name: &str,
+    purl: Option<&str>,
+    most: usize,
+) -> Result<Vec<Nearest>, StoreError> {
     let mut names = vec![(normalize(name), name.to_string())];
     if let Some(p) = purl.and_then(Purl::parse) {
         let n = normalize(&p.name);
@@ -100,7 +110,7 @@ pub fn nearest(store: &Store, name: &str, purl: Option<&str>) -> Result<Vec<Near
         {
             out.push(n);
         }
-        if out.len() == SHOWN {
+        if out.len() == most {
             break;
         }
     }

@@ -66,6 +66,9 @@ pub struct Config {
     /// Sync the intelligence from its publishers on a schedule (off by
     /// default: air-gapped plants import files).
     pub sync: Option<SyncSchedule>,
+    /// The language model behind the product page's "Ask the model"
+    /// (`kensa alias propose`); the button is hidden without one.
+    pub llm: Option<kensa_logic::llm::LlmConfig>,
 }
 
 /// A scheduled `db sync`: one node at a time queues it every `every`; any
@@ -97,6 +100,7 @@ impl Config {
             job_poll: Duration::from_secs(1),
             webhook_poll: Duration::from_secs(30),
             sync: None,
+            llm: None,
         }
     }
 }

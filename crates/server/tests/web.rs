@@ -277,6 +277,10 @@ fn an_unmatched_component_is_confirmed_from_the_product_page() {
     let analyst = cookie(&analyst, "kensa_session").unwrap().to_string();
     let p = show(&analyst);
     assert!(p.body.contains("This is the same product"), "{}", p.body);
+    assert!(
+        !p.body.contains("Ask the model"),
+        "no button without a language model"
+    );
     let csrf = hidden(&p.body, "csrf");
     let confirm = |session: &str, csrf: &str| {
         page(

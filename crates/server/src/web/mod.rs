@@ -12,6 +12,7 @@ mod files;
 mod finding;
 mod i18n;
 mod products;
+mod proposals;
 mod session;
 mod upload;
 
@@ -51,6 +52,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/products/{name}", get(products::product))
         .route("/products/{name}/upload", post(upload::upload_version))
         .route("/products/{name}/aliases", post(products::confirm_alias))
+        .route("/products/{name}/proposals", post(proposals::ask))
         .route("/products/{name}/files", post(files::upload))
         .route("/products/{name}/files/remove", post(files::remove))
         .route("/products/{name}/findings.csv", get(products::findings_csv))

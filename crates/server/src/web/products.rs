@@ -243,6 +243,8 @@ struct ProductPage {
     can_approve: bool,
     unmatched: Vec<Unmatched>,
     can_alias: bool,
+    /// A language model is configured and the user may confirm.
+    can_ask: bool,
     /// The version's files for automatic answers: kind, name, bytes, who, when.
     files: Vec<(String, String, usize, String, String)>,
     can_files: bool,
@@ -372,6 +374,7 @@ pub async fn product(
             })
             .collect(),
         can_alias: kensa_app::aliases::may_change(&user.actor),
+        can_ask: state.config.llm.is_some() && kensa_app::aliases::may_change(&user.actor),
         name: overview.name,
     };
     Ok(html(StatusCode::OK, &page))
@@ -390,7 +393,7 @@ pub async fn confirm_alias(
     let back = format!("/products/{}", super::session::urlencode(&name));
     let actor = user.actor.clone();
     let field = |k: &str| f.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
-    let (component, target) = (field("component"), field("target"));
+    let (component, target, note) = (field("component"), field("target"), field("note"));
     state
         .pool
         .run(move |store| {
@@ -398,7 +401,7 @@ pub async fn confirm_alias(
                 component: &component,
                 target: &target,
                 purl_type: None,
-                note: None,
+                note: (!note.is_empty()).then_some(note.as_str()),
             };
             kensa_app::aliases::confirm(store, &actor, &req)
         })
