@@ -95,6 +95,7 @@ fn triage_share(
 pub fn signals(store: &Store, id: &str, aliases: &[String]) -> Result<Signals> {
     let mut records: Vec<RecordSignals> = Vec::new();
     let (mut kev, mut epss) = (None, None);
+    let mut statements = Vec::new();
     let cve_aliases = aliases.iter().filter(|a| a.starts_with("CVE-") && *a != id);
     for vid in std::iter::once(id).chain(cve_aliases.map(String::as_str)) {
         let facts = store.record_facts(vid)?;
@@ -115,8 +116,17 @@ pub fn signals(store: &Store, id: &str, aliases: &[String]) -> Result<Signals> {
         }));
         kev = kev.or(store.kev(vid)?);
         epss = epss.or(store.epss(vid)?);
+        for (advisory, s) in store.exploit_statements(vid)? {
+            statements.push(kensa_triage::exploit::ExploitStatement {
+                source: format!("CSAF {advisory}"),
+                date: s.date,
+                details: s.details,
+            });
+        }
     }
-    Ok(Signals::from_parts(id, records, kev, epss))
+    let mut signals = Signals::from_parts(id, records, kev, epss);
+    signals.exploit_statements = statements;
+    Ok(signals)
 }
 
 /// Highest priority first; equal priorities keep the SBOM's order.

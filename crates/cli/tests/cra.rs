@@ -267,6 +267,81 @@ fn evidence_imported_after_the_product_is_on_the_market_opens_its_cases() {
     );
 }
 
+/// A vendor's CSAF advisory saying Bash's CVE-2014-6277 is exploited in
+/// the wild (KEV does not list it).
+const EXPLOITED_CSAF: &str = r#"{
+ "document": {"category": "csaf_security_advisory", "csaf_version": "2.0",
+  "publisher": {"category": "vendor", "name": "Example Automation", "namespace": "https://psirt.example.com"},
+  "title": "Bash in the RTU-200 gateway",
+  "tracking": {"id": "EXA-2026-001", "status": "final", "version": "1",
+   "initial_release_date": "2026-11-30T00:00:00Z", "current_release_date": "2026-11-30T00:00:00Z",
+   "revision_history": [{"date": "2026-11-30T00:00:00Z", "number": "1", "summary": "Initial"}]}},
+ "product_tree": {"branches": [{"category": "vendor", "name": "Example Automation", "branches": [
+  {"category": "product_name", "name": "RTU-200", "branches": [
+   {"category": "product_version", "name": "2.8.1",
+    "product": {"name": "Example Automation RTU-200 2.8.1", "product_id": "CSAFPID-0001"}}]}]}]},
+ "vulnerabilities": [{"cve": "CVE-2014-6277",
+  "product_status": {"known_affected": ["CSAFPID-0001"]},
+  "threats": [
+   {"category": "impact", "details": "Remote code execution."},
+   {"category": "exploit_status", "details": "Exploited in the wild", "date": "2026-11-29T12:00:00Z",
+    "product_ids": ["CSAFPID-0001"]}]}]
+}"#;
+
+#[test]
+fn a_csaf_advisorys_exploit_status_opens_a_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = setup(dir.path(), false);
+    ok(kensa(&db).args([
+        "-q",
+        "cra",
+        "market",
+        "gw",
+        "--on-market",
+        "--member-states",
+        "PL",
+    ]));
+    assert!(cases(&db).is_empty());
+    // A statement that the vulnerability is not exploited opens nothing.
+    let quiet = dir.path().join("quiet.json");
+    std::fs::write(
+        &quiet,
+        EXPLOITED_CSAF
+            .replace("EXA-2026-001", "EXA-2026-000")
+            .replace(
+                "Exploited in the wild",
+                "Example Automation is not aware of any exploitation.",
+            ),
+    )
+    .unwrap();
+    ok(kensa(&db).args(["-q", "db", "import"]).arg(&quiet));
+    assert!(cases(&db).is_empty(), "{:?}", cases(&db));
+
+    let advisory = dir.path().join("exa.json");
+    std::fs::write(&advisory, EXPLOITED_CSAF).unwrap();
+    ok(kensa(&db).args(["-q", "db", "import"]).arg(&advisory));
+    let opened = cases(&db);
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    let c = &opened[0];
+    assert_eq!(c["vulnerability"], "CVE-2014-6277");
+    assert_eq!(
+        c["source"],
+        "CSAF EXA-2026-001 (exploit status: Exploited in the wild)"
+    );
+    assert_eq!(c["evidence_at"], "2026-11-29T12:00:00Z");
+    // Stated before the version was registered: the clocks start at registration.
+    assert_eq!(time(&c["awareness_at"]), registered(&db));
+    let finding = json(&ok(kensa(&db).args(["queue", "--format", "json"])));
+    let row = finding
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["vulnerability"] == "CVE-2014-6277")
+        .unwrap()
+        .clone();
+    assert!(row.to_string().contains("EXA-2026-001"), "{row}");
+}
+
 #[test]
 fn stages_are_submitted_in_order_and_the_final_clock_waits_for_its_event() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use kensa_model::time::normalize;
 use kensa_model::{
-    CsafDocument, CsafProduct, CsafRelationship, CsafVulnInfo, CvssMetric, LangText, Reference,
-    Remediation, Source, SourceKind, VulnRecord, Weakness,
+    CsafDocument, CsafProduct, CsafRelationship, CsafVulnInfo, CvssMetric, ExploitStatus, LangText,
+    Reference, Remediation, Source, SourceKind, VulnRecord, Weakness,
 };
 use serde::Deserialize;
 
@@ -459,10 +459,26 @@ fn csaf_info(
             }
         }
     }
+    let mut exploit_status = Vec::new();
+    for t in &raw.threats {
+        if t.category.as_deref() != Some("exploit_status") {
+            continue;
+        }
+        let Some(details) = t.details.as_ref().filter(|d| !d.trim().is_empty()) else {
+            continue;
+        };
+        exploit_status.push(ExploitStatus {
+            details: details.clone(),
+            // A date that does not parse leaves the statement undated.
+            date: t.date.as_deref().and_then(normalize),
+            product_ids: expand(&t.product_ids, &t.group_ids, groups),
+        });
+    }
     Ok(CsafVulnInfo {
         product_status,
         remediations,
         flags,
+        exploit_status,
     })
 }
 
@@ -603,6 +619,19 @@ struct RawVuln {
     remediations: Vec<RawRemediation>,
     #[serde(default)]
     flags: Vec<RawFlag>,
+    #[serde(default)]
+    threats: Vec<RawThreat>,
+}
+
+#[derive(Deserialize)]
+struct RawThreat {
+    category: Option<String>,
+    details: Option<String>,
+    date: Option<String>,
+    #[serde(default)]
+    product_ids: Vec<String>,
+    #[serde(default)]
+    group_ids: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -85,6 +85,21 @@ pub struct CsafVulnInfo {
     /// VEX flags: label → product ids.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub flags: BTreeMap<String, Vec<String>>,
+    /// `threats` of category `exploit_status`: what the publisher says of
+    /// the vulnerability's exploitation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exploit_status: Vec<ExploitStatus>,
+}
+
+/// A CSAF `threats` entry of category `exploit_status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExploitStatus {
+    pub details: String,
+    /// When the publisher stated it (RFC 3339), if it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub product_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,7 +15,9 @@ pub mod team;
 pub mod time;
 pub mod vuln;
 
-pub use advisory::{CsafDocument, CsafProduct, CsafRelationship, CsafVulnInfo, Remediation};
+pub use advisory::{
+    CsafDocument, CsafProduct, CsafRelationship, CsafVulnInfo, ExploitStatus, Remediation,
+};
 pub use cpe::{Configuration, Cpe, CpeError, CpeMatch, Node, Operator};
 pub use feeds::{EpssScore, KevEntry};
 pub use mappings::{NameMapping, NameMappingSet};

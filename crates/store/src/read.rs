@@ -427,6 +427,32 @@ impl Store {
             .collect()
     }
 
+    /// What CSAF advisories say of the vulnerability's exploitation (their
+    /// `threats` of category `exploit_status`), with each advisory's
+    /// tracking id. Read from the record bodies: only the few
+    /// vulnerabilities that CSAF advisories cover have any.
+    pub fn exploit_statements(
+        &self,
+        id: &str,
+    ) -> Result<Vec<(String, kensa_model::ExploitStatus)>> {
+        let rows: Vec<(String, Vec<u8>)> = self
+            .conn
+            .prepare_cached(
+                "SELECT source_name, data FROM records
+                 WHERE vuln_id = ?1 AND source_kind = 'csaf' ORDER BY source_name",
+            )?
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut out = Vec::new();
+        for (advisory, blob) in rows {
+            let record = decode_record(&blob, || format!("{id} from CSAF {advisory}"))?;
+            for s in record.csaf.map(|c| c.exploit_status).unwrap_or_default() {
+                out.push((advisory.clone(), s));
+            }
+        }
+        Ok(out)
+    }
+
     pub fn kev(&self, cve: &str) -> Result<Option<KevEntry>> {
         // Cached statements: triage asks once per vulnerability of a scan.
         let data: Option<String> = self

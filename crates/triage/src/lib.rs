@@ -11,6 +11,7 @@
 //! - [`Triager`]: signals + profile → [`Triage`].
 
 pub mod cvss;
+pub mod exploit;
 pub mod priority;
 pub mod profile;
 pub mod signals;

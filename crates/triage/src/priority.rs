@@ -64,6 +64,8 @@ pub struct PriorityInputs {
     pub cvss: Option<f64>,
     /// SSVC exploitation: "none", "poc" or "active".
     pub exploitation: &'static str,
+    /// Where it came from: `kev`, `csaf`, `cisa-adp` or `assumed`.
+    pub exploitation_from: &'static str,
     pub in_kev: bool,
     pub ransomware: bool,
     pub automatable: bool,
@@ -113,10 +115,10 @@ pub fn priority(i: &PriorityInputs) -> (u8, Vec<Contribution>) {
         "active" => c(
             "exploitation",
             ACTIVE_EXPLOITATION,
-            if i.in_kev {
-                "actively exploited (CISA KEV)".into()
-            } else {
-                "actively exploited (CISA ADP SSVC)".into()
+            match (i.in_kev, i.exploitation_from) {
+                (true, _) => "actively exploited (CISA KEV)".into(),
+                (false, "csaf") => "actively exploited (a CSAF advisory's exploit status)".into(),
+                _ => "actively exploited (CISA ADP SSVC)".into(),
             },
         ),
         "poc" => c("exploitation", PUBLIC_POC, "public proof of concept".into()),

@@ -20,6 +20,9 @@ pub struct Signals {
     /// Distinct CWE ids (`CWE-787`), NVD's placeholders left out.
     #[serde(default)]
     pub cwes: Vec<String>,
+    /// What CSAF advisories say of the vulnerability's exploitation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exploit_statements: Vec<crate::exploit::ExploitStatement>,
 }
 
 impl Signals {

@@ -37,6 +37,10 @@ pub struct Triage {
     /// exploited vulnerabilities in products on the EU market.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cra: Option<CraClocks>,
+    /// The CSAF statement of exploitation that made `exploitation` active
+    /// (when KEV does not list the vulnerability).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploit_statement: Option<crate::exploit::ExploitStatement>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cwe: Vec<String>,
     /// What moved the priority, in words, most important first.
@@ -51,7 +55,7 @@ pub struct SsvcDecision {
     /// Every decision point's value (the tree reads some of them).
     pub points: BTreeMap<String, String>,
     /// Where each of exploitation, automatable and technical_impact came
-    /// from: `cisa-adp`, `kev`, `cvss` or `assumed`.
+    /// from: `cisa-adp`, `kev`, `csaf`, `cvss` or `assumed`.
     pub evidence: BTreeMap<String, String>,
 }
 
@@ -229,6 +233,7 @@ impl Triager {
         let inputs = PriorityInputs {
             cvss: cvss.as_ref().map(|c| c.score),
             exploitation: exploitation.0,
+            exploitation_from: exploitation.1,
             in_kev: kev.is_some(),
             ransomware: kev.as_ref().is_some_and(|k| k.known_ransomware_use),
             automatable: automatable.0 == "yes",
@@ -265,6 +270,9 @@ impl Triager {
             epss,
             kev,
             cra,
+            exploit_statement: (exploitation.1 == "csaf")
+                .then(|| exploited_per_csaf(s).cloned())
+                .flatten(),
             cwe: s.cwes.clone(),
             reasons: Vec::new(),
             breakdown,
@@ -415,16 +423,27 @@ fn adp_point(s: &Signals, point: &crate::ssvc::DecisionPoint) -> Option<&'static
     normalize_value(point, raw)
 }
 
-/// KEV listing is evidence of active exploitation; otherwise CISA ADP's
-/// point; otherwise none.
+/// KEV listing is evidence of active exploitation; so is a CSAF
+/// advisory's plain statement of it; otherwise CISA ADP's point; otherwise
+/// none.
 fn exploitation(s: &Signals) -> (&'static str, &'static str) {
     if s.kev.is_some() {
         return ("active", "kev");
+    }
+    if exploited_per_csaf(s).is_some() {
+        return ("active", "csaf");
     }
     match adp_point(s, &EXPLOITATION) {
         Some(v) => (v, "cisa-adp"),
         None => ("none", "assumed"),
     }
+}
+
+/// The first CSAF statement that the vulnerability is exploited.
+fn exploited_per_csaf(s: &Signals) -> Option<&crate::exploit::ExploitStatement> {
+    s.exploit_statements
+        .iter()
+        .find(|e| crate::exploit::claim(&e.details) == "active")
 }
 
 /// CISA ADP's point; else from the vector (network, low complexity, no
@@ -567,6 +586,10 @@ fn reasons(t: &Triage, p: &Profile) -> Vec<String> {
             points["exploitation"].as_str(),
             evidence["exploitation"].as_str(),
         ) {
+            ("active", "csaf") => r.push(match &t.exploit_statement {
+                Some(e) => format!("actively exploited: {} says \"{}\"", e.source, e.details),
+                None => "actively exploited (CSAF exploit status)".into(),
+            }),
             ("active", _) => r.push("actively exploited: CISA ADP SSVC exploitation active".into()),
             ("poc", _) => r.push("public proof of concept: CISA ADP SSVC exploitation poc".into()),
             (_, "cisa-adp") => r.push("no known exploitation (CISA ADP SSVC)".into()),

@@ -131,6 +131,7 @@ fn random_signals(id: &str, rng: &mut Rng) -> Signals {
         kev,
         ssvc,
         cwes: vec![],
+        exploit_statements: vec![],
     }
 }
 

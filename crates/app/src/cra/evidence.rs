@@ -1,7 +1,7 @@
 //! Cases Kensa opens itself: an exploited-vulnerability case opens as soon
-//! as Kensa has evidence of active exploitation (CISA KEV, or CISA ADP's
-//! SSVC `Exploitation: active`) of a finding of a product on the EU
-//! market. It runs after every change that can bring such evidence
+//! as Kensa has evidence of active exploitation (CISA KEV, a CSAF
+//! advisory's `exploit_status` that says so, or CISA ADP's SSVC
+//! `Exploitation: active`) of a finding of a product on the EU market. It runs after every change that can bring such evidence
 //! together: a rescan (after an import, an alias, a product version's
 //! upload) and a product being marked as on the market.
 //!
@@ -25,8 +25,9 @@ use crate::findings::{FindingFilter, product_findings};
 use crate::{AppError, Result};
 
 /// When and from where Kensa knows a vulnerability is actively exploited:
-/// KEV's listing day (midnight UTC), else CISA ADP's SSVC point, which
-/// carries no date of its own (so `now`, when Kensa reads it).
+/// KEV's listing day (midnight UTC); else a CSAF advisory's statement (its
+/// date, when it gives one); else CISA ADP's SSVC point, which carries no
+/// date of its own (so `now`, when Kensa reads it).
 pub(super) fn of_exploitation(t: &Triage, now: DateTime<Utc>) -> Option<(DateTime<Utc>, String)> {
     if let Some(k) = &t.kev {
         let day = NaiveDate::parse_from_str(&k.date_added, "%Y-%m-%d")
@@ -35,9 +36,23 @@ pub(super) fn of_exploitation(t: &Triage, now: DateTime<Utc>) -> Option<(DateTim
             .and_utc();
         return Some((day, format!("CISA KEV (listed {})", k.date_added)));
     }
-    (t.actively_exploited()
-        && t.ssvc.evidence.get("exploitation").map(String::as_str) == Some("cisa-adp"))
-    .then(|| (now, "CISA ADP SSVC: Exploitation active".to_string()))
+    if !t.actively_exploited() {
+        return None;
+    }
+    match t.ssvc.evidence.get("exploitation").map(String::as_str) {
+        Some("csaf") => {
+            let e = t.exploit_statement.as_ref()?;
+            let at = e
+                .date
+                .as_deref()
+                .and_then(|d| DateTime::parse_from_rfc3339(d).ok())
+                .map_or(now, |d| d.with_timezone(&Utc).min(now));
+            let details: String = e.details.chars().take(300).collect();
+            Some((at, format!("{} (exploit status: {details})", e.source)))
+        }
+        Some("cisa-adp") => Some((now, "CISA ADP SSVC: Exploitation active".to_string())),
+        _ => None,
+    }
 }
 
 /// Opens a case for every actively exploited finding of the newest version

@@ -4,6 +4,7 @@ fn inputs() -> PriorityInputs {
     PriorityInputs {
         cvss: Some(7.5),
         exploitation: "none",
+        exploitation_from: "assumed",
         in_kev: false,
         ransomware: false,
         automatable: false,
