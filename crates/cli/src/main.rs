@@ -8,6 +8,8 @@ mod auto;
 mod bounded;
 mod cra;
 mod csaf;
+mod csaf_check;
+mod csaf_publish;
 mod database;
 mod db;
 mod demo;
