@@ -46,7 +46,8 @@ kensa csaf check psirt.example.com --format json";
 
 pub fn run(args: CheckArgs) -> Result<ExitCode> {
     let path = Path::new(&args.target);
-    let report = if !args.target.contains("://") && path.exists() {
+    let looks_like_path = path.exists() || args.target.contains(['/', '\\']);
+    let report = if !args.target.contains("://") && looks_like_path {
         let (mut fetch, url) = DirFetch::open(path);
         check::check(&mut fetch, &url)
     } else {

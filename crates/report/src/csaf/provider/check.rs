@@ -420,6 +420,8 @@ impl Checker<'_> {
                         &index_url,
                         format!("does not list {url}, which is in the folder"),
                     );
+                    // Served all the same: its content is checked too.
+                    self.docs.entry(url.clone()).or_default().tlp = tlp;
                 }
             }
         }

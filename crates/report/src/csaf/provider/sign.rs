@@ -58,14 +58,6 @@ impl Signer {
         Ok(signer)
     }
 
-    /// Wraps a key made elsewhere (tests generate one).
-    pub fn new(key: SignedSecretKey, passphrase: &str) -> Signer {
-        Signer {
-            key,
-            password: passphrase.to_string(),
-        }
-    }
-
     /// The primary key's fingerprint, upper-case hex (as provider metadata
     /// lists it).
     pub fn fingerprint(&self) -> String {
@@ -111,6 +103,26 @@ fn sign_with(
     DetachedSignature::sign_binary_data(rng, key, password, key.hash_alg(), data)
 }
 
+/// Generates an Ed25519 signing key (OpenPGP v4, the primary key signs),
+/// armoured; protected by `passphrase` when one is given. For tests and
+/// for trying a tree out; a PSIRT's real key comes from its key ceremony.
+pub fn generate_key(user_id: &str, passphrase: Option<&str>) -> Result<String, SignError> {
+    use pgp::composed::{KeyType, SecretKeyParamsBuilder};
+    let params = SecretKeyParamsBuilder::default()
+        .key_type(KeyType::Ed25519Legacy)
+        .can_certify(true)
+        .can_sign(true)
+        .primary_user_id(user_id.into())
+        .passphrase(passphrase.map(str::to_string))
+        .build()
+        .map_err(|e| SignError::SecretKey(e.to_string()))?;
+    let key = params
+        .generate(rand::thread_rng())
+        .map_err(|e| SignError::SecretKey(e.to_string()))?;
+    key.to_armored_string(ArmorOptions::default())
+        .map_err(|e| SignError::SecretKey(e.to_string()))
+}
+
 /// The fingerprint (upper-case hex) of an armoured public key.
 pub fn public_fingerprint(public_armored: &[u8]) -> Result<String, SignError> {
     let key = read_public(public_armored)?;
@@ -146,4 +158,38 @@ fn read_public(armored: &[u8]) -> Result<SignedPublicKey, SignError> {
     let (key, _) =
         SignedPublicKey::from_string(text).map_err(|e| SignError::PublicKey(e.to_string()))?;
     Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_key_signs_and_the_signature_verifies_only_for_the_data() {
+        let secret = generate_key("PSIRT <psirt@example.com>", Some("pw")).unwrap();
+        assert!(matches!(
+            Signer::from_armored(&secret, Some("wrong")),
+            Err(SignError::NoSigningKey(_))
+        ));
+        let signer = Signer::from_armored(&secret, Some("pw")).unwrap();
+        let public = signer.public_armored().unwrap();
+        assert!(public.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
+        assert_eq!(
+            public_fingerprint(public.as_bytes()).unwrap(),
+            signer.fingerprint()
+        );
+        assert_eq!(signer.fingerprint().len(), 40);
+        let sig = signer.sign(b"{\"document\": 1}").unwrap();
+        assert!(sig.starts_with("-----BEGIN PGP SIGNATURE-----"));
+        verify(&public, b"{\"document\": 1}", sig.as_bytes()).unwrap();
+        let e = verify(&public, b"{\"document\": 2}", sig.as_bytes()).unwrap_err();
+        assert!(matches!(e, SignError::Mismatch { .. }), "{e}");
+        let other = Signer::from_armored(&generate_key("Other", None).unwrap(), None).unwrap();
+        let e = verify(
+            &other.public_armored().unwrap(),
+            b"{\"document\": 1}",
+            sig.as_bytes(),
+        );
+        assert!(e.is_err());
+    }
 }
