@@ -559,18 +559,15 @@ impl Checker<'_> {
             );
         }
         self.check_tlp(url, info.tlp, seen.tlp);
-        if let Some(Some(t)) = seen.changes {
-            if t != info.current {
-                self.warn(
-                    13,
-                    url,
-                    format!(
-                        "changes.csv gives {}, the document's current_release_date is {}",
-                        super::format_time(t),
-                        super::format_time(info.current)
-                    ),
-                );
-            }
+        if let Some(Some(t)) = seen.changes
+            && t != info.current
+        {
+            let message = format!(
+                "changes.csv gives {}, the document's current_release_date is {}",
+                super::format_time(t),
+                super::format_time(info.current)
+            );
+            self.warn(13, url, message);
         }
     }
 

@@ -184,4 +184,23 @@ mod tests {
         let e = parse_changes("only-one-field\n").unwrap_err();
         assert!(e.starts_with("line 1:"), "{e}");
     }
+
+    /// CISA's CSAF repository (cisagov/CSAF) writes `changes.csv` without
+    /// quotes; every line must still read.
+    #[test]
+    fn cisas_unquoted_changes_csv_reads() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/vuln/cisa-csaf/csaf_files/OT/white/changes.csv");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            eprintln!("skipped: {} is absent", path.display());
+            return;
+        };
+        let lines = parse_changes(&text).unwrap();
+        assert_eq!(
+            lines.len(),
+            text.lines().filter(|l| !l.trim().is_empty()).count()
+        );
+        assert!(lines.iter().all(|l| !l.quoted && l.time.is_some()));
+        assert!(lines.iter().all(|l| l.path.ends_with(".json")));
+    }
 }
