@@ -480,3 +480,56 @@ fn unquoted_changes_csv_as_cisa_writes_it_is_a_warning_and_disorder_an_error() {
         .arg(dir.path().join("no-such-tree")));
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
 }
+
+#[test]
+fn sync_reads_the_public_folder_and_leaves_the_amber_one_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = setup(dir.path());
+    let adv = advisory(&db, dir.path(), "1.0");
+    let mut amber = read_json(&adv);
+    amber["document"]["distribution"]["tlp"]["label"] = Value::from("AMBER");
+    amber["document"]["tracking"]["id"] = Value::from("KENSA-AMBER-1");
+    let amber_path = dir.path().join("amber.json");
+    std::fs::write(&amber_path, serde_json::to_vec_pretty(&amber).unwrap()).unwrap();
+    let tree = dir.path().join("tree");
+    // The amber folder answers only with credentials.
+    let server = {
+        let root = tree.clone();
+        Server::start(move |r: &Request| {
+            let rel = r.path.strip_prefix("/.well-known/csaf/").unwrap_or("..");
+            if rel.starts_with("amber/") {
+                return Reply::status(401);
+            }
+            match std::fs::read(root.join(rel)) {
+                Ok(body) if !rel.contains("..") => Reply::ok(body),
+                _ => Reply::status(404),
+            }
+        })
+    };
+    let base = server.url("/.well-known/csaf");
+    let o = publish(&db, &tree, &base, &[&adv, &amber_path], None);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(kensa(&db).args([
+        "-q",
+        "db",
+        "sync",
+        "--source",
+        "csaf",
+        "--csaf-provider",
+        &format!("{base}/provider-metadata.json"),
+    ]));
+    assert!(o.status.success(), "{}", text(&o));
+    let stats = ok(kensa(&db).args(["db", "stats", "--format", "json"]));
+    let stats: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(stats["csaf_documents"], 1, "{stats:#}");
+    let asked = server.paths();
+    assert!(!asked.iter().any(|p| p.contains("/amber/")), "{asked:#?}");
+    // Over HTTP the check reads the amber folder's 401 as "needs
+    // credentials": a warning, not a failure.
+    let (passed, report) = check(&db, &format!("{base}/provider-metadata.json"));
+    assert!(passed, "{report:#}");
+    let credentials = report["problems"].as_array().unwrap().iter().any(|p| {
+        p["level"] == "warning" && p["message"].as_str().unwrap().contains("needs credentials")
+    });
+    assert!(credentials, "{report:#}");
+}
