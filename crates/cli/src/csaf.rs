@@ -1,4 +1,5 @@
-//! `kensa csaf`: CSAF 2.0 documents: validation.
+//! `kensa csaf`: CSAF 2.0 documents: validation; provider trees
+//! (`publish`, `check`: csaf_publish.rs, csaf_check.rs).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,21 @@ kensa csaf validate advisories/*.json --format json\n  \
 kensa csaf validate advisory.json --errors-only     hide warnings and information"
     )]
     Validate(ValidateArgs),
+    /// Write a CSAF trusted provider's tree (section 7): metadata, TLP and
+    /// year folders, hashes, index.txt, changes.csv, ROLIE feeds, OpenPGP
+    /// signatures
+    #[command(
+        long_about = crate::csaf_publish::LONG_ABOUT,
+        after_help = crate::csaf_publish::AFTER_HELP
+    )]
+    Publish(crate::csaf_publish::PublishArgs),
+    /// Check a provider's tree (a folder or a URL) against the distribution
+    /// requirements of section 7.1
+    #[command(
+        long_about = crate::csaf_check::LONG_ABOUT,
+        after_help = crate::csaf_check::AFTER_HELP
+    )]
+    Check(crate::csaf_check::CheckArgs),
 }
 
 #[derive(Args)]
@@ -49,6 +65,8 @@ pub struct ValidateArgs {
 pub fn run(cmd: CsafCommand) -> Result<ExitCode> {
     match cmd {
         CsafCommand::Validate(args) => validate(args),
+        CsafCommand::Publish(args) => crate::csaf_publish::run(args),
+        CsafCommand::Check(args) => crate::csaf_check::run(args),
     }
 }
 

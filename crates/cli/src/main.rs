@@ -9,6 +9,8 @@ mod auto;
 mod bounded;
 mod cra;
 mod csaf;
+mod csaf_check;
+mod csaf_publish;
 mod database;
 mod db;
 mod demo;
@@ -129,7 +131,7 @@ enum Command {
     Revoke(team::RevokeArgs),
     /// Read the audit trail: every write, who made it, when, from where
     Audit(team::AuditArgs),
-    /// CSAF 2.0 documents: validate them against the schema and the tests of section 6
+    /// CSAF 2.0: validate documents (section 6); publish and check provider trees (section 7)
     #[command(subcommand)]
     Csaf(csaf::CsafCommand),
     /// CSAF security advisories for customers, from the stored verdicts

@@ -17,7 +17,8 @@
 //! Not done: the OpenPGP signatures and SHA-2 hashes a provider publishes
 //! next to each document are not fetched or verified, and providers are not
 //! discovered through `security.txt` or aggregators; TLP:GREEN and stricter
-//! feeds (which need credentials) are skipped.
+//! feeds (which need credentials) are skipped, and so are directories whose
+//! distribution lists only such feeds.
 
 use std::collections::BTreeMap;
 
@@ -156,7 +157,18 @@ fn sync_provider(
             list_rolie(client, &url, &mut listing)?;
         }
         if let Some(dir) = &d.directory_url {
-            list_directory(client, &join_url(metadata_url, dir), &mut listing)?;
+            // A directory whose distribution's feeds are all restricted
+            // (as `kensa csaf publish` writes green/ and amber/) is too.
+            let feeds = d.rolie.iter().flat_map(|r| &r.feeds);
+            let restricted = feeds.clone().count() > 0
+                && feeds.clone().all(|f| is_restricted(f.tlp_label.as_deref()));
+            if restricted {
+                report.notes.push(format!(
+                    "skipped directory {dir} (its feeds are restricted TLP)"
+                ));
+            } else {
+                list_directory(client, &join_url(metadata_url, dir), &mut listing)?;
+            }
         }
     }
     let mut new: Vec<(DateTime<Utc>, String)> = listing

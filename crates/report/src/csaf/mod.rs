@@ -9,6 +9,7 @@ mod mandatory;
 mod metrics;
 mod optional;
 mod profiles;
+pub mod provider;
 mod purl;
 pub mod render;
 mod revision;
