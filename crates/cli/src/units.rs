@@ -30,25 +30,6 @@ pub fn parse_limit(s: &str) -> Result<usize, String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_take_units() {
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert_eq!(parse_size("64k"), Ok(65_536));
-        assert_eq!(parse_size("100M"), Ok(100 << 20));
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("500KB"), Ok(500 << 10));
-        assert!(parse_size("12 parsecs").is_err());
-        assert!(parse_size("M").is_err());
-        assert!(parse_size("5PB").is_err());
-        assert!(parse_limit("0").is_err());
-        assert!(parse_size("lots").unwrap_err().contains("not a size"));
-    }
-}
-
 /// A duration as a number and a unit: `30s`, `15m`, `6h`, `1d`.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let bad = || format!("`{s}` is not a duration: a number then s, m, h or d (6h)");
@@ -66,4 +47,42 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
         return Err(format!("`{s}`: the duration must be more than zero"));
     }
     Ok(std::time::Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64k"), Ok(65_536));
+        assert_eq!(parse_size("100M"), Ok(100 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500 << 10));
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("5PB").is_err());
+        assert!(parse_limit("0").is_err());
+        assert!(parse_size("lots").unwrap_err().contains("not a size"));
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(
+            parse_duration("6h"),
+            Ok(std::time::Duration::from_secs(6 * 3600))
+        );
+        assert_eq!(
+            parse_duration("30s"),
+            Ok(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_duration("2d"),
+            Ok(std::time::Duration::from_secs(2 * 86_400))
+        );
+        for bad in ["", "6", "h", "6x", "0m", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
 }

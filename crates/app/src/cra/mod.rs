@@ -366,6 +366,9 @@ fn source_text(s: Option<&str>) -> Result<String> {
     }
 }
 
+/// When Kensa's evidence of exploitation was had, and where it comes from.
+type Exploited = (DateTime<Utc>, String);
+
 /// The vulnerability's id as the finding names it, and Kensa's evidence
 /// that it is actively exploited (when and from where), if any.
 fn exploited_finding(
@@ -375,7 +378,7 @@ fn exploited_finding(
     version: &str,
     vuln: &str,
     now: DateTime<Utc>,
-) -> Result<(String, Option<(DateTime<Utc>, String)>)> {
+) -> Result<(String, Option<Exploited>)> {
     let all = product_findings(
         store,
         actor,
