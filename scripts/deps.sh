@@ -5,8 +5,9 @@
 #   fonts-noto-cjk                      Japanese pages render with real glyphs
 #   tcpreplay iproute2                  the live-capture test replays a capture into a veth pair
 #   postgresql                          the PostgreSQL backend's tests start a throwaway cluster
+#   openssl                             which serves TLS from a throwaway CA (the TLS test)
 set -euo pipefail
-packages=(libpcap-dev chromium chromium-driver fonts-noto-cjk tcpreplay iproute2 postgresql)
+packages=(libpcap-dev chromium chromium-driver fonts-noto-cjk tcpreplay iproute2 postgresql openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
