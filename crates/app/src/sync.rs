@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use kensa_intel::sync::{
-    self, Client, HttpConfig, SyncFailure, SyncOptions, SyncReport, csaf, epss, kev, nvd,
+    Client, HttpConfig, SyncFailure, SyncOptions, SyncReport, csaf, epss, kev, nvd,
 };
 use kensa_store::Store;
 use serde::Serialize;
@@ -278,9 +278,4 @@ pub fn scheduled(store: &mut Store, plan: &SyncPlan, by: &str) -> Result<Schedul
         rescanned,
         published,
     })
-}
-
-/// `YYYY-MM-DD` or RFC 3339, for `--since`/`--until`.
-pub fn parse_date(field: &str, s: &str) -> Result<DateTime<Utc>> {
-    sync::parse_date(s).map_err(|e| AppError::invalid(field, e.to_string()))
 }

@@ -219,8 +219,9 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 pub enum Delivery {
     /// The receiver answered 2xx.
     Delivered(u16),
-    /// Try again later: the receiver failed or could not be reached.
-    Failed(String),
+    /// Try again later: the receiver failed (its status, when it
+    /// answered) or could not be reached.
+    Failed { status: Option<u16>, error: String },
     /// Nothing to deliver: the receiver (and its events) was removed.
     Gone,
 }
@@ -242,12 +243,7 @@ pub fn deliver(store: &Store, job: &ClaimedJob) -> Result<Delivery> {
     let outcome = post(&hook, &event.event, event.id, &body);
     let (status, error) = match &outcome {
         Delivery::Delivered(code) => (Some(i64::from(*code)), None),
-        Delivery::Failed(e) => (
-            e.strip_prefix("HTTP ")
-                .and_then(|r| r.get(..3))
-                .and_then(|c| c.parse().ok()),
-            Some(e.as_str()),
-        ),
+        Delivery::Failed { status, error } => (status.map(i64::from), Some(error.as_str())),
         Delivery::Gone => (None, None),
     };
     store.record_delivery(&Attempt {
@@ -277,7 +273,13 @@ fn post(hook: &WebhookRow, event: &str, id: i64, body: &[u8]) -> Delivery {
         .send(body);
     match sent {
         Ok(r) if r.status().is_success() => Delivery::Delivered(r.status().as_u16()),
-        Ok(r) => Delivery::Failed(format!("HTTP {}", r.status())),
-        Err(e) => Delivery::Failed(e.to_string()),
+        Ok(r) => Delivery::Failed {
+            status: Some(r.status().as_u16()),
+            error: format!("HTTP {}", r.status()),
+        },
+        Err(e) => Delivery::Failed {
+            status: None,
+            error: e.to_string(),
+        },
     }
 }

@@ -210,7 +210,7 @@ async fn deliver(state: &Arc<AppState>, claimed: ClaimedJob) {
             match webhooks::deliver(store, &claimed) {
                 Ok(Delivery::Delivered(code)) => end(JobOutcome::Done(&json!({"status": code}))),
                 Ok(Delivery::Gone) => end(JobOutcome::Done(&json!({"webhook": "removed"}))),
-                Ok(Delivery::Failed(e)) => end(JobOutcome::Retry(&e)),
+                Ok(Delivery::Failed { error, .. }) => end(JobOutcome::Retry(&error)),
                 // A job that names no event will never deliver one.
                 Err(e @ kensa_app::AppError::Invalid { .. }) => {
                     end(JobOutcome::Failed(&e.to_string()))
