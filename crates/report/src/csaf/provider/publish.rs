@@ -342,7 +342,8 @@ fn base_url(
         .ok_or_else(|| PublishError::Publisher("no base URL: give --base-url".into()))?;
     if !(base.starts_with("https://") || base.starts_with("http://")) {
         return Err(PublishError::Publisher(format!(
-            "base URL `{base}` is no http(s) URL"
+            "base URL `{base}` is no http(s) URL (it comes from the publisher's namespace \
+             unless given): give --base-url https://…/.well-known/csaf"
         )));
     }
     Ok(base.trim_end_matches('/').to_string())
